@@ -1,0 +1,136 @@
+"""The eventsourcing Application every service is built on.
+
+Each service owns one Application and one event store. Its notification log
+is the outbox: the relay publishes from it, consumers catch up from it, audit
+reads it. Processing an upstream event records a tracking position in the
+same transaction as the events it causes, so a redelivered message changes
+nothing twice.
+"""
+from __future__ import annotations
+
+from datetime import timezone
+from typing import Any, Callable
+
+from eventsourcing.persistence import IntegrityError, Tracking
+from eventsourcing.projection import EventSourcedProjection
+from eventsourcing.application import ProcessingEvent
+
+from shared import config, contracts
+from shared.contracts import IntegrationEvent
+from shared.crypto import PersonKeyVault
+from shared.identity import Caller
+from shared.metrics import METRICS
+
+# How a stored domain event becomes an integration event: (type, body), or the
+# version too as (type, body, version). The subject id is the aggregate's id.
+Translation = Callable[[Any], tuple]
+
+
+class ServiceApplication(EventSourcedProjection):
+    service: str = ""
+    # domain event class -> Translation; every stored event class must have one.
+    translations: dict[type, Translation] = {}
+
+    def __init__(self, vault: PersonKeyVault, env: dict | None = None):
+        self.name = self.service
+        merged = config.application_env(self.service)
+        merged.update(env or {})
+        if merged.get("PERSISTENCE_MODULE") == "eventsourcing.postgres":
+            ensure_postgres_schema(merged)
+        super().__init__(env=merged)
+        self.vault = vault
+
+    # -- commands -------------------------------------------------------------
+    def save(self, *aggregates, **kwargs):
+        recordings = super().save(*aggregates, **kwargs)
+        METRICS.events_stored.labels(self.service).inc(len(recordings))
+        return recordings
+
+    # -- the outbox -----------------------------------------------------------
+    def max_position(self) -> int:
+        return self.recorder.max_notification_id() or 0
+
+    def integration_events(self, after: int, limit: int = 500) -> list[IntegrationEvent]:
+        """Published form of the stored events after a position, in order."""
+        notifications = self.recorder.select_notifications(
+            start=after, limit=limit, inclusive_of_start=False
+        )
+        return [self.to_integration_event(n) for n in notifications]
+
+    def to_integration_event(self, notification) -> IntegrationEvent:
+        domain_event = self.mapper.to_domain_event(notification)
+        try:
+            translate = self.translations[type(domain_event)]
+        except KeyError:
+            raise LookupError(
+                f"{self.service}: no integration event for {type(domain_event).__qualname__}"
+            ) from None
+        type_, body, *version = translate(domain_event)
+        return contracts.build(
+            source=self.service,
+            position=notification.id,
+            type_=type_,
+            version=version[0] if version else 1,
+            occurred_at=domain_event.timestamp.astimezone(timezone.utc).isoformat(),
+            actor=getattr(domain_event, "actor", None) or Caller.system(self.service).as_actor(),
+            subject_id=str(domain_event.originator_id),
+            body=body,
+        )
+
+    # -- consuming upstream events --------------------------------------------
+    def position_in(self, source: str) -> int:
+        """The last position of `source` this service has processed."""
+        return self.recorder.max_tracking_id(source) or 0
+
+    def process_upstream(self, event: IntegrationEvent) -> bool:
+        """Apply one upstream event exactly once. False if it was already processed."""
+        if event.position <= self.position_in(event.source):
+            return False
+        processing = ProcessingEvent(tracking=Tracking(event.source, event.position))
+        self.policy(event, processing)
+        try:
+            recordings = self._record(processing)
+        except IntegrityError:
+            # Another instance, or a redelivery racing us, got there first.
+            return False
+        METRICS.events_stored.labels(self.service).inc(len(recordings))
+        self._notify(recordings)
+        return True
+
+    def skip_upstream(self, source: str, position: int) -> None:
+        """Record that a position was dealt with (dead-lettered) so processing goes on."""
+        processing = ProcessingEvent(tracking=Tracking(source, position))
+        try:
+            self._record(processing)
+        except IntegrityError:
+            pass
+
+    def policy(self, event: IntegrationEvent, processing: ProcessingEvent) -> None:
+        """Services that follow others override this; the default ignores everything."""
+
+
+def ensure_postgres_schema(env: dict) -> None:
+    """Create the database and the service's schema on first use."""
+    import psycopg
+
+    pg = config.Postgres(
+        host=env["POSTGRES_HOST"], port=env["POSTGRES_PORT"], dbname=env["POSTGRES_DBNAME"],
+        user=env["POSTGRES_USER"], password=env.get("POSTGRES_PASSWORD", ""),
+    )
+    ensure_postgres_database(pg)
+    with psycopg.connect(pg.conninfo(), autocommit=True) as db:
+        db.execute(f'CREATE SCHEMA IF NOT EXISTS "{env["POSTGRES_SCHEMA"]}"')
+
+
+def ensure_postgres_database(pg: config.Postgres) -> None:
+    import psycopg
+    from psycopg import sql
+
+    admin = config.Postgres(pg.host, pg.port, "postgres", pg.user, pg.password)
+    with psycopg.connect(admin.conninfo(), autocommit=True) as db:
+        exists = db.execute("SELECT 1 FROM pg_database WHERE datname=%s", (pg.dbname,)).fetchone()
+        if not exists:
+            try:
+                db.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(pg.dbname)))
+            except psycopg.errors.DuplicateDatabase:
+                pass

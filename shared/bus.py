@@ -1,0 +1,117 @@
+"""RabbitMQ plumbing for consumers: queues, the consuming loop, dead letters.
+
+One durable queue per consuming service (`peernet.<service>`), bound to
+`<source>.#` for each upstream it follows. Single-active-consumer keeps each
+source in order when several instances of a service share the queue.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+
+from kombu import Connection, Exchange, Queue
+from kombu.mixins import ConsumerMixin
+
+from shared import config
+from shared.consumer import TrackedConsumer
+
+log = logging.getLogger("peernet.bus")
+
+
+def events_exchange() -> Exchange:
+    return Exchange(config.exchange_name(), type="topic", durable=True)
+
+
+def consumer_queue(service: str, sources: tuple[str, ...]) -> Queue:
+    exchange = events_exchange()
+    from kombu import binding
+
+    return Queue(
+        f"peernet.{service}",
+        bindings=[binding(exchange, routing_key=f"{source}.#") for source in sources],
+        durable=True,
+        queue_arguments={"x-queue-type": config.queue_type(), "x-single-active-consumer": True},
+    )
+
+
+def dead_letter_queue(service: str) -> Queue:
+    return Queue(
+        f"peernet.{service}.dead-letters", durable=True,
+        queue_arguments={"x-queue-type": config.queue_type()},
+    )
+
+
+class DeadLetterPublisher:
+    """Sends a refused message, with the reason, to the service's dead-letter queue."""
+
+    def __init__(self, connection: Connection, service: str):
+        self.connection = connection
+        self.queue = dead_letter_queue(service)
+
+    def send(self, message, reason: str, source: str) -> None:
+        body = message if isinstance(message, (dict, list, str)) else repr(message)
+        with self.connection.Producer() as producer:
+            producer.publish(
+                json.dumps(body), exchange="", routing_key=self.queue.name,
+                declare=[self.queue], delivery_mode=2, content_type="application/json",
+                headers={"x-reason": reason[:2000], "x-source": source},
+                retry=True,
+            )
+
+
+class BusConsumer(ConsumerMixin):
+    """Feeds the tracked consumer from the service's queue; catches up at start and now and then."""
+
+    def __init__(self, connection: Connection, tracked: TrackedConsumer, queue: Queue,
+                 catch_up_every: float = 10.0, prefetch: int = 200):
+        self.connection = connection
+        self.tracked = tracked
+        self.queue = queue
+        self.catch_up_every = catch_up_every
+        self.prefetch = prefetch
+        self.next_catch_up = 0.0
+        self.consuming = False
+
+    def get_consumers(self, Consumer, channel):
+        return [Consumer(queues=[self.queue], callbacks=[self.on_message],
+                         prefetch_count=self.prefetch, accept=["json"])]
+
+    def on_consume_ready(self, connection, channel, consumers, **kwargs):
+        self.consuming = True
+        self.next_catch_up = 0.0  # after every (re)connect, look at the logs first
+
+    def on_connection_error(self, exc, interval):
+        self.consuming = False
+        log.warning("%s: broker connection lost (%s); retrying in %ss", self.tracked.service, exc, interval)
+
+    def on_iteration(self):
+        if time.monotonic() >= self.next_catch_up:
+            self.catch_up_all()
+
+    def catch_up_all(self) -> None:
+        for source in self.tracked.sources:
+            try:
+                self.tracked.catch_up(source)
+            except Exception as error:  # the source may be down; the bus and the next try will do
+                log.info("%s: catching up from %s failed for now: %s", self.tracked.service, source, error)
+        self.next_catch_up = time.monotonic() + self.catch_up_every
+
+    def on_message(self, body, message):
+        try:
+            self.tracked.handle(body)
+        except Exception:
+            # Most likely the source is unreachable while filling a gap: wait, then
+            # let the broker deliver it again rather than lose the order.
+            log.exception("%s: could not apply a message; it will be delivered again", self.tracked.service)
+            time.sleep(1.0)
+            message.requeue()
+            return
+        message.ack()
+
+
+def start_in_thread(bus_consumer: BusConsumer) -> threading.Thread:
+    thread = threading.Thread(target=bus_consumer.run, name=f"consumer-{bus_consumer.tracked.service}", daemon=True)
+    thread.start()
+    return thread

@@ -1,0 +1,134 @@
+"""Configuration from environment variables, with documented defaults.
+
+| variable                      | default                                  | meaning |
+| ----------------------------- | ---------------------------------------- | ------- |
+| AMQP_URI                      | amqp://guest:guest@localhost:5672/       | the RabbitMQ broker |
+| PEERNET_VAR_DIR               | ./var                                    | SQLite stores, development keys |
+| PEERNET_STORE                 | sqlite                                   | sqlite, postgres or memory, for every service |
+| PEERNET_STORE_<SERVICE>       | PEERNET_STORE                            | the same, for one service (e.g. PEERNET_STORE_MATCHING) |
+| POSTGRES_HOST/PORT/DBNAME/USER/PASSWORD | 127.0.0.1/5432/peernet/postgres/"" | PostgreSQL; each service uses its own schema |
+| PEERNET_CIPHER_KEY            | generated into var/cipher.key            | AES key that encrypts every stored event at rest |
+| PEERNET_VAULT_KEY             | generated into var/vault.key             | Fernet key that wraps the per-person keys |
+| PEERNET_QUEUE_TYPE            | classic                                  | classic, or quorum on a RabbitMQ cluster |
+| PEERNET_EXCHANGE              | peernet.events                           | topic exchange for integration events |
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography.fernet import Fernet
+from eventsourcing.cryptography import AESCipher
+
+SERVICES = ("intake", "directory", "matching", "supervision")
+DEFAULT_AMQP_URI = "amqp://guest:guest@localhost:5672/"
+
+
+def env(name: str, default: str) -> str:
+    value = os.environ.get(name, "").strip()
+    return value or default
+
+
+def amqp_uri() -> str:
+    return env("AMQP_URI", DEFAULT_AMQP_URI)
+
+
+def exchange_name() -> str:
+    return env("PEERNET_EXCHANGE", "peernet.events")
+
+
+def queue_type() -> str:
+    kind = env("PEERNET_QUEUE_TYPE", "classic")
+    if kind not in ("classic", "quorum"):
+        raise ValueError(f"PEERNET_QUEUE_TYPE must be classic or quorum, not {kind!r}")
+    return kind
+
+
+def var_dir() -> Path:
+    path = Path(env("PEERNET_VAR_DIR", "var")).resolve()
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@dataclass(frozen=True)
+class Postgres:
+    host: str
+    port: str
+    dbname: str
+    user: str
+    password: str
+
+    @classmethod
+    def from_env(cls) -> "Postgres":
+        return cls(
+            host=env("POSTGRES_HOST", "127.0.0.1"),
+            port=env("POSTGRES_PORT", "5432"),
+            dbname=env("POSTGRES_DBNAME", "peernet"),
+            user=env("POSTGRES_USER", "postgres"),
+            password=os.environ.get("POSTGRES_PASSWORD", ""),
+        )
+
+    def conninfo(self) -> str:
+        return (
+            f"host={self.host} port={self.port} dbname={self.dbname} "
+            f"user={self.user} password={self.password}"
+        )
+
+
+def store_kind(service: str) -> str:
+    kind = env(f"PEERNET_STORE_{service.upper()}", env("PEERNET_STORE", "sqlite"))
+    if kind not in ("sqlite", "postgres", "memory"):
+        raise ValueError(f"PEERNET_STORE for {service} must be sqlite, postgres or memory, not {kind!r}")
+    return kind
+
+
+def _development_key(filename: str, make_key) -> str:
+    """A key kept in var/ so that a developer's stores stay readable between runs."""
+    path = var_dir() / filename
+    if not path.exists():
+        path.write_text(make_key())
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def cipher_key() -> str:
+    return os.environ.get("PEERNET_CIPHER_KEY") or _development_key(
+        "cipher.key", lambda: AESCipher.create_key(32)
+    )
+
+
+def vault_key() -> str:
+    return os.environ.get("PEERNET_VAULT_KEY") or _development_key(
+        "vault.key", lambda: Fernet.generate_key().decode()
+    )
+
+
+def application_env(service: str) -> dict[str, str]:
+    """The eventsourcing environment for one service's Application."""
+    kind = store_kind(service)
+    settings = {
+        "CIPHER_TOPIC": "eventsourcing.cryptography:AESCipher",
+        "CIPHER_KEY": cipher_key(),
+        "COMPRESSOR_TOPIC": "eventsourcing.compressor:ZlibCompressor",
+    }
+    if kind == "sqlite":
+        settings.update(
+            PERSISTENCE_MODULE="eventsourcing.sqlite",
+            SQLITE_DBNAME=str(var_dir() / f"{service}.sqlite"),
+            SQLITE_LOCK_TIMEOUT="30",
+        )
+    elif kind == "postgres":
+        pg = Postgres.from_env()
+        settings.update(
+            PERSISTENCE_MODULE="eventsourcing.postgres",
+            POSTGRES_HOST=pg.host,
+            POSTGRES_PORT=pg.port,
+            POSTGRES_DBNAME=pg.dbname,
+            POSTGRES_USER=pg.user,
+            POSTGRES_PASSWORD=pg.password,
+            POSTGRES_SCHEMA=service,
+        )
+    else:
+        settings["PERSISTENCE_MODULE"] = "eventsourcing.popo"
+    return settings

@@ -1,0 +1,122 @@
+"""The tracked consumer: each upstream's events applied in order, exactly once.
+
+RabbitMQ brings events quickly; the upstream's notification log makes it
+correct. A message at or below the tracked position is a duplicate and is
+skipped. A message beyond the next expected position means something was
+missed (a restart, a broker outage, a queue that did not exist yet), so the
+missing range is read from the upstream's log over RPC first. A message that
+does not fit its contract goes to the dead-letter queue with the reason, its
+position is recorded as dealt with, and processing goes on.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Callable, Protocol
+
+from marshmallow import ValidationError
+
+from shared import contracts
+from shared.application import ServiceApplication
+from shared.metrics import METRICS
+
+log = logging.getLogger("peernet.consumer")
+
+# (source, after, limit) -> the source's integration events as plain messages
+FetchRange = Callable[[str, int, int], list[dict]]
+
+
+class DeadLetters(Protocol):
+    def send(self, message, reason: str, source: str) -> None: ...
+
+
+class TrackedConsumer:
+    def __init__(self, application: ServiceApplication, sources: tuple[str, ...],
+                 fetch_range: FetchRange, dead_letters: DeadLetters, page_size: int = 500):
+        self.application = application
+        self.sources = sources
+        self.fetch_range = fetch_range
+        self.dead_letters = dead_letters
+        self.page_size = page_size
+        self._locks = {source: threading.RLock() for source in sources}
+        self.highest_seen = {source: 0 for source in sources}
+
+    @property
+    def service(self) -> str:
+        return self.application.service
+
+    def handle(self, message) -> str:
+        """Apply one message from the bus. Returns what happened, for tests and logs."""
+        try:
+            event = contracts.parse(message)
+        except ValidationError as error:
+            return self._refuse(message, error)
+        if event.source not in self.sources:
+            return self._refuse(message, ValidationError({"source": [f"{self.service} does not follow {event.source}"]}))
+        with self._locks[event.source]:
+            self._saw(event.source, event.position)
+            last = self.application.position_in(event.source)
+            if event.position <= last:
+                METRICS.duplicates_skipped.labels(self.service, event.source).inc()
+                return "duplicate"
+            if event.position > last + 1:
+                METRICS.gap_fills.labels(self.service, event.source).inc()
+                self.catch_up(event.source, upto=event.position - 1)
+            return self._apply(event)
+
+    def catch_up(self, source: str, upto: int | None = None) -> int:
+        """Read and apply what the source has after our position (up to `upto`)."""
+        applied = 0
+        with self._locks[source]:
+            while True:
+                after = self.application.position_in(source)
+                if upto is not None and after >= upto:
+                    return applied
+                page = self.fetch_range(source, after, self.page_size)
+                if upto is not None:
+                    page = [m for m in page if m.get("position", 0) <= upto]
+                if not page:
+                    return applied
+                for message in page:
+                    try:
+                        event = contracts.parse(message)
+                    except ValidationError as error:
+                        self._refuse(message, error, source=source)
+                        continue
+                    self._saw(source, event.position)
+                    if self._apply(event) == "applied":
+                        applied += 1
+
+    def _apply(self, event) -> str:
+        started = time.perf_counter()
+        applied = self.application.process_upstream(event)
+        METRICS.handler_latency.labels(self.service, event.source).observe(time.perf_counter() - started)
+        if not applied:
+            METRICS.duplicates_skipped.labels(self.service, event.source).inc()
+            return "duplicate"
+        METRICS.events_consumed.labels(self.service, event.source).inc()
+        self._set_lag(event.source, event.position)
+        return "applied"
+
+    def _refuse(self, message, error: ValidationError, source: str | None = None) -> str:
+        reason = f"does not validate: {error.normalized_messages()}"
+        source = source or (message.get("source") if isinstance(message, dict) else None) or "unknown"
+        log.warning("%s: dead-lettered a message from %s: %s", self.service, source, reason)
+        self.dead_letters.send(message, reason, source)
+        METRICS.dead_letters.labels(self.service, source).inc()
+        position = message.get("position") if isinstance(message, dict) else None
+        if source in self.sources and isinstance(position, int) and position > 0:
+            with self._locks[source]:
+                # Earlier positions first, so that skipping this one leaves no hole behind.
+                if position > self.application.position_in(source) + 1:
+                    self.catch_up(source, upto=position - 1)
+                self.application.skip_upstream(source, position)
+        return "dead-lettered"
+
+    def _saw(self, source: str, position: int) -> None:
+        self.highest_seen[source] = max(self.highest_seen[source], position)
+
+    def _set_lag(self, source: str, applied_position: int) -> None:
+        lag = max(0, self.highest_seen[source] - applied_position)
+        METRICS.consumer_lag.labels(self.service, source).set(lag)

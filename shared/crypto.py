@@ -1,0 +1,176 @@
+"""Personal fields encrypted with a key per person (crypto-shredding).
+
+Each person (or peer worker) has their own key, kept in the vault: outside
+every event store, wrapped with the vault key. Personal fields are stored and
+published only as sealed tokens. Forgetting a person destroys their key, so
+every copy of their data, in every service's events and projections, becomes
+unreadable at once while the events themselves stay for audit.
+
+The vault stands in for a key management service: on one machine it is a
+SQLite file under var/, at scale a PostgreSQL schema shared by the services.
+"""
+from __future__ import annotations
+
+import sqlite3
+import threading
+from typing import Protocol
+
+from cryptography.fernet import Fernet, InvalidToken
+
+from shared import config
+
+FORGOTTEN = "forgotten"
+TOKEN_PREFIX = "pii1"
+
+
+class KeyStorage(Protocol):
+    def get(self, subject_id: str) -> bytes | None: ...
+    def put_if_absent(self, subject_id: str, wrapped_key: bytes) -> None: ...
+    def delete(self, subject_id: str) -> bool: ...
+
+
+class SQLiteKeyStorage:
+    def __init__(self, path: str):
+        self.path = path
+        self._local = threading.local()
+        with self._connection() as db:
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS person_keys "
+                "(subject_id TEXT PRIMARY KEY, wrapped_key BLOB NOT NULL)"
+            )
+
+    def _connection(self) -> sqlite3.Connection:
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            db.execute("PRAGMA journal_mode=WAL")
+            self._local.db = db
+        return db
+
+    def get(self, subject_id):
+        row = self._connection().execute(
+            "SELECT wrapped_key FROM person_keys WHERE subject_id=?", (subject_id,)
+        ).fetchone()
+        return row[0] if row else None
+
+    def put_if_absent(self, subject_id, wrapped_key):
+        self._connection().execute(
+            "INSERT OR IGNORE INTO person_keys VALUES (?, ?)", (subject_id, wrapped_key)
+        )
+
+    def delete(self, subject_id):
+        cursor = self._connection().execute(
+            "DELETE FROM person_keys WHERE subject_id=?", (subject_id,)
+        )
+        return cursor.rowcount > 0
+
+
+class PostgresKeyStorage:
+    def __init__(self, postgres: config.Postgres):
+        import psycopg_pool
+
+        self.pool = psycopg_pool.ConnectionPool(
+            postgres.conninfo(), min_size=1, max_size=4, open=True
+        )
+        with self.pool.connection() as db:
+            db.execute("CREATE SCHEMA IF NOT EXISTS vault")
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS vault.person_keys "
+                "(subject_id TEXT PRIMARY KEY, wrapped_key BYTEA NOT NULL)"
+            )
+
+    def get(self, subject_id):
+        with self.pool.connection() as db:
+            row = db.execute(
+                "SELECT wrapped_key FROM vault.person_keys WHERE subject_id=%s", (subject_id,)
+            ).fetchone()
+        return bytes(row[0]) if row else None
+
+    def put_if_absent(self, subject_id, wrapped_key):
+        with self.pool.connection() as db:
+            db.execute(
+                "INSERT INTO vault.person_keys VALUES (%s, %s) ON CONFLICT DO NOTHING",
+                (subject_id, wrapped_key),
+            )
+
+    def delete(self, subject_id):
+        with self.pool.connection() as db:
+            return db.execute(
+                "DELETE FROM vault.person_keys WHERE subject_id=%s", (subject_id,)
+            ).rowcount > 0
+
+
+class MemoryKeyStorage:
+    def __init__(self):
+        self.keys: dict[str, bytes] = {}
+
+    def get(self, subject_id):
+        return self.keys.get(subject_id)
+
+    def put_if_absent(self, subject_id, wrapped_key):
+        self.keys.setdefault(subject_id, wrapped_key)
+
+    def delete(self, subject_id):
+        return self.keys.pop(subject_id, None) is not None
+
+
+class PersonKeyVault:
+    """Seals and opens personal fields with the key of the person they are about."""
+
+    def __init__(self, storage: KeyStorage, vault_key: str):
+        self.storage = storage
+        self.wrapper = Fernet(vault_key.encode())
+
+    def _key(self, subject_id: str, create: bool) -> Fernet | None:
+        wrapped = self.storage.get(subject_id)
+        if wrapped is None and create:
+            self.storage.put_if_absent(subject_id, self.wrapper.encrypt(Fernet.generate_key()))
+            wrapped = self.storage.get(subject_id)
+        if wrapped is None:
+            return None
+        return Fernet(self.wrapper.decrypt(wrapped))
+
+    def seal(self, subject_id: str, value: str) -> str:
+        key = self._key(subject_id, create=True)
+        if key is None:
+            raise RuntimeError("the vault lost a key it just created")
+        return f"{TOKEN_PREFIX}:{subject_id}:{key.encrypt(value.encode()).decode()}"
+
+    def open(self, token: str | None) -> str | None:
+        """The clear value, or FORGOTTEN when the person's key was destroyed."""
+        if token is None:
+            return None
+        prefix, subject_id, ciphertext = token.split(":", 2)
+        if prefix != TOKEN_PREFIX:
+            raise ValueError("not a sealed personal field")
+        key = self._key(subject_id, create=False)
+        if key is None:
+            return FORGOTTEN
+        try:
+            return key.decrypt(ciphertext.encode()).decode()
+        except InvalidToken:
+            # Sealed under a key since destroyed and made anew: still forgotten.
+            return FORGOTTEN
+
+    def forget(self, subject_id: str) -> bool:
+        """Destroy the person's key. True if there was one."""
+        return self.storage.delete(subject_id)
+
+    def is_forgotten(self, subject_id: str) -> bool:
+        return self.storage.get(subject_id) is None
+
+
+def is_sealed(value) -> bool:
+    return isinstance(value, str) and value.startswith(TOKEN_PREFIX + ":")
+
+
+def vault_from_env() -> PersonKeyVault:
+    # The vault follows the store kind of the whole network, not of one service.
+    kind = config.env("PEERNET_STORE", "sqlite")
+    if kind == "postgres":
+        storage: KeyStorage = PostgresKeyStorage(config.Postgres.from_env())
+    elif kind == "memory":
+        storage = MemoryKeyStorage()
+    else:
+        storage = SQLiteKeyStorage(str(config.var_dir() / "person_keys.sqlite"))
+    return PersonKeyVault(storage, config.vault_key())

@@ -1,0 +1,43 @@
+"""Errors a caller can act on, each naming the fields at fault.
+
+Registered with nameko so that an RPC client gets the same class back, with
+the field errors intact, instead of a generic RemoteError.
+"""
+from __future__ import annotations
+
+from nameko.exceptions import deserialize_to_instance
+
+
+@deserialize_to_instance
+class InvalidInput(Exception):
+    """Bad input: nothing was stored. `field_errors` maps each field to its messages."""
+
+    def __init__(self, field_errors: dict, message: str | None = None):
+        self.field_errors = field_errors
+        self.message = message or self.describe(field_errors)
+        # Both in args: nameko rebuilds the exception from them on the caller's side.
+        super().__init__(field_errors, self.message)
+
+    def __str__(self) -> str:
+        return self.message
+
+    @staticmethod
+    def describe(field_errors: dict) -> str:
+        parts = []
+        for name, messages in sorted(field_errors.items()):
+            if isinstance(messages, dict):
+                messages = [f"{key}: {value}" for key, value in messages.items()]
+            elif isinstance(messages, str):
+                messages = [messages]
+            parts.append(f"{name}: {' '.join(str(m) for m in messages)}")
+        return "invalid input: " + "; ".join(parts)
+
+
+@deserialize_to_instance
+class NotFound(Exception):
+    """The thing asked for does not exist, or the caller may not know it does."""
+
+
+@deserialize_to_instance
+class NotAllowed(Exception):
+    """The caller's role or organization may not do this."""

@@ -1,0 +1,79 @@
+"""Prometheus metrics every peernet process exposes on /metrics.
+
+Labels never carry personal data: only service, source, method and outcome.
+"""
+from __future__ import annotations
+
+import threading
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest,
+)
+
+LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
+
+
+class Metrics:
+    rpc_latency = Histogram(
+        "peernet_rpc_latency_seconds", "Time to serve one RPC call",
+        ["service", "method", "outcome"], buckets=LATENCY_BUCKETS,
+    )
+    handler_latency = Histogram(
+        "peernet_handler_latency_seconds", "Time to apply one upstream event",
+        ["service", "source"], buckets=LATENCY_BUCKETS,
+    )
+    events_stored = Counter("peernet_events_stored_total", "Events appended to the store", ["service"])
+    events_published = Counter(
+        "peernet_events_published_total", "Events confirmed by the broker", ["service"]
+    )
+    events_consumed = Counter(
+        "peernet_events_consumed_total", "Upstream events applied", ["service", "source"]
+    )
+    duplicates_skipped = Counter(
+        "peernet_duplicates_skipped_total", "Upstream events already applied", ["service", "source"]
+    )
+    gap_fills = Counter(
+        "peernet_gap_fills_total", "Times a consumer read a missing range from the source", ["service", "source"]
+    )
+    dead_letters = Counter(
+        "peernet_dead_letters_total", "Messages refused to the dead-letter queue", ["service", "source"]
+    )
+    relay_lag = Gauge("peernet_relay_lag_events", "Stored events not yet confirmed by the broker", ["service"])
+    consumer_lag = Gauge(
+        "peernet_consumer_lag_events", "Upstream events seen but not yet applied", ["service", "source"]
+    )
+
+
+METRICS = Metrics()
+
+
+def metrics_response() -> tuple[bytes, str]:
+    return generate_latest(), CONTENT_TYPE_LATEST
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, *args):  # health probes would flood the log
+        pass
+
+
+def serve_health_and_metrics(port: int, is_healthy) -> WSGIServer:
+    """/health and /metrics for a process that is not a nameko service (the relay)."""
+
+    def app(environ, start_response):
+        path = environ.get("PATH_INFO", "")
+        if path == "/metrics":
+            body, content_type = metrics_response()
+            start_response("200 OK", [("Content-Type", content_type)])
+            return [body]
+        if path == "/health":
+            healthy, detail = is_healthy()
+            status = "200 OK" if healthy else "503 Service Unavailable"
+            start_response(status, [("Content-Type", "application/json")])
+            return [detail.encode()]
+        start_response("404 Not Found", [("Content-Type", "text/plain")])
+        return [b"not found"]
+
+    server = make_server("127.0.0.1", port, app, handler_class=_QuietHandler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server

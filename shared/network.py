@@ -1,0 +1,133 @@
+"""The processes that make up the network, and a supervisor to run them.
+
+`make run` uses it to start everything locally; the integration, chaos and
+benchmark suites use it to start real processes they can kill and restart.
+"""
+from __future__ import annotations
+
+import importlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import requests
+
+from shared import config
+
+ROOT = Path(__file__).resolve().parent.parent
+
+APPLICATIONS = {
+    "intake": "services.intake.application:IntakeApplication",
+    "directory": "services.directory.application:DirectoryApplication",
+    "matching": "services.matching.application:MatchingApplication",
+    "supervision": "services.supervision.application:SupervisionApplication",
+}
+SERVICE_CLASSES = {
+    "intake": "services.intake.service:IntakeService",
+    "directory": "services.directory.service:DirectoryService",
+    "matching": "services.matching.service:MatchingService",
+    "supervision": "services.supervision.service:SupervisionService",
+}
+
+
+def load(path: str):
+    module, name = path.split(":")
+    return getattr(importlib.import_module(module), name)
+
+
+def application_for(service: str, env: dict | None = None):
+    from shared.crypto import vault_from_env
+
+    return load(APPLICATIONS[service])(vault_from_env(), env)
+
+
+@dataclass(frozen=True)
+class ProcessSpec:
+    name: str          # "intake" or "intake-relay"
+    args: tuple
+    port: int
+
+    @property
+    def health_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/health"
+
+
+def specs(services=config.SERVICES, port_base: int | None = None) -> list[ProcessSpec]:
+    base = port_base or int(config.env("PEERNET_PORT_BASE", "8100"))
+    result = []
+    for index, service in enumerate(config.SERVICES):
+        if service not in services:
+            continue
+        service_port, relay_port = base + 1 + index, base + 101 + index
+        result.append(ProcessSpec(service, ("-m", "shared.run_service", service, "--port", str(service_port)), service_port))
+        result.append(ProcessSpec(f"{service}-relay", ("-m", "shared.relay", service, "--port", str(relay_port)), relay_port))
+    return result
+
+
+class Network:
+    """Starts, watches, kills and restarts the network's processes."""
+
+    def __init__(self, env: dict | None = None, services=config.SERVICES, port_base: int | None = None,
+                 log_dir: Path | None = None):
+        self.env = {**os.environ, **(env or {}), "PYTHONPATH": str(ROOT)}
+        self.specs = {spec.name: spec for spec in specs(services, port_base)}
+        self.processes: dict[str, subprocess.Popen] = {}
+        self.log_dir = log_dir
+
+    def start(self, *names: str, timeout: float = 60.0) -> None:
+        names = names or tuple(self.specs)
+        for name in names:
+            spec = self.specs[name]
+            output = subprocess.DEVNULL
+            if self.log_dir is not None:
+                self.log_dir.mkdir(parents=True, exist_ok=True)
+                output = open(self.log_dir / f"{name}.log", "ab")
+            self.processes[name] = subprocess.Popen(
+                (sys.executable, *spec.args), env=self.env, cwd=ROOT,
+                stdout=output, stderr=subprocess.STDOUT, start_new_session=True,
+            )
+        self.wait_healthy(names, timeout)
+
+    def wait_healthy(self, names, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        waiting = set(names)
+        while waiting:
+            for name in list(waiting):
+                process = self.processes[name]
+                if process.poll() is not None:
+                    raise RuntimeError(f"{name} exited with {process.returncode} before it was healthy"
+                                       + (f"; see {self.log_dir / (name + '.log')}" if self.log_dir else ""))
+                if self.is_healthy(name):
+                    waiting.discard(name)
+            if waiting and time.monotonic() > deadline:
+                raise TimeoutError(f"not healthy after {timeout}s: {', '.join(sorted(waiting))}")
+            time.sleep(0.1)
+
+    def is_healthy(self, name: str) -> bool:
+        try:
+            return requests.get(self.specs[name].health_url, timeout=1).status_code == 200
+        except requests.RequestException:
+            return False
+
+    def kill(self, name: str) -> None:
+        """SIGKILL: no chance to clean up, as in a crash."""
+        process = self.processes.pop(name)
+        process.kill()
+        process.wait()
+
+    def stop(self, timeout: float = 15.0) -> None:
+        for process in self.processes.values():
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        for process in self.processes.values():
+            try:
+                process.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        self.processes.clear()

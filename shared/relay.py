@@ -1,0 +1,172 @@
+"""The relay: publishes a service's notification log to RabbitMQ (the outbox).
+
+It reads stored events after its last confirmed position, publishes each as a
+versioned integration event (persistent, routing key `<service>.<Type>`), waits
+until the broker has confirmed the whole batch, and only then records the new
+position in the service's own store. A crash at any moment loses nothing; at
+worst a batch is published again, which consumers skip by position.
+
+Run one per service: `python -m shared.relay intake`.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import signal
+import threading
+import time
+
+import amqp
+from eventsourcing.persistence import Tracking
+from kombu import Connection
+
+from shared import config
+from shared.application import ServiceApplication
+from shared.metrics import METRICS, serve_health_and_metrics
+
+log = logging.getLogger("peernet.relay")
+POSITION_NAME = "outbox-relay"
+
+
+class BrokerRefused(Exception):
+    """The broker nacked a message: the batch is published again."""
+
+
+class ConfirmingPublisher:
+    """Publishes batches on one channel in confirm mode and waits for all acks."""
+
+    def __init__(self, uri: str, exchange: str, confirm_timeout: float = 30.0):
+        self.uri, self.exchange, self.confirm_timeout = uri, exchange, confirm_timeout
+        self.connection: Connection | None = None
+
+    def _channel(self):
+        if self.connection is None:
+            self.connection = Connection(self.uri, heartbeat=0)
+            self.connection.ensure_connection(max_retries=1)
+            channel = self.connection.default_channel
+            channel.exchange_declare(self.exchange, "topic", durable=True, auto_delete=False)
+            channel.confirm_select()
+            self._sent = self._acked = 0
+            self._nacked = False
+            channel.events["basic_ack"].add(self._on_ack)
+            channel.events["basic_nack"].add(self._on_nack)
+        return self.connection.default_channel
+
+    def _on_ack(self, delivery_tag, multiple):
+        self._acked = max(self._acked, delivery_tag)
+
+    def _on_nack(self, delivery_tag, multiple):
+        self._nacked = True
+
+    def publish_batch(self, messages: list[tuple[str, dict, dict]]) -> None:
+        """messages: (routing key, body, headers). Returns once the broker confirmed all."""
+        channel = self._channel()
+        for routing_key, body, headers in messages:
+            channel.basic_publish(
+                amqp.Message(
+                    json.dumps(body, separators=(",", ":")),
+                    content_type="application/json",
+                    delivery_mode=2,
+                    application_headers=headers,
+                ),
+                exchange=self.exchange,
+                routing_key=routing_key,
+            )
+            self._sent += 1
+        deadline = time.monotonic() + self.confirm_timeout
+        while self._acked < self._sent and not self._nacked:
+            if time.monotonic() > deadline:
+                raise TimeoutError("broker did not confirm the batch in time")
+            self.connection.drain_events(timeout=1)
+        if self._nacked:
+            raise BrokerRefused("broker refused a message of the batch")
+
+    def close(self) -> None:
+        if self.connection is not None:
+            try:
+                self.connection.release()
+            except Exception:  # the connection may be gone already
+                pass
+        self.connection = None
+
+
+class Relay:
+    def __init__(self, application: ServiceApplication, publisher: ConfirmingPublisher,
+                 batch_size: int = 500, poll_interval: float = 0.02):
+        self.application = application
+        self.publisher = publisher
+        self.batch_size = batch_size
+        self.poll_interval = poll_interval
+        self.stopping = threading.Event()
+        self.broker_ok = False
+
+    @property
+    def service(self) -> str:
+        return self.application.service
+
+    def position(self) -> int:
+        return self.application.recorder.max_tracking_id(POSITION_NAME) or 0
+
+    def relay_once(self) -> int:
+        """Publish the next batch, if any. Returns how many events were confirmed."""
+        position = self.position()
+        events = self.application.integration_events(after=position, limit=self.batch_size)
+        METRICS.relay_lag.labels(self.service).set(self.application.max_position() - position)
+        if not events:
+            return 0
+        self.publisher.publish_batch([
+            (event.routing_key, event.as_message(),
+             {"source": event.source, "position": event.position, "version": event.version})
+            for event in events
+        ])
+        # Only now, after the broker confirmed, does the position move.
+        self.application.recorder.insert_tracking(Tracking(POSITION_NAME, events[-1].position))
+        METRICS.events_published.labels(self.service).inc(len(events))
+        return len(events)
+
+    def run(self) -> None:
+        backoff = 0.1
+        while not self.stopping.is_set():
+            try:
+                published = self.relay_once()
+                self.broker_ok = True
+                backoff = 0.1
+                if published < self.batch_size:
+                    self.stopping.wait(self.poll_interval)
+            except (OSError, amqp.exceptions.AMQPError, TimeoutError, BrokerRefused,
+                    ConnectionError) as error:
+                # The broker is down or refused: drop the channel and resume from
+                # the last confirmed position once it is back.
+                self.broker_ok = False
+                log.warning("%s relay: broker unavailable (%s); retrying", self.service, error)
+                self.publisher.close()
+                self.stopping.wait(backoff)
+                backoff = min(backoff * 2, 2.0)
+        self.publisher.close()
+
+    def health(self) -> tuple[bool, str]:
+        lag = self.application.max_position() - self.position()
+        detail = {"service": f"{self.service}-relay", "broker": self.broker_ok, "lag": lag}
+        return self.broker_ok, json.dumps(detail)
+
+
+def main() -> None:
+    from shared.network import application_for
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("service", choices=config.SERVICES)
+    parser.add_argument("--port", type=int, required=True, help="port of /health and /metrics")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+
+    relay = Relay(application_for(args.service), ConfirmingPublisher(config.amqp_uri(), config.exchange_name()))
+    serve_health_and_metrics(args.port, relay.health)
+    signal.signal(signal.SIGTERM, lambda *_: relay.stopping.set())
+    signal.signal(signal.SIGINT, lambda *_: relay.stopping.set())
+    log.info("%s relay publishing to %s", args.service, config.exchange_name())
+    relay.run()
+
+
+if __name__ == "__main__":
+    main()

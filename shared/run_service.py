@@ -1,0 +1,39 @@
+"""Run one service as its own process: `python -m shared.run_service intake --port 8101`."""
+import eventlet
+
+eventlet.monkey_patch()  # before anything else opens a socket or a thread
+
+import argparse  # noqa: E402
+import logging  # noqa: E402
+import signal  # noqa: E402
+
+from nameko.runners import ServiceRunner  # noqa: E402
+
+from shared import config  # noqa: E402
+from shared.network import SERVICE_CLASSES, load  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("service", choices=config.SERVICES)
+    parser.add_argument("--port", type=int, required=True, help="port of /health and /metrics")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+
+    runner = ServiceRunner({
+        "AMQP_URI": config.amqp_uri(),
+        "WEB_SERVER_ADDRESS": f"127.0.0.1:{args.port}",
+        "max_workers": int(config.env("PEERNET_MAX_WORKERS", "10")),
+    })
+    runner.add_service(load(SERVICE_CLASSES[args.service]))
+    stopping = eventlet.event.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopping.ready() or stopping.send())
+    signal.signal(signal.SIGINT, lambda *_: stopping.ready() or stopping.send())
+    runner.start()
+    logging.getLogger("peernet").info("%s listening on 127.0.0.1:%s", args.service, args.port)
+    stopping.wait()
+    runner.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,20 @@
+"""Marshmallow helpers shared by every command schema."""
+from __future__ import annotations
+
+from marshmallow import Schema, ValidationError
+
+from shared.errors import InvalidInput
+
+
+class CommandSchema(Schema):
+    """Unknown fields are refused: a typo must not be silently dropped."""
+
+
+def load(schema: Schema, payload) -> dict:
+    """Validate a command's input, or raise InvalidInput naming each field."""
+    if not isinstance(payload, dict):
+        raise InvalidInput({"_schema": ["expected an object"]})
+    try:
+        return schema.load(payload)
+    except ValidationError as error:
+        raise InvalidInput(error.normalized_messages()) from None

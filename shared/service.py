@@ -1,0 +1,157 @@
+"""The nameko side: thin adapters between the bus and a service's Application.
+
+A service class is `class IntakeService(ServiceBase)` with an Application
+factory; ServiceBase gives it /health, /metrics, the notification-log RPCs
+that consumers catch up from, and (with `follows`) a tracked consumer.
+"""
+from __future__ import annotations
+
+import json
+import time
+
+from kombu import Connection
+from marshmallow import ValidationError
+from nameko.extensions import DependencyProvider
+from nameko.rpc import rpc
+from nameko.standalone.rpc import ClusterRpcProxy
+from nameko.web.handlers import http
+from werkzeug.wrappers import Response
+
+from shared import config
+from shared.bus import BusConsumer, DeadLetterPublisher, consumer_queue, start_in_thread
+from shared.consumer import TrackedConsumer
+from shared.crypto import vault_from_env
+from shared.errors import InvalidInput, NotAllowed, NotFound
+from shared.identity import Caller, CallerSchema
+from shared.metrics import METRICS, metrics_response
+
+EXPECTED = (InvalidInput, NotAllowed, NotFound)
+CALLER_KEY = "caller"
+
+
+class ApplicationProvider(DependencyProvider):
+    """One Application per process, built at start; also runs the tracked consumer."""
+
+    def __init__(self, application_factory, follows: tuple[str, ...] = ()):
+        self.application_factory = application_factory
+        self.follows = follows
+        self.application = None
+        self.bus_consumer: BusConsumer | None = None
+
+    def setup(self):
+        self.application = self.application_factory(vault_from_env())
+
+    def start(self):
+        if not self.follows:
+            return
+        uri = self.container.config["AMQP_URI"]
+        rpc_config = {"AMQP_URI": uri}
+
+        def fetch_range(source, after, limit):
+            with ClusterRpcProxy(rpc_config, timeout=15,
+                                 context_data={CALLER_KEY: Caller.system(self.application.service).as_actor()}) as proxy:
+                return proxy[source].integration_events(after, limit)
+
+        connection = Connection(uri, heartbeat=0)
+        tracked = TrackedConsumer(self.application, self.follows, fetch_range,
+                                  DeadLetterPublisher(Connection(uri), self.application.service))
+        self.bus_consumer = BusConsumer(connection, tracked, consumer_queue(self.application.service, self.follows))
+        start_in_thread(self.bus_consumer)
+
+    def stop(self):
+        if self.bus_consumer is not None:
+            self.bus_consumer.should_stop = True
+
+    def get_dependency(self, worker_ctx):
+        return self.application
+
+
+class CallerProvider(DependencyProvider):
+    """The caller's identity, as it travels in nameko's context data.
+
+    None when missing or invalid: raising here would kill the container, so
+    `require` refuses the call instead.
+    """
+
+    def get_dependency(self, worker_ctx):
+        raw = worker_ctx.data.get(CALLER_KEY)
+        if isinstance(raw, str):
+            try:
+                raw = json.loads(raw)
+            except ValueError:
+                return None
+        try:
+            return CallerSchema().load(raw) if isinstance(raw, dict) else None
+        except ValidationError:
+            return None
+
+
+class Instrumentation(DependencyProvider):
+    """Latency of every entrypoint, by method and outcome."""
+
+    def worker_setup(self, worker_ctx):
+        worker_ctx.data["_started"] = time.perf_counter()
+
+    def worker_result(self, worker_ctx, result=None, exc_info=None):
+        started = worker_ctx.data.pop("_started", None)
+        if started is None:
+            return
+        if exc_info is None:
+            outcome = "ok"
+        elif isinstance(exc_info[1], EXPECTED):
+            outcome = type(exc_info[1]).__name__
+        else:
+            outcome = "error"
+        METRICS.rpc_latency.labels(
+            worker_ctx.service_name, worker_ctx.entrypoint.method_name, outcome
+        ).observe(time.perf_counter() - started)
+
+
+def require(caller: Caller | None, *roles: str) -> None:
+    if caller is None:
+        raise NotAllowed("every call must say who is calling: a valid 'caller' in the context data")
+    if caller.role not in roles:
+        raise NotAllowed(f"role {caller.role!r} may not do this; allowed: {', '.join(roles)}")
+
+
+class ServiceBase:
+    """Entrypoints every service has. Subclasses set `name` and `application`."""
+
+    name = "base"
+    application = None  # an ApplicationProvider
+    caller = CallerProvider()
+    instrumentation = Instrumentation()
+
+    @http("GET", "/health")
+    def health(self, request):
+        provider = self.application  # the Application, injected by the provider
+        try:
+            position = provider.max_position()
+            healthy = True
+        except Exception as error:  # the store is not answering
+            position, healthy = str(error), False
+        body = {"service": self.name, "healthy": healthy, "store_position": position}
+        return Response(json.dumps(body), status=200 if healthy else 503, mimetype="application/json")
+
+    @http("GET", "/metrics")
+    def metrics(self, request):
+        body, content_type = metrics_response()
+        return Response(body, content_type=content_type)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def integration_events(self, after, limit=500):
+        """The published form of stored events after a position: consumers catch up from here."""
+        require(self.caller, "system", "state_auditor")
+        if not isinstance(after, int) or after < 0:
+            raise InvalidInput({"after": ["must be a position, 0 or more"]})
+        if not isinstance(limit, int) or not 1 <= limit <= 1000:
+            raise InvalidInput({"limit": ["must be between 1 and 1000"]})
+        return [event.as_message() for event in self.application.integration_events(after, limit)]
+
+    @rpc(expected_exceptions=EXPECTED)
+    def positions(self):
+        """This service's own log position and how far it has processed each upstream."""
+        require(self.caller, "system", "state_auditor")
+        app = self.application
+        return {"log": app.max_position(),
+                "upstream": {source: app.position_in(source) for source in config.SERVICES}}
