@@ -20,6 +20,7 @@ from shared.contracts import IntegrationEvent
 from shared.crypto import PersonKeyVault
 from shared.identity import Caller
 from shared.metrics import METRICS
+from shared.postgres import postgres_ddl_lock, postgres_from
 
 # How a stored domain event becomes an integration event: (type, body), or the
 # version too as (type, body, version). The subject id is the aggregate's id.
@@ -36,8 +37,12 @@ class ServiceApplication(EventSourcedProjection):
         merged = config.application_env(self.service)
         merged.update(env or {})
         if merged.get("PERSISTENCE_MODULE") == "eventsourcing.postgres":
-            ensure_postgres_schema(merged)
-        super().__init__(env=merged)
+            # A service and its relay start together; their CREATE ... IF NOT EXISTS race.
+            with postgres_ddl_lock(postgres_from(merged)) as db:
+                db.execute(f'CREATE SCHEMA IF NOT EXISTS "{merged["POSTGRES_SCHEMA"]}"')
+                super().__init__(env=merged)
+        else:
+            super().__init__(env=merged)
         self.vault = vault
 
     # -- commands -------------------------------------------------------------
@@ -107,30 +112,3 @@ class ServiceApplication(EventSourcedProjection):
 
     def policy(self, event: IntegrationEvent, processing: ProcessingEvent) -> None:
         """Services that follow others override this; the default ignores everything."""
-
-
-def ensure_postgres_schema(env: dict) -> None:
-    """Create the database and the service's schema on first use."""
-    import psycopg
-
-    pg = config.Postgres(
-        host=env["POSTGRES_HOST"], port=env["POSTGRES_PORT"], dbname=env["POSTGRES_DBNAME"],
-        user=env["POSTGRES_USER"], password=env.get("POSTGRES_PASSWORD", ""),
-    )
-    ensure_postgres_database(pg)
-    with psycopg.connect(pg.conninfo(), autocommit=True) as db:
-        db.execute(f'CREATE SCHEMA IF NOT EXISTS "{env["POSTGRES_SCHEMA"]}"')
-
-
-def ensure_postgres_database(pg: config.Postgres) -> None:
-    import psycopg
-    from psycopg import sql
-
-    admin = config.Postgres(pg.host, pg.port, "postgres", pg.user, pg.password)
-    with psycopg.connect(admin.conninfo(), autocommit=True) as db:
-        exists = db.execute("SELECT 1 FROM pg_database WHERE datname=%s", (pg.dbname,)).fetchone()
-        if not exists:
-            try:
-                db.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(pg.dbname)))
-            except psycopg.errors.DuplicateDatabase:
-                pass

@@ -1,6 +1,6 @@
 """RabbitMQ plumbing for consumers: queues, the consuming loop, dead letters.
 
-One durable queue per consuming service (`peernet.<service>`), bound to
+One durable queue per consuming service (`<exchange>.<service>`), bound to
 `<source>.#` for each upstream it follows. Single-active-consumer keeps each
 source in order when several instances of a service share the queue.
 """
@@ -29,7 +29,7 @@ def consumer_queue(service: str, sources: tuple[str, ...]) -> Queue:
     from kombu import binding
 
     return Queue(
-        f"peernet.{service}",
+        f"{config.exchange_name()}.{service}",
         bindings=[binding(exchange, routing_key=f"{source}.#") for source in sources],
         durable=True,
         queue_arguments={"x-queue-type": config.queue_type(), "x-single-active-consumer": True},
@@ -38,7 +38,7 @@ def consumer_queue(service: str, sources: tuple[str, ...]) -> Queue:
 
 def dead_letter_queue(service: str) -> Queue:
     return Queue(
-        f"peernet.{service}.dead-letters", durable=True,
+        f"{config.exchange_name()}.{service}.dead-letters", durable=True,
         queue_arguments={"x-queue-type": config.queue_type()},
     )
 

@@ -87,8 +87,17 @@ def _development_key(filename: str, make_key) -> str:
     """A key kept in var/ so that a developer's stores stay readable between runs."""
     path = var_dir() / filename
     if not path.exists():
-        path.write_text(make_key())
-        path.chmod(0o600)
+        # Processes start together: write aside, then link into place, which
+        # fails if another process got there first, so every one reads one key.
+        draft = path.with_name(f".{filename}.{os.getpid()}")
+        draft.write_text(make_key())
+        draft.chmod(0o600)
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
     return path.read_text().strip()
 
 

@@ -69,15 +69,17 @@ class PostgresKeyStorage:
     def __init__(self, postgres: config.Postgres):
         import psycopg_pool
 
-        self.pool = psycopg_pool.ConnectionPool(
-            postgres.conninfo(), min_size=1, max_size=4, open=True
-        )
-        with self.pool.connection() as db:
+        from shared.postgres import postgres_ddl_lock
+
+        with postgres_ddl_lock(postgres) as db:
             db.execute("CREATE SCHEMA IF NOT EXISTS vault")
             db.execute(
                 "CREATE TABLE IF NOT EXISTS vault.person_keys "
                 "(subject_id TEXT PRIMARY KEY, wrapped_key BYTEA NOT NULL)"
             )
+        self.pool = psycopg_pool.ConnectionPool(
+            postgres.conninfo(), min_size=1, max_size=4, open=True
+        )
 
     def get(self, subject_id):
         with self.pool.connection() as db:

@@ -1,0 +1,365 @@
+"""The duty-list check against the handbook's "Is that really part of a 'peer' role?" chart."""
+from __future__ import annotations
+
+import dataclasses
+import re
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from services.directory.duties import (
+    RefusedDuty,
+    chart_version,
+    check_duties,
+    load_chart,
+    normalize,
+)
+
+CHART = load_chart()
+CODES = [duty.code for duty in CHART.duties]
+
+
+def codes(texts: list[str]) -> list[str]:
+    return [refused.code for refused in check_duties(texts)]
+
+
+def as_text(phrase: str) -> str:
+    # A chart phrase as someone might type it: "*" stands for any one word.
+    return phrase.replace("*", "their")
+
+
+# --- the chart itself -------------------------------------------------------------------
+
+
+def test_chart_loads_once_with_its_version():
+    assert load_chart() is load_chart()
+    assert chart_version() == 1
+    assert "Is that really part of" in CHART.source
+
+
+def test_chart_reasons_are_the_handbooks_three_categories():
+    assert set(CHART.reasons) == {"power_imbalance", "agenda", "busy_work"}
+    assert all(description.strip() for description in CHART.reasons.values())
+
+
+def test_every_duty_is_complete():
+    assert len(set(CODES)) == len(CODES)
+    for duty in CHART.duties:
+        assert duty.duty and duty.why and duty.phrases, duty.code
+        assert duty.reasons and set(duty.reasons) <= set(CHART.reasons), duty.code
+        assert all(phrase == phrase.lower() for phrase in duty.phrases), duty.code
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "administering_medications",
+        "map_certification",
+        "encouraging_medication_compliance",
+        "reporting_medication_compliance",
+        "representative_payee",
+        "deciding_on_funds",
+        "routine_rides",
+        "assigned_cleaning",
+        "opinion_on_functioning",
+        "completing_assessments",
+        "writing_treatment_plans",
+        "focusing_on_treatment_plan_goals",
+        "routine_progress_notes",
+        "meetings_without_the_person",
+        "opinion_on_what_should_happen",
+        "carrying_commitment_paperwork",
+        "testifying_against_the_person",
+        "recommendations_to_court",
+        "visits_the_person_declined",
+        "pressuring_someone",
+        "reading_files",
+        "routine_phone_answering",
+        "triaging_calls",
+        "routine_filing",
+        "recreation_only",
+        "outings_they_dont_want",
+        "employment_as_assigned_focus",
+        "housing_as_assigned_focus",
+    ],
+)
+def test_chart_holds_every_row_of_the_handbook(code):
+    assert code in CODES
+
+
+# The reasons as the handbook's "The Why of It" heads each topic.
+HANDBOOK_REASONS = {
+    "administering_medications": {"power_imbalance"},
+    "map_certification": {"power_imbalance"},
+    "reporting_medication_compliance": {"power_imbalance"},
+    "representative_payee": {"power_imbalance"},
+    "deciding_on_funds": {"power_imbalance"},
+    "routine_rides": {"busy_work"},
+    "assigned_cleaning": {"busy_work", "agenda"},
+    "completing_assessments": {"power_imbalance"},
+    "writing_treatment_plans": {"power_imbalance", "agenda"},
+    "routine_progress_notes": {"power_imbalance", "agenda"},
+    "meetings_without_the_person": {"power_imbalance"},
+    "carrying_commitment_paperwork": {"power_imbalance", "agenda"},
+    "testifying_against_the_person": {"power_imbalance", "agenda"},
+    "visits_the_person_declined": {"agenda"},
+    "reading_files": {"agenda", "busy_work", "power_imbalance"},
+    "employment_as_assigned_focus": {"agenda"},
+    "housing_as_assigned_focus": {"agenda"},
+    "triaging_calls": {"busy_work", "power_imbalance"},
+    "routine_filing": {"busy_work", "power_imbalance"},
+    "recreation_only": {"busy_work"},
+}
+
+
+@pytest.mark.parametrize("code,reasons", sorted(HANDBOOK_REASONS.items()))
+def test_chart_reasons_follow_the_handbook(code, reasons):
+    assert set(CHART.duty(code).reasons) == reasons
+
+
+# --- refusals ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("code", CODES)
+def test_every_chart_duty_is_refused_by_its_own_phrases(code):
+    duty = CHART.duty(code)
+    missed = [phrase for phrase in duty.phrases if code not in codes([as_text(phrase)])]
+    assert not missed, f"{code} phrases that do not refuse it on their own: {missed}"
+
+
+@pytest.mark.parametrize("code", CODES)
+def test_refusal_carries_the_charts_reasons_why_and_alternative(code):
+    duty = CHART.duty(code)
+    text = as_text(duty.phrases[0])
+    [refused] = [r for r in check_duties([text]) if r.code == code]
+    assert refused == RefusedDuty(
+        duty_text=text,
+        code=code,
+        duty=duty.duty,
+        reasons=duty.reasons,
+        why=duty.why,
+        alternative=duty.alternative,
+    )
+
+
+def test_refused_duty_is_frozen():
+    [refused] = check_duties(["Administer medications"])
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        refused.code = "something_else"  # type: ignore[misc]
+
+
+def test_alternatives_are_the_consistent_column():
+    assert "peer-to-peer support calls" in CHART.duty("triaging_calls").alternative
+    assert "advocate" in CHART.duty("testifying_against_the_person").alternative
+    assert "what is in their own file" in CHART.duty("reading_files").alternative
+    assert "checkbook" in CHART.duty("representative_payee").alternative
+    # The chart offers nothing in place of routine progress notes.
+    assert CHART.duty("routine_progress_notes").alternative is None
+
+
+# How staff write these duties in a job description or a weekly task list.
+STAFF_WORDING = [
+    ("Administer medications at the residence", "administering_medications"),
+    ("Hand out meds at 8am and 8pm", "administering_medications"),
+    ("Med pass on weekends", "administering_medications"),
+    ("Must become MAP certified within 90 days of hire", "map_certification"),
+    ("Attend Medication Administration Program training", "map_certification"),
+    ("Use your recovery story to encourage medication compliance", "encouraging_medication_compliance"),
+    ("Make sure people stay on their meds", "encouraging_medication_compliance"),
+    ("Report on medication compliance to the nurse", "reporting_medication_compliance"),
+    ("Report back whether individuals are taking their medications", "reporting_medication_compliance"),
+    ("Serve as rep payee for two residents", "representative_payee"),
+    ("Act as a representative payee", "representative_payee"),
+    ("Decide how residents spend their weekly allowance", "deciding_on_funds"),
+    ("Hold people's money and hand out allowance", "deciding_on_funds"),
+    ("Drive the van to day program and appointments", "routine_rides"),
+    ("Provide transportation to appointments as needed", "routine_rides"),
+    ("Clean residents' apartments weekly", "assigned_cleaning"),
+    ("Complete written assessments at intake", "completing_assessments"),
+    ("Complete the ANSA for new enrollees", "completing_assessments"),
+    ("Give your opinion on how the person is functioning", "opinion_on_functioning"),
+    ("Write treatment plans with the team", "writing_treatment_plans"),
+    ("Update ISPs every 90 days", "writing_treatment_plans"),
+    ("Write routine progress notes", "routine_progress_notes"),
+    ("Document progress toward treatment goals in the EHR", "routine_progress_notes"),
+    ("Attend weekly treatment team meetings", "meetings_without_the_person"),
+    ("Attend clinical rounds", "meetings_without_the_person"),
+    ("Recommend discharge or placement at team meetings", "opinion_on_what_should_happen"),
+    ("Triage incoming calls", "triaging_calls"),
+    ("Screen crisis calls and transfer to a clinician", "triaging_calls"),
+    ("Answer the office phones", "routine_phone_answering"),
+    ("Cover the front desk", "routine_phone_answering"),
+    ("Carry Section 12 paperwork to the emergency room", "carrying_commitment_paperwork"),
+    ("Transport commitment papers to the hospital", "carrying_commitment_paperwork"),
+    ("Testify against the person at commitment hearings", "testifying_against_the_person"),
+    ("Make recommendations to the court", "recommendations_to_court"),
+    ("Visit weekly even if the person says no", "visits_the_person_declined"),
+    ("Talk people into going to groups", "pressuring_someone"),
+    ("Read the files of everyone you will be working with", "reading_files"),
+    ("Review charts to get to know people before meeting them", "reading_files"),
+    ("Focus one-to-one visits on treatment plan goals", "focusing_on_treatment_plan_goals"),
+    ("File charts in the records room", "routine_filing"),
+    ("Lead recreation only", "recreation_only"),
+    ("Take people on outings even if they don't want to go", "outings_they_dont_want"),
+    ("Focus on employment as directed by the program", "employment_as_assigned_focus"),
+    ("Get people housed to meet the program's housing targets", "housing_as_assigned_focus"),
+]
+
+
+@pytest.mark.parametrize("text,code", STAFF_WORDING)
+def test_staff_wording_is_refused_as_the_chart_duty(text, code):
+    assert code in codes([text])
+
+
+# The consistent side of the chart, and the peer work the handbook describes.
+ACCEPTABLE = [
+    "Facilitate a peer support group",
+    "Co-facilitate a WRAP group",
+    "Co-lead a Hearing Voices group",
+    "Facilitate Alternatives to Suicide groups",
+    "Share lived experience to inspire hope",
+    "Share your own recovery story when it helps",
+    "Accompany a person to an appointment at their request",
+    "Go with someone to an appointment to support and advocate for them",
+    "Give someone a ride when they ask",
+    "Help someone write their own WRAP plan",
+    "Advocacy alongside the person",
+    "Advocate for the person's voice to be heard in treatment planning",
+    "Support someone to talk with their prescriber about medication",
+    "Support someone who is withdrawing from medications to find other supports",
+    "Support someone to gather information about meds",
+    "Support someone to plan toward independence with med management",
+    "Work with someone to build skills like balancing their checkbook",
+    "Help someone plan to regain independence over their funds",
+    "Be present during an assessment as a support person",
+    "Support the person to understand what is written about them",
+    "Support the person to understand what is in their file",
+    "Support someone to attend their treatment team meeting",
+    "Advocate not to talk about people without them",
+    "Attend meetings about policy and best practices",
+    "Help someone understand their rights",
+    "Help someone understand their rights under Section 12",
+    "Stay with someone during a commitment hearing as a support",
+    "Help someone make plans for their pets and bills",
+    "Help someone present their WRAP plan or advance directive",
+    "Testify as an advocate on their behalf",
+    "Accompany someone to court",
+    "Meet one-to-one when the person asks",
+    "Help with a job search when the person has asked",
+    "Share what you learned from your own housing search",
+    "Answer the peer warmline",
+    "Answer your own phone",
+    "Support people to find meaningful connections in the community",
+    "Support access to housing, employment and other valued community settings",
+    "Go for coffee together as part of building a relationship",
+    "Help clean their apartment when they ask",
+    "Support people in emotional distress by listening and being there",
+    "Educate staff about recovery and non-clinical language",
+    "Help someone file for benefits",
+]
+
+
+@pytest.mark.parametrize("text", ACCEPTABLE)
+def test_acceptable_peer_duties_are_not_refused(text):
+    assert check_duties([text]) == []
+
+
+def test_medication_as_a_topic_is_not_refused():
+    assert check_duties(["support someone to talk with their prescriber about medication"]) == []
+
+
+def test_empty_list_and_blank_lines():
+    assert check_duties([]) == []
+    assert check_duties(["", "   ", "--"]) == []
+
+
+def test_mixed_list_returns_only_the_refused_in_input_order():
+    duties = [
+        "Facilitate a peer support group",
+        "Triage incoming calls",
+        "Share lived experience",
+        "Administer medications",
+        "Accompany a person to an appointment at their request",
+        "Write treatment plans",
+        "Co-lead a Hearing Voices group",
+    ]
+    refused = check_duties(duties)
+    assert [r.duty_text for r in refused] == ["Triage incoming calls", "Administer medications", "Write treatment plans"]
+    assert [r.code for r in refused] == ["triaging_calls", "administering_medications", "writing_treatment_plans"]
+
+
+def test_two_tasks_on_one_line_are_each_refused_in_line_order():
+    assert codes(["Answer phones and triage calls"]) == ["routine_phone_answering", "triaging_calls"]
+
+
+def test_longest_phrase_decides_between_overlapping_duties():
+    # "medication compliance" sits inside "report on medication compliance": the line is about reporting.
+    assert codes(["Report on medication compliance"]) == ["reporting_medication_compliance"]
+    assert codes(["Complete medication administration training"]) == ["map_certification"]
+
+
+def test_the_same_task_at_the_persons_request_is_accepted():
+    assert codes(["Drive people to appointments"]) == ["routine_rides"]
+    assert codes(["Drive people to appointments at their request"]) == []
+    assert codes(["Clean someone's apartment"]) == ["assigned_cleaning"]
+    assert codes(["Clean someone's apartment if they ask"]) == []
+    # Asking does not make medications or commitment papers a peer role.
+    assert codes(["Administer medications at their request"]) == ["administering_medications"]
+
+
+# --- properties -------------------------------------------------------------------------
+
+SAMPLE_TEXTS = [text for text, _ in STAFF_WORDING] + ACCEPTABLE
+SEPARATORS = [" ", "  ", ", ", " - ", "; ", ". ", " / ", " (", ") ", "! ", ": ", "\t", " -- ", "...", "?"]
+
+
+@st.composite
+def restyled(draw):
+    """A sample duty text, re-cased and re-punctuated between its words."""
+    text = draw(st.sampled_from(SAMPLE_TEXTS))
+    words = [w for w in re.split(r"[^A-Za-z0-9']+", text) if w]
+    out = []
+    for word in words:
+        cased = "".join(c.upper() if draw(st.booleans()) else c.lower() for c in word)
+        out.append(cased)
+        out.append(draw(st.sampled_from(SEPARATORS)))
+    prefix = draw(st.sampled_from(["", "- ", "* ", "1. ", "(a) "]))
+    return text, prefix + "".join(out)
+
+
+@settings(max_examples=300, deadline=None)
+@given(restyled())
+def test_case_and_punctuation_do_not_change_the_result(pair):
+    original, styled = pair
+    assert codes([styled]) == codes([original])
+
+
+def _near_chart_word(word: str) -> bool:
+    stem = word.rstrip("s")
+    for duty in CHART.duties:
+        for phrase in duty.phrases + duty.unless:
+            for chart_word in normalize(phrase):
+                chart_stem = chart_word.rstrip("s")
+                if chart_stem == stem or chart_word.startswith(word) or word.startswith(chart_word):
+                    return True
+    return False
+
+
+FIELD_WORDS = [
+    "listen", "hope", "mutual", "together", "recovery", "group", "community", "wellness", "wrap",
+    "voices", "hearing", "peer", "story", "lived", "experience", "facilitate", "connect", "walk",
+    "coffee", "garden", "respite", "drop", "center", "learning", "choice", "dignity", "trust",
+    "healing", "art", "music", "yoga", "library", "friendship", "dream", "explore", "welcome",
+]
+SAFE_WORDS = [word for word in FIELD_WORDS if not _near_chart_word(word)]
+
+
+def test_safe_vocabulary_is_large_enough_to_mean_something():
+    assert len(SAFE_WORDS) >= 20
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(SAFE_WORDS), min_size=1, max_size=12), st.sampled_from(SEPARATORS))
+def test_text_with_no_chart_words_is_accepted(words, separator):
+    assert check_duties([separator.join(words)]) == []
