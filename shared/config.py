@@ -77,9 +77,12 @@ class Postgres:
 
 
 def store_kind(service: str) -> str:
-    kind = env(f"PEERNET_STORE_{service.upper()}", env("PEERNET_STORE", "sqlite"))
+    variable = f"PEERNET_STORE_{service.upper()}"
+    if not os.environ.get(variable, "").strip():
+        variable = "PEERNET_STORE"
+    kind = env(variable, "sqlite")
     if kind not in ("sqlite", "postgres", "memory"):
-        raise ValueError(f"PEERNET_STORE for {service} must be sqlite, postgres or memory, not {kind!r}")
+        raise ValueError(f"{variable} must be sqlite, postgres or memory, not {kind!r}")
     return kind
 
 
@@ -102,13 +105,13 @@ def _development_key(filename: str, make_key) -> str:
 
 
 def cipher_key() -> str:
-    return os.environ.get("PEERNET_CIPHER_KEY") or _development_key(
+    return os.environ.get("PEERNET_CIPHER_KEY", "").strip() or _development_key(
         "cipher.key", lambda: AESCipher.create_key(32)
     )
 
 
 def vault_key() -> str:
-    return os.environ.get("PEERNET_VAULT_KEY") or _development_key(
+    return os.environ.get("PEERNET_VAULT_KEY", "").strip() or _development_key(
         "vault.key", lambda: Fernet.generate_key().decode()
     )
 

@@ -5,8 +5,10 @@ correct. A message at or below the tracked position is a duplicate and is
 skipped. A message beyond the next expected position means something was
 missed (a restart, a broker outage, a queue that did not exist yet), so the
 missing range is read from the upstream's log over RPC first. A message that
-does not fit its contract goes to the dead-letter queue with the reason, its
-position is recorded as dealt with, and processing goes on.
+does not fit its contract goes to the dead-letter queue with the reason, and
+processing goes on: the source's own log decides what that position holds, so
+a message damaged on the way is replaced by the log's copy, and a position
+whose logged event itself breaks the contract is recorded as dealt with.
 """
 from __future__ import annotations
 
@@ -82,7 +84,7 @@ class TrackedConsumer:
                     try:
                         event = contracts.parse(message)
                     except ValidationError as error:
-                        self._refuse(message, error, source=source)
+                        self._refuse(message, error, source=source, from_log=True)
                         continue
                     self._saw(source, event.position)
                     if self._apply(event) == "applied":
@@ -99,19 +101,23 @@ class TrackedConsumer:
         self._set_lag(event.source, event.position)
         return "applied"
 
-    def _refuse(self, message, error: ValidationError, source: str | None = None) -> str:
+    def _refuse(self, message, error: ValidationError, source: str | None = None,
+                from_log: bool = False) -> str:
         reason = f"does not validate: {error.normalized_messages()}"
         source = source or (message.get("source") if isinstance(message, dict) else None) or "unknown"
         log.warning("%s: dead-lettered a message from %s: %s", self.service, source, reason)
         self.dead_letters.send(message, reason, source)
         METRICS.dead_letters.labels(self.service, source).inc()
         position = message.get("position") if isinstance(message, dict) else None
-        if source in self.sources and isinstance(position, int) and position > 0:
-            with self._locks[source]:
-                # Earlier positions first, so that skipping this one leaves no hole behind.
-                if position > self.application.position_in(source) + 1:
-                    self.catch_up(source, upto=position - 1)
+        if source not in self.sources or not isinstance(position, int) or position < 1:
+            return "dead-lettered"
+        with self._locks[source]:
+            if from_log:
+                # The source's log itself holds a broken event here: skip it for good.
                 self.application.skip_upstream(source, position)
+            elif position > self.application.position_in(source):
+                # Ask the log what this position really holds (and what came before).
+                self.catch_up(source, upto=position)
         return "dead-lettered"
 
     def _saw(self, source: str, position: int) -> None:

@@ -142,9 +142,7 @@ class PersonKeyVault:
         """The clear value, or FORGOTTEN when the person's key was destroyed."""
         if token is None:
             return None
-        prefix, subject_id, ciphertext = token.split(":", 2)
-        if prefix != TOKEN_PREFIX:
-            raise ValueError("not a sealed personal field")
+        subject_id, ciphertext = split_token(token)
         key = self._key(subject_id, create=False)
         if key is None:
             return FORGOTTEN
@@ -162,8 +160,23 @@ class PersonKeyVault:
         return self.storage.get(subject_id) is None
 
 
+def split_token(token: str) -> tuple[str, str]:
+    """(subject id, ciphertext). Fernet tokens hold no ':', subject ids may."""
+    prefix, _, rest = token.partition(":")
+    subject_id, _, ciphertext = rest.rpartition(":")
+    if prefix != TOKEN_PREFIX or not subject_id or not ciphertext:
+        raise ValueError("not a sealed personal field")
+    return subject_id, ciphertext
+
+
 def is_sealed(value) -> bool:
-    return isinstance(value, str) and value.startswith(TOKEN_PREFIX + ":")
+    if not isinstance(value, str):
+        return False
+    try:
+        _, ciphertext = split_token(value)
+    except ValueError:
+        return False
+    return ciphertext.startswith("gAAAA")  # every Fernet token starts so (version byte 0x80)
 
 
 def vault_from_env() -> PersonKeyVault:

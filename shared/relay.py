@@ -20,6 +20,7 @@ import time
 import amqp
 from eventsourcing.persistence import Tracking
 from kombu import Connection
+from kombu.exceptions import OperationalError
 
 from shared import config
 from shared.application import ServiceApplication
@@ -134,8 +135,8 @@ class Relay:
                 backoff = 0.1
                 if published < self.batch_size:
                     self.stopping.wait(self.poll_interval)
-            except (OSError, amqp.exceptions.AMQPError, TimeoutError, BrokerRefused,
-                    ConnectionError) as error:
+            except (OSError, OperationalError, amqp.exceptions.AMQPError, TimeoutError,
+                    BrokerRefused, ConnectionError) as error:
                 # The broker is down or refused: drop the channel and resume from
                 # the last confirmed position once it is back.
                 self.broker_ok = False

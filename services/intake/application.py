@@ -8,7 +8,7 @@ from eventsourcing.application import AggregateNotFoundError
 from services.intake import schemas
 from services.intake.domain import PeerWorkerProfile, UnknownExperience
 from shared.application import ServiceApplication
-from shared.errors import InvalidInput, NotFound
+from shared.errors import InvalidInput, NotAllowed, NotFound
 from shared.identity import Caller
 from shared.schemas import load
 
@@ -46,6 +46,14 @@ def _withdrawn(event: PeerWorkerProfile.ExperienceWithdrawn):
     }
 
 
+def check_may_change(peer_worker_id: UUID, organization_id: str, caller: Caller) -> None:
+    """A peer worker changes only their own profile; an agency admin only their organization's."""
+    if caller.role == "peer" and caller.user_id != str(peer_worker_id):
+        raise NotAllowed("a peer worker may change only their own profile")
+    if caller.role == "agency_admin" and caller.organization_id != organization_id:
+        raise NotAllowed("an agency admin may change only their own organization's peer workers")
+
+
 class IntakeApplication(ServiceApplication):
     service = "intake"
     translations = {
@@ -62,6 +70,7 @@ class IntakeApplication(ServiceApplication):
                 raise InvalidInput({"experiences": {index: ["the same experience is listed twice"]}})
             experiences[item["experience"]] = item["visibility"]
         peer_worker_id = command["peer_worker_id"]
+        check_may_change(peer_worker_id, command["organization_id"], caller)
         if self._exists(peer_worker_id):
             raise InvalidInput({"peer_worker_id": ["a profile with this id already exists"]})
         profile = PeerWorkerProfile(
@@ -77,12 +86,14 @@ class IntakeApplication(ServiceApplication):
     def share_experience(self, payload: dict, caller: Caller) -> None:
         command = load(schemas.ShareExperience(), payload)
         profile = self._profile(command["peer_worker_id"])
+        check_may_change(profile.id, profile.organization_id, caller)
         profile.share_experience(command["experience"], command["visibility"], caller.as_actor())
         self.save(profile)
 
     def withdraw_experience(self, payload: dict, caller: Caller) -> None:
         command = load(schemas.WithdrawExperience(), payload)
         profile = self._profile(command["peer_worker_id"])
+        check_may_change(profile.id, profile.organization_id, caller)
         try:
             profile.withdraw_experience(command["experience"], caller.as_actor())
         except UnknownExperience as error:

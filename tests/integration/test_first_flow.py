@@ -22,9 +22,9 @@ def profile(peer_worker_id, **changes):
 def test_profile_reaches_matching_within_a_second_and_withdrawal_follows(store_env, network_factory, rpc):
     network = network_factory(store_env, services=("intake", "matching"))
     network.start()
-    peer = rpc("peer")
-    system = rpc("system")
     peer_worker_id = str(uuid.uuid4())
+    peer = rpc("peer", user_id=peer_worker_id)
+    system = rpc("system")
 
     started = time.monotonic()
     assert peer.intake.record_peer_worker_profile(profile(peer_worker_id)) == peer_worker_id
@@ -52,7 +52,7 @@ def test_profile_reaches_matching_within_a_second_and_withdrawal_follows(store_e
 def test_bad_input_names_the_field_and_stores_nothing(store_env, network_factory, rpc):
     network = network_factory(store_env, services=("intake",))
     network.start()
-    peer = rpc("peer")
+    peer = rpc("agency_admin", organization_id="org-hampden-1")
     system = rpc("system")
     before = system.intake.positions()["log"]
 
@@ -72,6 +72,9 @@ def test_bad_input_names_the_field_and_stores_nothing(store_env, network_factory
     with pytest.raises(InvalidInput) as refused:
         peer.intake.share_experience({"peer_worker_id": "not-an-id", "experience": "veteran", "visibility": "matching"})
     assert "peer_worker_id" in refused.value.field_errors
+
+    with pytest.raises(NotAllowed):  # another organization's peer worker
+        peer.intake.record_peer_worker_profile(profile(str(uuid.uuid4()), organization_id="org-elsewhere"))
 
     assert system.intake.positions()["log"] == before
 

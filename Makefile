@@ -1,0 +1,48 @@
+# peernet: `make run` starts the network, `make test` runs the whole suite.
+# Both make the virtual environment and make sure a broker answers first.
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test bench broker postgres lock clean help
+
+help:
+	@echo "make run     start the whole network locally (Ctrl-C stops it)"
+	@echo "make test    run the whole test suite (unit, service, integration, chaos)"
+	@echo "make bench   measure throughput and lag against the raw broker and store"
+	@echo "make lock    refresh requirements.lock from pyproject.toml"
+
+$(STAMP): requirements.lock pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "peernet needs Python 3.11, found " + sys.version' 
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || { \
+	  if [ "$$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null && $(PYTHON) -m venv $(VENV); \
+	  else echo "Python's venv module is missing: sudo apt-get install python3-venv" >&2; exit 1; fi; }
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	@touch $(STAMP)
+
+broker:
+	@bash deploy/ensure-broker.sh
+
+postgres:
+	@bash deploy/ensure-postgres.sh
+
+run: $(STAMP) broker
+	$(PY) -m shared.launcher
+
+test: $(STAMP) broker postgres
+	$(PY) -m pytest
+
+bench: $(STAMP) broker postgres
+	$(PY) -m bench
+
+lock:
+	rm -rf /tmp/peernet-lock && $(PYTHON) -m venv /tmp/peernet-lock
+	/tmp/peernet-lock/bin/pip install --quiet --disable-pip-version-check '.[test]'
+	/tmp/peernet-lock/bin/pip freeze --exclude peernet > requirements.lock
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

@@ -1,0 +1,194 @@
+"""`make bench`: end-to-end commands per second, projection lag, relay throughput,
+each printed beside the raw broker and raw store rates measured in the same run.
+
+Runs on a private vhost and a temporary SQLite var/ folder; never part of `make test`.
+"""
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import platform
+import statistics
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+from tqdm import tqdm
+
+from bench.raw import broker_rates, store_rate
+from shared import config
+from tests.support import caller, free_port_base, private_vhost, require_broker, wait_until
+
+CLIENTS = int(os.environ.get("BENCH_CLIENTS", "8"))
+COMMANDS = int(os.environ.get("BENCH_COMMANDS", "6000"))
+RELAY_EVENTS = int(os.environ.get("BENCH_RELAY_EVENTS", "20000"))
+PEER_WORKERS = 200
+TOGGLED = ("heard_voices", "veteran", "homelessness", "trauma_survivor")
+
+
+def relay_throughput(uri: str) -> dict:
+    """Store RELAY_EVENTS events first, then time the relay publishing all of them, confirmed."""
+    from kombu import Connection
+
+    from services.intake.application import IntakeApplication
+    from shared.bus import consumer_queue
+    from shared.crypto import vault_from_env
+    from shared.identity import Caller
+    from shared.relay import ConfirmingPublisher, Relay
+
+    intake = IntakeApplication(vault_from_env(), {"SQLITE_DBNAME": str(config.var_dir() / "relay-bench.sqlite")})
+    actor = Caller("bench", "system")
+    peers = [uuid.uuid4() for _ in range(PEER_WORKERS)]
+    for peer in tqdm(peers, desc="relay: profiles", leave=False):
+        intake.record_peer_worker_profile({"peer_worker_id": str(peer), "display_name": "Bench Peer",
+                                           "organization_id": "org-bench"}, actor)
+    with tqdm(total=RELAY_EVENTS, desc="relay: storing events", leave=False) as progress:
+        while intake.max_position() < RELAY_EVENTS:
+            for peer in peers:
+                intake.share_experience({"peer_worker_id": str(peer), "experience": "veteran",
+                                         "visibility": "matching"}, actor)
+                intake.withdraw_experience({"peer_worker_id": str(peer), "experience": "veteran"}, actor)
+            progress.update(2 * len(peers))
+    total = intake.max_position()
+    with Connection(uri) as connection:  # a bound durable queue, so messages are really stored
+        queue = consumer_queue("relay-bench", ("intake",))(connection.default_channel)
+        queue.declare()
+        relay = Relay(intake, ConfirmingPublisher(uri, config.exchange_name()), batch_size=500)
+        started = time.perf_counter()
+        while relay.relay_once():
+            pass
+        elapsed = time.perf_counter() - started
+        queue.delete()
+    relay.publisher.close()
+    return {"events": total, "events_per_s": total / elapsed}
+
+
+def _client(args) -> int:
+    """One client process: each of its peer workers toggles their own items, one command at a time."""
+    uri, peers = args
+    import shared.errors  # noqa: F401
+    from nameko.standalone.rpc import ClusterRpcProxy
+
+    quota = COMMANDS // CLIENTS
+    proxies = {peer: ClusterRpcProxy({"AMQP_URI": uri}, timeout=30,
+                                     context_data={"caller": caller("peer", user_id=peer)}) for peer in peers}
+    rpcs = {peer: proxy.start() for peer, proxy in proxies.items()}
+    done = 0
+    try:
+        for round_ in range(quota // len(peers) + 1):
+            for peer in peers:
+                if done >= quota:
+                    return done
+                item = TOGGLED[(round_ // 2) % len(TOGGLED)]
+                if round_ % 2 == 0:
+                    rpcs[peer].intake.share_experience({"peer_worker_id": peer, "experience": item, "visibility": "matching"})
+                else:
+                    rpcs[peer].intake.withdraw_experience({"peer_worker_id": peer, "experience": item})
+                done += 1
+        return done
+    finally:
+        for proxy in proxies.values():
+            proxy.stop()
+
+
+def end_to_end(uri: str) -> dict:
+    from nameko.standalone.rpc import ClusterRpcProxy
+
+    from shared.network import Network, application_for
+
+    network = Network(env={"AMQP_URI": uri}, services=("intake", "matching"), port_base=free_port_base(),
+                      log_dir=config.var_dir() / "logs")
+    network.start()
+    try:
+        peers = [str(uuid.uuid4()) for _ in range(PEER_WORKERS)]
+        with ClusterRpcProxy({"AMQP_URI": uri}, timeout=30, context_data={"caller": caller("system")}) as rpc:
+            for peer in tqdm(peers, desc="end to end: profiles", leave=False):
+                rpc.intake.record_peer_worker_profile({"peer_worker_id": peer, "display_name": "Bench Peer",
+                                                       "organization_id": "org-bench"})
+            wait_until(lambda: rpc.matching.positions()["upstream"]["intake"] == rpc.intake.positions()["log"],
+                       timeout=60, message="matching caught up with the profiles")
+            first_command = rpc.intake.positions()["log"] + 1
+            shares = [(uri, peers[i::CLIENTS]) for i in range(CLIENTS)]
+            started = time.perf_counter()
+            with multiprocessing.get_context("spawn").Pool(CLIENTS) as pool:
+                commands = sum(pool.map(_client, shares))
+            clients_done = time.perf_counter()
+            last = rpc.intake.positions()["log"]
+            wait_until(lambda: rpc.matching.positions()["upstream"]["intake"] >= last, timeout=120,
+                       message="matching caught up with the commands")
+            caught_up = time.perf_counter()
+    finally:
+        network.stop()
+
+    intake, matching = application_for("intake"), application_for("matching")
+    stored_at = {n.id: intake.mapper.to_domain_event(n).timestamp
+                 for n in _notifications(intake) if n.id >= first_command}
+    lags = []
+    for notification in _notifications(matching):
+        event = matching.mapper.to_domain_event(notification)
+        position = getattr(event, "upstream_position", None)
+        if position in stored_at:
+            lags.append((event.timestamp - stored_at[position]).total_seconds() * 1000)
+    lags.sort()
+    return {
+        "clients": CLIENTS, "commands": commands,
+        "commands_per_s_end_to_end": commands / (caught_up - started),
+        "commands_per_s_accepted": commands / (clients_done - started),
+        "lag_ms_p50": statistics.median(lags), "lag_ms_p99": lags[int(len(lags) * 0.99) - 1],
+        "lag_samples": len(lags),
+    }
+
+
+def _notifications(application, page: int = 1000):
+    after = 0
+    while True:
+        batch = application.recorder.select_notifications(start=after, limit=page, inclusive_of_start=False)
+        if not batch:
+            return
+        yield from batch
+        after = batch[-1].id
+
+
+def main() -> None:
+    uri = config.amqp_uri()
+    require_broker(uri)
+    with private_vhost(uri) as vhost_uri, tempfile.TemporaryDirectory() as var:
+        os.environ.update(PEERNET_VAR_DIR=var, PEERNET_STORE="sqlite", AMQP_URI=vhost_uri,
+                          PEERNET_EXCHANGE="bench.events")
+        print(f"peernet bench on {platform.node()}: {os.cpu_count()} cores, Python {platform.python_version()}, "
+              f"SQLite stores, RabbitMQ at {uri}", flush=True)
+        raw_broker = broker_rates(vhost_uri, 20000)
+        raw_store = store_rate({**config.application_env("rawstore")}, 3000)
+        relay = relay_throughput(vhost_uri)
+        e2e = end_to_end(vhost_uri)
+
+    rows = [
+        ("raw broker: persistent publish", raw_broker["publish_persistent"], "msg/s", None),
+        ("raw broker: publish, confirm each", raw_broker["publish_confirm_each"], "msg/s", None),
+        ("raw broker: publish, confirms batched by 500", raw_broker["publish_confirm_batched_500"], "msg/s", None),
+        ("raw broker: consume + ack", raw_broker["consume_ack"], "msg/s", None),
+        ("raw store: save one new aggregate (SQLite, encrypted)", raw_store, "saves/s", None),
+        ("relay: stored events published, confirmed", relay["events_per_s"], "events/s",
+         f"{relay['events_per_s'] / raw_broker['publish_confirm_each']:.1f}x confirm-each, "
+         f"{relay['events_per_s'] / raw_broker['publish_confirm_batched_500']:.2f}x batched"),
+        (f"end to end: intake command -> matching projection ({CLIENTS} clients)",
+         e2e["commands_per_s_end_to_end"], "commands/s",
+         f"{e2e['commands_per_s_end_to_end'] / raw_store:.2f}x raw store, "
+         f"{e2e['commands_per_s_end_to_end'] / raw_broker['publish_persistent']:.3f}x raw publish"),
+        ("end to end: projection lag p50", e2e["lag_ms_p50"], "ms", None),
+        ("end to end: projection lag p99", e2e["lag_ms_p99"], "ms", None),
+    ]
+    print()
+    for name, value, unit, ratio in rows:
+        print(f"  {name:<66} {value:>10,.1f} {unit:<11} {ratio or ''}")
+    results = {"machine": f"{os.cpu_count()} cores, Python {platform.python_version()}", "raw_broker": raw_broker,
+               "raw_store_saves_per_s": raw_store, "relay": relay, "end_to_end": e2e}
+    Path("var").mkdir(exist_ok=True)
+    Path("var/bench.json").write_text(json.dumps(results, indent=2))
+    print("\nfigures written to var/bench.json")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,374 @@
+"""IntakeApplication: commands, queries, and the integration events it publishes."""
+from __future__ import annotations
+
+import json
+import uuid
+
+import pytest
+
+from services.intake.application import IntakeApplication
+from services.intake.domain import PeerWorkerProfile
+from shared.errors import InvalidInput, NotAllowed, NotFound
+from shared.identity import Caller
+from shared.tests.conftest import (  # noqa: F401  (fixtures)
+    admin,
+    app_factory,
+    isolated_env,
+    item,
+    notification_count,
+    peer,
+    peer_worker,
+    profile_payload,
+    stored_events,
+    vault,
+)
+
+PRIVATE_ONLY = ("homelessness", "involuntary_hospitalization", "self_injury", "incarceration_or_forensic_history")
+
+
+@pytest.fixture
+def intake(app_factory):
+    return app_factory(IntakeApplication)
+
+
+def share(app, who, experience, visibility, caller):
+    app.share_experience({"peer_worker_id": str(who), "experience": experience, "visibility": visibility}, caller)
+
+
+def withdraw(app, who, experience, caller):
+    app.withdraw_experience({"peer_worker_id": str(who), "experience": experience}, caller)
+
+
+def published(app, after=0) -> list[dict]:
+    return [event.as_message() for event in app.integration_events(after)]
+
+
+# --- commands and queries -------------------------------------------------------------
+
+
+def test_record_then_read_a_profile(intake, peer):
+    payload = profile_payload("Rowan Example", [item("veteran", "network"), item("heard_voices", "matching")],
+                              peer_worker_id=peer.user_id)
+    peer_worker_id = intake.record_peer_worker_profile(payload, peer)
+    assert str(peer_worker_id) == payload["peer_worker_id"]
+    assert intake.peer_worker_profile(peer_worker_id) == {
+        "peer_worker_id": payload["peer_worker_id"], "display_name": "Rowan Example",
+        "organization_id": "org-harbor",
+        "experiences": [{"experience": "heard_voices", "visibility": "matching"},
+                        {"experience": "veteran", "visibility": "network"}],
+    }
+
+
+def test_the_name_is_stored_sealed(intake, peer, vault):
+    payload = profile_payload("Rowan Example", peer_worker_id=peer.user_id)
+    peer_worker_id = intake.record_peer_worker_profile(payload, peer)
+    [recorded] = stored_events(intake)
+    assert recorded.display_name.startswith(f"pii1:{peer_worker_id}:")
+    assert "Rowan" not in recorded.display_name
+    assert vault.open(recorded.display_name) == "Rowan Example"
+
+
+def test_share_change_and_withdraw(intake, peer):
+    who = intake.record_peer_worker_profile(
+        profile_payload(experiences=[item("veteran", "network")], peer_worker_id=peer.user_id), peer)
+    share(intake, who, "lgbtq", "matching", peer)
+    share(intake, who, "veteran", "private", peer)
+    withdraw(intake, who, "lgbtq", peer)
+    assert intake.peer_worker_profile(who)["experiences"] == [{"experience": "veteran", "visibility": "private"}]
+    assert notification_count(intake) == 4
+
+
+def test_sharing_the_same_way_again_stores_nothing(intake, peer):
+    who = intake.record_peer_worker_profile(
+        profile_payload(experiences=[item("veteran", "network")], peer_worker_id=peer.user_id), peer)
+    share(intake, who, "veteran", "network", peer)
+    assert notification_count(intake) == 1
+
+
+def test_an_unknown_profile_is_not_found(intake, peer):
+    # the peer's own id, before any profile was recorded for it
+    with pytest.raises(NotFound):
+        intake.peer_worker_profile(uuid.UUID(peer.user_id))
+    with pytest.raises(NotFound):
+        share(intake, peer.user_id, "veteran", "network", peer)
+    with pytest.raises(NotFound):
+        withdraw(intake, peer.user_id, "veteran", peer)
+    assert notification_count(intake) == 0
+
+
+# --- what is published -----------------------------------------------------------------
+
+
+def test_private_items_never_appear_in_any_integration_event(intake, peer):
+    rowan_peer, sky_peer = peer, peer_worker()  # each acts on their own profile
+    rowan = intake.record_peer_worker_profile(profile_payload("Rowan Example", [
+        item("homelessness", "private"), item("involuntary_hospitalization", "private"),
+        item("veteran", "matching"), item("lgbtq", "network")], peer_worker_id=rowan_peer.user_id), rowan_peer)
+    sky = intake.record_peer_worker_profile(profile_payload("Sky Sample", [
+        item("incarceration_or_forensic_history", "private")], peer_worker_id=sky_peer.user_id), sky_peer)
+    share(intake, rowan, "self_injury", "private", rowan_peer)  # new, private
+    share(intake, rowan, "veteran", "private", rowan_peer)  # was for matching: consumers must forget it
+    withdraw(intake, rowan, "homelessness", rowan_peer)  # private, withdrawn
+    withdraw(intake, sky, "incarceration_or_forensic_history", sky_peer)
+    share(intake, rowan, "heard_voices", "network", rowan_peer)
+
+    messages = published(intake)
+    assert len(messages) == notification_count(intake) == 7
+    for message in messages:
+        text = json.dumps(message)
+        for code in PRIVATE_ONLY:
+            assert code not in text, (code, message["type"])
+        assert "Rowan" not in text and "Sky Sample" not in text
+    profiled = messages[0]["body"]
+    assert profiled["shared_for_matching"] == ["veteran"]
+    assert profiled["shared_with_network"] == ["lgbtq"]
+
+
+@pytest.mark.parametrize("before, after, expected_type, expected_body_keys", [
+    ("matching", "private", "PeerWorkerExperienceWithdrawn", {"peer_worker_id", "experience"}),
+    ("network", "private", "PeerWorkerExperienceWithdrawn", {"peer_worker_id", "experience"}),
+    ("private", "matching", "PeerWorkerExperienceShared", {"peer_worker_id", "experience", "visibility"}),
+    ("network", "matching", "PeerWorkerExperienceShared", {"peer_worker_id", "experience", "visibility"}),
+    (None, "network", "PeerWorkerExperienceShared", {"peer_worker_id", "experience", "visibility"}),
+    (None, "private", "PeerWorkerPrivateExperienceKept", {"peer_worker_id"}),
+])
+def test_a_visibility_change_publishes(intake, peer, before, after, expected_type, expected_body_keys):
+    experiences = [item("grief_and_loss", before)] if before else []
+    who = intake.record_peer_worker_profile(profile_payload(experiences=experiences, peer_worker_id=peer.user_id), peer)
+    share(intake, who, "grief_and_loss", after, peer)
+    [message] = published(intake, after=1)
+    assert message["type"] == expected_type
+    assert set(message["body"]) == expected_body_keys
+    assert message["body"]["peer_worker_id"] == str(who)
+    if "experience" in expected_body_keys:
+        assert message["body"]["experience"] == "grief_and_loss"
+    if "visibility" in expected_body_keys:
+        assert message["body"]["visibility"] == after
+
+
+def test_shared_then_private_publishes_withdrawn(intake, peer):
+    who = intake.record_peer_worker_profile(
+        profile_payload(experiences=[item("veteran", "matching")], peer_worker_id=peer.user_id), peer)
+    share(intake, who, "veteran", "private", peer)
+    [message] = published(intake, after=1)
+    assert message["type"] == "PeerWorkerExperienceWithdrawn"
+    assert message["body"] == {"peer_worker_id": str(who), "experience": "veteran"}
+
+
+def test_withdrawing_a_private_item_publishes_only_that_something_private_changed(intake, peer):
+    who = intake.record_peer_worker_profile(
+        profile_payload(experiences=[item("self_injury", "private")], peer_worker_id=peer.user_id), peer)
+    withdraw(intake, who, "self_injury", peer)
+    [message] = published(intake, after=1)
+    assert message["type"] == "PeerWorkerPrivateExperienceKept"
+    assert message["body"] == {"peer_worker_id": str(who)}
+
+
+def test_withdrawing_a_shared_item_publishes_withdrawn(intake, peer):
+    who = intake.record_peer_worker_profile(
+        profile_payload(experiences=[item("veteran", "network")], peer_worker_id=peer.user_id), peer)
+    withdraw(intake, who, "veteran", peer)
+    [message] = published(intake, after=1)
+    assert message["type"] == "PeerWorkerExperienceWithdrawn"
+    assert message["body"] == {"peer_worker_id": str(who), "experience": "veteran"}
+
+
+def test_integration_events_page_through_the_log(intake, peer):
+    who = intake.record_peer_worker_profile(profile_payload(peer_worker_id=peer.user_id), peer)
+    for code in ("veteran", "lgbtq", "heard_voices"):
+        share(intake, who, code, "network", peer)
+    assert intake.max_position() == 4
+    assert [m["position"] for m in published(intake, after=1)] == [2, 3, 4]
+    assert [e.position for e in intake.integration_events(1, limit=2)] == [2, 3]
+    assert intake.integration_events(4) == []
+
+
+def test_every_stored_class_has_a_translation(intake):
+    assert set(intake.translations) == {PeerWorkerProfile.Recorded, PeerWorkerProfile.ExperienceShared,
+                                        PeerWorkerProfile.ExperienceWithdrawn}
+
+
+# --- who did it --------------------------------------------------------------------------
+
+
+def test_every_stored_event_records_the_actor(intake, peer, admin):
+    # the agency admin records the profile of one of their organization's peer workers, who then changes it
+    who = intake.record_peer_worker_profile(
+        profile_payload(experiences=[item("veteran", "network")], peer_worker_id=peer.user_id), admin)
+    share(intake, who, "lgbtq", "matching", peer)
+    withdraw(intake, who, "veteran", peer)
+    events = stored_events(intake)
+    assert [e.actor for e in events] == [admin.as_actor(), peer.as_actor(), peer.as_actor()]
+    for event in events:
+        assert {"user_id", "role", "correlation_id"} <= set(event.actor)
+        assert event.actor["correlation_id"]
+    assert [m["actor"] for m in published(intake)] == [e.actor for e in events]
+
+
+def test_one_correlation_id_follows_a_request(intake):
+    caller = peer_worker(correlation_id="request-77")
+    intake.record_peer_worker_profile(profile_payload(peer_worker_id=caller.user_id), caller)
+    assert stored_events(intake)[0].actor["correlation_id"] == "request-77"
+
+
+# --- who may change which profile --------------------------------------------------------
+
+OTHER_ORG = "org-lighthouse"
+
+CHANGES = [
+    pytest.param(share, ("lgbtq", "matching"), id="share"),
+    pytest.param(withdraw, ("veteran",), id="withdraw"),
+]
+
+
+def test_a_peer_may_not_record_another_peer_workers_profile(intake, peer):
+    someone_else = profile_payload("Sky Sample", [item("veteran", "network")])
+    assert someone_else["peer_worker_id"] != peer.user_id
+    with pytest.raises(NotAllowed):
+        intake.record_peer_worker_profile(someone_else, peer)
+    assert notification_count(intake) == 0
+    with pytest.raises(NotFound):
+        intake.peer_worker_profile(uuid.UUID(someone_else["peer_worker_id"]))
+
+
+def test_a_peer_may_not_record_over_another_peer_workers_existing_profile(intake, peer):
+    sky = peer_worker()
+    payload = profile_payload("Sky Sample", peer_worker_id=sky.user_id)
+    intake.record_peer_worker_profile(payload, sky)
+    with pytest.raises(NotAllowed):  # refused as not theirs, before anything says the id is taken
+        intake.record_peer_worker_profile(dict(payload, display_name="Not Sky"), peer)
+    assert notification_count(intake) == 1
+    assert intake.peer_worker_profile(uuid.UUID(sky.user_id))["display_name"] == "Sky Sample"
+
+
+@pytest.mark.parametrize("change, args", CHANGES)
+def test_a_peer_may_not_change_another_peer_workers_profile(intake, peer, change, args):
+    sky = peer_worker()  # same organization, but not the same person
+    who = intake.record_peer_worker_profile(
+        profile_payload("Sky Sample", [item("veteran", "network")], peer_worker_id=sky.user_id), sky)
+    before = intake.peer_worker_profile(who)
+    with pytest.raises(NotAllowed):
+        change(intake, who, *args, peer)
+    assert notification_count(intake) == 1
+    assert intake.peer_worker_profile(who) == before
+    change(intake, who, *args, sky)  # the same change, by the peer worker whose profile it is
+    assert notification_count(intake) == 2
+
+
+def test_an_agency_admin_may_not_record_a_peer_worker_of_another_organization(intake, admin):
+    payload = profile_payload("Sky Sample", organization_id=OTHER_ORG)
+    with pytest.raises(NotAllowed):
+        intake.record_peer_worker_profile(payload, admin)
+    assert notification_count(intake) == 0
+    with pytest.raises(NotFound):
+        intake.peer_worker_profile(uuid.UUID(payload["peer_worker_id"]))
+    other_admin = Caller("admin-user-2", "agency_admin", OTHER_ORG)
+    intake.record_peer_worker_profile(payload, other_admin)  # that organization's own admin may
+    assert notification_count(intake) == 1
+
+
+@pytest.mark.parametrize("change, args", CHANGES)
+def test_an_agency_admin_may_not_change_a_peer_worker_of_another_organization(intake, admin, change, args):
+    sky = peer_worker(OTHER_ORG)
+    who = intake.record_peer_worker_profile(profile_payload(
+        "Sky Sample", [item("veteran", "network")], peer_worker_id=sky.user_id, organization_id=OTHER_ORG), sky)
+    before = intake.peer_worker_profile(who)
+    with pytest.raises(NotAllowed):
+        change(intake, who, *args, admin)
+    assert notification_count(intake) == 1
+    assert intake.peer_worker_profile(who) == before
+    change(intake, who, *args, Caller("admin-user-2", "agency_admin", OTHER_ORG))  # their own admin may
+    assert notification_count(intake) == 2
+
+
+@pytest.mark.parametrize("change, args", CHANGES)
+def test_an_agency_admin_may_change_their_own_organizations_peer_workers(intake, peer, admin, change, args):
+    who = intake.record_peer_worker_profile(
+        profile_payload(experiences=[item("veteran", "network")], peer_worker_id=peer.user_id), peer)
+    change(intake, who, *args, admin)
+    assert notification_count(intake) == 2
+    assert stored_events(intake)[-1].actor == admin.as_actor()
+
+
+def test_the_system_may_change_any_profile(intake):
+    system = Caller.system("intake")
+    who = intake.record_peer_worker_profile(
+        profile_payload(experiences=[item("veteran", "network")], organization_id=OTHER_ORG), system)
+    share(intake, who, "lgbtq", "matching", system)
+    withdraw(intake, who, "veteran", system)
+    assert notification_count(intake) == 3
+
+
+# --- bad input --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("change, field", [
+    ({"display_name": ""}, "display_name"),
+    ({"display_name": "R" * 81}, "display_name"),
+    ({"display_name": None}, "display_name"),
+    ({"peer_worker_id": "not-a-uuid"}, "peer_worker_id"),
+    ({"organization_id": ""}, "organization_id"),
+    ({"experiences": [item("a_diagnosis", "matching")]}, "experiences"),
+    ({"experiences": [item("veteran", "everyone")]}, "experiences"),
+    ({"experiences": [item("veteran", "matching"), item("veteran", "private")]}, "experiences"),
+    ({"nickname": "Ro"}, "nickname"),
+])
+def test_bad_input_to_record_names_the_field_and_stores_nothing(intake, peer, vault, change, field):
+    payload = {**profile_payload("Rowan Example", peer_worker_id=peer.user_id), **change}
+    with pytest.raises(InvalidInput) as refused:
+        intake.record_peer_worker_profile(payload, peer)
+    assert field in refused.value.field_errors
+    assert field in str(refused.value)
+    assert notification_count(intake) == 0
+
+
+def test_a_missing_field_is_named(intake, peer):
+    payload = profile_payload(peer_worker_id=peer.user_id)
+    del payload["organization_id"]
+    with pytest.raises(InvalidInput) as refused:
+        intake.record_peer_worker_profile(payload, peer)
+    assert set(refused.value.field_errors) == {"organization_id"}
+    assert notification_count(intake) == 0
+
+
+def test_the_same_id_twice_is_refused(intake, peer):
+    payload = profile_payload("Rowan Example", peer_worker_id=peer.user_id)
+    intake.record_peer_worker_profile(payload, peer)
+    with pytest.raises(InvalidInput) as refused:
+        intake.record_peer_worker_profile(dict(payload, display_name="Rowan Example-Two"), peer)
+    assert "peer_worker_id" in refused.value.field_errors
+    assert notification_count(intake) == 1
+    assert intake.peer_worker_profile(payload["peer_worker_id"])["display_name"] == "Rowan Example"
+
+
+def test_withdrawing_an_item_not_shared_is_invalid_input(intake, peer):
+    who = intake.record_peer_worker_profile(
+        profile_payload(experiences=[item("veteran", "network")], peer_worker_id=peer.user_id), peer)
+    with pytest.raises(InvalidInput) as refused:
+        withdraw(intake, who, "lgbtq", peer)
+    assert set(refused.value.field_errors) == {"experience"}
+    assert notification_count(intake) == 1
+
+
+@pytest.mark.parametrize("command, payload, field", [
+    ("share_experience", {"experience": "veteran", "visibility": "public"}, "visibility"),
+    ("share_experience", {"experience": "a_diagnosis", "visibility": "network"}, "experience"),
+    ("share_experience", {"experience": "veteran"}, "visibility"),
+    ("share_experience", {"experience": "veteran", "visibility": "network", "note": "x"}, "note"),
+    ("withdraw_experience", {"experience": "a_diagnosis"}, "experience"),
+    ("withdraw_experience", {}, "experience"),
+])
+def test_bad_input_to_share_or_withdraw_names_the_field_and_stores_nothing(intake, peer, command, payload, field):
+    who = intake.record_peer_worker_profile(
+        profile_payload(experiences=[item("veteran", "network")], peer_worker_id=peer.user_id), peer)
+    with pytest.raises(InvalidInput) as refused:
+        getattr(intake, command)({"peer_worker_id": str(who), **payload}, peer)
+    assert field in refused.value.field_errors
+    assert notification_count(intake) == 1
+
+
+def test_a_payload_that_is_not_an_object_is_refused(intake, peer):
+    with pytest.raises(InvalidInput) as refused:
+        intake.record_peer_worker_profile(["Rowan Example"], peer)
+    assert "_schema" in refused.value.field_errors
+    assert notification_count(intake) == 0

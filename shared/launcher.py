@@ -1,0 +1,47 @@
+"""`make run`: start every service and its relay, wait until all are healthy,
+print where each listens, and stop them all cleanly on Ctrl-C."""
+from __future__ import annotations
+
+import signal
+import sys
+import time
+
+from shared import config
+from shared.network import Network
+
+
+def main() -> int:
+    logs = config.var_dir() / "logs"
+    network = Network(log_dir=logs)
+    print(f"Starting peernet: broker {config.amqp_uri()}, stores under {config.var_dir()} "
+          f"({config.store_kind('intake')}), logs in {logs}/", flush=True)
+    try:
+        network.start(timeout=90)
+    except (RuntimeError, TimeoutError) as error:
+        print(f"peernet did not start: {error}", file=sys.stderr)
+        network.stop()
+        return 1
+    print("\n  process              health and metrics")
+    for spec in network.specs.values():
+        print(f"  {spec.name:<20} http://127.0.0.1:{spec.port}/health   /metrics")
+    print("\nEvery service answers nameko RPC on the broker. Ctrl-C stops the network.", flush=True)
+
+    stopping = []
+    signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
+    try:
+        while not stopping:
+            for name, process in network.processes.items():
+                if process.poll() is not None:
+                    print(f"{name} exited with {process.returncode}; see {logs / (name + '.log')}", file=sys.stderr)
+                    stopping.append(True)
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    print("\nStopping peernet...", flush=True)
+    network.stop()
+    print("Stopped.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

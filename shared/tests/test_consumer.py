@@ -1,0 +1,238 @@
+"""The tracked consumer: intake's events into matching, in order and exactly once.
+
+The source is a real IntakeApplication, the consumer a real MatchingApplication,
+both in memory; only the broker is left out (messages are handed to `handle`).
+"""
+from __future__ import annotations
+
+import copy
+import json
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from services.intake.application import IntakeApplication
+from services.matching.application import MatchingApplication
+from shared.consumer import TrackedConsumer
+from shared.tests.conftest import item, notification_count, peer_worker, profile_payload, stored_events
+
+
+class CollectedDeadLetters:
+    def __init__(self):
+        self.sent: list[tuple] = []
+
+    def send(self, message, reason, source):
+        self.sent.append((message, reason, source))
+
+
+class Scenario:
+    """Eight intake events about two peer workers, and what matching should end with."""
+
+    def __init__(self, app_factory, peer):
+        self.intake = intake = app_factory(IntakeApplication)
+        rowan, sky = peer, peer_worker()  # each peer worker acts on their own profile
+        self.rowan = intake.record_peer_worker_profile(profile_payload("Rowan Example", [
+            item("heard_voices", "matching"), item("veteran", "matching"),
+            item("lgbtq", "network"), item("homelessness", "private")], peer_worker_id=rowan.user_id), rowan)  # 1
+        self.sky = intake.record_peer_worker_profile(profile_payload("Sky Sample", [
+            item("grief_and_loss", "matching")], peer_worker_id=sky.user_id), sky)  # 2
+        self.share(self.rowan, "veteran", "network", rowan)  # 3: no longer for matching
+        intake.withdraw_experience({"peer_worker_id": str(self.rowan), "experience": "heard_voices"}, rowan)  # 4
+        self.share(self.sky, "trauma_survivor", "matching", sky)  # 5
+        self.share(self.rowan, "self_injury", "private", rowan)  # 6: private, kept in intake
+        self.share(self.sky, "grief_and_loss", "private", sky)  # 7: was for matching
+        self.share(self.rowan, "substance_use_recovery", "matching", rowan)  # 8
+        self.fetches: list[tuple] = []
+        self.messages = [json.loads(json.dumps(m)) for m in self.fetch_range("intake", 0, 500)]
+        self.fetches.clear()
+        assert [m["position"] for m in self.messages] == list(range(1, 9))
+
+    def share(self, who, experience, visibility, peer):
+        self.intake.share_experience({"peer_worker_id": str(who), "experience": experience,
+                                      "visibility": visibility}, peer)
+
+    def fetch_range(self, source, after, limit):
+        self.fetches.append((source, after, limit))
+        return [e.as_message() for e in self.intake.integration_events(after, limit)]
+
+    def consumer(self, app_factory, vault=None):
+        matching = app_factory(MatchingApplication, with_vault=vault)
+        dead = CollectedDeadLetters()
+        return matching, TrackedConsumer(matching, ("intake",), self.fetch_range, dead), dead
+
+    def projection(self, matching) -> dict:
+        return {who: matching.candidate(who) for who in (self.rowan, self.sky)}
+
+
+@pytest.fixture
+def scenario(app_factory, peer):
+    return Scenario(app_factory, peer)
+
+
+def upstream_positions(matching) -> list[int]:
+    return [event.upstream_position for event in stored_events(matching)]
+
+
+def test_in_order_delivery_applies_each_once(scenario, app_factory):
+    matching, consumer, dead = scenario.consumer(app_factory)
+    outcomes = [consumer.handle(copy.deepcopy(m)) for m in scenario.messages]
+    assert outcomes == ["applied"] * 8
+    assert matching.position_in("intake") == 8
+    assert upstream_positions(matching) == list(range(1, 9))
+    assert scenario.fetches == []  # nothing was missing
+    assert dead.sent == []
+    projection = scenario.projection(matching)
+    assert projection[scenario.rowan]["shared_for_matching"] == ["substance_use_recovery"]
+    assert projection[scenario.sky]["shared_for_matching"] == ["trauma_survivor"]
+    assert projection[scenario.rowan]["display_name"] == "Rowan Example"
+    assert projection[scenario.rowan]["upstream_position"] == 8
+    assert projection[scenario.sky]["upstream_position"] == 7
+
+
+def test_a_duplicate_is_skipped(scenario, app_factory):
+    matching, consumer, _ = scenario.consumer(app_factory)
+    assert consumer.handle(copy.deepcopy(scenario.messages[0])) == "applied"
+    assert consumer.handle(copy.deepcopy(scenario.messages[1])) == "applied"
+    count = notification_count(matching)
+    assert consumer.handle(copy.deepcopy(scenario.messages[0])) == "duplicate"
+    assert consumer.handle(copy.deepcopy(scenario.messages[1])) == "duplicate"
+    assert notification_count(matching) == count == 2
+    assert matching.position_in("intake") == 2
+
+
+def test_a_gap_is_filled_from_the_source_first(scenario, app_factory):
+    matching, consumer, dead = scenario.consumer(app_factory)
+    assert consumer.handle(copy.deepcopy(scenario.messages[4])) == "applied"  # position 5 first
+    assert scenario.fetches == [("intake", 0, consumer.page_size)]
+    assert matching.position_in("intake") == 5
+    assert upstream_positions(matching) == [1, 2, 3, 4, 5]
+    assert scenario.projection(matching)[scenario.sky]["shared_for_matching"] == ["grief_and_loss", "trauma_survivor"]
+
+    count = notification_count(matching)
+    for message in scenario.messages[:5]:
+        assert consumer.handle(copy.deepcopy(message)) == "duplicate"
+    assert notification_count(matching) == count
+    assert consumer.handle(copy.deepcopy(scenario.messages[5])) == "applied"
+    assert dead.sent == []
+
+
+def test_catch_up_reads_everything_missing(scenario, app_factory):
+    matching, consumer, _ = scenario.consumer(app_factory)
+    consumer.page_size = 3
+    assert consumer.catch_up("intake") == 8
+    assert [after for _, after, _ in scenario.fetches] == [0, 3, 6, 8]
+    assert upstream_positions(matching) == list(range(1, 9))
+    assert consumer.catch_up("intake") == 0
+
+
+def test_a_message_damaged_on_the_way_is_dead_lettered_and_the_logs_copy_applied(scenario, app_factory):
+    matching, consumer, dead = scenario.consumer(app_factory)
+    assert consumer.handle(copy.deepcopy(scenario.messages[0])) == "applied"
+    broken = copy.deepcopy(scenario.messages[1])
+    broken["body"]["shared_for_matching"] = ["grief_and_loss", "not_an_experience"]
+    assert consumer.handle(broken) == "dead-lettered"
+
+    assert len(dead.sent) == 1
+    message, reason, source = dead.sent[0]
+    assert message == broken and source == "intake"
+    assert "shared_for_matching" in reason
+    assert scenario.fetches  # the source's log was asked what position 2 holds
+    assert upstream_positions(matching) == [1, 2]
+    assert consumer.handle(copy.deepcopy(scenario.messages[2])) == "applied"
+    assert upstream_positions(matching) == [1, 2, 3]
+
+
+def test_a_damaged_message_after_a_gap_is_replaced_from_the_log_with_the_gap(scenario, app_factory):
+    matching, consumer, dead = scenario.consumer(app_factory)
+    consumer.handle(copy.deepcopy(scenario.messages[0]))
+    broken = copy.deepcopy(scenario.messages[3])
+    broken["body"]["display_name"] = "Rowan Example"  # not in this contract, and in clear
+    assert consumer.handle(broken) == "dead-lettered"
+    assert "display_name" in dead.sent[0][1]
+    assert "Rowan Example" not in dead.sent[0][1]  # the reason does not repeat the value
+    assert upstream_positions(matching) == [1, 2, 3, 4]  # 2, 3 and 4 came from the source
+    assert consumer.handle(copy.deepcopy(scenario.messages[4])) == "applied"
+
+
+def test_a_forged_message_ahead_of_the_log_does_not_take_the_position(scenario, app_factory):
+    matching, consumer, dead = scenario.consumer(app_factory)
+    forged = dict(copy.deepcopy(scenario.messages[0]), position=99)
+    forged["body"]["display_name"] = "In Clear"
+    assert consumer.handle(forged) == "dead-lettered"
+    assert matching.position_in("intake") == 8  # the log's real events, nothing at 99
+    assert consumer.handle(copy.deepcopy(scenario.messages[7])) == "duplicate"
+
+
+def test_an_event_broken_in_the_sources_own_log_is_skipped_for_good(scenario, app_factory):
+    matching = app_factory(MatchingApplication)
+    dead = CollectedDeadLetters()
+
+    def fetch_with_position_2_broken(source, after, limit):
+        page = scenario.fetch_range(source, after, limit)
+        for message in page:
+            if message["position"] == 2:
+                message["version"] = 99  # a contract this consumer does not know
+        return page
+
+    consumer = TrackedConsumer(matching, ("intake",), fetch_with_position_2_broken, dead)
+    consumer.catch_up("intake")
+    assert len(dead.sent) == 1 and "version 99" in dead.sent[0][1]
+    assert matching.position_in("intake") == 8
+    assert 2 not in upstream_positions(matching) and 3 in upstream_positions(matching)
+
+
+def test_a_message_without_a_position_is_dead_lettered_and_changes_nothing(scenario, app_factory):
+    matching, consumer, dead = scenario.consumer(app_factory)
+    broken = copy.deepcopy(scenario.messages[0])
+    del broken["position"]
+    assert consumer.handle(broken) == "dead-lettered"
+    assert "position" in dead.sent[0][1]
+    assert matching.position_in("intake") == 0
+    assert consumer.handle(copy.deepcopy(scenario.messages[0])) == "applied"
+
+
+def test_a_message_from_a_source_not_followed_is_dead_lettered(scenario, app_factory):
+    matching, consumer, dead = scenario.consumer(app_factory)
+    foreign = dict(copy.deepcopy(scenario.messages[0]), source="directory", type="OrganizationRegistered",
+                   body={"organization_id": "0a9b8c7d-6e5f-4a3b-9c1d-2e3f4a5b6c7d", "name": "Harbor Peer Collective",
+                         "kind": "agency", "regions": ["north"]})
+    assert consumer.handle(foreign) == "dead-lettered"
+    message, reason, source = dead.sent[0]
+    assert "source" in reason and source == "directory"
+    assert matching.position_in("directory") == 0
+    assert notification_count(matching) == 0
+
+
+@pytest.mark.parametrize("garbage", [None, "not json", ["a", "list"]])
+def test_garbage_is_dead_lettered(scenario, app_factory, garbage):
+    matching, consumer, dead = scenario.consumer(app_factory)
+    assert consumer.handle(garbage) == "dead-lettered"
+    assert dead.sent[0][2] == "unknown"
+    assert notification_count(matching) == 0
+
+
+def test_any_order_with_duplicates_gives_the_same_projection(scenario, app_factory, vault):
+    expected_matching, expected_consumer, _ = scenario.consumer(app_factory)
+    for message in scenario.messages:
+        expected_consumer.handle(copy.deepcopy(message))
+    expected = scenario.projection(expected_matching)
+    count = len(scenario.messages)
+
+    @settings(max_examples=40, deadline=None, database=None)
+    @given(order=st.permutations(range(count)),
+           duplicates=st.lists(st.tuples(st.integers(0, count - 1), st.integers(0, 3 * count)), max_size=8))
+    def deliveries_in_any_order(order, duplicates):
+        sequence = list(order)
+        for which, where in duplicates:
+            sequence.insert(min(where, len(sequence)), which)
+        matching, consumer, dead = scenario.consumer(app_factory, vault)
+        outcomes = [consumer.handle(copy.deepcopy(scenario.messages[index])) for index in sequence]
+        assert dead.sent == []
+        assert outcomes.count("applied") <= count
+        assert scenario.projection(matching) == expected
+        assert matching.position_in("intake") == count
+        # exactly one matching event per upstream position, in order
+        assert upstream_positions(matching) == list(range(1, count + 1))
+
+    deliveries_in_any_order()

@@ -1,0 +1,209 @@
+"""The relay (outbox): publish in order, move the position only once confirmed."""
+from __future__ import annotations
+
+import json
+import socket
+import threading
+
+import pytest
+from kombu.exceptions import OperationalError
+
+from services.intake.application import IntakeApplication
+from shared.relay import POSITION_NAME, ConfirmingPublisher, Relay
+from shared.tests.conftest import item, profile_payload
+
+NAME = "Rowan Example"
+
+
+class RecordingPublisher:
+    """Records every batch, and the relay's position at the moment it was asked to publish."""
+
+    def __init__(self, failures: int = 0, error=OSError("broker connection reset")):
+        self.failures = failures
+        self.error = error
+        self.calls = 0
+        self.batches: list[list[tuple]] = []
+        self.attempts: list[list[int]] = []
+        self.position_while_publishing: list[int] = []
+        self.closed = 0
+        self.relay: Relay | None = None
+        self.stop_after_batches: int | None = None
+
+    def publish_batch(self, messages):
+        self.calls += 1
+        self.attempts.append([body["position"] for _, body, _ in messages])
+        if self.relay is not None:
+            self.position_while_publishing.append(self.relay.position())
+        if self.calls <= self.failures:
+            raise self.error
+        self.batches.append(list(messages))
+        if self.stop_after_batches is not None and len(self.batches) >= self.stop_after_batches:
+            self.relay.stopping.set()
+
+    def close(self):
+        self.closed += 1
+
+    def published_positions(self) -> list[int]:
+        return [body["position"] for batch in self.batches for _, body, _ in batch]
+
+
+@pytest.fixture
+def intake(app_factory, peer, admin):
+    app = app_factory(IntakeApplication)
+    rowan = app.record_peer_worker_profile(profile_payload(NAME, [
+        item("heard_voices", "matching"), item("homelessness", "private")], peer_worker_id=peer.user_id), peer)
+    # another of the organization's peer workers, recorded by its agency admin
+    app.record_peer_worker_profile(profile_payload("Sky Sample", [item("veteran", "network")]), admin)
+    app.share_experience({"peer_worker_id": str(rowan), "experience": "lgbtq", "visibility": "network"}, peer)
+    app.share_experience({"peer_worker_id": str(rowan), "experience": "heard_voices", "visibility": "private"}, peer)
+    app.withdraw_experience({"peer_worker_id": str(rowan), "experience": "homelessness"}, peer)
+    assert app.max_position() == 5
+    return app
+
+
+def relay_with(intake, publisher, batch_size=500) -> Relay:
+    relay = Relay(intake, publisher, batch_size=batch_size, poll_interval=0.001)
+    publisher.relay = relay
+    return relay
+
+
+def test_publishes_every_event_and_then_moves_the_position(intake):
+    publisher = RecordingPublisher()
+    relay = relay_with(intake, publisher)
+    assert relay.position() == 0
+    assert relay.relay_once() == 5
+    assert publisher.position_while_publishing == [0]  # not moved before the batch returned
+    assert relay.position() == 5
+    assert intake.recorder.max_tracking_id(POSITION_NAME) == 5
+    assert publisher.published_positions() == [1, 2, 3, 4, 5]
+    assert relay.relay_once() == 0  # nothing new
+    assert publisher.calls == 1
+
+
+def test_batches_follow_each_other_without_gaps(intake):
+    publisher = RecordingPublisher()
+    relay = relay_with(intake, publisher, batch_size=2)
+    assert [relay.relay_once() for _ in range(4)] == [2, 2, 1, 0]
+    assert publisher.attempts == [[1, 2], [3, 4], [5]]
+    assert publisher.position_while_publishing == [0, 2, 4]
+    assert relay.position() == 5
+
+
+def test_a_failed_publish_does_not_move_the_position(intake):
+    publisher = RecordingPublisher(failures=1)
+    relay = relay_with(intake, publisher, batch_size=3)
+    with pytest.raises(OSError):
+        relay.relay_once()
+    assert relay.position() == 0
+    assert relay.relay_once() == 3  # the same events again: at-least-once
+    assert publisher.attempts == [[1, 2, 3], [1, 2, 3]]
+    assert relay.relay_once() == 2
+    assert publisher.published_positions() == [1, 2, 3, 4, 5]
+    assert relay.position() == 5
+
+
+def test_a_failure_in_the_middle_publishes_that_batch_again(intake):
+    publisher = RecordingPublisher()
+    relay = relay_with(intake, publisher, batch_size=2)
+    relay.relay_once()
+    publisher.failures = publisher.calls + 1  # the next call fails
+    with pytest.raises(OSError):
+        relay.relay_once()
+    assert relay.position() == 2
+    relay.relay_once()
+    relay.relay_once()
+    assert publisher.attempts == [[1, 2], [3, 4], [3, 4], [5]]
+    assert publisher.published_positions() == [1, 2, 3, 4, 5]  # nothing skipped
+
+
+def test_run_retries_after_a_broker_error_and_skips_nothing(intake):
+    publisher = RecordingPublisher(failures=1)
+    relay = relay_with(intake, publisher, batch_size=2)
+    publisher.stop_after_batches = 3
+    runner = threading.Thread(target=relay.run, daemon=True)
+    runner.start()
+    runner.join(timeout=10)
+    assert not runner.is_alive(), "the relay did not finish"
+    assert publisher.attempts == [[1, 2], [1, 2], [3, 4], [5]]
+    assert publisher.published_positions() == [1, 2, 3, 4, 5]
+    assert publisher.closed >= 2  # the channel was dropped after the error, and at the end
+    assert relay.position() == 5
+    assert relay.broker_ok is True
+
+
+def test_health_reports_the_lag(intake):
+    publisher = RecordingPublisher()
+    relay = relay_with(intake, publisher, batch_size=2)
+    relay.relay_once()
+    relay.broker_ok = True
+    healthy, detail = relay.health()
+    assert healthy is True
+    assert json.loads(detail) == {"service": "intake-relay", "broker": True, "lag": 3}
+
+
+def test_routing_keys_and_headers(intake):
+    publisher = RecordingPublisher()
+    relay_with(intake, publisher).relay_once()
+    messages = publisher.batches[0]
+    assert [key for key, _, _ in messages] == [
+        "intake.PeerWorkerProfiled", "intake.PeerWorkerProfiled", "intake.PeerWorkerExperienceShared",
+        "intake.PeerWorkerExperienceWithdrawn", "intake.PeerWorkerPrivateExperienceKept",
+    ]
+    for position, (key, body, headers) in enumerate(messages, start=1):
+        assert key == f"intake.{body['type']}"
+        assert headers == {"source": "intake", "position": position, "version": 1}
+        assert body["source"] == "intake" and body["position"] == position
+
+
+def test_no_message_carries_a_name_or_a_private_item_in_clear(intake, vault):
+    publisher = RecordingPublisher()
+    relay_with(intake, publisher).relay_once()
+    for _, body, headers in publisher.batches[0]:
+        text = json.dumps(body) + json.dumps(headers)
+        assert NAME not in text and "Rowan" not in text and "Sky Sample" not in text
+        assert "homelessness" not in text  # was private, then withdrawn: never published
+    profiled = publisher.batches[0][0][1]["body"]
+    assert vault.open(profiled["display_name"]) == NAME  # sealed, not dropped
+
+
+def test_run_survives_the_error_kombu_raises_when_the_broker_is_unreachable(intake):
+    # ConfirmingPublisher reconnects with Connection.ensure_connection, which raises
+    # kombu.exceptions.OperationalError (not an OSError) while the broker is down.
+    publisher = RecordingPublisher(failures=2, error=OperationalError("[Errno 111] Connection refused"))
+    relay = relay_with(intake, publisher)
+    publisher.stop_after_batches = 1
+    outcome = []
+    runner = threading.Thread(target=lambda: outcome.append(_run(relay)), daemon=True)
+    runner.start()
+    runner.join(timeout=10)
+    assert not runner.is_alive(), "the relay did not finish"
+    assert outcome == ["stopped"], f"the relay died: {outcome}"
+    assert publisher.attempts == [[1, 2, 3, 4, 5]] * 3
+    assert relay.position() == 5
+
+
+def test_run_keeps_retrying_with_the_real_publisher_while_the_broker_is_down(intake):
+    with socket.socket() as probe:  # a port nobody listens on: connection refused
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    relay = Relay(intake, ConfirmingPublisher(f"amqp://guest:guest@127.0.0.1:{port}/", "peernet.events.test"),
+                  poll_interval=0.001)
+    outcome = []
+    runner = threading.Thread(target=lambda: outcome.append(_run(relay)), daemon=True)
+    runner.start()
+    runner.join(timeout=3.5)  # one failed connection attempt takes about 2 s
+    try:
+        assert runner.is_alive(), f"the relay stopped while the broker was down: {outcome}"
+        assert relay.broker_ok is False
+        assert relay.position() == 0
+    finally:
+        relay.stopping.set()
+        runner.join(timeout=10)
+
+
+def _run(relay: Relay) -> str:
+    try:
+        relay.run()
+    except Exception as error:  # what would end the relay process
+        return f"{type(error).__module__}.{type(error).__name__}: {error}"
+    return "stopped"
