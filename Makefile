@@ -6,13 +6,14 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test bench broker postgres lock clean help
+.PHONY: run test bench broker postgres lock token clean help
 
 help:
 	@echo "make run     start the whole network locally (Ctrl-C stops it)"
 	@echo "make test    run the whole test suite (unit, service, integration, chaos)"
 	@echo "make bench   measure throughput and lag against the raw broker and store"
 	@echo "make lock    refresh requirements.lock from pyproject.toml"
+	@echo "make token ROLE=peer USER=<id> [ORG=<id>]   mint a development token for the gateway"
 
 $(STAMP): requirements.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "peernet needs Python 3.11, found " + sys.version' 
@@ -39,10 +40,17 @@ test: $(STAMP) broker postgres
 bench: $(STAMP) broker postgres
 	$(PY) -m bench
 
+# USER must be given on the command line: the login name in the environment is no peernet id.
+token: $(STAMP)
+	@test -n "$(ROLE)" || { echo "usage: make token ROLE=person|peer|supervisor|agency_admin|state_auditor USER=<id> [ORG=<organization id>]" >&2; exit 2; }
+	@test "$(origin USER)" = "command line" || { echo "make token needs USER=<id> (a peer worker's id for ROLE=peer)" >&2; exit 2; }
+	@$(PY) -m services.gateway.tokens --role "$(ROLE)" --user "$(USER)" $(if $(ORG),--org "$(ORG)")
+
 lock:
 	rm -rf /tmp/peernet-lock && $(PYTHON) -m venv /tmp/peernet-lock
 	/tmp/peernet-lock/bin/pip install --quiet --disable-pip-version-check '.[test]'
 	/tmp/peernet-lock/bin/pip freeze --exclude peernet > requirements.lock
+	rm -rf build *.egg-info
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

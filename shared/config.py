@@ -11,6 +11,9 @@
 | PEERNET_VAULT_KEY             | generated into var/vault.key             | Fernet key that wraps the per-person keys |
 | PEERNET_QUEUE_TYPE            | classic                                  | classic, or quorum on a RabbitMQ cluster |
 | PEERNET_EXCHANGE              | peernet.events                           | topic exchange for integration events |
+
+Each service documents its own settings (PEERNET_AUDIT_*, PEERNET_JWT_SECRET, ...)
+in its README.
 """
 from __future__ import annotations
 
@@ -21,7 +24,7 @@ from pathlib import Path
 from cryptography.fernet import Fernet
 from eventsourcing.cryptography import AESCipher
 
-SERVICES = ("intake", "directory", "matching", "supervision")
+SERVICES = ("intake", "directory", "matching", "supervision", "audit")
 DEFAULT_AMQP_URI = "amqp://guest:guest@localhost:5672/"
 
 
@@ -86,7 +89,7 @@ def store_kind(service: str) -> str:
     return kind
 
 
-def _development_key(filename: str, make_key) -> str:
+def development_key(filename: str, make_key) -> str:
     """A key kept in var/ so that a developer's stores stay readable between runs."""
     path = var_dir() / filename
     if not path.exists():
@@ -105,13 +108,13 @@ def _development_key(filename: str, make_key) -> str:
 
 
 def cipher_key() -> str:
-    return os.environ.get("PEERNET_CIPHER_KEY", "").strip() or _development_key(
+    return os.environ.get("PEERNET_CIPHER_KEY", "").strip() or development_key(
         "cipher.key", lambda: AESCipher.create_key(32)
     )
 
 
 def vault_key() -> str:
-    return os.environ.get("PEERNET_VAULT_KEY", "").strip() or _development_key(
+    return os.environ.get("PEERNET_VAULT_KEY", "").strip() or development_key(
         "vault.key", lambda: Fernet.generate_key().decode()
     )
 

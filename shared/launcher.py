@@ -7,7 +7,7 @@ import sys
 import time
 
 from shared import config
-from shared.network import Network
+from shared.network import GATEWAY, Network
 
 
 def main() -> int:
@@ -24,16 +24,25 @@ def main() -> int:
     print("\n  process              health and metrics")
     for spec in network.specs.values():
         print(f"  {spec.name:<20} http://127.0.0.1:{spec.port}/health   /metrics")
+    gateway = network.specs.get(GATEWAY)
+    if gateway is not None:
+        print(f"\n  HTTP API             http://127.0.0.1:{gateway.port}/  (reference: /docs, OpenAPI: /openapi.json)")
+        print("  development token    make token ROLE=peer USER=<peer worker id>   "
+              "(roles: person, peer, supervisor, agency_admin ORG=<id>, state_auditor)")
+        print(f"  first call           curl -H \"Authorization: Bearer $(make -s token ROLE=state_auditor USER=me)\" "
+              f"http://127.0.0.1:{gateway.port}/services")
     print("\nEvery service answers nameko RPC on the broker. Ctrl-C stops the network.", flush=True)
 
+    network.supervise()
+    reported = dict(network.restarts)
     stopping = []
     signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
     try:
         while not stopping:
-            for name, process in network.processes.items():
-                if process.poll() is not None:
-                    print(f"{name} exited with {process.returncode}; see {logs / (name + '.log')}", file=sys.stderr)
-                    stopping.append(True)
+            for name, count in list(network.restarts.items()):
+                if reported.get(name) != count:
+                    print(f"{name} exited and was restarted ({count}x); see {logs / (name + '.log')}", file=sys.stderr)
+                    reported[name] = count
             time.sleep(0.5)
     except KeyboardInterrupt:
         pass

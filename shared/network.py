@@ -10,6 +10,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,13 +26,18 @@ APPLICATIONS = {
     "directory": "services.directory.application:DirectoryApplication",
     "matching": "services.matching.application:MatchingApplication",
     "supervision": "services.supervision.application:SupervisionApplication",
+    "audit": "services.audit.application:AuditApplication",
 }
 SERVICE_CLASSES = {
     "intake": "services.intake.service:IntakeService",
     "directory": "services.directory.service:DirectoryService",
     "matching": "services.matching.service:MatchingService",
     "supervision": "services.supervision.service:SupervisionService",
+    "audit": "services.audit.service:AuditService",
 }
+# The HTTP front door: no event store and no relay, so not one of config.SERVICES.
+GATEWAY = "gateway"
+PROCESSES = (*config.SERVICES, GATEWAY)
 
 
 def load(path: str):
@@ -56,7 +62,7 @@ class ProcessSpec:
         return f"http://127.0.0.1:{self.port}/health"
 
 
-def specs(services=config.SERVICES, port_base: int | None = None) -> list[ProcessSpec]:
+def specs(services=PROCESSES, port_base: int | None = None) -> list[ProcessSpec]:
     base = port_base or int(config.env("PEERNET_PORT_BASE", "8100"))
     result = []
     for index, service in enumerate(config.SERVICES):
@@ -65,32 +71,53 @@ def specs(services=config.SERVICES, port_base: int | None = None) -> list[Proces
         service_port, relay_port = base + 1 + index, base + 101 + index
         result.append(ProcessSpec(service, ("-m", "shared.run_service", service, "--port", str(service_port)), service_port))
         result.append(ProcessSpec(f"{service}-relay", ("-m", "shared.relay", service, "--port", str(relay_port)), relay_port))
+    if GATEWAY in services:
+        result.append(ProcessSpec(GATEWAY, ("-m", "services.gateway.run", "--port", str(base + 100)), base + 100))
     return result
 
 
 class Network:
     """Starts, watches, kills and restarts the network's processes."""
 
-    def __init__(self, env: dict | None = None, services=config.SERVICES, port_base: int | None = None,
+    def __init__(self, env: dict | None = None, services=PROCESSES, port_base: int | None = None,
                  log_dir: Path | None = None):
         self.env = {**os.environ, **(env or {}), "PYTHONPATH": str(ROOT)}
         self.specs = {spec.name: spec for spec in specs(services, port_base)}
         self.processes: dict[str, subprocess.Popen] = {}
         self.log_dir = log_dir
+        self.restarts: dict[str, int] = {}
+        self._watching = threading.Event()
+        self._lock = threading.RLock()
 
     def start(self, *names: str, timeout: float = 60.0) -> None:
         names = names or tuple(self.specs)
-        for name in names:
-            spec = self.specs[name]
-            output = subprocess.DEVNULL
-            if self.log_dir is not None:
-                self.log_dir.mkdir(parents=True, exist_ok=True)
-                output = open(self.log_dir / f"{name}.log", "ab")
-            self.processes[name] = subprocess.Popen(
-                (sys.executable, *spec.args), env=self.env, cwd=ROOT,
-                stdout=output, stderr=subprocess.STDOUT, start_new_session=True,
-            )
+        with self._lock:
+            for name in names:
+                self._spawn(name)
         self.wait_healthy(names, timeout)
+
+    def _spawn(self, name: str) -> None:
+        output = subprocess.DEVNULL
+        if self.log_dir is not None:
+            self.log_dir.mkdir(parents=True, exist_ok=True)
+            output = open(self.log_dir / f"{name}.log", "ab")
+        self.processes[name] = subprocess.Popen(
+            (sys.executable, *self.specs[name].args), env=self.env, cwd=ROOT,
+            stdout=output, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+
+    def supervise(self, interval: float = 0.5) -> None:
+        """Restart, in the background, any process that exits by itself (as an orchestrator would)."""
+
+        def watch():
+            while not self._watching.wait(interval):
+                with self._lock:
+                    for name, process in list(self.processes.items()):
+                        if process.poll() is not None:
+                            self.restarts[name] = self.restarts.get(name, 0) + 1
+                            self._spawn(name)
+
+        threading.Thread(target=watch, name="network-supervisor", daemon=True).start()
 
     def wait_healthy(self, names, timeout: float) -> None:
         deadline = time.monotonic() + timeout
@@ -114,17 +141,21 @@ class Network:
             return False
 
     def kill(self, name: str) -> None:
-        """SIGKILL: no chance to clean up, as in a crash."""
-        process = self.processes.pop(name)
-        process.kill()
+        """SIGKILL: no chance to clean up, as in a crash. Not restarted until start(name)."""
+        with self._lock:
+            process = self.processes.pop(name)
+            process.kill()
         process.wait()
 
     def stop(self, timeout: float = 15.0) -> None:
-        for process in self.processes.values():
+        self._watching.set()
+        with self._lock:
+            processes = list(self.processes.values())
+        for process in processes:
             if process.poll() is None:
                 process.send_signal(signal.SIGTERM)
         deadline = time.monotonic() + timeout
-        for process in self.processes.values():
+        for process in processes:
             try:
                 process.wait(max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:

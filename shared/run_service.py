@@ -6,6 +6,7 @@ eventlet.monkey_patch()  # before anything else opens a socket or a thread
 import argparse  # noqa: E402
 import logging  # noqa: E402
 import signal  # noqa: E402
+import sys  # noqa: E402
 
 from nameko.runners import ServiceRunner  # noqa: E402
 
@@ -31,7 +32,13 @@ def main() -> None:
     signal.signal(signal.SIGINT, lambda *_: stopping.ready() or stopping.send())
     runner.start()
     logging.getLogger("peernet").info("%s listening on 127.0.0.1:%s", args.service, args.port)
-    stopping.wait()
+    # A container that dies (say, the broker vanished while it sent a reply) ends
+    # the process, so that its supervisor starts a fresh one.
+    died = eventlet.spawn(runner.wait)
+    died.link(lambda _: stopping.ready() or stopping.send("died"))
+    if stopping.wait() == "died":
+        logging.getLogger("peernet").error("%s container died; exiting to be restarted", args.service)
+        sys.exit(3)
     runner.stop()
 
 

@@ -87,10 +87,13 @@ def private_database():
 
 
 def free_port_base(span: int = 210) -> int:
-    """A base port such that base+1..base+span are free now."""
+    """A base port such that every port the network would use above it is free now."""
+    from shared.network import specs
+
+    offsets = [spec.port for spec in specs(port_base=1)]
     for _ in range(200):
         base = random.randrange(20000, 60000 - span)
-        if all(_port_free(base + offset) for offset in (1, 2, 3, 4, 101, 102, 103, 104)):
+        if all(_port_free(base + offset - 1) for offset in offsets):
             return base
     raise RuntimeError("no free ports found")
 

@@ -1,12 +1,294 @@
-"""Command inputs directory accepts (marshmallow); unknown fields are refused."""
-from marshmallow import fields, validate
+"""Command and query inputs directory accepts (marshmallow); unknown fields are refused."""
+from marshmallow import ValidationError, fields, validate, validates_schema
 
-from services.directory.domain import ORGANIZATION_KINDS
+from services.directory.domain import CREDENTIAL_KINDS, GROUP_KINDS, ORGANIZATION_KINDS, PROVIDER_DUTIES
 from shared.schemas import CommandSchema
+
+HOURS_IN_A_WEEK = 168
+
+
+def Text(max_length: int = 200, **kw) -> fields.String:  # noqa: N802  (reads as a field type)
+    return fields.String(validate=validate.Length(min=1, max=max_length), **kw)
+
+
+def Hours(**kw) -> fields.Float:  # noqa: N802
+    return fields.Float(validate=validate.Range(min=0, max=HOURS_IN_A_WEEK), **kw)
+
+
+def PositiveHours(**kw) -> fields.Float:  # noqa: N802
+    return fields.Float(validate=validate.Range(min=0, max=HOURS_IN_A_WEEK, min_inclusive=False), **kw)
+
+
+def Money(**kw) -> fields.Decimal:  # noqa: N802
+    return fields.Decimal(places=2, validate=validate.Range(min=0), **kw)
+
+
+def DutyList(**kw) -> fields.List:  # noqa: N802
+    return fields.List(Text(300), validate=validate.Length(max=50), **kw)
+
+
+def Version() -> fields.Integer:  # noqa: N802
+    return fields.Integer(strict=True, validate=validate.Range(min=1), load_default=None)
+
+def not_before(data: dict, later: str, earlier: str) -> None:
+    if data.get(later) is not None and data.get(earlier) is not None and data[later] < data[earlier]:
+        raise ValidationError(f"must not be before {earlier} ({data[earlier].isoformat()})", later)
+
+
+class Contact(CommandSchema):
+    phone = Text(40, load_default=None)
+    email = fields.Email(load_default=None)
+    website = fields.URL(load_default=None)
+    address = Text(300, load_default=None)
 
 
 class RegisterOrganization(CommandSchema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    name = Text(required=True)
     kind = fields.String(required=True, validate=validate.OneOf(ORGANIZATION_KINDS))
-    regions = fields.List(fields.String(validate=validate.Length(min=1, max=100)),
-                          required=True, validate=validate.Length(min=1))
+    regions = fields.List(Text(100), required=True, validate=validate.Length(min=1))
+    contact = fields.Nested(Contact, load_default=None)
+
+
+class UpdateOrganization(CommandSchema):
+    organization_id = fields.UUID(required=True)
+    name = Text()
+    regions = fields.List(Text(100), validate=validate.Length(min=1))
+    contact = fields.Nested(Contact)
+
+
+class OrganizationRef(CommandSchema):
+    organization_id = fields.UUID(required=True)
+
+
+class RecordEmployment(CommandSchema):
+    peer_worker_id = fields.UUID(required=True)
+    organization_id = fields.UUID(required=True)
+    role_title = Text(required=True)
+    hours_per_week = PositiveHours(required=True)
+    start = fields.Date(required=True)
+    end = fields.Date(load_default=None)
+    peer_role_since = fields.Date(load_default=None)
+    # A new hire without a current CPS gets a deadline to certify unless the role needs none.
+    certification_required = fields.Boolean(load_default=True)
+    certify_by = fields.Date(load_default=None)
+
+    @validates_schema
+    def dates_in_order(self, data, **kwargs):
+        not_before(data, "end", "start")
+        not_before(data, "start", "peer_role_since")
+
+
+class EndEmployment(CommandSchema):
+    peer_worker_id = fields.UUID(required=True)
+    organization_id = fields.UUID(required=True)
+    left_on = fields.Date(required=True)
+
+
+class SetPeerRoleSince(CommandSchema):
+    peer_worker_id = fields.UUID(required=True)
+    peer_role_since = fields.Date(required=True)
+
+
+class RecordCredential(CommandSchema):
+    peer_worker_id = fields.UUID(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(CREDENTIAL_KINDS))
+    state = fields.String(load_default=None, validate=validate.Regexp(r"^[A-Z]{2}$", error="a two-letter state code"))
+    number = Text(60, load_default=None)
+    issued = fields.Date(required=True)
+    expires = fields.Date(load_default=None)
+
+    @validates_schema
+    def certification_is_complete(self, data, **kwargs):
+        if data["kind"] == "certified_peer_specialist":
+            missing = {name: ["a Certified Peer Specialist credential needs it"]
+                       for name in ("state", "number", "expires") if data.get(name) is None}
+            if missing:
+                raise ValidationError(missing)
+        if data.get("expires") is not None and data["expires"] <= data["issued"]:
+            raise ValidationError(f"must be after issued ({data['issued'].isoformat()})", "expires")
+
+
+class RecordContinuingEducation(CommandSchema):
+    peer_worker_id = fields.UUID(required=True)
+    hours = PositiveHours(required=True)
+    period_start = fields.Date(required=True)
+    period_end = fields.Date(required=True)
+
+    @validates_schema
+    def dates_in_order(self, data, **kwargs):
+        not_before(data, "period_end", "period_start")
+
+
+class PeerWorkerRef(CommandSchema):
+    peer_worker_id = fields.UUID(required=True)
+
+
+class AsOf(CommandSchema):
+    as_of = fields.Date(load_default=None)
+
+
+class JoinPool(CommandSchema):
+    peer_worker_id = fields.UUID(required=True)
+    organization_id = fields.UUID(required=True)
+    display_name = Text(80, required=True)
+    region = Text(100, required=True)
+    languages = fields.List(Text(40), load_default=list)
+    specialties = fields.List(Text(60), load_default=list)
+
+
+class MakeSubcontract(CommandSchema):
+    buyer_id = fields.UUID(required=True)
+    provider_id = fields.UUID(required=True)
+    hours_per_week = PositiveHours(required=True)
+    amount = Money(required=True)
+    start = fields.Date(required=True)
+    end = fields.Date(required=True)
+    provider_duties = fields.List(fields.String(validate=validate.OneOf(PROVIDER_DUTIES)), load_default=list)
+    duties = DutyList(load_default=list)
+
+    @validates_schema
+    def dates_in_order(self, data, **kwargs):
+        not_before(data, "end", "start")
+
+
+class AgreementRef(CommandSchema):
+    agreement_id = fields.UUID(required=True)
+    # The version the caller last read: a stale one is a conflict, not a lost update.
+    expected_version = Version()
+
+
+class AmendSubcontract(AgreementRef):
+    hours_per_week = PositiveHours()
+    amount = Money()
+    duties = DutyList()
+
+
+class RenewSubcontract(AgreementRef):
+    end = fields.Date(required=True)
+    amount = Money(load_default=None)
+
+
+class EndAgreement(AgreementRef):
+    ended_on = fields.Date(required=True)
+
+
+class PlaceWorker(AgreementRef):
+    peer_worker_id = fields.UUID(required=True)
+    hours_per_week = PositiveHours(required=True)
+    duties = DutyList(load_default=list)
+
+
+class EndPlacement(AgreementRef):
+    peer_worker_id = fields.UUID(required=True)
+
+
+class RecordHoursDelivered(AgreementRef):
+    week_start = fields.Date(required=True)
+    hours = Hours(required=True)
+
+
+class ProposeSupervision(CommandSchema):
+    supervised_organization_id = fields.UUID(required=True)
+    supervising_organization_id = fields.UUID(required=True)
+    peer_worker_ids = fields.List(fields.UUID(), required=True, validate=validate.Length(min=1, max=100))
+    supervisor_id = fields.UUID(load_default=None)
+    hours_per_month = PositiveHours(required=True)
+    start = fields.Date(required=True)
+    end = fields.Date(required=True)
+    cost = Money(required=True)
+
+    @validates_schema
+    def sensible(self, data, **kwargs):
+        not_before(data, "end", "start")
+        if data.get("supervised_organization_id") == data.get("supervising_organization_id"):
+            raise ValidationError("must be another organization", "supervising_organization_id")
+
+
+class PartyDecision(AgreementRef):
+    organization_id = fields.UUID(required=True)
+
+
+WEEKDAY = r"(-?[1-5])?(MO|TU|WE|TH|FR|SA|SU)"
+
+
+class Schedule(CommandSchema):
+    """An HSDS schedule: a recurrence rule in iCalendar terms."""
+
+    freq = fields.String(required=True, validate=validate.OneOf(("WEEKLY", "MONTHLY")))
+    interval = fields.Integer(strict=True, load_default=1, validate=validate.Range(min=1, max=12))
+    byday = fields.String(required=True, validate=validate.Regexp(rf"^{WEEKDAY}(,{WEEKDAY})*$",
+                                                                  error="days like TU, or 1TU for the first Tuesday"))
+    opens_at = fields.Time(required=True)
+    closes_at = fields.Time(required=True)
+    timezone = Text(60, load_default="America/New_York")
+
+    @validates_schema
+    def times_in_order(self, data, **kwargs):
+        if data.get("opens_at") and data.get("closes_at") and data["closes_at"] <= data["opens_at"]:
+            raise ValidationError("must be after opens_at", "closes_at")
+
+
+class Place(CommandSchema):
+    name = Text(load_default=None)
+    address_1 = Text(required=True)
+    city = Text(100, required=True)
+    state_province = Text(40, required=True)
+    postal_code = Text(20, required=True)
+
+
+class ListGroup(CommandSchema):
+    host_organization_id = fields.UUID(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(GROUP_KINDS))
+    name = Text(required=True)
+    description = Text(1000, load_default="")
+    region = Text(100, required=True)
+    facilitator_ids = fields.List(fields.UUID(), load_default=list)
+    place = fields.Nested(Place, load_default=None)
+    link = fields.URL(load_default=None)
+    schedule = fields.Nested(Schedule, required=True)
+    languages = fields.List(Text(40), load_default=lambda: ["English"])
+
+    @validates_schema
+    def somewhere(self, data, **kwargs):
+        if data.get("place") is None and data.get("link") is None:
+            raise ValidationError("a group needs a place or a link", "place")
+
+
+class GroupRef(CommandSchema):
+    group_id = fields.UUID(required=True)
+
+
+class Page(CommandSchema):
+    offset = fields.Integer(strict=True, load_default=0, validate=validate.Range(min=0))
+    limit = fields.Integer(strict=True, load_default=50, validate=validate.Range(min=1, max=500))
+
+
+class OrganizationQuery(Page):
+    region = Text(100, load_default=None)
+    kind = fields.String(load_default=None, validate=validate.OneOf(ORGANIZATION_KINDS))
+    include_closed = fields.Boolean(load_default=False)
+
+
+class WorkforceQuery(Page):
+    organization_id = fields.UUID(required=True)
+    include_former = fields.Boolean(load_default=False)
+    as_of = fields.Date(load_default=None)
+
+
+class AgreementQuery(Page):
+    organization_id = fields.UUID(load_default=None)
+    status = fields.String(load_default=None, validate=validate.OneOf(
+        ("open", "ended", "proposed", "active", "declined")))
+
+
+class PoolQuery(Page):
+    region = Text(100, load_default=None)
+    language = Text(40, load_default=None)
+    specialty = Text(60, load_default=None)
+    credential = fields.String(load_default=None, validate=validate.OneOf(CREDENTIAL_KINDS))
+
+
+class GroupQuery(Page):
+    region = Text(100, load_default=None)
+    kind = fields.String(load_default=None, validate=validate.OneOf(GROUP_KINDS))
+    host_organization_id = fields.UUID(load_default=None)

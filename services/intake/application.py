@@ -1,4 +1,9 @@
-"""Intake's Application: commands, queries, and what it publishes."""
+"""Intake's Application: commands, queries, and what it publishes.
+
+Peer workers' profiles and availability are here; people, referrals, consent,
+support requests, the export and forgetting are in people_commands, and the
+clock-driven expiries in expiry.
+"""
 from __future__ import annotations
 
 from uuid import UUID
@@ -7,43 +12,13 @@ from eventsourcing.application import AggregateNotFoundError
 
 from services.intake import schemas
 from services.intake.domain import PeerWorkerProfile, UnknownExperience
+from services.intake.expiry import ExpiryCommands
+from services.intake.people_commands import PeopleCommands
+from services.intake.translations import TRANSLATIONS
 from shared.application import ServiceApplication
 from shared.errors import InvalidInput, NotAllowed, NotFound
 from shared.identity import Caller
 from shared.schemas import load
-
-
-def _profiled(event: PeerWorkerProfile.Recorded):
-    return "PeerWorkerProfiled", {
-        "peer_worker_id": event.originator_id,
-        "organization_id": event.organization_id,
-        "display_name": event.display_name,
-        "shared_for_matching": sorted(i for i, v in event.experiences.items() if v == "matching"),
-        "shared_with_network": sorted(i for i, v in event.experiences.items() if v == "network"),
-    }
-
-
-def _shared(event: PeerWorkerProfile.ExperienceShared):
-    if event.visibility != "private":
-        return "PeerWorkerExperienceShared", {
-            "peer_worker_id": event.originator_id,
-            "experience": event.experience,
-            "visibility": event.visibility,
-        }
-    if event.previous_visibility in ("matching", "network"):
-        # Already known to consumers: they must stop using it.
-        return "PeerWorkerExperienceWithdrawn", {
-            "peer_worker_id": event.originator_id, "experience": event.experience,
-        }
-    return "PeerWorkerPrivateExperienceKept", {"peer_worker_id": event.originator_id}
-
-
-def _withdrawn(event: PeerWorkerProfile.ExperienceWithdrawn):
-    if event.previous_visibility == "private":
-        return "PeerWorkerPrivateExperienceKept", {"peer_worker_id": event.originator_id}
-    return "PeerWorkerExperienceWithdrawn", {
-        "peer_worker_id": event.originator_id, "experience": event.experience,
-    }
 
 
 def check_may_change(peer_worker_id: UUID, organization_id: str, caller: Caller) -> None:
@@ -54,14 +29,17 @@ def check_may_change(peer_worker_id: UUID, organization_id: str, caller: Caller)
         raise NotAllowed("an agency admin may change only their own organization's peer workers")
 
 
-class IntakeApplication(ServiceApplication):
-    service = "intake"
-    translations = {
-        PeerWorkerProfile.Recorded: _profiled,
-        PeerWorkerProfile.ExperienceShared: _shared,
-        PeerWorkerProfile.ExperienceWithdrawn: _withdrawn,
-    }
+def check_sets_own_availability(peer_worker_id: UUID, caller: Caller) -> None:
+    """Peers set their own availability: nobody else decides how many people they see."""
+    if caller.role != "system" and not (caller.role == "peer" and caller.user_id == str(peer_worker_id)):
+        raise NotAllowed("only the peer worker sets their own availability")
 
+
+class IntakeApplication(PeopleCommands, ExpiryCommands, ServiceApplication):
+    service = "intake"
+    translations = TRANSLATIONS
+
+    # -- peer workers' profiles ---------------------------------------------------------
     def record_peer_worker_profile(self, payload: dict, caller: Caller) -> UUID:
         command = load(schemas.RecordPeerWorkerProfile(), payload)
         experiences = {}
@@ -107,13 +85,42 @@ class IntakeApplication(ServiceApplication):
             "display_name": self.vault.open(profile.display_name),
             "organization_id": profile.organization_id,
             "experiences": [{"experience": e, "visibility": v} for e, v in sorted(profile.experiences.items())],
+            "availability": profile.availability,
+            "paused": profile.paused,
         }
+
+    # -- peer workers' availability: set by themselves, never assigned --------------------
+    def set_availability(self, payload: dict, caller: Caller) -> None:
+        command = load(schemas.SetAvailability(), payload)
+        profile = self._profile(command.pop("peer_worker_id"))
+        check_sets_own_availability(profile.id, caller)
+        profile.set_availability(command, caller.as_actor())
+        self.save(profile)
+
+    def pause_availability(self, payload: dict, caller: Caller) -> None:
+        profile = self._own_profile(payload, caller)
+        profile.pause(caller.as_actor())
+        self.save(profile)
+
+    def resume_availability(self, payload: dict, caller: Caller) -> None:
+        profile = self._own_profile(payload, caller)
+        profile.resume(caller.as_actor())
+        self.save(profile)
+
+    def _own_profile(self, payload: dict, caller: Caller) -> PeerWorkerProfile:
+        command = load(schemas.PeerWorkerRef(), payload)
+        profile = self._profile(command["peer_worker_id"])
+        check_sets_own_availability(profile.id, caller)
+        return profile
 
     def _profile(self, peer_worker_id: UUID) -> PeerWorkerProfile:
         try:
-            return self.repository.get(peer_worker_id)
+            profile = self.repository.get(peer_worker_id)
         except AggregateNotFoundError:
-            raise NotFound(f"no peer worker profile {peer_worker_id}") from None
+            profile = None
+        if not isinstance(profile, PeerWorkerProfile):
+            raise NotFound(f"no peer worker profile {peer_worker_id}")
+        return profile
 
-    def _exists(self, peer_worker_id: UUID) -> bool:
-        return peer_worker_id in self.repository
+    def _exists(self, aggregate_id: UUID) -> bool:
+        return aggregate_id in self.repository

@@ -21,6 +21,8 @@ class PeerWorkerProfile(Aggregate):
         self.display_name = display_name
         self.organization_id = organization_id
         self.experiences = dict(experiences)
+        self.availability: dict | None = None
+        self.paused = False
 
     @staticmethod
     def create_id(peer_worker_id: UUID, **_) -> UUID:
@@ -46,6 +48,33 @@ class PeerWorkerProfile(Aggregate):
     @event("ExperienceWithdrawn")
     def _withdraw(self, experience: str, previous_visibility: str, actor: dict):
         del self.experiences[experience]
+
+    # -- availability: peers set their own; nobody is assigned to them ---------------
+    def set_availability(self, availability: dict, actor: dict) -> None:
+        if availability == self.availability:
+            return
+        self._set_availability(availability, self.paused, actor)
+
+    @event("AvailabilitySet")
+    def _set_availability(self, availability: dict, paused: bool, actor: dict):
+        # `paused` travels along so the published snapshot is complete on its own.
+        self.availability = dict(availability)
+
+    def pause(self, actor: dict) -> None:
+        if not self.paused:
+            self._pause(actor)
+
+    @event("Paused")
+    def _pause(self, actor: dict):
+        self.paused = True
+
+    def resume(self, actor: dict) -> None:
+        if self.paused:
+            self._resume(actor)
+
+    @event("Resumed")
+    def _resume(self, actor: dict):
+        self.paused = False
 
     def shared_with(self, visibility: str) -> list[str]:
         return sorted(item for item, seen_by in self.experiences.items() if seen_by == visibility)

@@ -1,12 +1,260 @@
-"""What directory publishes."""
-from marshmallow import Schema, fields, validate
+"""What directory publishes: organizations, the peer workforce, credentials,
+agreements between organizations, the networking pool and peer groups.
+
+Dates are ISO dates ("2026-01-05"); amounts are dollars as decimal strings.
+Personal fields (a display name, a credential number) cross only sealed.
+"""
+from datetime import date
+
+from marshmallow import Schema, ValidationError, fields, validate
 
 from shared.contracts import contract
+from shared.contracts.fields import Sealed
+
+KINDS = ("agency", "peer_run_organization")
+
+
+class Day(fields.Date):
+    """An ISO date; directory's events keep dates as ISO strings, so those dump as they are."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if isinstance(value, str):
+            try:
+                value = date.fromisoformat(value)
+            except ValueError:
+                raise ValidationError("Not a valid date.") from None
+        return super()._serialize(value, attr, obj, **kwargs)
+
+
+def Hours(**kw) -> fields.Float:  # noqa: N802  (reads as a field type)
+    return fields.Float(validate=validate.Range(min=0), **kw)
+
+
+def Money(**kw) -> fields.Decimal:  # noqa: N802
+    return fields.Decimal(places=2, as_string=True, validate=validate.Range(min=0), **kw)
+
+
+def Ids() -> fields.List:  # noqa: N802
+    return fields.List(fields.String(), required=True)
+
+
+class Contact(Schema):
+    """An organization's public contact, not a person's."""
+
+    phone = fields.String(allow_none=True)
+    email = fields.String(allow_none=True)
+    website = fields.String(allow_none=True)
+    address = fields.String(allow_none=True)
 
 
 @contract("directory", "OrganizationRegistered")
 class OrganizationRegistered(Schema):
     organization_id = fields.UUID(required=True)
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    kind = fields.String(required=True, validate=validate.OneOf(("agency", "peer_run_organization")))
+    kind = fields.String(required=True, validate=validate.OneOf(KINDS))
     regions = fields.List(fields.String(), required=True)
+    contact = fields.Nested(Contact, load_default=None, allow_none=True)  # optional: added with issue 4
+
+
+@contract("directory", "OrganizationUpdated")
+class OrganizationUpdated(Schema):
+    organization_id = fields.UUID(required=True)
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    regions = fields.List(fields.String(), required=True)
+    contact = fields.Nested(Contact, required=True)
+
+
+@contract("directory", "OrganizationClosed")
+class OrganizationClosed(Schema):
+    organization_id = fields.UUID(required=True)
+
+
+@contract("directory", "PeerWorkerRecorded")
+class PeerWorkerRecorded(Schema):
+    peer_worker_id = fields.UUID(required=True)
+    peer_role_since = Day(required=True, allow_none=True)
+
+
+@contract("directory", "PeerRoleSinceSet")
+class PeerRoleSinceSet(Schema):
+    peer_worker_id = fields.UUID(required=True)
+    peer_role_since = Day(required=True)
+
+
+@contract("directory", "EmploymentBegan")
+class EmploymentBegan(Schema):
+    peer_worker_id = fields.UUID(required=True)
+    employment_id = fields.String(required=True)
+    organization_id = fields.String(required=True)
+    role_title = fields.String(required=True)
+    hours_per_week = Hours(required=True)
+    start = Day(required=True)
+    end = Day(required=True, allow_none=True)
+    certify_by = Day(required=True, allow_none=True)
+
+
+@contract("directory", "EmploymentEnded")
+class EmploymentEnded(Schema):
+    peer_worker_id = fields.UUID(required=True)
+    employment_id = fields.String(required=True)
+    organization_id = fields.String(required=True)
+    left_on = Day(required=True)
+
+
+@contract("directory", "CredentialRecorded")
+class CredentialRecorded(Schema):
+    peer_worker_id = fields.UUID(required=True)
+    credential_id = fields.String(required=True)
+    kind = fields.String(required=True)
+    state = fields.String(required=True, allow_none=True)
+    number = Sealed(required=True, allow_none=True)
+    issued = Day(required=True)
+    expires = Day(required=True, allow_none=True)
+
+
+@contract("directory", "CredentialExpired")
+class CredentialExpired(Schema):
+    peer_worker_id = fields.UUID(required=True)
+    credential_id = fields.String(required=True)
+    kind = fields.String(required=True)
+    expired_on = Day(required=True)
+    blocks_offers = fields.Boolean(required=True)  # the state's setting when it expired
+
+
+@contract("directory", "ContinuingEducationRecorded")
+class ContinuingEducationRecorded(Schema):
+    peer_worker_id = fields.UUID(required=True)
+    hours = Hours(required=True)
+    period_start = Day(required=True)
+    period_end = Day(required=True)
+
+
+@contract("directory", "PoolJoined")
+class PoolJoined(Schema):
+    peer_worker_id = fields.UUID(required=True)
+    organization_id = fields.String(required=True)
+    display_name = Sealed(required=True)
+    region = fields.String(required=True)
+    languages = fields.List(fields.String(), required=True)
+    specialties = fields.List(fields.String(), required=True)
+
+
+@contract("directory", "PoolLeft")
+class PoolLeft(Schema):
+    peer_worker_id = fields.UUID(required=True)
+
+
+@contract("directory", "SubcontractAgreementMade")
+class SubcontractAgreementMade(Schema):
+    agreement_id = fields.UUID(required=True)
+    buyer_id = fields.String(required=True)
+    provider_id = fields.String(required=True)
+    hours_per_week = Hours(required=True)
+    amount = Money(required=True)
+    start = Day(required=True)
+    end = Day(required=True)
+    provider_duties = fields.List(fields.String(), required=True)
+    duties = fields.List(fields.String(), required=True)
+
+
+@contract("directory", "SubcontractAgreementAmended")
+class SubcontractAgreementAmended(Schema):
+    agreement_id = fields.UUID(required=True)
+    hours_per_week = Hours(required=True)
+    amount = Money(required=True)
+    duties = fields.List(fields.String(), required=True)
+
+
+@contract("directory", "SubcontractAgreementRenewed")
+class SubcontractAgreementRenewed(Schema):
+    agreement_id = fields.UUID(required=True)
+    end = Day(required=True)
+    amount = Money(required=True)
+
+
+@contract("directory", "SubcontractAgreementEnded")
+class SubcontractAgreementEnded(Schema):
+    agreement_id = fields.UUID(required=True)
+    ended_on = Day(required=True)
+
+
+@contract("directory", "PeerWorkerPlaced")
+class PeerWorkerPlaced(Schema):
+    agreement_id = fields.UUID(required=True)
+    peer_worker_id = fields.String(required=True)
+    buyer_id = fields.String(required=True)
+    provider_id = fields.String(required=True)
+    hours_per_week = Hours(required=True)
+    duties = fields.List(fields.String(), required=True)
+
+
+@contract("directory", "PlacementEnded")
+class PlacementEnded(Schema):
+    agreement_id = fields.UUID(required=True)
+    peer_worker_id = fields.String(required=True)
+
+
+@contract("directory", "SubcontractHoursDelivered")
+class SubcontractHoursDelivered(Schema):
+    agreement_id = fields.UUID(required=True)
+    week_start = Day(required=True)
+    hours_delivered = Hours(required=True)
+    hours_agreed = Hours(required=True)
+
+
+class SupervisionTerms(Schema):
+    supervised_organization_id = fields.String(required=True)
+    supervising_organization_id = fields.String(required=True)
+    peer_worker_ids = Ids()
+    hours_per_month = Hours(required=True)
+    start = Day(required=True)
+    end = Day(required=True)
+    cost = Money(required=True)
+    supervisor_id = fields.String(required=True, allow_none=True)
+
+
+@contract("directory", "SupervisionAgreementProposed")
+class SupervisionAgreementProposed(SupervisionTerms):
+    agreement_id = fields.UUID(required=True)
+
+
+@contract("directory", "SupervisionAgreementAccepted")
+class SupervisionAgreementAccepted(Schema):
+    agreement_id = fields.UUID(required=True)
+    organization_id = fields.String(required=True)
+
+
+@contract("directory", "SupervisionAgreementActivated")
+class SupervisionAgreementActivated(SupervisionTerms):
+    """Both organizations accepted: supervision under these terms may begin."""
+
+    agreement_id = fields.UUID(required=True)
+
+
+@contract("directory", "SupervisionAgreementDeclined")
+class SupervisionAgreementDeclined(Schema):
+    agreement_id = fields.UUID(required=True)
+    organization_id = fields.String(required=True)
+
+
+@contract("directory", "SupervisionAgreementEnded")
+class SupervisionAgreementEnded(Schema):
+    agreement_id = fields.UUID(required=True)
+    ended_on = Day(required=True)
+
+
+@contract("directory", "PeerGroupListed")
+class PeerGroupListed(Schema):
+    group_id = fields.UUID(required=True)
+    host_organization_id = fields.String(required=True)
+    kind = fields.String(required=True)
+    name = fields.String(required=True)
+    region = fields.String(required=True)
+    facilitator_ids = Ids()
+    languages = fields.List(fields.String(), required=True)
+    schedule = fields.Dict(required=True)
+
+
+@contract("directory", "PeerGroupRetired")
+class PeerGroupRetired(Schema):
+    group_id = fields.UUID(required=True)

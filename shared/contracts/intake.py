@@ -35,3 +35,173 @@ class PeerWorkerPrivateExperienceKept(Schema):
     """Says only that something private changed: the item never leaves intake."""
 
     peer_worker_id = fields.UUID(required=True)
+
+
+# --- peer workers' availability ---------------------------------------------------------
+
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+MODALITIES = ("in_person", "phone", "text", "video", "group")
+
+
+class WeeklyTime(Schema):
+    day = fields.String(required=True, validate=validate.OneOf(DAYS))
+    start = fields.String(required=True, validate=validate.Regexp(r"^([01]\d|2[0-3]):[0-5]\d$"))
+    end = fields.String(required=True, validate=validate.Regexp(r"^([01]\d|2[0-3]):[0-5]\d$"))
+
+
+@contract("intake", "PeerWorkerAvailabilityChanged")
+class PeerWorkerAvailabilityChanged(Schema):
+    """The whole availability, so a consumer needs no earlier event to use it."""
+
+    peer_worker_id = fields.UUID(required=True)
+    capacity = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
+    times = fields.List(fields.Nested(WeeklyTime), required=True)
+    modalities = fields.List(fields.String(validate=validate.OneOf(MODALITIES)), required=True)
+    languages = fields.List(fields.String(), required=True)
+    regions = fields.List(fields.String(), required=True)
+    remote = fields.Boolean(required=True)
+    paused = fields.Boolean(required=True)
+
+
+@contract("intake", "PeerWorkerPaused")
+class PeerWorkerPaused(Schema):
+    peer_worker_id = fields.UUID(required=True)
+
+
+@contract("intake", "PeerWorkerResumed")
+class PeerWorkerResumed(Schema):
+    peer_worker_id = fields.UUID(required=True)
+
+
+# --- people --------------------------------------------------------------------------
+# A person's personal fields cross the bus only sealed under their own key
+# (open with the vault; "forgotten" once they asked to be). Only what their
+# consent lets matching use is here; private items never leave intake.
+
+
+class MatchingView(Schema):
+    display_name = Sealed(required=True, allow_none=True)
+    region = Sealed(required=True, allow_none=True)
+    languages = fields.List(Sealed(), required=True)
+    modalities = fields.List(fields.String(validate=validate.OneOf(MODALITIES)), required=True)
+    agencies = fields.List(Sealed(), required=True)  # the dual-relationship rule: no peers employed there
+    shared_for_matching = fields.List(Sealed(), required=True)  # each opens to an experience code
+    consent_expires_at = fields.String(required=True, allow_none=True)
+
+
+class PersonBody(Schema):
+    person_id = fields.UUID(required=True)
+
+
+class PersonForMatching(PersonBody):
+    """`matching` null: matching may use nothing about this person now."""
+
+    matching = fields.Nested(MatchingView, required=True, allow_none=True)
+
+
+@contract("intake", "PersonEnrolled")
+class PersonEnrolled(PersonForMatching):
+    referred = fields.Boolean(required=True)
+
+
+@contract("intake", "PersonDetailsChanged")
+class PersonDetailsChanged(PersonForMatching):
+    pass
+
+
+@contract("intake", "PersonConsentGranted")
+class PersonConsentGranted(PersonForMatching):
+    pass
+
+
+@contract("intake", "PersonConsentChanged")
+class PersonConsentChanged(PersonForMatching):
+    pass
+
+
+@contract("intake", "PersonConsentRevoked")
+class PersonConsentRevoked(PersonBody):
+    """Every service stops using anything about the person, open requests included."""
+
+
+@contract("intake", "PersonConsentLapsed")
+class PersonConsentLapsed(PersonBody):
+    """A time-limited consent ran out: the same effect as a revocation."""
+
+
+@contract("intake", "PersonForgotten")
+class PersonForgotten(PersonBody):
+    """The person's key is destroyed: drop whatever is kept about them."""
+
+
+@contract("intake", "PersonExperienceShared")
+class PersonExperienceShared(PersonBody):
+    experience = Sealed(required=True)
+
+
+@contract("intake", "PersonExperienceWithdrawn")
+class PersonExperienceWithdrawn(PersonBody):
+    experience = Sealed(required=True)
+
+
+@contract("intake", "PersonPrivateExperienceKept")
+class PersonPrivateExperienceKept(PersonBody):
+    """Something matching may not use changed: nothing to act on, kept for exactly-once checks."""
+
+
+class RequestBody(PersonBody):
+    request_id = fields.UUID(required=True)
+
+
+@contract("intake", "SupportRequested")
+class SupportRequested(RequestBody):
+    """What the person hopes for, in their own words, stays in intake."""
+
+    expires_at = fields.String(required=True)
+
+
+@contract("intake", "SupportRequestWithdrawn")
+class SupportRequestWithdrawn(RequestBody):
+    pass
+
+
+@contract("intake", "SupportRequestExpired")
+class SupportRequestExpired(RequestBody):
+    pass
+
+
+@contract("intake", "PersonDataDisclosed")
+class PersonDataDisclosed(PersonBody):
+    """An entry of the disclosure log: which fields went to whom (the recipient is in `to`)."""
+
+    to = fields.Dict(keys=fields.String(), values=fields.String(allow_none=True), required=True)
+    audience = fields.String(required=True)
+    disclosed_fields = fields.List(fields.String(), required=True)
+
+
+# --- referrals: nothing about the invitee is published ---------------------------------
+
+
+class ReferralBody(Schema):
+    referral_id = fields.UUID(required=True)
+
+
+@contract("intake", "ReferralInvited")
+class ReferralInvited(ReferralBody):
+    organization_id = fields.String(required=True)
+    expires_at = fields.String(required=True)
+
+
+@contract("intake", "ReferralAccepted")
+class ReferralAccepted(ReferralBody):
+    person_id = fields.UUID(required=True)
+
+
+@contract("intake", "ReferralDeclined")
+class ReferralDeclined(ReferralBody):
+    pass
+
+
+@contract("intake", "ReferralExpired")
+class ReferralExpired(ReferralBody):
+    pass

@@ -21,8 +21,11 @@ def sealed(vault) -> str:
 
 
 def sample_bodies(vault) -> dict[tuple[str, str, int], dict]:
-    """One valid body per registered contract; a new contract must add one here."""
-    return {
+    """One valid body per registered contract: the backbone's here, each service's in its own tests."""
+    from services.directory.tests.test_contracts import directory_samples
+    from services.intake.tests.test_contracts import samples as intake_samples
+
+    return {**directory_samples(vault), **intake_samples(vault), **{
         ("directory", "OrganizationRegistered", 1): {
             "organization_id": ORGANIZATION, "name": "Harbor Peer Collective",
             "kind": "peer_run_organization", "regions": ["north", "coast"]},
@@ -37,7 +40,11 @@ def sample_bodies(vault) -> dict[tuple[str, str, int], dict]:
         ("matching", "CandidateListed", 1): {
             "peer_worker_id": PEER_WORKER, "organization_id": "org-harbor", "shared_for_matching": ["heard_voices"]},
         ("matching", "CandidateChanged", 1): {"peer_worker_id": PEER_WORKER},
-    }
+        ("audit", "BreakGlassOpened", 1): {"person_id": PEER_WORKER, "reason": "legal_request", "reference": "LR-1",
+                                           "expires_at": "2026-01-01T03:00:00+00:00"},
+        ("audit", "PersonalDataRead", 1): {"person_id": PEER_WORKER, "fields_read": ["display_name"],
+                                           "reference": "LR-1"},
+    }}
 
 
 def make(key, body, position=3) -> IntegrationEvent:

@@ -11,16 +11,24 @@ order, and matching's projection must agree with intake's profiles.
 
 Synthetic peer workers only. The seed of the chaos schedule is printed in
 every assertion message; set PEERNET_CHAOS_SEED to replay a schedule.
+
+Stopping the broker stops it for everyone on this machine. Chaos runs on one
+machine take a file lock (exclusive while the broker is stopped and started,
+shared otherwise) so that they at least do not break one another; other suites
+running at the same time will still see the outage.
 """
 from __future__ import annotations
 
+import fcntl
 import os
 import random
+import tempfile
 import threading
 import time
-import uuid
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from uuid import UUID
 
 import pytest
@@ -35,6 +43,7 @@ pytestmark = pytest.mark.chaos
 SEED = int(os.environ.get("PEERNET_CHAOS_SEED", "20250611"))
 SERVICES = ("intake", "matching")
 PROCESSES = ("intake", "intake-relay", "matching", "matching-relay")
+ORGANIZATION = "org-chaos-synthetic"
 PEER_WORKERS = 20
 CLIENT_THREADS = 5          # each owns PEER_WORKERS / CLIENT_THREADS peer workers
 MIN_COMMANDS = 2000         # commands that change matching's projection, in total
@@ -42,6 +51,39 @@ KILLS_EACH = 4              # SIGKILLs of intake-relay and of matching, each
 BROKER_RESTARTS = 3
 CONVERGE_WITHIN = 60.0      # seconds for matching to catch up once the commands are done
 FLOW_DEADLINE = 150.0       # hard cap on one test's command stream
+BROKER_LOCK = Path(tempfile.gettempdir()) / "peernet-chaos-broker.lock"
+BROKER_LOCK_WAIT = 180.0
+
+
+@contextmanager
+def broker_lock(exclusive: bool):
+    """Between chaos runs on this machine: one may stop the broker only while no other runs."""
+    with open(BROKER_LOCK, "a") as handle:
+        deadline = time.monotonic() + BROKER_LOCK_WAIT
+        while True:
+            try:
+                fcntl.flock(handle, (fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH) | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    pytest.fail(f"another chaos run held {BROKER_LOCK} for more than {BROKER_LOCK_WAIT}s")
+                time.sleep(0.5)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@pytest.fixture
+def broker_shared():
+    with broker_lock(exclusive=False):
+        yield
+
+
+@pytest.fixture
+def broker_exclusive():
+    with broker_lock(exclusive=True):
+        yield
 
 
 # -- the workload ---------------------------------------------------------------
@@ -60,13 +102,17 @@ class PeerWorker:
         return {
             "peer_worker_id": self.id,
             "display_name": f"Synthetic Peer {self.id[:8]}",
-            "organization_id": "org-chaos-synthetic",
+            "organization_id": ORGANIZATION,
             "experiences": [
                 {"experience": self.kept_for_matching, "visibility": "matching"},
                 {"experience": self.kept_private, "visibility": "private"},
                 {"experience": self.kept_for_network, "visibility": "network"},
             ],
         }
+
+    def identity(self) -> dict:
+        """A peer worker changes only their own profile: each calls as themself."""
+        return {"user_id": self.id, "organization_id": ORGANIZATION}
 
     def next_command(self) -> tuple[str, dict]:
         if self.toggles % 2 == 0:
@@ -252,27 +298,28 @@ def wait_for_matching_to_catch_up(system_proxy_factory, summary, on_error=lambda
 
 # -- 1. processes killed --------------------------------------------------------
 def test_nothing_lost_nothing_doubled_when_relay_and_consumer_are_killed(
-        network_factory, rpc, tmp_path, monkeypatch):
+        broker_shared, network_factory, rpc, tmp_path, monkeypatch):
     rng = random.Random(SEED)
     env = sqlite_env(tmp_path)
     network = network_factory(env, services=SERVICES)
     network.start(*PROCESSES)
 
     workers = make_peer_workers(rng)
-    peer = rpc("peer")
+    # One proxy per peer worker, built here (the fixture is not thread-safe) and
+    # then used by one client thread only.
+    proxies = {worker.id: rpc("peer", **worker.identity()) for worker in workers}
     for worker in workers:
-        assert peer.intake.record_peer_worker_profile(worker.profile()) == worker.id
+        assert proxies[worker.id].intake.record_peer_worker_profile(worker.profile()) == worker.id
 
     def client(chunk: list[PeerWorker], flow: Flow) -> None:
-        proxy = clients.pop()  # one proxy per thread, never shared
         while flow.keep_going():
             for worker in chunk:
                 method, item = worker.next_command()
-                getattr(proxy.intake, method)(item)  # intake is never killed: any error fails the test
+                # intake is never killed here: any error fails the test.
+                getattr(proxies[worker.id].intake, method)(item)
                 worker.toggles += 1
                 flow.tally.command_done()
 
-    clients = [rpc("peer") for _ in range(CLIENT_THREADS)]  # built here: the fixture is not thread-safe
     flow = Flow(chunks_of(workers), client)
     plan = ["intake-relay"] * KILLS_EACH + ["matching"] * KILLS_EACH
     rng.shuffle(plan)
@@ -321,18 +368,32 @@ def test_nothing_lost_nothing_doubled_when_relay_and_consumer_are_killed(
 
 
 # -- 2. broker restarted ---------------------------------------------------------
+def errors_in_logs(log_dir, limit: int = 6) -> str:
+    """The processes' CRITICAL and uncaught-error lines, to say why one did not come back."""
+    found = []
+    for path in sorted(log_dir.glob("*.log")):
+        lines = path.read_text(errors="replace").splitlines()
+        for index, line in enumerate(lines):
+            if " CRITICAL " in line or "died" in line:
+                tail = next((later for later in lines[index + 1:index + 60]
+                             if later and not later.startswith((" ", "Traceback"))), "")
+                found.append(f"{path.stem}: {line[:160]} -> {tail[:120]}")
+    return ("; from the logs: " + " | ".join(found[:limit])) if found else ""
+
+
 class RetryingClient:
     """One thread's RPC client: a call is retried, on a new proxy, until it gets an answer."""
 
-    def __init__(self, amqp_uri: str, flow: Flow, role: str = "peer", timeout: float = 8.0):
+    def __init__(self, amqp_uri: str, flow: Flow, role: str, identity: dict | None = None, timeout: float = 8.0):
         self.config = {"AMQP_URI": amqp_uri}
-        self.flow, self.role, self.timeout = flow, role, timeout
+        self.flow, self.role, self.identity, self.timeout = flow, role, identity or {}, timeout
         self.cluster: ClusterRpcProxy | None = None
         self.proxy = None
 
     def _connect(self):
         if self.proxy is None:
-            cluster = ClusterRpcProxy(self.config, timeout=self.timeout, context_data={"caller": caller(self.role)})
+            cluster = ClusterRpcProxy(self.config, timeout=self.timeout,
+                                      context_data={"caller": caller(self.role, **self.identity)})
             self.proxy = cluster.start()
             self.cluster = cluster
         return self.proxy
@@ -366,7 +427,7 @@ class RetryingClient:
 
 
 def test_nothing_lost_nothing_doubled_when_the_broker_restarts(
-        network_factory, rpc, amqp_uri, tmp_path, monkeypatch):
+        broker_exclusive, network_factory, rpc, amqp_uri, tmp_path, monkeypatch):
     if not can_manage_broker():
         pytest.skip("needs rabbitmqctl on the broker's machine to stop and start it")
     rng = random.Random(SEED + 1)
@@ -375,23 +436,23 @@ def test_nothing_lost_nothing_doubled_when_the_broker_restarts(
     network.start(*PROCESSES)
 
     workers = make_peer_workers(rng)
-    peer = rpc("peer")
     for worker in workers:
-        assert peer.intake.record_peer_worker_profile(worker.profile()) == worker.id
+        assert rpc("peer", **worker.identity()).intake.record_peer_worker_profile(worker.profile()) == worker.id
 
     def client(chunk: list[PeerWorker], flow: Flow) -> None:
-        retrying = RetryingClient(amqp_uri, flow)
+        clients = {worker.id: RetryingClient(amqp_uri, flow, "peer", worker.identity()) for worker in chunk}
         try:
             while flow.keep_going():
                 for worker in chunk:
                     method, item = worker.next_command()
-                    outcome = retrying.call(method, item)
+                    outcome = clients[worker.id].call(method, item)
                     if outcome != "ok":
                         flow.tally.add(outcome)
                     worker.toggles += 1
                     flow.tally.command_done()
         finally:
-            retrying.close()
+            for retrying in clients.values():
+                retrying.close()
 
     flow = Flow(chunks_of(workers), client)
     restarts = []
@@ -415,13 +476,13 @@ def test_nothing_lost_nothing_doubled_when_the_broker_restarts(
                 # clients' commands must go through again before the next outage.
                 try:
                     network.wait_healthy(PROCESSES, timeout=60)
-                except (RuntimeError, TimeoutError) as error:
+                    healthy = time.monotonic()
+                    flow.wait_for_commands(flow.tally.commands + 100, timeout=60)
+                except (RuntimeError, TimeoutError, AssertionError) as error:
                     raise AssertionError(
-                        f"after broker restart {len(restarts) + 1}, a process did not come back by itself: "
-                        f"{error}; logs in {tmp_path / 'logs'}; seed {SEED + 1}, restarts so far {restarts}, "
-                        f"{flow.tally.commands} commands") from error
-                healthy = time.monotonic()
-                flow.wait_for_commands(flow.tally.commands + 100, timeout=60)
+                        f"after broker restart {len(restarts) + 1}, the network did not come back by itself: "
+                        f"{error}; seed {SEED + 1}, restarts so far {restarts}, {flow.tally.commands} commands; "
+                        f"logs in {tmp_path / 'logs'}{errors_in_logs(tmp_path / 'logs')}") from error
                 restarts.append({"commands before": before, "down": round(up - down, 1),
                                  "healthy after": round(healthy - up, 1),
                                  "flowing again after": round(time.monotonic() - up, 1)})
@@ -444,7 +505,7 @@ def test_nothing_lost_nothing_doubled_when_the_broker_restarts(
     assert all(r["commands before"] < flow.tally.commands for r in restarts), summary
 
     # The test's own proxies died with the broker: ask on fresh ones.
-    system = RetryingClient(amqp_uri, flow, role="system")
+    system = RetryingClient(amqp_uri, flow, "system")
     try:
         intake_log = wait_for_matching_to_catch_up(system._connect, summary, on_error=system.close)
     finally:

@@ -52,29 +52,29 @@ def test_profile_reaches_matching_within_a_second_and_withdrawal_follows(store_e
 def test_bad_input_names_the_field_and_stores_nothing(store_env, network_factory, rpc):
     network = network_factory(store_env, services=("intake",))
     network.start()
-    peer = rpc("agency_admin", organization_id="org-hampden-1")
+    admin = rpc("agency_admin", organization_id="org-hampden-1")
     system = rpc("system")
     before = system.intake.positions()["log"]
 
     with pytest.raises(InvalidInput) as refused:
-        peer.intake.record_peer_worker_profile(profile(str(uuid.uuid4()), display_name=""))
+        admin.intake.record_peer_worker_profile(profile(str(uuid.uuid4()), display_name=""))
     assert "display_name" in refused.value.field_errors
 
     with pytest.raises(InvalidInput) as refused:
-        peer.intake.record_peer_worker_profile(
+        admin.intake.record_peer_worker_profile(
             profile(str(uuid.uuid4()), experiences=[{"experience": "schizophrenia", "visibility": "matching"}]))
     assert "experiences" in refused.value.field_errors  # a diagnosis is not an experience item
 
     with pytest.raises(InvalidInput) as refused:
-        peer.intake.record_peer_worker_profile({**profile(str(uuid.uuid4())), "notes": "free text about a person"})
+        admin.intake.record_peer_worker_profile({**profile(str(uuid.uuid4())), "notes": "free text about a person"})
     assert "notes" in refused.value.field_errors  # no free-text remarks are accepted
 
     with pytest.raises(InvalidInput) as refused:
-        peer.intake.share_experience({"peer_worker_id": "not-an-id", "experience": "veteran", "visibility": "matching"})
+        rpc("peer").intake.share_experience({"peer_worker_id": "not-an-id", "experience": "veteran", "visibility": "matching"})
     assert "peer_worker_id" in refused.value.field_errors
 
     with pytest.raises(NotAllowed):  # another organization's peer worker
-        peer.intake.record_peer_worker_profile(profile(str(uuid.uuid4()), organization_id="org-elsewhere"))
+        admin.intake.record_peer_worker_profile(profile(str(uuid.uuid4()), organization_id="org-elsewhere"))
 
     assert system.intake.positions()["log"] == before
 

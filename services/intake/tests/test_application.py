@@ -8,6 +8,8 @@ import pytest
 
 from services.intake.application import IntakeApplication
 from services.intake.domain import PeerWorkerProfile
+from services.intake.people import Person
+from services.intake.referrals import Referral
 from shared.errors import InvalidInput, NotAllowed, NotFound
 from shared.identity import Caller
 from shared.tests.conftest import (  # noqa: F401  (fixtures)
@@ -56,6 +58,7 @@ def test_record_then_read_a_profile(intake, peer):
         "organization_id": "org-harbor",
         "experiences": [{"experience": "heard_voices", "visibility": "matching"},
                         {"experience": "veteran", "visibility": "network"}],
+        "availability": None, "paused": False,
     }
 
 
@@ -184,8 +187,11 @@ def test_integration_events_page_through_the_log(intake, peer):
 
 
 def test_every_stored_class_has_a_translation(intake):
-    assert set(intake.translations) == {PeerWorkerProfile.Recorded, PeerWorkerProfile.ExperienceShared,
-                                        PeerWorkerProfile.ExperienceWithdrawn}
+    stored = {cls for aggregate in (PeerWorkerProfile, Person, Referral) for cls in vars(aggregate).values()
+              if isinstance(cls, type) and issubclass(cls, aggregate.Event)
+              and cls.__name__ not in ("Event", "Created")}  # Created: unused default, ours are named
+    assert {PeerWorkerProfile.Recorded, Person.Enrolled, Person.Forgotten, Referral.Invited} <= stored
+    assert set(intake.translations) == stored
 
 
 # --- who did it --------------------------------------------------------------------------

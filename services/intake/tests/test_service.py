@@ -9,6 +9,7 @@ import pytest
 from nameko.testing.services import worker_factory
 
 from services.intake.application import IntakeApplication
+from shared import config
 from services.intake.service import IntakeService
 from shared.errors import InvalidInput, NotAllowed
 from shared.identity import Caller
@@ -182,7 +183,7 @@ def test_positions(intake):
     peer = peer_worker()
     service_as(intake, peer).record_peer_worker_profile(own_profile(peer))
     assert service_as(intake, as_role("system")).positions() == {
-        "log": 1, "upstream": {"intake": 0, "directory": 0, "matching": 0, "supervision": 0}}
+        "log": 1, "upstream": {service: 0 for service in config.SERVICES}}
 
 
 # --- the caller, as it travels in the context data ---------------------------------------

@@ -1,0 +1,37 @@
+"""Command and query inputs audit accepts (marshmallow); unknown fields are refused."""
+from marshmallow import ValidationError, fields, validate, validates_schema
+
+from services.audit.export import FORMATS
+from shared.contracts.audit import BREAK_GLASS_REASONS, Reference
+from shared.schemas import CommandSchema
+
+
+class HistoryQuery(CommandSchema):
+    source = fields.String(validate=validate.Length(min=1, max=50))
+    type = fields.String(validate=validate.Regexp(r"^[A-Z][A-Za-z]+$"))
+    since = fields.AwareDateTime()
+    until = fields.AwareDateTime()
+    organization_id = fields.String(validate=validate.Length(min=1, max=100))
+    subject_id = fields.String(validate=validate.Length(min=1, max=100))
+    cursor = fields.Integer(strict=True, validate=validate.Range(min=0), load_default=0)
+    limit = fields.Integer(strict=True, validate=validate.Range(min=1, max=1000), load_default=100)
+
+    @validates_schema
+    def time_range(self, data, **kwargs):
+        if data.get("since") and data.get("until") and data["since"] >= data["until"]:
+            raise ValidationError("must be later than since", "until")
+
+
+class ExportQuery(HistoryQuery):
+    format = fields.String(required=True, validate=validate.OneOf(FORMATS))
+    limit = fields.Integer(strict=True, validate=validate.Range(min=1, max=50_000), load_default=10_000)
+
+
+class OpenBreakGlass(CommandSchema):
+    person_id = fields.UUID(required=True)
+    reason = fields.String(required=True, validate=validate.OneOf(BREAK_GLASS_REASONS))
+    reference = Reference()
+
+
+class PersonOnly(CommandSchema):
+    person_id = fields.UUID(required=True)

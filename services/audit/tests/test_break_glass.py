@@ -1,0 +1,96 @@
+"""Break-glass: a person's fields only after a recorded reason, for a limited time, and published."""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+
+import pytest
+
+from services.audit.application import AuditApplication
+from services.audit.domain import PersonalDataAccess
+from services.audit.tests.support import ADMIN, AUDITOR, NAME, Sources, catch_up, consumer, profile
+from services.intake.application import IntakeApplication
+from shared.errors import InvalidInput, NotAllowed
+from shared.identity import Caller
+from shared.tests.conftest import app_factory, isolated_env, vault  # noqa: F401
+
+REASON = {"reason": "complaint_investigation", "reference": "CI-2026-0042"}
+
+
+@pytest.fixture
+def setting(app_factory):
+    intake = app_factory(IntakeApplication)
+    audit = app_factory(AuditApplication, env={"AUDIT_BREAK_GLASS_HOURS": "3"})
+    tracked = consumer(audit, Sources(intake=intake, audit=audit))
+    person_id = str(intake.record_peer_worker_profile(profile(), ADMIN))
+    intake.record_peer_worker_profile(profile("Someone Else Example"), ADMIN)
+    catch_up(tracked)
+    return audit, tracked, person_id
+
+
+def test_without_a_recorded_reason_no_personal_field_is_shown(setting):
+    audit, _, person_id = setting
+    with pytest.raises(NotAllowed) as refused:
+        audit.personal_fields({"person_id": person_id}, AUDITOR)
+    assert "reason" in str(refused.value)
+    assert audit.max_position() == 0  # nothing read, nothing recorded
+
+
+def test_after_recording_a_reason_the_auditor_sees_the_persons_fields_only(setting):
+    audit, _, person_id = setting
+    opened = audit.open_break_glass({"person_id": person_id, **REASON}, AUDITOR)
+    shown = audit.personal_fields({"person_id": person_id}, AUDITOR)
+    assert shown["fields"] == [{"source": "intake", "position": 1, "type": "PeerWorkerProfiled",
+                                "field": "display_name", "value": NAME}]
+    assert opened["person_id"] == person_id
+    # Another auditor has recorded nothing: the access is the first auditor's alone.
+    with pytest.raises(NotAllowed):
+        audit.personal_fields({"person_id": person_id}, Caller(user_id="auditor-2", role="state_auditor"))
+
+
+def test_the_access_and_every_read_are_published_and_entered_in_the_ledger(setting):
+    audit, tracked, person_id = setting
+    audit.open_break_glass({"person_id": person_id, **REASON}, AUDITOR)
+    audit.personal_fields({"person_id": person_id}, AUDITOR)
+    opened, read = audit.integration_events(0, 10)
+    assert (opened.type, opened.subject_id, opened.actor["user_id"]) == ("BreakGlassOpened", person_id, "auditor-1")
+    assert opened.body["reason"] == "complaint_investigation" and opened.body["reference"] == "CI-2026-0042"
+    assert (read.type, read.body["fields_read"], read.body["reference"]) == ("PersonalDataRead", ["display_name"],
+                                                                              "CI-2026-0042")
+    assert NAME not in str(read.as_message())  # the values read are never recorded
+    catch_up(tracked)
+    about = audit.history({"subject_id": person_id})["entries"]
+    assert [(e["source"], e["type"]) for e in about] == [
+        ("intake", "PeerWorkerProfiled"), ("audit", "BreakGlassOpened"), ("audit", "PersonalDataRead")]
+
+
+def test_the_access_ends_after_the_configured_time(setting):
+    audit, _, person_id = setting
+    audit.open_break_glass({"person_id": person_id, **REASON}, AUDITOR)
+    access: PersonalDataAccess = audit.repository.get(uuid.UUID(person_id))
+    expires_at, _ = access.open_until["auditor-1"]
+    ends = datetime.fromisoformat(expires_at)
+    assert access.open_reference("auditor-1", ends - timedelta(seconds=1)) == "CI-2026-0042"
+    assert access.open_reference("auditor-1", ends) is None
+    assert timedelta(hours=2, minutes=59) < ends - datetime.now(ends.tzinfo) <= timedelta(hours=3)
+
+
+def test_an_expired_access_refuses(app_factory, setting):
+    _, tracked, person_id = setting
+    audit = app_factory(AuditApplication, env={"AUDIT_BREAK_GLASS_HOURS": "-1"})
+    audit.fetch_range = tracked.fetch_range
+    audit.open_break_glass({"person_id": person_id, **REASON}, AUDITOR)
+    with pytest.raises(NotAllowed):
+        audit.personal_fields({"person_id": person_id}, AUDITOR)
+
+
+@pytest.mark.parametrize("change, field", [
+    ({"reason": "curiosity"}, "reason"), ({"reference": "free text about the person"}, "reference"),
+    ({"person_id": "nobody"}, "person_id"), ({"note": "x"}, "note"),
+])
+def test_a_reason_is_a_code_and_a_reference_never_free_text(setting, change, field):
+    audit, _, person_id = setting
+    with pytest.raises(InvalidInput) as refused:
+        audit.open_break_glass({"person_id": person_id, **REASON, **change}, AUDITOR)
+    assert field in refused.value.field_errors
+    assert audit.max_position() == 0

@@ -1,0 +1,130 @@
+"""The ledger: every event of every source once, in order, with a digest and nothing personal."""
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+
+from services.audit.application import AuditApplication
+from services.audit.chain import canonical, entry_hash
+from services.audit.ledger import COLUMNS
+from services.audit.tests.support import ADMIN, NAME, Sources, catch_up, consumer, profile
+from services.directory.application import DirectoryApplication
+from services.intake.application import IntakeApplication
+from services.matching.application import MatchingApplication
+from shared import contracts
+from shared.tests.conftest import app_factory, isolated_env, vault  # noqa: F401
+
+
+@pytest.fixture
+def network(app_factory, isolated_env):
+    intake = app_factory(IntakeApplication, store="sqlite")
+    directory = app_factory(DirectoryApplication, store="sqlite")
+    matching = app_factory(MatchingApplication, store="sqlite")
+    audit = app_factory(AuditApplication, env={"AUDIT_CHECKPOINT_EVERY": "3",
+                                               "AUDIT_LEDGER_DBNAME": str(isolated_env / "audit_ledger.sqlite")})
+    sources = Sources(intake=intake, directory=directory, matching=matching, audit=audit)
+    return sources, consumer(audit, sources)
+
+
+def fill(sources: Sources, profiles: int = 3) -> list[str]:
+    intake, directory, matching = (sources.apps[name] for name in ("intake", "directory", "matching"))
+    ids = []
+    for _ in range(profiles):
+        payload = profile()
+        ids.append(str(intake.record_peer_worker_profile(payload, ADMIN)))
+        intake.share_experience({"peer_worker_id": payload["peer_worker_id"], "experience": "veteran",
+                                 "visibility": "network"}, ADMIN)
+    directory.register_organization({"name": "Harbor Peer Center", "kind": "peer_run_organization",
+                                     "regions": ["hampden"]}, ADMIN)
+    for event in intake.integration_events(0, 100):  # matching builds its candidates from intake
+        matching.process_upstream(contracts.parse(event.as_message()))
+    return ids
+
+
+def test_every_event_of_every_source_is_entered_once_in_order(network):
+    sources, tracked = network
+    fill(sources)
+    audit = tracked.application
+    assert catch_up(tracked) > 0
+    assert catch_up(tracked) == 0  # a second pass enters nothing twice
+    for source in ("intake", "directory", "matching"):
+        stored = [event.position for event in sources.apps[source].integration_events(0, 1000)]
+        entered = [e["position"] for e in audit.history({"source": source, "limit": 1000})["entries"]]
+        assert entered == stored and stored, source
+    # Redelivery from the bus is a duplicate too.
+    first = sources.apps["intake"].integration_events(0, 1)[0].as_message()
+    assert tracked.handle(first) == "duplicate"
+    seqs = [e["seq"] for e in audit.history({"limit": 1000})["entries"]]
+    assert seqs == list(range(1, len(seqs) + 1))
+    assert audit.ledger.positions() == {s: sources.apps[s].max_position() for s in ("intake", "directory", "matching")}
+
+
+def test_an_entry_says_who_did_what_to_which_subject_with_a_digest(network):
+    sources, tracked = network
+    [peer_worker_id, *_] = fill(sources, profiles=1)
+    catch_up(tracked)
+    entry = tracked.application.history({"source": "intake", "type": "PeerWorkerProfiled"})["entries"][0]
+    assert entry["user_id"] == ADMIN.user_id and entry["role"] == "agency_admin"
+    assert entry["organization_id"] == "org-harbor" and entry["actor_organization_id"] == "org-harbor"
+    assert entry["correlation_id"] == ADMIN.correlation_id
+    assert entry["subject_id"] == peer_worker_id
+    event = sources.apps["intake"].integration_events(0, 1)[0]
+    assert entry["digest"] == hashlib.sha256(canonical(contracts.parse(event.as_message()))).hexdigest()
+    assert entry["occurred_at"].endswith("Z") and len(entry["occurred_at"]) == 27
+
+
+def test_the_ledger_holds_no_personal_field_not_even_sealed(network, isolated_env):
+    sources, tracked = network
+    fill(sources)
+    catch_up(tracked)
+    tracked.application.ledger.close()
+    raw = b"".join(p.read_bytes() for p in Path(isolated_env).glob("audit_ledger.sqlite*"))
+    assert raw
+    assert NAME.encode() not in raw and b"Quillfeather" not in raw
+    assert b"pii1:" not in raw  # only a digest of each body is kept
+    assert b"heard_voices" not in raw
+
+
+def test_the_chain_links_every_entry_to_the_one_before(network):
+    sources, tracked = network
+    fill(sources)
+    catch_up(tracked)
+    previous = "0" * 64
+    for row in tracked.application.ledger.rows():
+        assert row[-1] == entry_hash(previous, row[:-1])
+        previous = row[-1]
+    assert len(COLUMNS) == len(row)
+
+
+def test_rebuild_by_replay_enters_the_same_events(network):
+    sources, tracked = network
+    fill(sources)
+    catch_up(tracked)
+    audit = tracked.application
+    before = [(e["source"], e["position"], e["digest"]) for e in audit.history({"limit": 1000})["entries"]]
+    assert audit.rebuild(progress=False) == len(before)
+    after = [(e["source"], e["position"], e["digest"]) for e in audit.history({"limit": 1000})["entries"]]
+    assert sorted(after) == sorted(before)
+    assert audit.verify()["ok"]
+
+
+def test_a_position_whose_logged_event_breaks_its_contract_is_entered_without_a_digest(network):
+    sources, tracked = network
+    fill(sources, profiles=1)
+    broken = {**sources.apps["intake"].integration_events(0, 1)[0].as_message(), "body": {"nonsense": 1}}
+    sources.fetch_range = lambda source, after, limit: [broken] if source == "intake" and after == 0 else []
+    tracked.fetch_range = sources.fetch_range
+    tracked.catch_up("intake")
+    [entry] = tracked.application.history({"source": "intake"})["entries"]
+    assert (entry["position"], entry["type"], entry["digest"]) == (1, "DeadLettered", "")
+    assert json.dumps(broken) not in json.dumps(entry)
+
+
+def test_an_in_memory_network_gets_an_in_memory_ledger(app_factory, isolated_env):
+    first, second = app_factory(AuditApplication), app_factory(AuditApplication)
+    first.ledger.skip("intake", 1)
+    assert (first.position_in("intake"), second.position_in("intake")) == (1, 0)
+    assert not list(Path(isolated_env).glob("audit_ledger*"))

@@ -1,0 +1,583 @@
+"""DirectoryApplication: commands, refusals that store nothing, queries, and what it publishes."""
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from services.directory.application import DirectoryApplication
+from services.directory.duties import load_chart
+from services.directory.errors import Conflict
+from services.directory.tests.support import (
+    SYSTEM, Network, admin_of, cps, employment, group, organization, peer_caller, subcontract,
+)
+from shared.crypto import is_sealed
+from shared.errors import InvalidInput, NotAllowed, NotFound
+from shared.tests.conftest import app_factory, isolated_env, notification_count, vault  # noqa: F401  (fixtures)
+
+
+@pytest.fixture
+def directory(app_factory):
+    return app_factory(DirectoryApplication)
+
+
+@pytest.fixture
+def net(directory):
+    return Network(directory)
+
+
+def published(app, after=0) -> list:
+    return [event.as_message() for event in app.integration_events(after)]
+
+
+def refused(call, *args, **kwargs) -> dict:
+    with pytest.raises(InvalidInput) as error:
+        call(*args, **kwargs)
+    return error.value.field_errors
+
+
+def unchanged(app):
+    """Asserts, on leaving the block, that nothing was stored."""
+    class Block:
+        def __enter__(self):
+            self.before = notification_count(app)
+
+        def __exit__(self, *exc):
+            assert notification_count(app) == self.before
+    return Block()
+
+
+# --- organizations ----------------------------------------------------------------------
+
+
+def test_register_update_close_an_organization(directory):
+    organization_id = directory.register_organization(
+        organization(contact={"phone": "555-0101", "email": "hello@agency.example.org"}), SYSTEM)
+    directory.update_organization({"organization_id": str(organization_id), "regions": ["Hampden", "Hampshire"]},
+                                  admin_of(organization_id))
+    assert directory.organization(organization_id)["regions"] == ["Hampden", "Hampshire"]
+    directory.close_organization({"organization_id": str(organization_id)}, admin_of(organization_id))
+    assert directory.organization(organization_id)["closed"] is True
+    assert directory.list_organizations({})["total"] == 0
+    assert directory.list_organizations({"include_closed": True})["total"] == 1
+    types = [message["type"] for message in published(directory)]
+    assert types == ["OrganizationRegistered", "OrganizationUpdated", "OrganizationClosed"]
+    assert published(directory)[0]["body"]["contact"]["email"] == "hello@agency.example.org"
+
+
+def test_a_duplicate_name_in_the_same_region_is_refused_with_a_clear_error(directory):
+    directory.register_organization(organization("Harbor Peer Collective", regions=["Hampden"]), SYSTEM)
+    with unchanged(directory):
+        errors = refused(directory.register_organization,
+                         organization("  harbor peer   COLLECTIVE", regions=["Berkshire", "Hampden"]), SYSTEM)
+    assert "already serves Hampden" in errors["name"][0]
+    # The same name elsewhere is another organization.
+    directory.register_organization(organization("Harbor Peer Collective", regions=["Berkshire"]), SYSTEM)
+
+
+def test_renaming_into_a_taken_name_is_refused(directory):
+    directory.register_organization(organization("Harbor Peer Collective"), SYSTEM)
+    other = directory.register_organization(organization("Valley Agency"), SYSTEM)
+    with unchanged(directory):
+        errors = refused(directory.update_organization,
+                         {"organization_id": str(other), "name": "Harbor Peer Collective"}, admin_of(other))
+    assert "name" in errors
+
+
+def test_an_agency_admin_changes_only_their_own_organization(directory):
+    mine = directory.register_organization(organization("Mine"), SYSTEM)
+    theirs = directory.register_organization(organization("Theirs"), SYSTEM)
+    with unchanged(directory), pytest.raises(NotAllowed):
+        directory.close_organization({"organization_id": str(theirs)}, admin_of(mine))
+
+
+def test_organizations_list_filters_and_pages(directory):
+    for index in range(5):
+        directory.register_organization(organization(f"Agency {index}", regions=["Hampden"]), SYSTEM)
+    directory.register_organization(organization("Berkshire Peers", "peer_run_organization", ["Berkshire"]), SYSTEM)
+    first = directory.list_organizations({"region": "Hampden", "limit": 2})
+    assert first["total"] == 5 and [o["name"] for o in first["items"]] == ["Agency 0", "Agency 1"]
+    assert [o["name"] for o in directory.list_organizations({"kind": "peer_run_organization"})["items"]] == [
+        "Berkshire Peers"]
+    assert "limit" in refused(directory.list_organizations, {"limit": 0})
+
+
+# --- validation: a clear error naming the field, nothing stored ---------------------------
+
+
+@pytest.mark.parametrize("changes,field", [
+    ({"organization_id": str(uuid.uuid4())}, "organization_id"),        # unknown id
+    ({"start": "2026-02-30"}, "start"),                                 # bad date
+    ({"hours_per_week": -4}, "hours_per_week"),                         # negative hours
+    ({"end": "2025-12-31"}, "end"),                                     # an end before the start
+    ({"role_title": ""}, "role_title"),
+    ({"notes": "free text"}, "notes"),                                  # unknown field
+])
+def test_bad_employment_input_names_the_field_and_stores_nothing(directory, net, changes, field):
+    with unchanged(directory):
+        errors = refused(directory.record_employment, {**employment(uuid.uuid4(), net.provider), **changes}, SYSTEM)
+    assert field in errors
+
+
+@pytest.mark.parametrize("changes,field", [
+    ({"hours_per_week": -1}, "hours_per_week"),
+    ({"end": "2025-01-01"}, "end"),
+    ({"amount": "-5"}, "amount"),
+    ({"provider_id": str(uuid.uuid4())}, "provider_id"),
+    ({"provider_duties": ["billing"]}, "provider_duties"),
+    ({"start": "not a date"}, "start"),
+])
+def test_bad_subcontract_input_names_the_field_and_stores_nothing(directory, net, changes, field):
+    with unchanged(directory):
+        errors = refused(directory.make_subcontract, {**subcontract(net.agency, net.provider), **changes}, SYSTEM)
+    assert field in errors
+
+
+def test_a_subcontract_must_buy_from_a_peer_run_organization(directory, net):
+    with unchanged(directory):
+        errors = refused(directory.make_subcontract, subcontract(net.provider, net.agency), SYSTEM)
+    assert "not a peer-run organization" in errors["provider_id"][0]
+
+
+# --- duties against the handbook's chart -----------------------------------------------------
+
+
+def test_a_chart_duty_on_an_agreement_is_refused_with_the_charts_reason_and_alternative(directory, net):
+    chart_duty = load_chart().duty("administering_medications")
+    with unchanged(directory):
+        errors = refused(directory.make_subcontract, subcontract(
+            net.agency, net.provider, duties=["Facilitate a WRAP group", "Administer medications at the residence"]),
+            SYSTEM)
+    [message] = errors["duties"][1]
+    assert 0 not in errors["duties"]
+    assert "power imbalance" in message and chart_duty.why in message and chart_duty.alternative in message
+
+
+def test_a_chart_duty_on_a_placement_is_refused(directory, net):
+    agreement = net.make_subcontract()
+    with unchanged(directory):
+        errors = refused(directory.place_peer_worker, {
+            "agreement_id": str(agreement), "peer_worker_id": str(net.workers[0]), "hours_per_week": 10,
+            "duties": ["Triage incoming calls"]}, admin_of(net.provider))
+    message = errors["duties"][0][0]
+    assert "busy work" in message and load_chart().duty("triaging_calls").alternative in message
+
+
+def test_amending_duties_is_checked_too(directory, net):
+    agreement = net.make_subcontract()
+    with unchanged(directory):
+        errors = refused(directory.amend_subcontract,
+                         {"agreement_id": str(agreement), "duties": ["Write treatment plans"]}, admin_of(net.agency))
+    assert "agenda" in errors["duties"][0][0]
+
+
+# --- subcontracts ----------------------------------------------------------------------------
+
+
+def place(directory, net, agreement, worker, hours, **extra):
+    directory.place_peer_worker({"agreement_id": str(agreement), "peer_worker_id": str(worker),
+                                 "hours_per_week": hours, **extra}, admin_of(net.provider))
+
+
+def test_hours_placed_may_not_exceed_hours_agreed(directory, net):
+    agreement = net.make_subcontract(hours_per_week=20)
+    place(directory, net, agreement, net.workers[0], 12)
+    with unchanged(directory):
+        errors = refused(place, directory, net, agreement, net.workers[1], 9)
+    assert "21" in errors["hours_per_week"][0] and "20" in errors["hours_per_week"][0]
+    place(directory, net, agreement, net.workers[1], 8)
+    with unchanged(directory):
+        assert "hours_per_week" in refused(directory.amend_subcontract,
+                                           {"agreement_id": str(agreement), "hours_per_week": 15}, SYSTEM)
+
+
+def test_only_the_providers_own_peer_workers_are_placed(directory, net):
+    agreement = net.make_subcontract()
+    stranger = uuid.uuid4()
+    directory.record_employment(employment(stranger, net.agency), SYSTEM)
+    with unchanged(directory):
+        errors = refused(place, directory, net, agreement, stranger, 5)
+    assert "not employed by" in errors["peer_worker_id"][0]
+
+
+def test_a_peer_worker_leaving_the_provider_leaves_their_placement(directory, net):
+    agreement = net.make_subcontract()
+    place(directory, net, agreement, net.workers[0], 12)
+    directory.end_employment({"peer_worker_id": str(net.workers[0]), "organization_id": str(net.provider),
+                              "left_on": "2026-04-01"}, admin_of(net.provider))
+    view = directory.subcontract(agreement, SYSTEM)
+    assert view["placements"] == [] and view["hours_placed"] == 0
+    assert [m["type"] for m in published(directory)][-2:] == ["EmploymentEnded", "PlacementEnded"]
+
+
+def test_hours_delivered_are_reported_against_hours_agreed(directory, net):
+    agreement = net.make_subcontract(hours_per_week=20)
+    for week, hours in (("2026-01-05", 18), ("2026-01-12", 20), ("2026-01-05", 19)):
+        directory.record_hours_delivered({"agreement_id": str(agreement), "week_start": week, "hours": hours},
+                                         admin_of(net.provider))
+    report = directory.subcontract(agreement, admin_of(net.agency))["hours_report"]
+    assert report == [
+        {"week_start": "2026-01-05", "hours_delivered": 19, "hours_agreed": 20, "difference": -1},
+        {"week_start": "2026-01-12", "hours_delivered": 20, "hours_agreed": 20, "difference": 0},
+    ]
+    with unchanged(directory):
+        assert "week_start" in refused(directory.record_hours_delivered, {
+            "agreement_id": str(agreement), "week_start": "2027-03-01", "hours": 5}, SYSTEM)
+
+
+def test_amend_renew_end(directory, net):
+    agreement = net.make_subcontract()
+    directory.amend_subcontract({"agreement_id": str(agreement), "hours_per_week": 25, "amount": "30000"}, SYSTEM)
+    with unchanged(directory):
+        assert "end" in refused(directory.renew_subcontract, {"agreement_id": str(agreement), "end": "2026-06-30"},
+                                SYSTEM)
+    directory.renew_subcontract({"agreement_id": str(agreement), "end": "2027-12-31", "amount": "60000"}, SYSTEM)
+    directory.end_subcontract({"agreement_id": str(agreement), "ended_on": "2027-06-30"}, SYSTEM)
+    view = directory.subcontract(agreement, SYSTEM)
+    assert (view["hours_per_week"], view["amount"], view["end"], view["status"]) == (25, "60000.00", "2027-12-31",
+                                                                                     "ended")
+    with unchanged(directory):
+        assert "agreement_id" in refused(place, directory, net, agreement, net.workers[0], 5)
+    assert [m["type"] for m in published(directory)][-3:] == [
+        "SubcontractAgreementAmended", "SubcontractAgreementRenewed", "SubcontractAgreementEnded"]
+
+
+def test_a_stale_edit_of_an_agreement_is_a_conflict_not_a_lost_update(directory, net):
+    agreement = net.make_subcontract()
+    read = directory.subcontract(agreement, SYSTEM)["version"]
+    directory.amend_subcontract({"agreement_id": str(agreement), "hours_per_week": 22, "expected_version": read},
+                                admin_of(net.agency))
+    with unchanged(directory), pytest.raises(Conflict):
+        directory.amend_subcontract({"agreement_id": str(agreement), "hours_per_week": 18,
+                                     "expected_version": read}, admin_of(net.provider))
+    assert directory.subcontract(agreement, SYSTEM)["hours_per_week"] == 22
+
+
+def test_concurrent_saves_of_one_agreement_conflict(directory, net):
+    agreement_id = net.make_subcontract()
+    first = directory.repository.get(agreement_id)
+    second = directory.repository.get(agreement_id)
+    first.amend(21, first.amount, first.duties, SYSTEM.as_actor())
+    second.amend(19, second.amount, second.duties, SYSTEM.as_actor())
+    directory.store(first)
+    with pytest.raises(Conflict):
+        directory.store(second)
+    assert directory.subcontract(agreement_id, SYSTEM)["hours_per_week"] == 21
+
+
+def test_an_agency_admin_sees_only_their_own_agreements(directory, net):
+    net.make_subcontract()
+    other = directory.register_organization(organization("Other Agency"), SYSTEM)
+    assert directory.list_subcontracts({}, admin_of(other))["total"] == 0
+    assert directory.list_subcontracts({}, admin_of(net.agency))["total"] == 1
+    assert directory.list_subcontracts({}, SYSTEM)["total"] == 1
+    with pytest.raises(NotAllowed):
+        directory.list_subcontracts({"organization_id": str(net.agency)}, admin_of(other))
+
+
+# --- workforce and credentials -----------------------------------------------------------------
+
+
+def test_a_peer_worker_can_work_for_several_organizations_and_leave_one(directory, net):
+    worker = net.workers[0]
+    directory.record_employment(employment(worker, net.agency, hours_per_week=10, role_title="Recovery Coach"),
+                                admin_of(net.agency))
+    with unchanged(directory):
+        assert "organization_id" in refused(directory.record_employment, employment(worker, net.agency), SYSTEM)
+    directory.end_employment({"peer_worker_id": str(worker), "organization_id": str(net.agency),
+                              "left_on": "2026-03-01"}, admin_of(net.agency))
+    record = directory.workforce_record(worker, admin_of(net.agency))
+    assert [(e["role_title"], e["left_on"]) for e in record["employments"]] == [
+        ("Peer Specialist", None), ("Recovery Coach", "2026-03-01")]
+    assert record["peer_role_since"] == "2018-03-01"
+    assert directory.list_workforce({"organization_id": str(net.agency)}, admin_of(net.agency))["total"] == 0
+    assert directory.list_workforce({"organization_id": str(net.agency), "include_former": True},
+                                    admin_of(net.agency))["total"] == 1
+
+
+def test_who_may_read_a_workforce_record(directory, net):
+    worker = net.workers[0]
+    assert directory.workforce_record(worker, peer_caller(worker))["peer_worker_id"] == str(worker)
+    with pytest.raises(NotAllowed):
+        directory.workforce_record(worker, peer_caller(net.workers[1]))
+    with pytest.raises(NotAllowed):
+        directory.workforce_record(worker, admin_of(net.agency))
+    with pytest.raises(NotFound):
+        directory.workforce_record(uuid.uuid4(), SYSTEM)
+
+
+def test_a_new_hire_without_certification_gets_a_deadline(directory, net, monkeypatch):
+    hire = uuid.uuid4()
+    directory.record_employment(employment(hire, net.agency, start="2026-01-05"), SYSTEM)
+    status = {row["peer_worker_id"]: row for row in directory.credential_status(
+        {"organization_id": str(net.agency), "as_of": "2026-03-01"}, admin_of(net.agency))["items"]}
+    assert status[str(hire)]["certification"] == "due"
+    assert status[str(hire)]["certify_by"] == "2026-07-06"  # six months, the default
+    later = directory.credential_status({"organization_id": str(net.agency), "as_of": "2026-08-01"}, SYSTEM)
+    assert later["items"][0]["certification"] == "overdue"
+    directory.record_credential(cps(hire), admin_of(net.agency))
+    now = directory.credential_status({"organization_id": str(net.agency), "as_of": "2026-08-01"}, SYSTEM)
+    assert now["items"][0]["certification"] == "certified"
+
+
+def test_the_certification_window_is_a_state_setting(app_factory, monkeypatch):
+    monkeypatch.setenv("PEERNET_CERTIFY_WITHIN_DAYS", "90")
+    app = app_factory(DirectoryApplication)
+    agency = app.register_organization(organization(), SYSTEM)
+    hire = uuid.uuid4()
+    app.record_employment(employment(hire, agency, start="2026-01-05"), SYSTEM)
+    assert app.workforce_record(hire, SYSTEM)["employments"][0]["certify_by"] == "2026-04-05"
+
+
+def test_a_certified_hire_has_no_deadline(directory, net):
+    worker = net.workers[0]
+    directory.record_credential(cps(worker), SYSTEM)
+    directory.record_employment(employment(worker, net.agency), SYSTEM)
+    record = directory.workforce_record(worker, SYSTEM)
+    assert [e["certify_by"] for e in record["employments"] if e["organization_id"] == str(net.agency)] == [None]
+
+
+def test_credential_number_is_sealed_in_events_and_opened_to_readers(directory, net):
+    directory.record_credential(cps(net.workers[0], number="CPS-4242-SYN"), SYSTEM)
+    [body] = [m["body"] for m in published(directory) if m["type"] == "CredentialRecorded"]
+    assert is_sealed(body["number"]) and "4242" not in str(published(directory))
+    assert directory.workforce_record(net.workers[0], SYSTEM)["credentials"][0]["number"] == "CPS-4242-SYN"
+
+
+@pytest.mark.parametrize("changes,field", [
+    ({"state": None}, "state"), ({"number": None}, "number"), ({"expires": None}, "expires"),
+    ({"expires": "2024-06-01"}, "expires"), ({"kind": "psychiatric_license"}, "kind"), ({"state": "Mass"}, "state"),
+])
+def test_a_certification_needs_state_number_and_expiry(directory, net, changes, field):
+    payload = {key: value for key, value in {**cps(net.workers[0]), **changes}.items() if value is not None}
+    with unchanged(directory):
+        assert field in refused(directory.record_credential, payload, SYSTEM)
+
+
+def test_credentials_expire_by_themselves_with_an_event(directory, net):
+    worker = net.workers[0]
+    directory.record_credential(cps(worker, issued="2024-01-01", expires="2040-06-30"), SYSTEM)
+    directory.record_credential({"peer_worker_id": str(worker), "kind": "facilitator_wrap", "issued": "2025-01-01"},
+                                SYSTEM)
+    assert directory.expire_credentials({"as_of": "2040-06-30"}, SYSTEM) == 0
+    assert directory.expire_credentials({"as_of": "2040-07-01"}, SYSTEM) == 1
+    assert directory.expire_credentials({"as_of": "2040-07-02"}, SYSTEM) == 0  # once only
+    [expired] = [m["body"] for m in published(directory) if m["type"] == "CredentialExpired"]
+    assert (expired["kind"], expired["expired_on"], expired["blocks_offers"]) == (
+        "certified_peer_specialist", "2040-06-30", False)
+    status = directory.credential_status({"organization_id": str(net.provider)}, SYSTEM)["items"]
+    mine = [row for row in status if row["peer_worker_id"] == str(worker)][0]
+    assert mine["expired"] == ["certified_peer_specialist"] and mine["credentials"] == ["facilitator_wrap"]
+
+
+def test_expiry_racing_another_instance_leaves_it_to_that_instance(directory, net, monkeypatch):
+    directory.record_credential(cps(net.workers[0], issued="2024-01-01", expires="2040-06-30"), SYSTEM)
+
+    def raced(*aggregates):
+        raise Conflict("another instance saved first")
+
+    monkeypatch.setattr(directory, "store", raced)
+    with unchanged(directory):
+        assert directory.expire_credentials({"as_of": "2040-07-01"}, SYSTEM) == 0
+
+
+def test_a_credential_recorded_after_its_date_expires_at_once(directory, net):
+    directory.record_credential(cps(net.workers[0], issued="2020-01-01", expires="2022-01-01"), SYSTEM)
+    assert [m["type"] for m in published(directory)][-2:] == ["CredentialRecorded", "CredentialExpired"]
+
+
+def test_whether_expiry_blocks_offers_is_a_state_setting(app_factory, monkeypatch):
+    monkeypatch.setenv("PEERNET_EXPIRED_CREDENTIAL_BLOCKS_OFFERS", "yes")
+    app = app_factory(DirectoryApplication)
+    net = Network(app)
+    app.record_credential(cps(net.workers[0], issued="2020-01-01", expires="2022-01-01"), SYSTEM)
+    assert published(app)[-1]["body"]["blocks_offers"] is True
+    rows = app.credential_status({"organization_id": str(net.provider)}, SYSTEM)["items"]
+    assert {row["peer_worker_id"]: row["blocks_offers"] for row in rows}[str(net.workers[0])] is True
+
+
+def test_a_peer_may_not_record_their_own_credentials(directory, net):
+    with unchanged(directory), pytest.raises(NotAllowed):
+        directory.record_credential(cps(net.workers[0]), peer_caller(net.workers[0]))
+
+
+def test_continuing_education_hours_add_up_per_period(directory, net):
+    worker = net.workers[0]
+    for hours, year in ((6, "2026"), (4.5, "2026"), (3, "2025")):
+        directory.record_continuing_education({"peer_worker_id": str(worker), "hours": hours,
+                                               "period_start": f"{year}-01-01", "period_end": f"{year}-12-31"},
+                                              peer_caller(worker))
+    assert directory.workforce_record(worker, SYSTEM)["continuing_education"] == [
+        {"period_start": "2025-01-01", "period_end": "2025-12-31", "hours": 3},
+        {"period_start": "2026-01-01", "period_end": "2026-12-31", "hours": 10.5}]
+    with unchanged(directory):
+        assert "period_end" in refused(directory.record_continuing_education, {
+            "peer_worker_id": str(worker), "hours": 2, "period_start": "2026-01-01", "period_end": "2025-01-01"},
+            SYSTEM)
+
+
+# --- the networking pool ------------------------------------------------------------------------
+
+
+def join(directory, net, worker, **extra):
+    directory.join_pool({"peer_worker_id": str(worker), "organization_id": str(net.provider),
+                         "display_name": "Rowan Example", "region": "Hampden", "languages": ["Spanish", "English"],
+                         "specialties": ["hearing_voices"], **extra}, peer_caller(worker))
+
+
+def test_joining_the_pool_makes_a_peer_findable_and_leaving_hides_them_at_once(directory, net):
+    worker = net.workers[0]
+    join(directory, net, worker)
+    found = directory.search_pool({"region": "Hampden", "language": "Spanish"})
+    assert [m["display_name"] for m in found["items"]] == ["Rowan Example"]
+    assert directory.search_pool({"language": "Portuguese"})["total"] == 0
+    directory.leave_pool({"peer_worker_id": str(worker)}, peer_caller(worker))
+    assert directory.search_pool({})["total"] == 0
+    types = [m["type"] for m in published(directory)]
+    assert types[-2:] == ["PoolJoined", "PoolLeft"]
+    assert "Rowan" not in str(published(directory))  # the display name crosses only sealed
+
+
+def test_pool_search_by_credential(directory, net):
+    join(directory, net, net.workers[0])
+    join(directory, net, net.workers[1], display_name="Sam Example")
+    directory.record_credential({"peer_worker_id": str(net.workers[1]), "kind": "peer_supervisor",
+                                 "issued": "2025-01-01", "expires": "2028-01-01"}, SYSTEM)
+    found = directory.search_pool({"credential": "peer_supervisor"})["items"]
+    assert [m["display_name"] for m in found] == ["Sam Example"]
+
+
+def test_joining_is_each_peers_own_choice(directory, net):
+    with unchanged(directory), pytest.raises(NotAllowed):
+        directory.join_pool({"peer_worker_id": str(net.workers[0]), "organization_id": str(net.provider),
+                             "display_name": "Rowan Example", "region": "Hampden"}, peer_caller(net.workers[1]))
+
+
+def test_leaving_the_organization_leaves_the_pool(directory, net):
+    worker = net.workers[0]
+    join(directory, net, worker)
+    directory.end_employment({"peer_worker_id": str(worker), "organization_id": str(net.provider),
+                              "left_on": "2026-05-01"}, admin_of(net.provider))
+    assert directory.search_pool({})["total"] == 0
+
+
+def test_a_forgotten_peer_is_not_shown(directory, net, vault):
+    join(directory, net, net.workers[0])
+    vault.forget(str(net.workers[0]))
+    assert directory.search_pool({})["total"] == 0
+
+
+# --- supervision agreements -------------------------------------------------------------------
+
+
+def make_supervisor(directory, net):
+    supervisor = net.workers[1]
+    directory.record_credential({"peer_worker_id": str(supervisor), "kind": "peer_supervisor",
+                                 "issued": "2024-01-01", "expires": "2028-01-01"}, SYSTEM)
+    return supervisor
+
+
+def propose(directory, net, supervisee, supervisor=None, **extra):
+    return directory.propose_supervision({
+        "supervised_organization_id": str(net.agency), "supervising_organization_id": str(net.provider),
+        "peer_worker_ids": [str(supervisee)], "supervisor_id": str(supervisor) if supervisor else None,
+        "hours_per_month": 4, "start": "2026-02-01", "end": "2026-12-31", "cost": "2400", **extra},
+        admin_of(net.agency))
+
+
+def test_a_supervision_agreement_is_active_once_both_organizations_accept(directory, net):
+    supervisee = uuid.uuid4()
+    directory.record_employment(employment(supervisee, net.agency), SYSTEM)
+    supervisor = make_supervisor(directory, net)
+    assert directory.eligible_peer_supervisors({"organization_id": str(net.provider)}, SYSTEM) == [str(supervisor)]
+    assert directory.eligible_peer_supervisors({"organization_id": str(net.agency)}, SYSTEM) == []
+    agreement = propose(directory, net, supervisee, supervisor)
+    first = directory.accept_supervision({"agreement_id": str(agreement), "organization_id": str(net.agency)},
+                                         admin_of(net.agency))
+    assert first["status"] == "proposed"
+    with unchanged(directory), pytest.raises(NotAllowed):
+        directory.accept_supervision({"agreement_id": str(agreement), "organization_id": str(net.provider)},
+                                     admin_of(net.agency))
+    second = directory.accept_supervision({"agreement_id": str(agreement), "organization_id": str(net.provider)},
+                                          admin_of(net.provider))
+    assert second["status"] == "active"
+    [activated] = [m["body"] for m in published(directory) if m["type"] == "SupervisionAgreementActivated"]
+    assert activated["peer_worker_ids"] == [str(supervisee)] and activated["hours_per_month"] == 4
+    assert activated["cost"] == "2400.00" and activated["supervisor_id"] == str(supervisor)
+    directory.end_supervision({"agreement_id": str(agreement), "ended_on": "2026-09-30"}, admin_of(net.provider))
+    assert published(directory)[-1]["type"] == "SupervisionAgreementEnded"
+
+
+def test_supervision_needs_an_eligible_supervisor_and_the_right_peer_workers(directory, net):
+    supervisee = uuid.uuid4()
+    directory.record_employment(employment(supervisee, net.agency), SYSTEM)
+    with unchanged(directory):
+        # No peer-supervisor credential yet.
+        assert "supervisor_id" in refused(propose, directory, net, supervisee, net.workers[1])
+        # The provider's own worker is not the agency's to put under supervision.
+        assert "peer_worker_ids" in refused(propose, directory, net, net.workers[0])
+        assert "end" in refused(propose, directory, net, supervisee, None, end="2026-01-01")
+        assert "hours_per_month" in refused(propose, directory, net, supervisee, None, hours_per_month=-2)
+
+
+def test_a_declined_agreement_cannot_be_accepted(directory, net):
+    supervisee = uuid.uuid4()
+    directory.record_employment(employment(supervisee, net.agency), SYSTEM)
+    agreement = propose(directory, net, supervisee)
+    directory.decline_supervision({"agreement_id": str(agreement), "organization_id": str(net.provider)},
+                                  admin_of(net.provider))
+    with unchanged(directory):
+        assert "agreement_id" in refused(directory.accept_supervision, {
+            "agreement_id": str(agreement), "organization_id": str(net.agency)}, admin_of(net.agency))
+
+
+# --- peer groups and HSDS ---------------------------------------------------------------------
+
+
+def test_groups_are_findable_by_region_and_kind(directory, net):
+    directory.list_group(group(net.provider, facilitator_ids=[str(net.workers[0])]), admin_of(net.provider))
+    directory.list_group(group(net.provider, kind="wrap", name="Online WRAP", place=None,
+                               link="https://meet.example.org/wrap", region="Berkshire"), SYSTEM)
+    assert [g["name"] for g in directory.find_groups({"region": "Hampden"})["items"]] == ["Thursday Hearing Voices"]
+    assert [g["name"] for g in directory.find_groups({"kind": "wrap"})["items"]] == ["Online WRAP"]
+    with unchanged(directory):
+        assert "place" in refused(directory.list_group, group(net.provider, place=None), SYSTEM)
+        assert "schedule" in refused(directory.list_group, group(
+            net.provider, schedule={"freq": "DAILY", "byday": "XX", "opens_at": "18:00", "closes_at": "17:00"}),
+            SYSTEM)
+        assert "facilitator_ids" in refused(directory.list_group, group(
+            net.provider, facilitator_ids=[str(uuid.uuid4())]), SYSTEM)
+
+
+def test_hsds_export_holds_organizations_services_locations_and_schedules(directory, net):
+    group_id = directory.list_group(group(net.provider), SYSTEM)
+    export = directory.export_hsds({})
+    [org] = export["organizations"]
+    assert org["name"] == "Valley Peer Collective" and org["phones"][0]["number"] == "555-0100"
+    [service] = export["services"]
+    assert service["id"] == str(group_id) and service["organization_id"] == org["id"]
+    [location] = export["locations"]
+    assert location["location_type"] == "physical" and location["addresses"][0]["city"] == "Springfield"
+    [link] = export["service_at_locations"]
+    assert (link["service_id"], link["location_id"]) == (service["id"], location["id"])
+    [schedule] = export["schedules"]
+    assert (schedule["freq"], schedule["byday"], schedule["opens_at"]) == ("WEEKLY", "TH", "18:00")
+    directory.retire_group({"group_id": str(group_id)}, admin_of(net.provider))
+    assert directory.export_hsds({})["services"] == []
+
+
+# --- projections rebuild by replay -------------------------------------------------------------
+
+
+def test_lists_are_rebuilt_by_replay_in_a_new_process(app_factory, tmp_path):
+    first = app_factory(DirectoryApplication, store="sqlite")
+    net = Network(first)
+    net.make_subcontract()
+    join(first, net, net.workers[0])
+    again = app_factory(DirectoryApplication, store="sqlite")
+    assert again.list_organizations({})["total"] == 2
+    assert again.list_subcontracts({}, SYSTEM)["total"] == 1
+    assert [m["display_name"] for m in again.search_pool({})["items"]] == ["Rowan Example"]
+    # And keeps up with what another instance stores afterwards.
+    first.register_organization(organization("Late Agency"), SYSTEM)
+    assert again.list_organizations({})["total"] == 3

@@ -1,0 +1,84 @@
+"""How each stored directory event is published: its integration event type and body."""
+from __future__ import annotations
+
+from services.directory.domain import Organization, PeerGroup, PeerWorker, SubcontractAgreement, SupervisionAgreement
+
+
+def fields_of(*names: str, id_as: str, rename: dict | None = None):
+    """A translation publishing some of the event's attributes, with the aggregate id as `id_as`."""
+    rename = rename or {}
+
+    def body(event) -> dict:
+        result = {id_as: event.originator_id}
+        result.update({rename.get(name, name): getattr(event, name) for name in names})
+        return result
+
+    return body
+
+
+def named(type_: str, translate):
+    return lambda event: (type_, translate(event))
+
+
+ORGANIZATION = "organization_id"
+WORKER = "peer_worker_id"
+AGREEMENT = "agreement_id"
+
+
+def _registered(event):
+    # Events stored before issue 4 have no contact.
+    return "OrganizationRegistered", {"organization_id": event.originator_id, "name": event.name,
+                                      "kind": event.kind, "regions": event.regions,
+                                      "contact": getattr(event, "contact", None)}
+
+
+def _activated(event):
+    return "SupervisionAgreementActivated", {"agreement_id": event.originator_id, **event.terms}
+
+
+TRANSLATIONS = {
+    Organization.Registered: _registered,
+    Organization.Updated: named("OrganizationUpdated", fields_of("name", "regions", "contact", id_as=ORGANIZATION)),
+    Organization.Closed: named("OrganizationClosed", fields_of(id_as=ORGANIZATION)),
+    PeerWorker.Recorded: named("PeerWorkerRecorded", fields_of("peer_role_since", id_as=WORKER)),
+    PeerWorker.PeerRoleSinceSet: named("PeerRoleSinceSet", fields_of("peer_role_since", id_as=WORKER)),
+    PeerWorker.EmploymentBegan: named("EmploymentBegan", fields_of(
+        "employment_id", "organization_id", "role_title", "hours_per_week", "start", "end", "certify_by",
+        id_as=WORKER)),
+    PeerWorker.EmploymentEnded: named("EmploymentEnded", fields_of(
+        "employment_id", "organization_id", "left_on", id_as=WORKER)),
+    PeerWorker.CredentialRecorded: named("CredentialRecorded", fields_of(
+        "credential_id", "kind", "state", "number", "issued", "expires", id_as=WORKER)),
+    PeerWorker.CredentialExpired: named("CredentialExpired", fields_of(
+        "credential_id", "kind", "expired_on", "blocks_offers", id_as=WORKER)),
+    PeerWorker.ContinuingEducationRecorded: named("ContinuingEducationRecorded", fields_of(
+        "hours", "period_start", "period_end", id_as=WORKER)),
+    PeerWorker.PoolJoined: named("PoolJoined", fields_of(
+        "organization_id", "display_name", "region", "languages", "specialties", id_as=WORKER)),
+    PeerWorker.PoolLeft: named("PoolLeft", fields_of(id_as=WORKER)),
+    SubcontractAgreement.Made: named("SubcontractAgreementMade", fields_of(
+        "buyer_id", "provider_id", "hours_per_week", "amount", "start", "end", "provider_duties", "duties",
+        id_as=AGREEMENT)),
+    SubcontractAgreement.Amended: named("SubcontractAgreementAmended", fields_of(
+        "hours_per_week", "amount", "duties", id_as=AGREEMENT)),
+    SubcontractAgreement.Renewed: named("SubcontractAgreementRenewed", fields_of("end", "amount", id_as=AGREEMENT)),
+    SubcontractAgreement.Ended: named("SubcontractAgreementEnded", fields_of("ended_on", id_as=AGREEMENT)),
+    SubcontractAgreement.WorkerPlaced: named("PeerWorkerPlaced", fields_of(
+        "peer_worker_id", "hours_per_week", "duties", "buyer_id", "provider_id", id_as=AGREEMENT)),
+    SubcontractAgreement.PlacementEnded: named("PlacementEnded", fields_of("peer_worker_id", id_as=AGREEMENT)),
+    SubcontractAgreement.HoursDelivered: named("SubcontractHoursDelivered", fields_of(
+        "week_start", "hours", "hours_agreed", id_as=AGREEMENT, rename={"hours": "hours_delivered"})),
+    SupervisionAgreement.Proposed: named("SupervisionAgreementProposed", fields_of(
+        "supervised_organization_id", "supervising_organization_id", "peer_worker_ids", "hours_per_month",
+        "start", "end", "cost", "supervisor_id", id_as=AGREEMENT)),
+    SupervisionAgreement.Accepted: named("SupervisionAgreementAccepted", fields_of(
+        "organization_id", id_as=AGREEMENT)),
+    SupervisionAgreement.Activated: _activated,
+    SupervisionAgreement.Declined: named("SupervisionAgreementDeclined", fields_of(
+        "organization_id", id_as=AGREEMENT)),
+    SupervisionAgreement.Ended: named("SupervisionAgreementEnded", fields_of("ended_on", id_as=AGREEMENT)),
+    PeerGroup.Listed: named("PeerGroupListed", fields_of(
+        "host_organization_id", "kind", "name", "region", "facilitator_ids", "languages", "schedule",
+        id_as="group_id")),
+    PeerGroup.Retired: named("PeerGroupRetired", fields_of(id_as="group_id")),
+}

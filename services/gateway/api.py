@@ -1,0 +1,169 @@
+"""The resources: one table of routes, each a noun in the plural, ids in paths,
+POST to act, GET to read, every list paged by cursor and filtered by query parameters.
+
+Grow it as the services grow: a route, its schemas, and a handler that checks
+the caller's scope and calls one RPC. The services check again.
+"""
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+from werkzeug.wrappers import Response
+
+from services.gateway import pagination, schemas
+from services.gateway.app import Call, Reply, Route
+from services.gateway.auth import TOKEN_ROLES
+from services.gateway.docs import render_docs
+from shared import config
+from shared.errors import NotAllowed
+from shared.metrics import metrics_response
+
+SIGNED_IN = TOKEN_ROLES
+EVENT_BATCH = 500
+MAX_BATCHES = 5  # a filtered page reads at most this many batches, then hands back a cursor
+
+
+class PeerWorkerPath(Schema):
+    peer_worker_id = fields.UUID(required=True)
+
+
+class ServicePath(Schema):
+    service = fields.String(required=True, validate=validate.OneOf(config.SERVICES))
+
+
+def _own_peer_worker(call: Call, peer_worker_id) -> None:
+    if call.caller.role == "peer" and call.caller.user_id != str(peer_worker_id):
+        raise NotAllowed("a peer worker may act only on their own profile")
+
+
+# -- peer workers (intake) -------------------------------------------------------
+def record_peer_worker_profile(call: Call):
+    _own_peer_worker(call, call.body["peer_worker_id"])
+    if call.caller.role == "agency_admin" and call.body["organization_id"] != call.caller.organization_id:
+        raise NotAllowed("an agency admin may record only their own organization's peer workers")
+    peer_worker_id = call.rpc("intake", "record_peer_worker_profile", call.raw_body)
+    return Reply({"peer_worker_id": peer_worker_id}, headers={"Location": f"/candidates/{peer_worker_id}"})
+
+
+def share_experience(call: Call):
+    peer_worker_id = call.path["peer_worker_id"]
+    _own_peer_worker(call, peer_worker_id)
+    call.rpc("intake", "share_experience", {**call.raw_body, "peer_worker_id": str(peer_worker_id)})
+    return {"peer_worker_id": peer_worker_id, **call.body}
+
+
+def withdraw_experience(call: Call):
+    peer_worker_id = call.path["peer_worker_id"]
+    _own_peer_worker(call, peer_worker_id)
+    call.rpc("intake", "withdraw_experience", {**call.raw_body, "peer_worker_id": str(peer_worker_id)})
+    return {"peer_worker_id": peer_worker_id, **call.body}
+
+
+# -- matching -------------------------------------------------------------------
+def read_candidate(call: Call):
+    peer_worker_id = call.path["peer_worker_id"]
+    _own_peer_worker(call, peer_worker_id)
+    candidate = call.rpc("matching", "candidate", str(peer_worker_id))
+    if call.caller.role == "agency_admin" and candidate["organization_id"] != call.caller.organization_id:
+        raise NotAllowed("an agency admin may read only their own organization's candidates")
+    return candidate
+
+
+# -- organizations (directory) --------------------------------------------------------
+def register_organization(call: Call):
+    organization_id = call.rpc("directory", "register_organization", call.raw_body)
+    return {"organization_id": organization_id}
+
+
+# -- the services themselves -----------------------------------------------------------
+def list_services(call: Call):
+    start = (pagination.decode(call.query.get("cursor"), {"index": int}) or {"index": 0})["index"]
+    end = start + call.query["limit"]
+    items = [{"name": name} for name in config.SERVICES[start:end]]
+    return {"items": items, "next_cursor": pagination.encode({"index": end}) if end < len(config.SERVICES) else None}
+
+
+def read_positions(call: Call):
+    service = call.path["service"]
+    return {"service": service, **call.rpc(service, "positions")}
+
+
+def list_integration_events(call: Call):
+    """Events in log order after the cursor; `type` filters, so a page may be short, never wrong."""
+    after = (pagination.decode(call.query.get("cursor"), {"after": int}) or {"after": 0})["after"]
+    limit, wanted = call.query["limit"], call.query.get("type")
+    size = EVENT_BATCH if wanted else limit
+    items, finished = [], False
+    for _ in range(MAX_BATCHES):
+        batch = call.rpc(call.path["service"], "integration_events", after, size)
+        for event in batch:
+            if wanted is None or event["type"] == wanted:
+                items.append(event)
+            after = event["position"]
+            if len(items) == limit:
+                break
+        finished = len(batch) < size and len(items) < limit
+        if finished or len(items) == limit:
+            break
+    return {"items": items, "next_cursor": None if finished else pagination.encode({"after": after})}
+
+
+# -- the gateway itself ----------------------------------------------------------------
+def health(call: Call):
+    return {"service": "gateway", "healthy": True}
+
+
+def metrics(call: Call):
+    body, content_type = metrics_response()
+    return Response(body, content_type=content_type)
+
+
+def openapi_document(call: Call):
+    return call.gateway.openapi
+
+
+def reference_page(call: Call):
+    return Response(render_docs(call.gateway.openapi), content_type="text/html; charset=utf-8")
+
+
+ROUTES = [
+    Route("POST", "/peer-workers", "recordPeerWorkerProfile", "Record a peer worker's profile", "peer workers",
+          record_peer_worker_profile, ("peer", "agency_admin"), body=schemas.PeerWorkerProfileInput,
+          response=schemas.PeerWorkerProfileRecorded, status=201,
+          description="A peer worker records their own profile; an agency admin records one for their "
+                      "organization. Items shared for matching reach matching within a second."),
+    Route("POST", "/peer-workers/<peer_worker_id>/shared-experiences", "shareExperience",
+          "Share a lived experience item", "peer workers", share_experience, ("peer",),
+          path_schema=PeerWorkerPath, body=schemas.SharedExperienceInput, response=schemas.SharedExperience,
+          description="Sets how far one item is shared: private, for matching, or with the network."),
+    Route("POST", "/peer-workers/<peer_worker_id>/experience-withdrawals", "withdrawExperience",
+          "Withdraw a shared lived experience item", "peer workers", withdraw_experience, ("peer",),
+          path_schema=PeerWorkerPath, body=schemas.ExperienceWithdrawalInput,
+          response=schemas.ExperienceWithdrawal,
+          description="The item is kept private from now on; matching stops using it."),
+    Route("GET", "/candidates/<peer_worker_id>", "readCandidate", "Read a peer worker as matching sees them",
+          "matching", read_candidate, ("peer", "agency_admin", "state_auditor"), path_schema=PeerWorkerPath,
+          response=schemas.Candidate,
+          description="Only the items the peer worker shared for matching. A peer worker reads only their own; "
+                      "an agency admin only their organization's."),
+    Route("POST", "/organizations", "registerOrganization", "Register an organization", "organizations",
+          register_organization, ("agency_admin", "state_auditor"), body=schemas.OrganizationInput,
+          response=schemas.OrganizationRegistered, status=201),
+    Route("GET", "/services", "listServices", "List the network's services", "operations", list_services,
+          SIGNED_IN, query_schema=schemas.PageQuery, response=schemas.ServicePage),
+    Route("GET", "/services/<service>/positions", "readPositions", "Read a service's log positions",
+          "operations", read_positions, ("state_auditor",), path_schema=ServicePath, response=schemas.Positions,
+          description="Its last stored position and how far it has applied each upstream service."),
+    Route("GET", "/services/<service>/integration-events", "listIntegrationEvents",
+          "List a service's published events", "operations", list_integration_events, ("state_auditor",),
+          path_schema=ServicePath, query_schema=schemas.IntegrationEventQuery,
+          response=schemas.IntegrationEventPage,
+          description="The audit trail as published on the bus: who did what, when. Personal fields "
+                      "are sealed."),
+    Route("GET", "/health", "health", "Is the gateway up", "operations", health, None, response=schemas.Health),
+    Route("GET", "/metrics", "metrics", "Prometheus metrics", "operations", metrics, None,
+          content_type="text/plain"),
+    Route("GET", "/openapi.json", "openapi", "This API's OpenAPI 3.1 document", "operations",
+          openapi_document, None),
+    Route("GET", "/docs", "docs", "This API's reference page", "operations", reference_page, None,
+          content_type="text/html"),
+]

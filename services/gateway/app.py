@@ -1,0 +1,212 @@
+"""The gateway's request cycle, independent of how it is served.
+
+Every request: a correlation id; the route; the bearer token (unless the
+route is public); the role; path, query and body checked against the route's
+marshmallow schemas; the handler, which calls the services with the caller's
+identity; the answer dumped through the route's response schema. Whatever
+goes wrong becomes a problem document; every answer carries X-Correlation-Id
+and is timed per route.
+"""
+from __future__ import annotations
+
+import contextvars
+import json
+import logging
+import re
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from marshmallow import Schema, ValidationError
+from werkzeug.exceptions import MethodNotAllowed, NotFound as NoRoute, RequestEntityTooLarge
+from werkzeug.routing import Map, RequestRedirect, Rule
+from werkzeug.wrappers import Request, Response
+
+from services.gateway.auth import TokenRefused, Verifier
+from services.gateway.metrics import REQUEST_LATENCY
+from services.gateway.openapi import build_spec
+from services.gateway.problems import Problem, field_errors, problem_response
+from shared.errors import InvalidInput, NotAllowed, NotFound
+from shared.identity import Caller
+
+log = logging.getLogger("peernet.gateway")
+CORRELATION_ID = contextvars.ContextVar("correlation_id", default="-")
+CORRELATION_HEADER = "X-Correlation-Id"
+_CLIENT_CORRELATION = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+class _NoParameters(Schema):
+    pass
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str                     # werkzeug rule: /peer-workers/<peer_worker_id>
+    operation: str                # operationId, and the route's metrics label
+    summary: str
+    tag: str
+    handler: Callable[["Call"], Any]
+    roles: tuple[str, ...] | None  # None: public, no token needed
+    path_schema: type[Schema] = _NoParameters
+    query_schema: type[Schema] = _NoParameters
+    body: type[Schema] | None = None
+    response: type[Schema] | None = None
+    status: int = 200
+    description: str = ""
+    content_type: str = "application/json"  # of a successful answer
+
+    @property
+    def openapi_path(self) -> str:
+        return re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", self.path)
+
+
+@dataclass
+class Reply:
+    """A handler's answer when it needs headers too (a plain dict is the body alone)."""
+    body: Any
+    headers: dict = field(default_factory=dict)
+
+
+@dataclass
+class Call:
+    """What a handler gets: who calls, the checked inputs, and the services."""
+    gateway: "Gateway"
+    caller: Caller | None
+    path: dict
+    query: dict
+    body: dict | None
+    raw_body: dict | None  # as sent, for the services to check again
+    backend: Any
+
+    def rpc(self, service: str, method: str, *args):
+        return self.backend.call(service, method, *args, caller=self.caller)
+
+
+class Gateway:
+    def __init__(self, routes: list[Route], verifier: Verifier, max_body: int = 64 * 1024):
+        self.routes = routes
+        self.verifier = verifier
+        self.max_body = max_body
+        self.url_map = Map([Rule(route.path, methods=[route.method], endpoint=route) for route in routes],
+                           strict_slashes=False)
+        self._openapi = None
+
+    @property
+    def openapi(self) -> dict:
+        if self._openapi is None:
+            self._openapi = build_spec(self.routes, self.max_body)
+        return self._openapi
+
+    def handle(self, request: Request, backend) -> Response:
+        started = time.perf_counter()
+        correlation_id = self._correlation_id(request)
+        token = CORRELATION_ID.set(correlation_id)
+        label, caller = "unmatched", None
+        try:
+            try:
+                route, values = self._match(request)
+                label = route.operation
+                caller = self._authenticate(request, route, correlation_id)
+                response = self._dispatch(route, values, request, caller, backend)
+            except Problem as problem:
+                response = problem_response(problem, correlation_id, request.path)
+            except Exception:
+                log.exception("unexpected failure in %s %s correlation_id=%s", request.method, label, correlation_id)
+                response = problem_response(Problem(500), correlation_id, request.path)
+            response.headers[CORRELATION_HEADER] = correlation_id
+            elapsed = time.perf_counter() - started
+            REQUEST_LATENCY.labels(label, request.method, str(response.status_code)).observe(elapsed)
+            log.info("%s %s route=%s status=%s ms=%.1f role=%s correlation_id=%s", request.method, request.path,
+                     label, response.status_code, elapsed * 1000, caller.role if caller else "-", correlation_id)
+            return response
+        finally:
+            CORRELATION_ID.reset(token)
+
+    # -- the steps ------------------------------------------------------------
+    def _match(self, request: Request) -> tuple[Route, dict]:
+        try:
+            return self.url_map.bind_to_environ(request.environ).match()
+        except MethodNotAllowed as error:
+            allowed = ", ".join(sorted(error.valid_methods or ()))
+            raise Problem(405, f"{request.path} accepts {allowed}", headers={"Allow": allowed}) from None
+        except (NoRoute, RequestRedirect):
+            raise Problem(404, f"there is nothing at {request.path}") from None
+
+    def _authenticate(self, request: Request, route: Route, correlation_id: str) -> Caller | None:
+        if route.roles is None:
+            return None
+        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        challenge = {"WWW-Authenticate": 'Bearer realm="peernet"'}
+        if scheme.lower() != "bearer" or not token.strip():
+            raise Problem(401, "send a bearer token: Authorization: Bearer <token>", headers=challenge)
+        try:
+            caller = self.verifier.caller(token.strip(), correlation_id)
+        except TokenRefused as refused:
+            raise Problem(401, str(refused),
+                          headers={"WWW-Authenticate": 'Bearer realm="peernet", error="invalid_token"'}) from None
+        if caller.role not in route.roles:
+            raise Problem(403, f"the role {caller.role} may not {route.summary[0].lower() + route.summary[1:]}; "
+                               f"allowed: {', '.join(route.roles)}")
+        return caller
+
+    def _dispatch(self, route: Route, values: dict, request: Request, caller, backend) -> Response:
+        try:
+            path = route.path_schema().load(values)
+        except ValidationError as error:
+            raise Problem(404, "the address names nothing that exists",
+                          errors=field_errors(error.normalized_messages())) from None
+        query = _load(route.query_schema(), request.args.to_dict())
+        raw_body = self._read_body(request) if route.body else None
+        body = _load(route.body(), raw_body) if route.body else None
+        call = Call(self, caller, path, query, body, raw_body, backend)
+        try:
+            result = route.handler(call)
+        except InvalidInput as refused:
+            raise Problem(422, str(refused), errors=field_errors(refused.field_errors)) from None
+        except NotAllowed as refused:
+            raise Problem(403, str(refused)) from None
+        except NotFound as missing:
+            raise Problem(404, str(missing) or None) from None
+        if isinstance(result, Response):
+            return result
+        reply = result if isinstance(result, Reply) else Reply(result)
+        payload = route.response().dump(reply.body) if route.response else reply.body
+        return Response(json.dumps(payload), status=route.status,
+                        content_type="application/json", headers=reply.headers)
+
+    def _read_body(self, request: Request) -> dict:
+        if request.content_length is not None and request.content_length > self.max_body:
+            raise Problem(413, f"the body may be at most {self.max_body} bytes")
+        mimetype = request.mimetype
+        if mimetype != "application/json" and not mimetype.endswith("+json"):
+            raise Problem(415, f"send the body as application/json, not {mimetype or 'nothing'}")
+        request.max_content_length = self.max_body
+        try:
+            raw = request.get_data(cache=False)
+        except RequestEntityTooLarge:
+            raise Problem(413, f"the body may be at most {self.max_body} bytes") from None
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            raise Problem(400, "the body is not valid JSON") from None
+        except RecursionError:
+            raise Problem(400, "the body nests too deeply to read") from None
+        if not isinstance(data, dict):
+            raise Problem(422, "the body must be a JSON object",
+                          errors=[{"field": "(body)", "message": "expected a JSON object"}])
+        return data
+
+    @staticmethod
+    def _correlation_id(request: Request) -> str:
+        offered = request.headers.get(CORRELATION_HEADER, "")
+        return offered if _CLIENT_CORRELATION.match(offered) else uuid.uuid4().hex
+
+
+def _load(schema: Schema, data: dict) -> dict:
+    try:
+        return schema.load(data)
+    except ValidationError as error:
+        raise Problem(422, errors=field_errors(error.normalized_messages())) from None
+

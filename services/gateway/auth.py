@@ -1,0 +1,171 @@
+"""Who is calling: bearer JSON Web Tokens, verified before anything else happens.
+
+Two ways to trust a token, chosen by the environment:
+
+| variable                        | default                  | meaning |
+| ------------------------------- | ------------------------ | ------- |
+| PEERNET_OIDC_ISSUER             | (unset: development)     | the identity provider's issuer; set it in production |
+| PEERNET_OIDC_AUDIENCE           | (required with issuer)   | the audience tokens must be minted for |
+| PEERNET_OIDC_JWKS_URI           | issuer's discovery document | where the provider publishes its signing keys (http(s):, or file: for a kept copy) |
+| PEERNET_JWT_SECRET              | generated into var/jwt.secret | development HMAC secret (HS256) |
+| PEERNET_JWT_ROLE_CLAIM          | role                     | the claim that carries the peernet role |
+| PEERNET_JWT_ORGANIZATION_CLAIM  | organization_id          | the claim that carries the organization |
+
+Each verifier accepts only its own algorithms (HS256 in development, RS256 and
+ES256 in production), so a token signed one way is never checked the other.
+"""
+from __future__ import annotations
+
+import json
+import secrets
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import jwt
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from shared import config
+from shared.identity import Caller
+
+# Roles a token may carry; "system" belongs to the services alone.
+TOKEN_ROLES = ("person", "peer", "supervisor", "agency_admin", "state_auditor")
+DEV_ISSUER = "peernet-development"
+DEV_AUDIENCE = "peernet"
+DEV_ALGORITHM = "HS256"
+OIDC_ALGORITHMS = ("RS256", "ES256")
+
+
+class TokenRefused(Exception):
+    """No usable bearer token: the caller must sign in again (401)."""
+
+
+class Claims(Schema):
+    class Meta:
+        unknown = "exclude"  # providers add claims of their own
+
+    sub = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    role = fields.String(required=True, validate=validate.OneOf(TOKEN_ROLES))
+    organization_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=100))
+
+    @validates_schema
+    def admins_have_an_organization(self, data, **kwargs):
+        if data["role"] == "agency_admin" and not data.get("organization_id"):
+            raise ValidationError("an agency admin's token must name their organization", "organization_id")
+
+
+class Verifier:
+    """Turns a compact JWT into the Caller that travels with every RPC."""
+
+    def __init__(self, key_for, algorithms, issuer: str, audience: str,
+                 role_claim: str = "role", organization_claim: str = "organization_id"):
+        self.key_for = key_for
+        self.algorithms = list(algorithms)
+        self.issuer = issuer
+        self.audience = audience
+        self.role_claim = role_claim
+        self.organization_claim = organization_claim
+
+    def caller(self, token: str, correlation_id: str) -> Caller:
+        try:
+            key = self.key_for(token)
+            claims = jwt.decode(token, key, algorithms=self.algorithms, issuer=self.issuer,
+                                audience=self.audience, options={"require": ["exp", "iss", "aud", "sub"]},
+                                leeway=30)
+        except jwt.ExpiredSignatureError:
+            raise TokenRefused("the token has expired: sign in again") from None
+        except (jwt.PyJWTError, ValueError) as error:
+            raise TokenRefused(f"the token is not valid here: {error}") from None
+        try:
+            identity = Claims().load({"sub": claims.get("sub"), "role": claims.get(self.role_claim),
+                                      "organization_id": claims.get(self.organization_claim)})
+        except ValidationError as error:
+            raise TokenRefused(f"the token does not say who is calling: {error.normalized_messages()}") from None
+        return Caller(user_id=identity["sub"], role=identity["role"],
+                      organization_id=identity["organization_id"], correlation_id=correlation_id)
+
+
+def development_secret() -> str:
+    secret = config.env("PEERNET_JWT_SECRET", "")
+    if secret:
+        return secret
+    # Same race-free helper the store keys use: every process reads one secret.
+    return config.development_key("jwt.secret", lambda: secrets.token_urlsafe(48))
+
+
+def development_verifier(secret: str | None = None) -> Verifier:
+    secret = secret or development_secret()
+    return Verifier(lambda token: secret, (DEV_ALGORITHM,), DEV_ISSUER, DEV_AUDIENCE, *_claim_names())
+
+
+def mint_development_token(role: str, user_id: str, organization_id: str | None = None,
+                           lifetime: int = 8 * 3600, secret: str | None = None) -> str:
+    """A token the development verifier accepts; never valid against an identity provider."""
+    identity = Claims().load({"sub": user_id, "role": role, "organization_id": organization_id})
+    now = int(time.time())
+    role_claim, organization_claim = _claim_names()
+    claims = {"sub": identity["sub"], role_claim: identity["role"], "iss": DEV_ISSUER, "aud": DEV_AUDIENCE,
+              "iat": now, "exp": now + lifetime}
+    if identity["organization_id"]:
+        claims[organization_claim] = identity["organization_id"]
+    return jwt.encode(claims, secret or development_secret(), algorithm=DEV_ALGORITHM)
+
+
+def oidc_verifier(issuer: str, audience: str, jwks_uri: str | None = None) -> Verifier:
+    """Keys come from the provider's JWKS: looked up at the first token (so the gateway
+    starts while the provider is away), cached, and fetched again for an unknown key id."""
+    if jwks_uri and jwks_uri.startswith("file:"):
+        return Verifier(_keys_from_file(jwks_uri), OIDC_ALGORITHMS, issuer, audience, *_claim_names())
+    clients: list[jwt.PyJWKClient] = []
+
+    def key_for(token: str):
+        try:
+            if not clients:
+                clients.append(jwt.PyJWKClient(jwks_uri or discover_jwks_uri(issuer),
+                                               cache_keys=True, lifespan=3600, timeout=10))
+            return clients[0].get_signing_key_from_jwt(token).key
+        except (jwt.PyJWKClientConnectionError, OSError, KeyError, ValueError) as error:
+            raise TokenRefused(f"the identity provider's keys cannot be read now: {error}") from None
+
+    return Verifier(key_for, OIDC_ALGORITHMS, issuer, audience, *_claim_names())
+
+
+def _keys_from_file(jwks_uri: str):
+    """A JWKS kept as a file (an installation without a reachable provider); read at each
+    token, so replacing the file rotates the keys."""
+    path = Path(urllib.request.url2pathname(urlsplit(jwks_uri).path))
+
+    def key_for(token: str):
+        kid = jwt.get_unverified_header(token).get("kid")
+        try:
+            keys = jwt.PyJWKSet.from_json(path.read_text()).keys
+        except (OSError, jwt.PyJWTError) as error:
+            raise TokenRefused(f"the signing keys cannot be read: {error}") from None
+        for key in keys:
+            if key.key_id == kid:
+                return key.key
+        raise TokenRefused("the token is signed with a key this installation does not know")
+
+    return key_for
+
+
+def discover_jwks_uri(issuer: str) -> str:
+    url = issuer.rstrip("/") + "/.well-known/openid-configuration"
+    with urllib.request.urlopen(url, timeout=10) as answer:  # noqa: S310 (configured by the operator)
+        return json.load(answer)["jwks_uri"]
+
+
+def verifier_from_env() -> Verifier:
+    issuer = config.env("PEERNET_OIDC_ISSUER", "")
+    if not issuer:
+        return development_verifier()
+    audience = config.env("PEERNET_OIDC_AUDIENCE", "")
+    if not audience:
+        raise ValueError("PEERNET_OIDC_AUDIENCE must be set with PEERNET_OIDC_ISSUER")
+    return oidc_verifier(issuer, audience, config.env("PEERNET_OIDC_JWKS_URI", "") or None)
+
+
+def _claim_names() -> tuple[str, str]:
+    return (config.env("PEERNET_JWT_ROLE_CLAIM", "role"),
+            config.env("PEERNET_JWT_ORGANIZATION_CLAIM", "organization_id"))

@@ -1,0 +1,55 @@
+"""Run the gateway: `python -m services.gateway.run --port 8200`.
+
+Beside shared.run_service because the gateway has no store and no relay; every
+log line carries the correlation id of the request it belongs to.
+"""
+import eventlet
+
+eventlet.monkey_patch()  # before anything else opens a socket or a thread
+
+import argparse  # noqa: E402
+import logging  # noqa: E402
+import signal  # noqa: E402
+
+from nameko.runners import ServiceRunner  # noqa: E402
+
+from services.gateway.app import CORRELATION_ID  # noqa: E402
+from services.gateway.service import GatewayService  # noqa: E402
+from shared import config  # noqa: E402
+
+
+class CorrelationFilter(logging.Filter):
+    def filter(self, record):
+        record.correlation_id = CORRELATION_ID.get()
+        return True
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--port", type=int, required=True, help="port of the HTTP API")
+    parser.add_argument("--host", default=config.env("PEERNET_GATEWAY_HOST", "127.0.0.1"))
+    args = parser.parse_args()
+    handler = logging.StreamHandler()
+    handler.addFilter(CorrelationFilter())
+    logging.basicConfig(level=logging.INFO, handlers=[handler],
+                        format="%(asctime)s %(name)s %(levelname)s [%(correlation_id)s] %(message)s")
+    # Its access lines are written outside the request, without the correlation id; ours have it.
+    logging.getLogger("nameko.web.server").setLevel(logging.WARNING)
+
+    runner = ServiceRunner({
+        "AMQP_URI": config.amqp_uri(),
+        "WEB_SERVER_ADDRESS": f"{args.host}:{args.port}",
+        "max_workers": int(config.env("PEERNET_MAX_WORKERS", "10")),
+    })
+    runner.add_service(GatewayService)
+    stopping = eventlet.event.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopping.ready() or stopping.send())
+    signal.signal(signal.SIGINT, lambda *_: stopping.ready() or stopping.send())
+    runner.start()
+    logging.getLogger("peernet").info("gateway listening on http://%s:%s", args.host, args.port)
+    stopping.wait()
+    runner.stop()
+
+
+if __name__ == "__main__":
+    main()

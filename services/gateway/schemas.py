@@ -1,0 +1,123 @@
+"""What the HTTP API accepts and answers (marshmallow): the OpenAPI document is made from these.
+
+Request bodies are the services' own command schemas, less any id the path
+already carries: the gateway refuses bad input field by field before any RPC,
+and the services check again with the same rules. Answers are the gateway's.
+"""
+from functools import partial
+
+from marshmallow import Schema, fields, validate
+
+from services.directory import schemas as directory
+from services.intake import schemas as intake
+
+MAX_PAGE = 200
+
+
+def body_of(command_schema, *path_fields: str):
+    """A service's own command schema, less the ids the path carries: the two never drift apart."""
+    return partial(command_schema, exclude=path_fields) if path_fields else command_schema
+
+
+PeerWorkerProfileInput = body_of(intake.RecordPeerWorkerProfile)
+SharedExperienceInput = body_of(intake.ShareExperience, "peer_worker_id")
+ExperienceWithdrawalInput = body_of(intake.WithdrawExperience, "peer_worker_id")
+OrganizationInput = body_of(directory.RegisterOrganization)
+
+
+class PeerWorkerProfileRecorded(Schema):
+    peer_worker_id = fields.UUID(required=True)
+
+
+class SharedExperience(Schema):
+    peer_worker_id = fields.UUID(required=True)
+    experience = fields.String(required=True)
+    visibility = fields.String(required=True)
+
+
+class ExperienceWithdrawal(Schema):
+    peer_worker_id = fields.UUID(required=True)
+    experience = fields.String(required=True)
+
+
+class Candidate(Schema):
+    peer_worker_id = fields.UUID(required=True)
+    organization_id = fields.String(required=True)
+    display_name = fields.String(required=True, metadata={"description": "\"forgotten\" once erased"})
+    shared_for_matching = fields.List(fields.String(), required=True)
+    upstream_position = fields.Integer(required=True)
+
+
+class OrganizationRegistered(Schema):
+    organization_id = fields.UUID(required=True)
+
+
+class ServiceSummary(Schema):
+    name = fields.String(required=True)
+
+
+class Positions(Schema):
+    service = fields.String(required=True)
+    log = fields.Integer(required=True, metadata={"description": "the service's last stored position"})
+    upstream = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True,
+                           metadata={"description": "how far it has applied each upstream service"})
+
+
+class Actor(Schema):
+    user_id = fields.String(required=True)
+    role = fields.String(required=True)
+    organization_id = fields.String(allow_none=True)
+    correlation_id = fields.String(required=True)
+
+
+class IntegrationEvent(Schema):
+    source = fields.String(required=True)
+    position = fields.Integer(required=True)
+    type = fields.String(required=True)
+    version = fields.Integer(required=True)
+    occurred_at = fields.String(required=True)
+    actor = fields.Nested(Actor, required=True)
+    subject_id = fields.String(allow_none=True)
+    body = fields.Dict(required=True, metadata={"description": "personal fields are sealed tokens"})
+
+
+class PageQuery(Schema):
+    cursor = fields.String(metadata={"description": "next_cursor from the previous page; omit for the first"})
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_PAGE))
+
+
+class IntegrationEventQuery(PageQuery):
+    type = fields.String(validate=validate.Regexp(r"^[A-Z][A-Za-z]+$"),
+                         metadata={"description": "only events of this type"})
+
+
+def page_of(item_schema, name: str) -> type[Schema]:
+    """A list page: the items and the cursor of the next page (null on the last)."""
+    return Schema.from_dict({
+        "items": fields.List(fields.Nested(item_schema), required=True),
+        "next_cursor": fields.String(required=True, allow_none=True),
+    }, name=name)
+
+
+ServicePage = page_of(ServiceSummary, "ServicePage")
+IntegrationEventPage = page_of(IntegrationEvent, "IntegrationEventPage")
+
+
+class Health(Schema):
+    service = fields.String(required=True)
+    healthy = fields.Boolean(required=True)
+
+
+class FieldError(Schema):
+    field = fields.String(required=True, metadata={"description": "dotted path of the field at fault"})
+    message = fields.String(required=True)
+
+
+class Problem(Schema):
+    type = fields.String(required=True, metadata={"description": "a link to the explanation of this kind"})
+    title = fields.String(required=True)
+    status = fields.Integer(required=True)
+    detail = fields.String(required=True)
+    instance = fields.String(required=True)
+    correlation_id = fields.String(required=True)
+    errors = fields.List(fields.Nested(FieldError), required=True)

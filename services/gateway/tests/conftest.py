@@ -1,0 +1,57 @@
+"""The gateway without a broker: its request cycle over a fake backend that records each call."""
+import uuid
+
+import pytest
+from werkzeug.test import Client
+from werkzeug.wrappers import Request
+
+from services.gateway.api import ROUTES
+from services.gateway.app import Gateway
+from services.gateway.auth import development_verifier, mint_development_token
+
+SECRET = "unit-test-secret-" + "x" * 32
+ORG = "org-hampden-1"
+
+
+class FakeBackend:
+    """Answers like the services do; `answers` maps (service, method) to a value or an exception."""
+
+    def __init__(self):
+        self.calls = []
+        self.answers = {}
+
+    def call(self, service, method, *args, caller):
+        self.calls.append((service, method, args, caller))
+        answer = self.answers.get((service, method))
+        if isinstance(answer, Exception):
+            raise answer
+        if callable(answer):
+            return answer(*args)
+        return answer
+
+
+@pytest.fixture
+def backend():
+    return FakeBackend()
+
+
+@pytest.fixture
+def gateway():
+    return Gateway(ROUTES, development_verifier(SECRET), max_body=4096)
+
+
+@pytest.fixture
+def client(gateway, backend):
+    def app(environ, start_response):
+        return gateway.handle(Request(environ), backend)(environ, start_response)
+    return Client(app)
+
+
+def token(role, user_id=None, organization_id=None, **kwargs):
+    if role == "agency_admin" and organization_id is None:
+        organization_id = ORG
+    return mint_development_token(role, user_id or str(uuid.uuid4()), organization_id, secret=SECRET, **kwargs)
+
+
+def bearer(role, user_id=None, organization_id=None, **kwargs):
+    return {"Authorization": f"Bearer {token(role, user_id, organization_id, **kwargs)}"}

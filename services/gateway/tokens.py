@@ -1,0 +1,30 @@
+"""Mint a development token: `python -m services.gateway.tokens --role peer --user <id> [--org <id>]`.
+
+Signed with the development secret (PEERNET_JWT_SECRET, or var/jwt.secret),
+so only a gateway without an identity provider configured accepts it.
+"""
+import argparse
+import sys
+
+from marshmallow import ValidationError
+
+from services.gateway.auth import TOKEN_ROLES, mint_development_token
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--role", required=True, choices=TOKEN_ROLES)
+    parser.add_argument("--user", required=True, help="the user's id (a peer worker's id for role peer)")
+    parser.add_argument("--org", default=None, help="the organization (required for agency_admin)")
+    parser.add_argument("--hours", type=float, default=8.0, help="how long the token is valid")
+    args = parser.parse_args(argv)
+    try:
+        print(mint_development_token(args.role, args.user, args.org or None, lifetime=int(args.hours * 3600)))
+    except ValidationError as error:
+        print(f"cannot mint that token: {error.normalized_messages()}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

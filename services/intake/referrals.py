@@ -1,0 +1,60 @@
+"""An agency's referral: only a pending invitation until the person agrees.
+
+What the agency wrote about the invitee is sealed under the referral's own
+id, not a person's: nothing of it becomes part of a person's record, and the
+key is destroyed once the invitation is answered or expires.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, event
+
+from services.intake.people import Refused, parse_time
+
+
+class Referral(Aggregate):
+    @event("Invited")
+    def __init__(self, referral_id: UUID, organization_id: str, invitee: dict, expires_at: str, actor: dict):
+        self.organization_id = organization_id
+        self.invitee = dict(invitee)  # sealed tokens, under the referral id
+        self.expires_at = expires_at
+        self.status = "pending"
+        self.person_id: UUID | None = None
+
+    @staticmethod
+    def create_id(referral_id: UUID, **_) -> UUID:
+        return referral_id
+
+    def accept(self, person_id: UUID, now: datetime, actor: dict) -> None:
+        self._check_pending(now)
+        self._accept(person_id, actor)
+
+    @event("Accepted")
+    def _accept(self, person_id: UUID, actor: dict):
+        self.status = "accepted"
+        self.person_id = person_id
+
+    def decline(self, now: datetime, actor: dict) -> None:
+        self._check_pending(now)
+        self._decline(actor)
+
+    @event("Declined")
+    def _decline(self, actor: dict):
+        self.status = "declined"
+
+    def next_due(self) -> datetime | None:
+        return parse_time(self.expires_at) if self.status == "pending" else None
+
+    def expire(self, now: datetime, actor: dict) -> None:
+        if self.status == "pending" and parse_time(self.expires_at) <= now:
+            self._expire(actor)
+
+    @event("Expired")
+    def _expire(self, actor: dict):
+        self.status = "expired"
+
+    def _check_pending(self, now: datetime) -> None:
+        if self.status != "pending" or parse_time(self.expires_at) <= now:
+            raise Refused("referral_id", "this invitation is no longer open")

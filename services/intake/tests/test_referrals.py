@@ -1,0 +1,125 @@
+"""An agency's referral is only a pending invitation until the person agrees."""
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from services.intake.application import IntakeApplication
+from services.intake.tests.people_fixtures import a_person, admin_of, enrollment, later
+from shared.crypto import FORGOTTEN
+from shared.errors import InvalidInput, NotAllowed, NotFound
+from shared.tests.conftest import app_factory, isolated_env, notification_count, vault  # noqa: F401
+
+
+@pytest.fixture
+def intake(app_factory):
+    return app_factory(IntakeApplication)
+
+
+@pytest.fixture
+def harbor():
+    return admin_of("org-harbor")
+
+
+def refer(intake, admin, **fields):
+    return intake.refer_person({"display_name": "Casey Example", "contact": "555-0100", **fields}, admin)
+
+
+def published(app) -> list[dict]:
+    return [event.as_message() for event in app.integration_events(0)]
+
+
+def test_a_referral_publishes_nothing_about_the_invitee(intake, harbor):
+    referral_id = refer(intake, harbor)
+    [message] = published(intake)
+    assert message["type"] == "ReferralInvited"
+    assert set(message["body"]) == {"referral_id", "organization_id", "expires_at"}
+    assert "Casey" not in json.dumps(message) and "555" not in json.dumps(message)
+    assert intake.referral(referral_id, harbor)["display_name"] == "Casey Example"
+
+
+def test_only_the_referring_agency_sees_its_referral(intake, harbor):
+    referral_id = refer(intake, harbor)
+    with pytest.raises(NotFound):
+        intake.referral(referral_id, admin_of("org-lighthouse"))
+    seen_by_invitee = intake.referral(referral_id, a_person())
+    assert set(seen_by_invitee) == {"referral_id", "organization_id", "status", "expires_at"}
+
+
+def test_only_an_agency_admin_refers(intake):
+    with pytest.raises(NotAllowed):
+        intake.refer_person({"display_name": "Casey Example"}, a_person())
+    assert notification_count(intake) == 0
+
+
+@pytest.mark.parametrize("fields, field", [
+    ({"display_name": ""}, "display_name"),
+    ({"expires_at": "2001-01-01T00:00:00+00:00"}, "expires_at"),
+    ({"referral_id": "x"}, "referral_id"),
+    ({"diagnosis": "none of your business"}, "diagnosis"),
+])
+def test_bad_referral_names_the_field(intake, harbor, fields, field):
+    with pytest.raises(InvalidInput) as refused:
+        refer(intake, harbor, **fields)
+    assert field in refused.value.field_errors
+    assert notification_count(intake) == 0
+
+
+def test_accepting_enrolls_the_person_and_destroys_what_the_agency_wrote(intake, harbor):
+    referral_id = refer(intake, harbor)
+    me = a_person()
+    person_id = intake.accept_referral({**enrollment(me), "referral_id": str(referral_id)}, me)
+    assert [m["type"] for m in published(intake)] == ["ReferralInvited", "PersonEnrolled", "ReferralAccepted"]
+    assert published(intake)[1]["body"]["referred"] is True
+    seen = intake.referral(referral_id, harbor)
+    assert seen["status"] == "accepted" and seen["person_id"] == str(person_id)
+    assert seen["display_name"] == FORGOTTEN and seen["contact"] == FORGOTTEN
+    assert intake.person_record(person_id, me)["referral_id"] == str(referral_id)
+
+
+def test_the_referring_agency_sees_only_what_the_person_consents_to(intake, harbor):
+    referral_id = refer(intake, harbor)
+    me = a_person()
+    payload = enrollment(me)
+    payload["consent"]["may_see"]["referring_agency"] = ["display_name"]
+    intake.accept_referral({**payload, "referral_id": str(referral_id)}, me)
+    shown = intake.disclose_person({"person_id": me.user_id, "audience": "referring_agency"}, harbor)
+    assert shown["fields"] == {"display_name": "Jordan Sample"}
+    with pytest.raises(NotFound):
+        intake.disclose_person({"person_id": me.user_id, "audience": "referring_agency"},
+                               admin_of("org-lighthouse"))
+    with pytest.raises(NotFound):  # an admin may ask only as the referring agency
+        intake.disclose_person({"person_id": me.user_id, "audience": "matching"}, harbor)
+
+
+def test_a_declined_invitation_cannot_be_accepted(intake, harbor):
+    referral_id = refer(intake, harbor)
+    me = a_person()
+    intake.decline_referral({"referral_id": str(referral_id)}, me)
+    assert published(intake)[-1]["type"] == "ReferralDeclined"
+    with pytest.raises(InvalidInput) as refused:
+        intake.accept_referral({**enrollment(me), "referral_id": str(referral_id)}, me)
+    assert "referral_id" in refused.value.field_errors
+    with pytest.raises(NotFound):
+        intake.person_record(uuid.UUID(me.user_id), me)  # nothing enrolled
+
+
+def test_an_invitation_not_accepted_expires(intake, harbor):
+    referral_id = refer(intake, harbor, expires_at=later(days=3))
+    assert intake.expire_due(datetime.now(timezone.utc) + timedelta(days=4)) == {"ReferralExpired": 1}
+    seen = intake.referral(referral_id, harbor)
+    assert seen["status"] == "expired" and seen["display_name"] == FORGOTTEN
+    assert published(intake)[-1]["type"] == "ReferralExpired"
+    me = a_person()
+    with pytest.raises(InvalidInput):
+        intake.accept_referral({**enrollment(me), "referral_id": str(referral_id)}, me)
+
+
+def test_an_unknown_referral_is_not_found(intake):
+    me = a_person()
+    with pytest.raises(NotFound):
+        intake.accept_referral({**enrollment(me), "referral_id": str(uuid.uuid4())}, me)
+    assert notification_count(intake) == 0

@@ -1,0 +1,112 @@
+"""The HTTP gateway in front of real intake, matching and directory processes, over
+the real broker: tokens in, the caller's identity carried to every service, plain errors out."""
+import uuid
+
+import pytest
+import requests
+
+from services.gateway.auth import mint_development_token
+from tests.support import wait_until
+
+pytestmark = pytest.mark.integration
+SECRET = "integration-secret-" + "s" * 32
+ORG = "org-hampden-1"
+
+
+class Api:
+    def __init__(self, base_url, log):
+        self.base_url = base_url
+        self.log = log  # the gateway's log file
+
+    def __call__(self, method, path, role=None, user_id=None, organization_id=None, **kwargs):
+        headers = kwargs.pop("headers", {})
+        if role:
+            token = mint_development_token(role, user_id or str(uuid.uuid4()), organization_id, secret=SECRET)
+            headers["Authorization"] = f"Bearer {token}"
+        answer = requests.request(method, self.base_url + path, headers=headers, timeout=20, **kwargs)
+        assert answer.headers["X-Correlation-Id"]
+        return answer
+
+
+@pytest.fixture
+def api_for(network_factory):
+    def start(store_env, services):
+        network = network_factory({**store_env, "PEERNET_JWT_SECRET": SECRET, "PEERNET_GATEWAY_RPC_TIMEOUT": "2"},
+                                  services=(*services, "gateway"))
+        network.start()
+        return Api(f"http://127.0.0.1:{network.specs['gateway'].port}", network.log_dir / "gateway.log")
+    return start
+
+
+def test_a_peer_worker_over_http_from_profile_to_matching(store_env, api_for):
+    api = api_for(store_env, ("intake", "matching", "directory"))
+    me = str(uuid.uuid4())
+    assert api("GET", "/health").json() == {"service": "gateway", "healthy": True}
+
+    organization = api("POST", "/organizations", "state_auditor",
+                       json={"name": "Hilltown Peer Center (synthetic)", "kind": "peer_run_organization",
+                             "regions": ["Hampden"]})
+    assert organization.status_code == 201, organization.text
+    uuid.UUID(organization.json()["organization_id"])
+
+    recorded = api("POST", "/peer-workers", "peer", me, json={
+        "peer_worker_id": me, "display_name": "Rowan Example (synthetic)", "organization_id": ORG,
+        "experiences": [{"experience": "heard_voices", "visibility": "matching"},
+                        {"experience": "veteran", "visibility": "private"}]},
+        headers={"X-Correlation-Id": "it-profile-1"})
+    assert recorded.status_code == 201, recorded.text
+    assert recorded.headers["X-Correlation-Id"] == "it-profile-1"
+
+    def candidate():
+        answer = api("GET", f"/candidates/{me}", "peer", me)
+        return answer.json() if answer.status_code == 200 else None
+
+    assert wait_until(candidate, timeout=5, message="candidate over HTTP")["shared_for_matching"] == ["heard_voices"]
+    shared = api("POST", f"/peer-workers/{me}/shared-experiences", "peer", me,
+                 json={"experience": "veteran", "visibility": "matching"})
+    assert shared.json() == {"peer_worker_id": me, "experience": "veteran", "visibility": "matching"}
+    withdrawn = api("POST", f"/peer-workers/{me}/experience-withdrawals", "peer", me,
+                    json={"experience": "heard_voices"})
+    assert withdrawn.status_code == 200, withdrawn.text
+    wait_until(lambda: candidate()["shared_for_matching"] == ["veteran"], timeout=3, message="changes in matching")
+
+    # The caller's identity and correlation id reached intake and were stored with the event.
+    events = api("GET", "/services/intake/integration-events?type=PeerWorkerProfiled&limit=10",
+                 "state_auditor").json()
+    profiled = [event for event in events["items"] if event["subject_id"] == me]
+    assert profiled[0]["actor"]["correlation_id"] == "it-profile-1"
+    assert profiled[0]["actor"]["user_id"] == me and profiled[0]["actor"]["role"] == "peer"
+    assert "Rowan" not in str(events)  # personal fields stay sealed
+
+    logged = [line for line in api.log.read_text().splitlines() if "route=recordPeerWorkerProfile" in line]
+    assert logged and "[it-profile-1]" in logged[0]  # the correlation id heads the gateway's log line
+
+    positions = api("GET", "/services/matching/positions", "state_auditor").json()
+    assert positions["service"] == "matching" and positions["upstream"]["intake"] >= 3
+
+
+def test_refusals_are_plain_problems_and_store_nothing(tmp_path, api_for):
+    api = api_for({"PEERNET_VAR_DIR": str(tmp_path / "var"), "PEERNET_STORE": "sqlite"}, ("intake",))
+    before = api("GET", "/services/intake/positions", "state_auditor").json()["log"]
+    someone = str(uuid.uuid4())
+    body = {"peer_worker_id": someone, "display_name": "Sam (synthetic)", "organization_id": ORG}
+
+    unsigned = api("POST", "/peer-workers", json=body)
+    assert unsigned.status_code == 401 and unsigned.headers["Content-Type"] == "application/problem+json"
+    assert api("POST", "/peer-workers", "person", json=body).status_code == 403
+    assert api("POST", "/peer-workers", "agency_admin", organization_id="org-elsewhere", json=body).status_code == 403
+    duplicate = {**body, "experiences": [{"experience": "veteran", "visibility": "matching"}] * 2}
+    refused = api("POST", "/peer-workers", "peer", someone, json=duplicate)  # only intake knows this rule
+    assert refused.status_code == 422 and refused.json()["errors"][0]["field"].startswith("experiences")
+    missing = api("POST", f"/peer-workers/{someone}/shared-experiences", "peer", someone,
+                  json={"experience": "veteran", "visibility": "network"})
+    assert missing.status_code == 404
+    # Not running: 503 when no queue was ever declared, 504 when requests only pile up in one.
+    unavailable = api("GET", "/services/directory/positions", "state_auditor")
+    assert unavailable.status_code in (503, 504) and "directory" in unavailable.json()["detail"]
+    assert api("POST", "/peer-workers", "peer", someone, data=b"x" * 100_000,
+               headers={"Content-Type": "application/json"}).status_code == 413
+
+    assert api("GET", "/services/intake/positions", "state_auditor").json()["log"] == before
+    metrics = api("GET", "/metrics").text
+    assert 'route="recordPeerWorkerProfile"' in metrics and 'status="422"' in metrics
