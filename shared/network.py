@@ -86,6 +86,7 @@ class Network:
         self.processes: dict[str, subprocess.Popen] = {}
         self.log_dir = log_dir
         self.restarts: dict[str, int] = {}
+        self.supervising = False
         self._watching = threading.Event()
         self._lock = threading.RLock()
 
@@ -117,6 +118,7 @@ class Network:
                             self.restarts[name] = self.restarts.get(name, 0) + 1
                             self._spawn(name)
 
+        self.supervising = True
         threading.Thread(target=watch, name="network-supervisor", daemon=True).start()
 
     def wait_healthy(self, names, timeout: float) -> None:
@@ -126,6 +128,8 @@ class Network:
             for name in list(waiting):
                 process = self.processes[name]
                 if process.poll() is not None:
+                    if self.supervising:
+                        continue  # the supervisor will start it again
                     raise RuntimeError(f"{name} exited with {process.returncode} before it was healthy"
                                        + (f"; see {self.log_dir / (name + '.log')}" if self.log_dir else ""))
                 if self.is_healthy(name):

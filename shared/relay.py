@@ -14,6 +14,7 @@ import argparse
 import json
 import logging
 import signal
+import socket
 import threading
 import time
 
@@ -79,9 +80,20 @@ class ConfirmingPublisher:
         while self._acked < self._sent and not self._nacked:
             if time.monotonic() > deadline:
                 raise TimeoutError("broker did not confirm the batch in time")
-            self.connection.drain_events(timeout=1)
+            try:
+                self.connection.drain_events(timeout=1)
+            except socket.timeout:
+                continue  # no confirm this second; the deadline decides when to give up
         if self._nacked:
             raise BrokerRefused("broker refused a message of the batch")
+
+    def check(self) -> None:
+        """Connect if need be and read what the broker sent: a dead connection raises here."""
+        self._channel()
+        try:
+            self.connection.drain_events(timeout=0.001)
+        except socket.timeout:
+            pass
 
     def close(self) -> None:
         if self.connection is not None:
@@ -101,6 +113,7 @@ class Relay:
         self.poll_interval = poll_interval
         self.stopping = threading.Event()
         self.broker_ok = False
+        self.next_check = 0.0
 
     @property
     def service(self) -> str:
@@ -115,6 +128,9 @@ class Relay:
         events = self.application.integration_events(after=position, limit=self.batch_size)
         METRICS.relay_lag.labels(self.service).set(self.application.max_position() - position)
         if not events:
+            if time.monotonic() >= self.next_check:  # idle: make sure the broker is still there
+                self.publisher.check()
+                self.next_check = time.monotonic() + 1.0
             return 0
         self.publisher.publish_batch([
             (event.routing_key, event.as_message(),

@@ -62,6 +62,9 @@ class ApplicationProvider(DependencyProvider):
         if self.bus_consumer is not None:
             self.bus_consumer.should_stop = True
 
+    def kill(self):
+        self.stop()
+
     def get_dependency(self, worker_ctx):
         return self.application
 

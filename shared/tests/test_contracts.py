@@ -20,12 +20,25 @@ def sealed(vault) -> str:
     return vault.seal(str(PEER_WORKER), "Rowan Example")
 
 
+def service_samples(vault) -> dict:
+    """Each service's tests/test_contracts.py offers `samples(vault)` for its own contracts."""
+    import importlib
+
+    bodies = {}
+    for service in ("intake", "directory", "matching", "supervision", "audit"):
+        try:
+            module = importlib.import_module(f"services.{service}.tests.test_contracts")
+        except ModuleNotFoundError:
+            continue
+        make = getattr(module, "samples", None) or getattr(module, f"{service}_samples", None)
+        if make is not None:
+            bodies.update(make(vault))
+    return bodies
+
+
 def sample_bodies(vault) -> dict[tuple[str, str, int], dict]:
     """One valid body per registered contract: the backbone's here, each service's in its own tests."""
-    from services.directory.tests.test_contracts import directory_samples
-    from services.intake.tests.test_contracts import samples as intake_samples
-
-    return {**directory_samples(vault), **intake_samples(vault), **{
+    return {**service_samples(vault), **{
         ("directory", "OrganizationRegistered", 1): {
             "organization_id": ORGANIZATION, "name": "Harbor Peer Collective",
             "kind": "peer_run_organization", "regions": ["north", "coast"]},

@@ -222,7 +222,7 @@ def notifications(app):
 @dataclass
 class Stores:
     intake_positions: list[int]
-    upstream_positions: list[int]           # of every event in matching's store, in matching's order
+    upstream_positions: list[int]           # of every Candidate event in matching's store, in its order
     intake_for_matching: dict[str, list[str]]
     matching_for_matching: dict[str, list[str]]
     matching_tracked: int
@@ -230,6 +230,7 @@ class Stores:
 
 def read_stores(monkeypatch, env: dict, workers: list[PeerWorker]) -> Stores:
     """Open intake's and matching's SQLite stores in this process (the network is stopped)."""
+    from services.matching.domain import Candidate
     from shared.network import application_for
 
     for name, value in env.items():
@@ -240,7 +241,8 @@ def read_stores(monkeypatch, env: dict, workers: list[PeerWorker]) -> Stores:
         upstream = []
         for notification in notifications(matching):
             event = matching.mapper.to_domain_event(notification)
-            upstream.append(event.upstream_position)
+            if isinstance(event, Candidate.Event):  # every one records the intake position it came from
+                upstream.append(event.upstream_position)
         intake_for_matching, matching_for_matching = {}, {}
         for worker in workers:
             profile = intake.peer_worker_profile(UUID(worker.id))
@@ -356,7 +358,7 @@ def test_nothing_lost_nothing_doubled_when_relay_and_consumer_are_killed(
     network.stop()
 
     stores = read_stores(monkeypatch, env, workers)
-    summary += f"; intake log {intake_log} events, matching {len(stores.upstream_positions)} events"
+    summary += f"; intake log {intake_log} events, matching {len(stores.upstream_positions)} Candidate events"
     print(summary)
     # Every command made exactly one intake event (plus one per profile).
     assert len(stores.intake_positions) == PEER_WORKERS + flow.tally.commands, summary
@@ -379,6 +381,19 @@ def errors_in_logs(log_dir, limit: int = 6) -> str:
                              if later and not later.startswith((" ", "Traceback"))), "")
                 found.append(f"{path.stem}: {line[:160]} -> {tail[:120]}")
     return ("; from the logs: " + " | ".join(found[:limit])) if found else ""
+
+
+def wait_healthy_under_supervision(network, names, timeout: float) -> None:
+    """Network.wait_healthy, while the supervisor may still be replacing a process that exited."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            network.wait_healthy(names, timeout=max(0.1, deadline - time.monotonic()))
+            return
+        except RuntimeError:  # "exited before it was healthy": the supervisor starts it again
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
 
 
 class RetryingClient:
@@ -434,6 +449,9 @@ def test_nothing_lost_nothing_doubled_when_the_broker_restarts(
     env = sqlite_env(tmp_path)
     network = network_factory(env, services=SERVICES)
     network.start(*PROCESSES)
+    # As an orchestrator would: a process that exits by itself (a nameko container
+    # that died with the broker's connection, say) is started again.
+    network.supervise()
 
     workers = make_peer_workers(rng)
     for worker in workers:
@@ -475,13 +493,14 @@ def test_nothing_lost_nothing_doubled_when_the_broker_restarts(
                 # Every process, relays included, must come back on its own, and the
                 # clients' commands must go through again before the next outage.
                 try:
-                    network.wait_healthy(PROCESSES, timeout=60)
+                    wait_healthy_under_supervision(network, PROCESSES, timeout=60)
                     healthy = time.monotonic()
                     flow.wait_for_commands(flow.tally.commands + 100, timeout=60)
                 except (RuntimeError, TimeoutError, AssertionError) as error:
                     raise AssertionError(
                         f"after broker restart {len(restarts) + 1}, the network did not come back by itself: "
-                        f"{error}; seed {SEED + 1}, restarts so far {restarts}, {flow.tally.commands} commands; "
+                        f"{error}; seed {SEED + 1}, restarts so far {restarts}, {flow.tally.commands} commands, "
+                        f"processes restarted by the supervisor {dict(network.restarts)}; "
                         f"logs in {tmp_path / 'logs'}{errors_in_logs(tmp_path / 'logs')}") from error
                 restarts.append({"commands before": before, "down": round(up - down, 1),
                                  "healthy after": round(healthy - up, 1),
@@ -497,6 +516,7 @@ def test_nothing_lost_nothing_doubled_when_the_broker_restarts(
     flow_seconds = time.monotonic() - started
     summary = (f"seed {SEED + 1}; {flow.tally.commands} commands in {flow_seconds:.1f}s by {CLIENT_THREADS} "
                f"clients for {PEER_WORKERS} peer workers; {len(restarts)} broker restarts {restarts}; "
+               f"processes restarted by the supervisor {dict(network.restarts)}; "
                f"client outcomes {dict(flow.tally.counts)}")
     print(summary)
     if flow.failed:
@@ -510,12 +530,12 @@ def test_nothing_lost_nothing_doubled_when_the_broker_restarts(
         intake_log = wait_for_matching_to_catch_up(system._connect, summary, on_error=system.close)
     finally:
         system.close()
-    network.wait_healthy(PROCESSES, timeout=30)
+    wait_healthy_under_supervision(network, PROCESSES, timeout=30)
     network.stop()
 
     stores = read_stores(monkeypatch, env, workers)
     intent_differs = sum(stores.intake_for_matching[w.id] != w.intended_for_matching() for w in workers)
-    summary += (f"; intake log {intake_log} events, matching {len(stores.upstream_positions)} events; "
+    summary += (f"; intake log {intake_log} events, matching {len(stores.upstream_positions)} Candidate events; "
                 f"peer workers whose intake state differs from the client's intent (late retries): {intent_differs}")
     print(summary)
     assert_exactly_once_in_order(stores, summary)
