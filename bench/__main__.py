@@ -17,15 +17,13 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from bench.clients import CLIENTS, COMMANDS, toggle_own_items
 from bench.raw import broker_rates, store_rate
 from shared import config
 from tests.support import caller, free_port_base, private_vhost, require_broker, wait_until
 
-CLIENTS = int(os.environ.get("BENCH_CLIENTS", "8"))
-COMMANDS = int(os.environ.get("BENCH_COMMANDS", "6000"))
 RELAY_EVENTS = int(os.environ.get("BENCH_RELAY_EVENTS", "20000"))
 PEER_WORKERS = 200
-TOGGLED = ("heard_voices", "veteran", "homelessness", "trauma_survivor")
 
 
 def relay_throughput(uri: str) -> dict:
@@ -65,34 +63,6 @@ def relay_throughput(uri: str) -> dict:
     return {"events": total, "events_per_s": total / elapsed}
 
 
-def _client(args) -> int:
-    """One client process: each of its peer workers toggles their own items, one command at a time."""
-    uri, peers = args
-    import shared.errors  # noqa: F401
-    from nameko.standalone.rpc import ClusterRpcProxy
-
-    quota = COMMANDS // CLIENTS
-    proxies = {peer: ClusterRpcProxy({"AMQP_URI": uri}, timeout=30,
-                                     context_data={"caller": caller("peer", user_id=peer)}) for peer in peers}
-    rpcs = {peer: proxy.start() for peer, proxy in proxies.items()}
-    done = 0
-    try:
-        for round_ in range(quota // len(peers) + 1):
-            for peer in peers:
-                if done >= quota:
-                    return done
-                item = TOGGLED[(round_ // 2) % len(TOGGLED)]
-                if round_ % 2 == 0:
-                    rpcs[peer].intake.share_experience({"peer_worker_id": peer, "experience": item, "visibility": "matching"})
-                else:
-                    rpcs[peer].intake.withdraw_experience({"peer_worker_id": peer, "experience": item})
-                done += 1
-        return done
-    finally:
-        for proxy in proxies.values():
-            proxy.stop()
-
-
 def end_to_end(uri: str) -> dict:
     from nameko.standalone.rpc import ClusterRpcProxy
 
@@ -113,7 +83,7 @@ def end_to_end(uri: str) -> dict:
             shares = [(uri, peers[i::CLIENTS]) for i in range(CLIENTS)]
             started = time.perf_counter()
             with multiprocessing.get_context("spawn").Pool(CLIENTS) as pool:
-                commands = sum(pool.map(_client, shares))
+                commands = sum(pool.map(toggle_own_items, shares))
             clients_done = time.perf_counter()
             last = rpc.intake.positions()["log"]
             wait_until(lambda: rpc.matching.positions()["upstream"]["intake"] >= last, timeout=120,
