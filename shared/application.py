@@ -87,20 +87,24 @@ class ServiceApplication(EventSourcedProjection):
         """The last position of `source` this service has processed."""
         return self.recorder.max_tracking_id(source) or 0
 
-    def process_upstream(self, event: IntegrationEvent) -> bool:
+    def process_upstream(self, event: IntegrationEvent, attempts: int = 5) -> bool:
         """Apply one upstream event exactly once. False if it was already processed."""
-        if event.position <= self.position_in(event.source):
-            return False
-        processing = ProcessingEvent(tracking=Tracking(event.source, event.position))
-        self.policy(event, processing)
-        try:
-            recordings = self._record(processing)
-        except IntegrityError:
-            # Another instance, or a redelivery racing us, got there first.
-            return False
-        METRICS.events_stored.labels(self.service).inc(len(recordings))
-        self._notify(recordings)
-        return True
+        for _ in range(attempts):
+            if event.position <= self.position_in(event.source):
+                return False
+            processing = ProcessingEvent(tracking=Tracking(event.source, event.position))
+            self.policy(event, processing)
+            try:
+                recordings = self._record(processing)
+            except IntegrityError:
+                # Either this position was recorded meanwhile (checked above, next
+                # time round) or a command saved the same aggregate: read and apply again.
+                continue
+            METRICS.events_stored.labels(self.service).inc(len(recordings))
+            self._notify(recordings)
+            return True
+        raise RuntimeError(f"{self.service}: could not apply {event.source} #{event.position} "
+                           f"after {attempts} conflicting writes; it will be tried again")
 
     def skip_upstream(self, source: str, position: int) -> None:
         """Record that a position was dealt with (dead-lettered) so processing goes on."""

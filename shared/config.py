@@ -126,6 +126,9 @@ def application_env(service: str) -> dict[str, str]:
         "CIPHER_TOPIC": "eventsourcing.cryptography:AESCipher",
         "CIPHER_KEY": cipher_key(),
         "COMPRESSOR_TOPIC": "eventsourcing.compressor:ZlibCompressor",
+        # Cached aggregates are fast-forwarded from the store on every get, so
+        # another instance's writes are still seen; reads stop replaying histories.
+        "AGGREGATE_CACHE_MAXSIZE": env("PEERNET_AGGREGATE_CACHE", "10000"),
     }
     if kind == "sqlite":
         settings.update(

@@ -1,0 +1,52 @@
+"""SupervisionService as nameko runs it, with a real in-memory application and no broker:
+who may call what, and that answers are plain JSON."""
+import json
+
+import pytest
+from nameko.testing.services import worker_factory
+
+from services.supervision.service import SupervisionService
+from services.supervision.tests.support import day, notification_count
+from shared.errors import NotAllowed
+from shared.identity import Caller
+
+EVERY_METHOD = ["find_supervisor", "offer_supervisor", "accept_supervision", "decline_supervision",
+                "end_supervision", "record_peer_support_relation", "record_supervisor_training", "record_staff",
+                "log_session", "confirm_session", "correct_session", "check_due", "supervision_record",
+                "supervisor_load", "shortfall"]
+
+
+def service_as(app, caller):
+    return worker_factory(SupervisionService, application=app, caller=caller)
+
+
+@pytest.mark.parametrize("method", EVERY_METHOD)
+def test_a_person_receiving_support_may_do_and_see_nothing_here(app, method):
+    with pytest.raises(NotAllowed):
+        getattr(service_as(app, Caller("someone", "person")), method)({})
+    with pytest.raises(NotAllowed):  # no caller at all
+        getattr(service_as(app, None), method)({})
+    assert notification_count(app) == 0
+
+
+@pytest.mark.parametrize("method, role", [("record_peer_support_relation", "agency_admin"),
+                                          ("check_due", "state_auditor"), ("offer_supervisor", "peer"),
+                                          ("accept_supervision", "agency_admin"), ("shortfall", "peer")])
+def test_each_command_is_for_its_own_roles(app, method, role):
+    with pytest.raises(NotAllowed):
+        getattr(service_as(app, Caller("user-1", role, "org-a")), method)({})
+
+
+def test_answers_are_plain_json(app, directory):
+    agency = directory.organization()
+    worker, _ = directory.hire(agency, start=day(-20))
+    supervisor, _ = directory.supervisor(agency)
+    admin = service_as(app, Caller("admin", "agency_admin", agency))
+    found = admin.find_supervisor({"peer_worker_id": worker})
+    assert json.loads(json.dumps(found))["options"][0]["supervisor_id"] == supervisor
+    assignment = admin.offer_supervisor({"peer_worker_id": worker, "supervisor_id": supervisor,
+                                         "kind": "administrative"})
+    assert isinstance(assignment, str)
+    record = service_as(app, Caller(worker, "peer")).supervision_record({"peer_worker_id": worker})
+    assert json.loads(json.dumps(record))["supervisions"][0]["kind"] == "administrative"
+    assert json.loads(json.dumps(admin.shortfall()))["short"] == 2  # nobody has professional development yet
