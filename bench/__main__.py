@@ -147,6 +147,7 @@ def main() -> None:
          e2e["commands_per_s_end_to_end"], "commands/s",
          f"{e2e['commands_per_s_end_to_end'] / raw_store:.2f}x raw store, "
          f"{e2e['commands_per_s_end_to_end'] / raw_broker['publish_persistent']:.3f}x raw publish"),
+        ("end to end: commands accepted by intake", e2e["commands_per_s_accepted"], "commands/s", None),
         ("end to end: projection lag p50", e2e["lag_ms_p50"], "ms", None),
         ("end to end: projection lag p99", e2e["lag_ms_p99"], "ms", None),
     ]

@@ -21,7 +21,7 @@ from services.directory.errors import Conflict
 from services.directory.groups import GroupCommands
 from services.directory.organizations import OrganizationCommands
 from services.directory.translations import TRANSLATIONS
-from services.directory.views import ReplayedAggregates
+from shared.views import ReplayedAggregates
 from services.directory.workforce import WorkforceCommands
 from shared import config
 from shared.application import ServiceApplication

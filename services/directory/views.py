@@ -1,43 +1,5 @@
-"""The read model directory's lists are served from.
-
-It replays the service's own notification log into aggregates held in memory,
-so every list is a projection rebuilt by replay: a new process starts empty and
-catches up; each query first reads what was stored since (by any instance).
-"""
+"""Paging for directory's lists (served from shared.views.ReplayedAggregates)."""
 from __future__ import annotations
-
-import threading
-from typing import TypeVar
-from uuid import UUID
-
-from eventsourcing.domain import Aggregate
-
-A = TypeVar("A", bound=Aggregate)
-BATCH = 500
-
-
-class ReplayedAggregates:
-    def __init__(self, recorder, mapper):
-        self.recorder, self.mapper = recorder, mapper
-        self.position = 0
-        self.aggregates: dict[UUID, Aggregate] = {}
-        self.lock = threading.Lock()
-
-    def catch_up(self) -> int:
-        with self.lock:
-            while True:
-                notifications = self.recorder.select_notifications(
-                    start=self.position, limit=BATCH, inclusive_of_start=False)
-                for notification in notifications:
-                    event = self.mapper.to_domain_event(notification)
-                    self.aggregates[event.originator_id] = event.mutate(self.aggregates.get(event.originator_id))
-                    self.position = notification.id
-                if len(notifications) < BATCH:
-                    return self.position
-
-    def all(self, kind: type[A]) -> list[A]:
-        self.catch_up()
-        return [aggregate for aggregate in self.aggregates.values() if isinstance(aggregate, kind)]
 
 
 def page(items: list, offset: int, limit: int) -> dict:

@@ -18,7 +18,8 @@ from services.supervision.rules import problems
 from services.supervision.schemas import today
 from services.supervision.settings import Settings
 from services.supervision.translations import TRANSLATIONS
-from services.supervision.views import ReplayedAggregates, Work
+from services.supervision.views import Work
+from shared.views import ReplayedAggregates
 from shared.application import ServiceApplication
 from shared.identity import Caller
 

@@ -1,35 +1,10 @@
-"""The read model: the service's own log replayed into memory, and a unit of work
-that overlays the aggregates a command or an upstream event is changing."""
+"""A unit of work that overlays, on the replayed read model (shared.views), the
+aggregates a command or an upstream event is changing."""
 from __future__ import annotations
 
-import threading
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
-
-BATCH = 500
-
-
-class ReplayedAggregates:
-    """Every aggregate, rebuilt by replaying the log; each read first catches up."""
-
-    def __init__(self, recorder, mapper):
-        self.recorder, self.mapper = recorder, mapper
-        self.position = 0
-        self.aggregates: dict[UUID, Aggregate] = {}
-        self.lock = threading.Lock()
-
-    def catch_up(self) -> None:
-        with self.lock:
-            while True:
-                notifications = self.recorder.select_notifications(
-                    start=self.position, limit=BATCH, inclusive_of_start=False)
-                for notification in notifications:
-                    event = self.mapper.to_domain_event(notification)
-                    self.aggregates[event.originator_id] = event.mutate(self.aggregates.get(event.originator_id))
-                    self.position = notification.id
-                if len(notifications) < BATCH:
-                    return
 
 
 class Work:
