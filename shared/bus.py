@@ -73,6 +73,7 @@ class BusConsumer(ConsumerMixin):
         self.prefetch = prefetch
         self.next_catch_up = 0.0
         self.consuming = False
+        self.catching_up: threading.Thread | None = None
 
     def get_consumers(self, Consumer, channel):
         return [Consumer(queues=[self.queue], callbacks=[self.on_message],
@@ -87,8 +88,13 @@ class BusConsumer(ConsumerMixin):
         log.warning("%s: broker connection lost (%s); retrying in %ss", self.tracked.service, exc, interval)
 
     def on_iteration(self):
-        if time.monotonic() >= self.next_catch_up:
-            self.catch_up_all()
+        # Aside from the consuming loop, so that a source that is down (its RPC
+        # timing out) holds up only its own events, not every source's.
+        if time.monotonic() >= self.next_catch_up and not (self.catching_up and self.catching_up.is_alive()):
+            self.next_catch_up = time.monotonic() + self.catch_up_every
+            self.catching_up = threading.Thread(target=self.catch_up_all, daemon=True,
+                                                name=f"catch-up-{self.tracked.service}")
+            self.catching_up.start()
 
     def catch_up_all(self) -> None:
         for source in self.tracked.sources:
@@ -96,7 +102,6 @@ class BusConsumer(ConsumerMixin):
                 self.tracked.catch_up(source)
             except Exception as error:  # the source may be down; the bus and the next try will do
                 log.info("%s: catching up from %s failed for now: %s", self.tracked.service, source, error)
-        self.next_catch_up = time.monotonic() + self.catch_up_every
 
     def on_message(self, body, message):
         try:

@@ -48,7 +48,7 @@ class ApplicationProvider(DependencyProvider):
         rpc_config = {"AMQP_URI": uri}
 
         def fetch_range(source, after, limit):
-            with ClusterRpcProxy(rpc_config, timeout=15,
+            with ClusterRpcProxy(rpc_config, timeout=5,
                                  context_data={CALLER_KEY: Caller.system(self.application.service).as_actor()}) as proxy:
                 return proxy[source].integration_events(after, limit)
 
