@@ -156,6 +156,15 @@ def main() -> None:
         print(f"  {name:<66} {value:>10,.1f} {unit:<11} {ratio or ''}")
     results = {"machine": f"{os.cpu_count()} cores, Python {platform.python_version()}", "raw_broker": raw_broker,
                "raw_store_saves_per_s": raw_store, "relay": relay, "end_to_end": e2e}
+    if os.environ.get("BENCH_SERVICES", "yes") != "no":
+        from bench import audit, matching
+
+        print("
+matching at national scale:", flush=True)
+        results["matching"] = matching.run()
+        print("
+audit with a million ledger entries:", flush=True)
+        results["audit"] = audit.run()
     Path("var").mkdir(exist_ok=True)
     Path("var/bench.json").write_text(json.dumps(results, indent=2))
     print("\nfigures written to var/bench.json")

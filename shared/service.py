@@ -48,6 +48,10 @@ class ApplicationProvider(DependencyProvider):
         rpc_config = {"AMQP_URI": uri}
 
         def fetch_range(source, after, limit):
+            # A source that is down may have left its durable RPC queue behind: a
+            # call would wait out its whole timeout, so ask only when someone serves it.
+            if not served(uri, source):
+                raise ConnectionError(f"{source} is not running")
             with ClusterRpcProxy(rpc_config, timeout=5,
                                  context_data={CALLER_KEY: Caller.system(self.application.service).as_actor()}) as proxy:
                 return proxy[source].integration_events(after, limit)
@@ -67,6 +71,15 @@ class ApplicationProvider(DependencyProvider):
 
     def get_dependency(self, worker_ctx):
         return self.application
+
+
+def served(uri: str, service: str) -> bool:
+    """Whether some instance of `service` listens for RPC now (nameko's queue `rpc-<name>`)."""
+    try:
+        with Connection(uri, connect_timeout=3) as connection:
+            return connection.default_channel.queue_declare(f"rpc-{service}", passive=True).consumer_count > 0
+    except Exception:  # no such queue, or no broker: nobody serves it now
+        return False
 
 
 class CallerProvider(DependencyProvider):

@@ -1,74 +1,234 @@
-"""Matching's Application: a candidate projection built from intake's events."""
+"""Matching's Application: follows intake and directory, keeps the projection of
+who can be offered (views.Pool) up to date from its own stored events."""
 from __future__ import annotations
 
+import os
+from datetime import date
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.persistence import IntegrityError
 
-from services.matching.domain import Candidate
+from services.matching.choices import Choices
+from services.matching.domain import Candidate, Places, Seeker, Workforce
+from services.matching.queries import Queries
+from services.matching.translations import TRANSLATIONS
+from services.matching.views import Pool
 from shared.application import ServiceApplication
 from shared.errors import NotFound
 from shared.identity import Caller
 
-
-def _listed(event: Candidate.Listed):
-    return "CandidateListed", {
-        "peer_worker_id": event.originator_id,
-        "organization_id": event.organization_id,
-        "shared_for_matching": event.shared_for_matching,
-    }
-
-
-def _changed(event):
-    return "CandidateChanged", {"peer_worker_id": event.originator_id}
+PEER_EVENTS = ("PeerWorkerExperienceShared", "PeerWorkerExperienceWithdrawn", "PeerWorkerPrivateExperienceKept",
+               "PeerWorkerAvailabilityChanged", "PeerWorkerPaused", "PeerWorkerResumed")
+VIEW_EVENTS = ("PersonEnrolled", "PersonDetailsChanged", "PersonConsentGranted", "PersonConsentChanged")
+STOP_EVENTS = ("PersonConsentRevoked", "PersonConsentLapsed", "PersonForgotten")
+# Events after which a peer may fit someone on the waitlist.
+FREEING = (Places.Released, Candidate.AvailabilityChanged, Candidate.Resumed, Candidate.ItemAdded,
+           Workforce.CredentialRenewed, Workforce.EmploymentEnded)
+PAGE = 1000
 
 
-class MatchingApplication(ServiceApplication):
+class MatchingApplication(Choices, Queries, ServiceApplication):
     service = "matching"
-    follows = ("intake",)
-    translations = {
-        Candidate.Listed: _listed,
-        Candidate.ItemAdded: _changed,
-        Candidate.ItemRemoved: _changed,
-        Candidate.Touched: _changed,
-    }
+    follows = ("intake", "directory")
+    translations = TRANSLATIONS
 
+    def __init__(self, vault, env: dict | None = None):
+        super().__init__(vault, env)
+        settings = {**os.environ, **(env or {})}
+        self.offers_wanted = int(settings.get("PEERNET_OFFERS", "3"))
+        self.answer_hours = float(settings.get("PEERNET_PEER_ANSWER_HOURS", "72"))
+        self.pool = self.rebuild()
+
+    # -- the projection ---------------------------------------------------------------
+    def rebuild(self, progress=None) -> Pool:
+        """Replay every stored event into a fresh Pool; `progress(n)` is told of each page."""
+        pool, seekers, after = Pool(self.vault), {}, 0
+        while True:
+            page = self.recorder.select_notifications(start=after, limit=PAGE, inclusive_of_start=False)
+            if not page:
+                return pool
+            for notification in page:
+                event = self.mapper.to_domain_event(notification)
+                seeker = None
+                if isinstance(event, Seeker.Event):
+                    seeker = seekers[event.originator_id] = event.mutate(seekers.get(event.originator_id))
+                pool.apply(event, seeker)
+            after = page[-1].id
+            if progress:
+                progress(len(page))
+
+    def _notify(self, recordings) -> None:
+        freed = set()
+        for recording in recordings:
+            event = recording.domain_event
+            seeker = None
+            if isinstance(event, Seeker.Event):
+                seeker = self.repository.get(event.originator_id, version=event.originator_version)
+            self.pool.apply(event, seeker)
+            if isinstance(event, FREEING):
+                freed.add(str(getattr(event, "peer_worker_id", event.originator_id)))
+        if freed:  # the re-offers it saves free nothing, so this does not recur
+            self.offer_waiting(freed)
+
+    def get(self, aggregate_id):
+        try:
+            return self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            return None
+
+    # -- upstream events ----------------------------------------------------------------
     def policy(self, event, processing):
-        body = event.body
         actor = Caller.system(self.service, event.actor["correlation_id"]).as_actor()
-        if event.source != "intake":
-            return
+        if event.source == "intake":
+            if event.type == "PeerWorkerProfiled" or event.type in PEER_EVENTS:
+                self._peer_worker(event, actor, processing)
+            elif "person_id" in event.body:
+                self._person(event, actor, processing)
+        elif event.source == "directory" and "peer_worker_id" in event.body:
+            self._workforce(event, actor, processing)
+
+    def _peer_worker(self, event, actor, processing):
+        body = event.body
         if event.type == "PeerWorkerProfiled":
-            if body["peer_worker_id"] in self.repository:
-                return
-            processing.collect_events(Candidate(
-                peer_worker_id=body["peer_worker_id"],
-                organization_id=body["organization_id"],
-                display_name=body["display_name"],
-                shared_for_matching=body["shared_for_matching"],
-                upstream_position=event.position,
-                actor=actor,
-            ))
+            if body["peer_worker_id"] not in self.repository:
+                processing.collect_events(Candidate(
+                    peer_worker_id=body["peer_worker_id"], organization_id=body["organization_id"],
+                    display_name=body["display_name"], shared_for_matching=body["shared_for_matching"],
+                    upstream_position=event.position, actor=actor))
             return
-        if "peer_worker_id" not in body or body["peer_worker_id"] not in self.repository:
+        candidate: Candidate | None = self.get(body["peer_worker_id"])
+        if candidate is None:
             return
-        candidate: Candidate = self.repository.get(body["peer_worker_id"])
-        shares_for_matching = event.type == "PeerWorkerExperienceShared" and body["visibility"] == "matching"
-        stops_matching = event.type == "PeerWorkerExperienceWithdrawn" or (
+        shares = event.type == "PeerWorkerExperienceShared" and body["visibility"] == "matching"
+        stops = event.type == "PeerWorkerExperienceWithdrawn" or (
             event.type == "PeerWorkerExperienceShared" and body["visibility"] != "matching")
-        if shares_for_matching and body["experience"] not in candidate.shared_for_matching:
+        if shares and body["experience"] not in candidate.shared_for_matching:
             candidate.add_item(body["experience"], event.position, actor)
-        elif stops_matching and body["experience"] in candidate.shared_for_matching:
+        elif stops and body["experience"] in candidate.shared_for_matching:
             candidate.remove_item(body["experience"], event.position, actor)
+        elif event.type == "PeerWorkerAvailabilityChanged":
+            availability = {k: v for k, v in body.items() if k != "peer_worker_id"}
+            candidate.change_availability(availability, event.position, actor)
+        elif event.type == "PeerWorkerPaused":
+            candidate.pause(event.position, actor)
+        elif event.type == "PeerWorkerResumed":
+            candidate.resume(event.position, actor)
         else:
             candidate.touch(event.position, actor)
         processing.collect_events(candidate)
 
+    def _person(self, event, actor, processing):
+        body = event.body
+        seeker: Seeker | None = self.get(body["person_id"])
+        if event.type in VIEW_EVENTS:
+            if seeker is None:
+                if body["matching"] is not None:
+                    processing.collect_events(Seeker(person_id=body["person_id"], view=body["matching"], actor=actor))
+                return
+            if body["matching"] is None:
+                self._stop(seeker, "consent", actor, processing)
+            else:
+                seeker.profile(body["matching"], actor)
+                processing.collect_events(seeker)
+            return
+        if seeker is None:
+            return
+        if event.type in STOP_EVENTS:
+            self._stop(seeker, event.type, actor, processing, end_connections=event.type == "PersonForgotten")
+        elif seeker.view is None:
+            return
+        elif event.type == "PersonExperienceShared":
+            seeker.share_item(body["experience"], actor)
+        elif event.type == "PersonExperienceWithdrawn":
+            code = self.vault.open(body["experience"])
+            for token in [t for t in seeker.view["shared_for_matching"] if self.vault.open(t) == code]:
+                seeker.withdraw_item(token, actor)
+        elif event.type == "SupportRequested":
+            self._release_choice(seeker, actor, processing)
+            seeker.open_request(str(body["request_id"]), False, actor)
+            offers, relaxed = self.pool.best(seeker.id, self.offers_wanted)
+            seeker.offer(str(body["request_id"]), offers, relaxed, actor)
+        elif event.type in ("SupportRequestWithdrawn", "SupportRequestExpired"):
+            if seeker.request and seeker.request["request_id"] == str(body["request_id"]):
+                self._release_choice(seeker, actor, processing)
+                seeker.close_request(str(body["request_id"]), actor)
+        processing.collect_events(seeker)
+
+    def _stop(self, seeker: Seeker, why: str, actor, processing, end_connections=False):
+        """Stop all use of the person's data: open request and choice closed, places freed."""
+        holds = []
+        if seeker.choice is not None:
+            holds.append((seeker.choice["peer_worker_id"], seeker.choice["choice_id"]))
+        if end_connections:
+            for connection_id, connection in list(self.pool.connections.items()):
+                if connection["person_id"] == str(seeker.id) and connection["active"]:
+                    ending = self.repository.get(UUID(connection_id))
+                    ending.end(actor)
+                    processing.collect_events(ending)
+                    holds.append((connection["peer_worker_id"], connection_id))
+        processing.collect_events(*self.released(holds, actor))
+        seeker.clear(why, actor)
+        processing.collect_events(seeker)
+
+    def _release_choice(self, seeker: Seeker, actor, processing):
+        if seeker.choice is not None:
+            processing.collect_events(*self.released([(seeker.choice["peer_worker_id"],
+                                                       seeker.choice["choice_id"])], actor))
+
+    def released(self, holds, actor) -> list[Places]:
+        """Places with these (peer id, hold id) released, one aggregate per peer."""
+        by_peer: dict[str, Places] = {}
+        for peer_id, hold_id in holds:
+            places = by_peer.get(peer_id) or self.get(Places.create_id(UUID(peer_id)))
+            if places is not None and hold_id in places.holds:
+                places.release(peer_id, hold_id, actor)
+                by_peer[peer_id] = places
+        return list(by_peer.values())
+
+    def _workforce(self, event, actor, processing):
+        body, peer_id = event.body, str(event.body["peer_worker_id"])
+        workforce: Workforce | None = self.get(Workforce.create_id(body["peer_worker_id"]))
+        if event.type == "EmploymentBegan":
+            workforce = workforce or Workforce(peer_worker_id=body["peer_worker_id"], actor=actor)
+            workforce.employ(peer_id, body["employment_id"], body["organization_id"], actor)
+        elif workforce is None:
+            if not (event.type == "CredentialExpired" and body["blocks_offers"]):
+                return
+            workforce = Workforce(peer_worker_id=body["peer_worker_id"], actor=actor)
+        if event.type == "EmploymentEnded":
+            workforce.end_employment(peer_id, body["employment_id"], actor)
+        elif event.type == "CredentialExpired" and body["blocks_offers"]:
+            workforce.block(peer_id, body["credential_id"], body["kind"], actor)
+        elif event.type == "CredentialRecorded" and (body["expires"] is None or body["expires"] > date.today()):
+            if body["kind"] in workforce.blocking.values():
+                workforce.renew(peer_id, body["kind"], actor)
+        processing.collect_events(workforce)
+
+    # -- the waitlist -------------------------------------------------------------------
+    def offer_waiting(self, peer_ids) -> int:
+        """Offer again to waiting people some freed peer now fits; returns how many were offered."""
+        offered = 0
+        actor = Caller.system(self.service).as_actor()
+        for person_id in self.pool.waiting_for(peer_ids):
+            seeker: Seeker = self.repository.get(UUID(person_id))
+            if not seeker.waiting or seeker.request is None:
+                continue
+            offers, relaxed = self.pool.best(person_id, self.offers_wanted, seeker.request["declined"],
+                                             seeker.request["include_my_agencies"])
+            if offers:
+                seeker.offer(seeker.request["request_id"], offers, relaxed, actor)
+                try:
+                    self.save(seeker)
+                    offered += 1
+                except IntegrityError:
+                    continue  # the person acted at the same moment; they see their own result
+        return offered
+
     def candidate(self, peer_worker_id: UUID) -> dict:
-        try:
-            candidate: Candidate = self.repository.get(peer_worker_id)
-        except AggregateNotFoundError:
-            raise NotFound(f"no candidate {peer_worker_id}") from None
+        candidate: Candidate | None = self.get(peer_worker_id)
+        if not isinstance(candidate, Candidate):
+            raise NotFound(f"no candidate {peer_worker_id}")
         return {
             "peer_worker_id": str(candidate.id),
             "organization_id": candidate.organization_id,

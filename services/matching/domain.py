@@ -1,12 +1,20 @@
 """Matching's aggregates: plain Python, no broker, no nameko.
 
-A candidate is what matching knows of a peer worker who may be offered:
-only the items they shared for matching. Every change records the upstream
-position it came from, so the projection can be checked event by event.
+- Candidate: a peer worker who may be offered (intake's view of them): items
+  shared for matching, availability, paused. Every change records the intake
+  position it came from, so the projection can be checked event by event.
+- Workforce: what directory says of the same peer worker: organizations they
+  work for and credentials whose expiry the state said blocks offers.
+- Seeker: a person looking for a peer: sealed matching view, open request,
+  offers, their one open choice, waitlist, peers they liked.
+- Places: the holds on one peer worker's places (a pending choice or a
+  connection). Saved with optimistic concurrency, so two people can never
+  take the same last place.
+- Connection: active until either side ends it. No reason is asked or kept.
 """
 from __future__ import annotations
 
-from uuid import UUID
+from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
@@ -19,6 +27,8 @@ class Candidate(Aggregate):
         self.display_name = display_name  # sealed token, opened only to show an offer
         self.shared_for_matching = sorted(shared_for_matching)
         self.upstream_position = upstream_position
+        self.availability: dict | None = None
+        self.paused = False
 
     @staticmethod
     def create_id(peer_worker_id: UUID, **_) -> UUID:
@@ -38,3 +48,172 @@ class Candidate(Aggregate):
     def touch(self, upstream_position: int, actor: dict):
         """An upstream change that alters nothing matching uses (kept for exactly-once checks)."""
         self.upstream_position = upstream_position
+
+    @event("AvailabilityChanged")
+    def change_availability(self, availability: dict, upstream_position: int, actor: dict):
+        self.availability = availability
+        self.paused = availability["paused"]
+        self.upstream_position = upstream_position
+
+    @event("Paused")
+    def pause(self, upstream_position: int, actor: dict):
+        self.paused = True
+        self.upstream_position = upstream_position
+
+    @event("Resumed")
+    def resume(self, upstream_position: int, actor: dict):
+        self.paused = False
+        self.upstream_position = upstream_position
+
+
+def derived_id(kind: str, subject: UUID | str) -> UUID:
+    return uuid5(NAMESPACE_URL, f"peernet:matching:{kind}:{subject}")
+
+
+class Workforce(Aggregate):
+    @event("Opened")
+    def __init__(self, peer_worker_id: UUID, actor: dict):
+        self.peer_worker_id = peer_worker_id
+        self.employments: dict[str, str] = {}  # employment id -> organization id
+        self.blocking: dict[str, str] = {}  # credential id -> kind
+
+    @staticmethod
+    def create_id(peer_worker_id: UUID, **_) -> UUID:
+        return derived_id("workforce", peer_worker_id)
+
+    @event("Employed")
+    def employ(self, peer_worker_id: str, employment_id: str, organization_id: str, actor: dict):
+        self.employments[employment_id] = organization_id
+
+    @event("EmploymentEnded")
+    def end_employment(self, peer_worker_id: str, employment_id: str, actor: dict):
+        self.employments.pop(employment_id, None)
+
+    @event("CredentialBlocked")
+    def block(self, peer_worker_id: str, credential_id: str, kind: str, actor: dict):
+        self.blocking[credential_id] = kind
+
+    @event("CredentialRenewed")
+    def renew(self, peer_worker_id: str, kind: str, actor: dict):
+        self.blocking = {c: k for c, k in self.blocking.items() if k != kind}
+
+
+class Seeker(Aggregate):
+    """A person looking for a peer. Personal fields stay sealed tokens here."""
+
+    @event("Registered")
+    def __init__(self, person_id: UUID, view: dict | None, actor: dict):
+        self.view = view
+        self.request: dict | None = None  # {request_id, include_my_agencies, seen, declined}
+        self.offers: list[dict] = []
+        self.relaxed: list[str] = []
+        self.choice: dict | None = None  # {choice_id, peer_worker_id, deadline}
+        self.waiting = False
+        self.liked: list[str] = []
+
+    @staticmethod
+    def create_id(person_id: UUID, **_) -> UUID:
+        return person_id
+
+    @event("Profiled")
+    def profile(self, view: dict | None, actor: dict):
+        self.view = view
+
+    @event("ItemShared")
+    def share_item(self, token: str, actor: dict):
+        # a new dict: the view may be the very object an earlier event carries
+        self.view = {**self.view, "shared_for_matching": [*self.view["shared_for_matching"], token]}
+
+    @event("ItemWithdrawn")
+    def withdraw_item(self, token: str, actor: dict):
+        self.view = {**self.view, "shared_for_matching": [t for t in self.view["shared_for_matching"] if t != token]}
+
+    @event("Cleared")
+    def clear(self, why: str, actor: dict):
+        """Consent revoked or lapsed, or forgotten: hold nothing, close everything open."""
+        self.view = None
+        self._close()
+
+    @event("RequestOpened")
+    def open_request(self, request_id: str, include_my_agencies: bool, actor: dict):
+        self.request = {"request_id": request_id, "include_my_agencies": include_my_agencies,
+                        "seen": [], "declined": []}
+        self.offers, self.relaxed, self.waiting = [], [], False
+
+    @event("RequestClosed")
+    def close_request(self, request_id: str, actor: dict):
+        self._close()
+
+    def _close(self):
+        self.request, self.offers, self.relaxed, self.choice, self.waiting = None, [], [], None, False
+
+    @event("Offered")
+    def offer(self, request_id: str, offers: list, relaxed: list, actor: dict):
+        self.offers, self.relaxed, self.waiting = offers, relaxed, False
+        self.request["seen"] = sorted(set(self.request["seen"]) | {o["peer_worker_id"] for o in offers})
+
+    @event("Waitlisted")
+    def wait(self, request_id: str, actor: dict):
+        self.waiting = True
+
+    @event("Chose")
+    def choose(self, choice_id: str, peer_worker_id: str, deadline: str, actor: dict):
+        self.choice = {"choice_id": choice_id, "peer_worker_id": peer_worker_id, "deadline": deadline}
+
+    @event("ChoiceAccepted")
+    def choice_accepted(self, choice_id: str, actor: dict):
+        self._close()
+
+    @event("ChoiceDeclined")
+    def choice_declined(self, choice_id: str, actor: dict):
+        self._choice_ended()
+
+    @event("ChoiceLapsed")
+    def choice_lapsed(self, choice_id: str, actor: dict):
+        self._choice_ended()
+
+    def _choice_ended(self):
+        peer = self.choice["peer_worker_id"]
+        self.request["declined"] = [*self.request["declined"], peer]
+        self.offers = [o for o in self.offers if o["peer_worker_id"] != peer]
+        self.choice = None
+
+    @event("Liked")
+    def like(self, peer_worker_id: str, actor: dict):
+        self.liked = sorted(set(self.liked) | {peer_worker_id})
+
+
+class Places(Aggregate):
+    @event("Opened")
+    def __init__(self, peer_worker_id: UUID, actor: dict):
+        self.peer_worker_id = peer_worker_id
+        self.holds: dict[str, str] = {}  # hold id (choice = connection id) -> person id
+
+    @staticmethod
+    def create_id(peer_worker_id: UUID, **_) -> UUID:
+        return derived_id("places", peer_worker_id)
+
+    @event("Held")
+    def hold(self, peer_worker_id: str, hold_id: str, person_id: str, actor: dict):
+        self.holds[hold_id] = person_id
+
+    @event("Released")
+    def release(self, peer_worker_id: str, hold_id: str, actor: dict):
+        self.holds.pop(hold_id, None)
+
+
+class Connection(Aggregate):
+    @event("Began")
+    def __init__(self, connection_id: UUID, person_id: str, peer_worker_id: str, actor: dict):
+        self.person_id = person_id
+        self.peer_worker_id = peer_worker_id
+        self.active = True
+
+    @staticmethod
+    def create_id(connection_id: UUID, **_) -> UUID:
+        return connection_id
+
+    @event("Ended")
+    def end(self, actor: dict):
+        """No reason is asked and none is stored: who ended it is in `actor`."""
+        self.active = False

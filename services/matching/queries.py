@@ -1,0 +1,83 @@
+"""What matching answers: a person's offers and connections, a peer's requests
+and connections, counts for reports. Every answer comes from the projection."""
+from __future__ import annotations
+
+from services.matching import scoring
+from shared.crypto import FORGOTTEN
+
+SUPPRESS_UP_TO = 10  # counts from 1 to 10 are not shown (small numbers could point at someone)
+
+
+def suppressed(count: int) -> int | None:
+    return None if 1 <= count <= SUPPRESS_UP_TO else count
+
+
+class Queries:
+    def _name(self, peer) -> str:
+        return self.vault.open(peer.name) if peer.name else FORGOTTEN
+
+    def offers_for(self, person_id) -> dict:
+        pool = self.pool
+        with pool.lock:
+            person = pool.people.get(str(person_id))
+            if person is None:
+                return {"request_id": None, "offers": [], "relaxed": [], "note": None, "choice": None,
+                        "waiting": False}
+            offers = []
+            for offer in person.offers:
+                peer = pool.peers.get(offer["peer_worker_id"])
+                if peer is None:
+                    continue
+                offers.append({"peer_worker_id": peer.id, "display_name": self._name(peer), "score": offer["score"],
+                               "free_places": peer.free, **pool.explain(person, peer)})
+            return {"request_id": (person.request or {}).get("request_id"), "offers": offers,
+                    "relaxed": list(person.relaxed), "note": scoring.relaxed_note(person.relaxed),
+                    "choice": dict(person.choice) if person.choice else None, "waiting": person.waiting}
+
+    def person_connections(self, person_id) -> list[dict]:
+        with self.pool.lock:
+            return [{"connection_id": cid, "peer_worker_id": c["peer_worker_id"], "active": c["active"],
+                     "display_name": self._name(self.pool.peer(c["peer_worker_id"]))}
+                    for cid, c in self.pool.connections.items() if c["person_id"] == str(person_id)]
+
+    def peer_requests(self, peer_worker_id) -> list[dict]:
+        """Open choices waiting for this peer's answer: only what both shared, no name, no place."""
+        pool, answers = self.pool, []
+        with pool.lock:
+            peer = pool.peers.get(str(peer_worker_id))
+            for choice_id, choice in pool.choices.items():
+                person = pool.people.get(choice["person_id"])
+                if peer is None or choice["peer_worker_id"] != peer.id or person is None:
+                    continue
+                explained = pool.explain(person, peer)
+                answers.append({"choice_id": choice_id, "deadline": choice["deadline"],
+                                "shared_items": explained["shared_items"], "languages": explained["languages"],
+                                "modalities": explained["modalities"]})
+        return answers
+
+    def peer_connections(self, peer_worker_id) -> list[dict]:
+        with self.pool.lock:
+            return [{"connection_id": cid, "person_id": c["person_id"], "active": c["active"]}
+                    for cid, c in self.pool.connections.items() if c["peer_worker_id"] == str(peer_worker_id)]
+
+    def counts(self, organization_id: str | None = None) -> dict:
+        """For reports: of one organization's peer workers, or of everyone."""
+        pool = self.pool
+        with pool.lock:
+            def ours(peer_id):
+                peer = pool.peers.get(peer_id)
+                return organization_id is None or (peer is not None and organization_id in peer.organizations)
+
+            figures = {
+                "active_connections": sum(1 for c in pool.connections.values()
+                                          if c["active"] and ours(c["peer_worker_id"])),
+                "ended_connections": sum(1 for c in pool.connections.values()
+                                         if not c["active"] and ours(c["peer_worker_id"])),
+                "waiting_for_peer_answer": sum(1 for c in pool.choices.values() if ours(c["peer_worker_id"])),
+                "peers_with_free_places": sum(1 for p in pool.peers.values()
+                                              if p.listed and p.free > 0 and not p.paused and ours(p.id)),
+            }
+            if organization_id is None:
+                figures["people_waiting"] = len(pool.waitlist)
+                figures["offers_made"] = pool.offers_made
+        return {name: suppressed(value) for name, value in figures.items()}

@@ -1,0 +1,80 @@
+"""Matching's integration-event contracts: one sample per contract (merged by
+shared/tests/test_contracts.py), and every stored event class publishes."""
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from eventsourcing.domain import Aggregate
+
+from services.matching import domain
+from services.matching.application import MatchingApplication
+from services.matching.tests.support import World, peer_caller, person_caller
+from shared.contracts import known_contracts
+from shared.tests.conftest import app_factory, isolated_env, vault  # noqa: F401
+
+PERSON = uuid.UUID("3f0c2b1a-9e8d-4c7b-a6f5-e4d3c2b1a0f9")
+PEER = uuid.UUID("5b7c3e0a-1d2f-4c6b-8e9a-0f1e2d3c4b5a")
+CHOICE = "7a6b5c4d-3e2f-4a1b-9c8d-7e6f5a4b3c2d"
+
+
+def matching_samples(vault) -> dict[tuple[str, str, int], dict]:
+    person, request = {"person_id": PERSON}, {"person_id": PERSON, "request_id": CHOICE}
+    choice = {"person_id": PERSON, "choice_id": CHOICE}
+    bodies = {
+        "CandidateListed": {"peer_worker_id": PEER, "organization_id": "org-harbor",
+                            "shared_for_matching": ["heard_voices"]},
+        "CandidateChanged": {"peer_worker_id": PEER},
+        "PlacesChanged": {"peer_worker_id": PEER},
+        "PersonMatchingUpdated": person, "PersonMatchingCleared": person,
+        "OffersRequested": request, "OfferRequestClosed": request, "PersonWaitlisted": request,
+        "OffersMade": {**request, "peer_worker_ids": [str(PEER)], "relaxed": ["same place"]},
+        "PeerAsked": {**choice, "peer_worker_id": str(PEER), "deadline": "2026-11-04T10:00:00+00:00"},
+        "ChoiceAccepted": choice, "PersonToldPeerDeclined": choice, "PersonToldChoiceLapsed": choice,
+        "ConnectionBegan": {"connection_id": CHOICE, "person_id": str(PERSON), "peer_worker_id": str(PEER)},
+        "ConnectionEnded": {"connection_id": CHOICE},
+    }
+    return {("matching", type_, 1): body for type_, body in bodies.items()}
+
+
+def test_every_matching_contract_has_a_sample():
+    assert {key for key in known_contracts() if key[0] == "matching"} == set(matching_samples(None))
+
+
+def stored_event_classes() -> set:
+    classes = set()
+    for aggregate in (domain.Candidate, domain.Workforce, domain.Seeker, domain.Places, domain.Connection):
+        for value in vars(aggregate).values():
+            if isinstance(value, type) and issubclass(value, Aggregate.Event) and value.__qualname__.count(".") == 1 \
+                    and value.__name__ not in ("Event", "Created"):
+                classes.add(value)
+    return classes
+
+
+def test_every_stored_event_class_has_a_translation():
+    assert stored_event_classes() <= set(MatchingApplication.translations)
+
+
+@pytest.fixture
+def world(app_factory, vault):
+    return World(app_factory(MatchingApplication), vault)
+
+
+def test_a_whole_path_publishes_only_valid_pseudonymous_events(world):
+    peer = world.peer(items=["veteran"], capacity=2)
+    world.send("EmploymentBegan", {"peer_worker_id": peer, "employment_id": "e1", "organization_id": "org-x",
+                                   "role_title": "Peer Specialist", "hours_per_week": 20, "start": "2026-01-05",
+                                   "end": None, "certify_by": None}, source="directory")
+    person = world.person(items=["veteran"])
+    choice = world.matching.choose({"person_id": person, "peer_worker_id": peer}, person_caller(person))
+    connection = world.matching.accept({"choice_id": choice["choice_id"]}, peer_caller(peer))
+    world.matching.like_peer({"person_id": person, "peer_worker_id": peer}, person_caller(person))
+    world.matching.end_connection({"connection_id": connection["connection_id"]}, person_caller(person))
+    world.matching.ask_for_offers({"person_id": person}, person_caller(person))
+    world.matching.wait({"person_id": person}, person_caller(person))
+    world.send("PersonForgotten", {"person_id": person})
+    published = [e.as_message() for e in world.matching.integration_events(0, limit=1000)]
+    types = {m["type"] for m in published}
+    assert {"PeerAsked", "ChoiceAccepted", "ConnectionBegan", "ConnectionEnded", "OffersMade",
+            "PersonWaitlisted", "PersonMatchingCleared"} <= types
+    assert "Sam Sample" not in str(published) and "Hampden" not in str(published)
