@@ -91,8 +91,10 @@ def free_port_base(span: int = 210) -> int:
     from shared.network import specs
 
     offsets = [spec.port for spec in specs(port_base=1)]
+    # Below the kernel's ephemeral range (32768 up), where outgoing connections
+    # could take a port between this check and the service binding it.
     for _ in range(200):
-        base = random.randrange(20000, 60000 - span)
+        base = random.randrange(10000, 32768 - span)
         if all(_port_free(base + offset - 1) for offset in offsets):
             return base
     raise RuntimeError("no free ports found")
