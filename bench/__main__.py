@@ -159,11 +159,9 @@ def main() -> None:
     if os.environ.get("BENCH_SERVICES", "yes") != "no":
         from bench import audit, matching
 
-        print("
-matching at national scale:", flush=True)
+        print("\nmatching at national scale:", flush=True)
         results["matching"] = matching.run()
-        print("
-audit with a million ledger entries:", flush=True)
+        print("\naudit with a million ledger entries:", flush=True)
         results["audit"] = audit.run()
     Path("var").mkdir(exist_ok=True)
     Path("var/bench.json").write_text(json.dumps(results, indent=2))
