@@ -17,7 +17,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from bench.clients import CLIENTS, COMMANDS, toggle_own_items
+from bench.clients import CLIENTS, COMMANDS, toggle_own_items, trivial_calls
 from bench.raw import broker_rates, store_rate
 from shared import config
 from tests.support import caller, free_port_base, private_vhost, require_broker, wait_until
@@ -81,10 +81,14 @@ def end_to_end(uri: str) -> dict:
                        timeout=60, message="matching caught up with the profiles")
             first_command = rpc.intake.positions()["log"] + 1
             shares = [(uri, peers[i::CLIENTS]) for i in range(CLIENTS)]
-            started = time.perf_counter()
             with multiprocessing.get_context("spawn").Pool(CLIENTS) as pool:
+                pool.map(trivial_calls, [(uri, 10)] * CLIENTS)  # clients warmed up, as for the commands
+                started = time.perf_counter()
+                trivial = sum(pool.map(trivial_calls, [(uri, COMMANDS // CLIENTS)] * CLIENTS))
+                raw_rpc = trivial / (time.perf_counter() - started)
+                started = time.perf_counter()
                 commands = sum(pool.map(toggle_own_items, shares))
-            clients_done = time.perf_counter()
+                clients_done = time.perf_counter()
             last = rpc.intake.positions()["log"]
             wait_until(lambda: rpc.matching.positions()["upstream"]["intake"] >= last, timeout=120,
                        message="matching caught up with the commands")
@@ -103,7 +107,7 @@ def end_to_end(uri: str) -> dict:
             lags.append((event.timestamp - stored_at[position]).total_seconds() * 1000)
     lags.sort()
     return {
-        "clients": CLIENTS, "commands": commands,
+        "clients": CLIENTS, "commands": commands, "raw_rpc_per_s": raw_rpc,
         "commands_per_s_end_to_end": commands / (caught_up - started),
         "commands_per_s_accepted": commands / (clients_done - started),
         "lag_ms_p50": statistics.median(lags), "lag_ms_p99": lags[int(len(lags) * 0.99) - 1],
@@ -143,8 +147,10 @@ def main() -> None:
         ("relay: stored events published, confirmed", relay["events_per_s"], "events/s",
          f"{relay['events_per_s'] / raw_broker['publish_confirm_each']:.1f}x confirm-each, "
          f"{relay['events_per_s'] / raw_broker['publish_confirm_batched_500']:.2f}x batched"),
+        (f"raw nameko RPC: a trivial read ({CLIENTS} clients)", e2e["raw_rpc_per_s"], "calls/s", None),
         (f"end to end: intake command -> matching projection ({CLIENTS} clients)",
          e2e["commands_per_s_end_to_end"], "commands/s",
+         f"{e2e['commands_per_s_end_to_end'] / e2e['raw_rpc_per_s']:.2f}x raw RPC, "
          f"{e2e['commands_per_s_end_to_end'] / raw_store:.2f}x raw store, "
          f"{e2e['commands_per_s_end_to_end'] / raw_broker['publish_persistent']:.3f}x raw publish"),
         ("end to end: commands accepted by intake", e2e["commands_per_s_accepted"], "commands/s", None),

@@ -36,3 +36,15 @@ def toggle_own_items(args) -> int:
     finally:
         for proxy in proxies.values():
             proxy.stop()
+
+
+def trivial_calls(args) -> int:
+    """The raw nameko RPC baseline: a read that touches almost nothing (intake's positions)."""
+    uri, count = args
+    import shared.errors  # noqa: F401
+    from nameko.standalone.rpc import ClusterRpcProxy
+
+    with ClusterRpcProxy({"AMQP_URI": uri}, timeout=30, context_data={"caller": caller("system")}) as rpc:
+        for _ in range(count):
+            rpc.intake.positions()
+    return count
