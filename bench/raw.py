@@ -65,11 +65,12 @@ def broker_rates(uri: str, count: int) -> dict:
             received[0] += 1
 
         consumer.basic_qos(0, 500, False)
-        consumer.basic_consume(queue, callback=on_message)
+        tag = consumer.basic_consume(queue, callback=on_message)
         started = time.perf_counter()
         while received[0] < total:
             connection.drain_events(timeout=5)
         rates["consume_ack"] = total / (time.perf_counter() - started)
+        consumer.basic_cancel(tag)  # before the queue goes, or the broker cancels it under us
         channel.queue_delete(queue)
     return rates
 
