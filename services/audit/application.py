@@ -156,7 +156,13 @@ class AuditApplication(ServiceApplication):
         profiled = {(organization or "none", "peer workers"): n for organization, n in
                     self.ledger.count_by("organization_id", where={"type": "PeerWorkerProfiled"})}
         hours = self.figures_view.subcontract_hours(self.ledger)
+        view = self.figures_view
         return {"suppressed_as": figures.SUPPRESSED,
+                # Matching's connection events name no region (a person's region is sealed in intake): by month.
+                "connections_by_month": figures.table(view.connections_by_month(self.ledger)),
+                "days_from_request_to_connection_by_month": figures.table(view.days_to_connection(self.ledger)),
+                "peer_workers_short_of_supervision_by_organization_and_month": figures.table(
+                    view.short_of_supervision(self.ledger)),
                 "events_by_month_and_service": figures.table(by_month),
                 "peer_workers_profiled_by_organization": figures.table(profiled),
                 "networking_pool_by_region": figures.table(self.figures_view.pool_by_region(self.ledger)),

@@ -6,6 +6,22 @@ regions, dates and hours: nothing about what a person said or is.
 """
 from __future__ import annotations
 
+from datetime import date
+
+from services.audit.chain import utc
+
+TABLES = ("pool_members", "subcontracts", "subcontract_hours", "open_requests", "connections", "employments",
+          "overdue")
+# Days from a support request to its connection, in bands: single days of small groups would identify people.
+WAIT_BANDS = ((7, "0-7 days"), (30, "8-30 days"), (90, "31-90 days"))
+NO_REQUEST = "request not seen"
+
+
+def wait_band(days: int | None) -> str:
+    if days is None:
+        return NO_REQUEST
+    return next((band for limit, band in WAIT_BANDS if days <= limit), "over 90 days")
+
 
 class FiguresView:
     def ddl(self, ledger) -> list[str]:
@@ -17,17 +33,38 @@ class FiguresView:
             f"CREATE TABLE IF NOT EXISTS {ledger.table('subcontract_hours')} (agreement_id TEXT NOT NULL, "
             "week_start TEXT NOT NULL, delivered REAL NOT NULL, agreed REAL NOT NULL, "
             "PRIMARY KEY (agreement_id, week_start))",
+            # A person's latest open request (its day), until a connection begins or matching clears them.
+            f"CREATE TABLE IF NOT EXISTS {ledger.table('open_requests')} "
+            "(person_id TEXT PRIMARY KEY, requested_on TEXT NOT NULL)",
+            f"CREATE TABLE IF NOT EXISTS {ledger.table('connections')} (connection_id TEXT PRIMARY KEY, "
+            "began_month TEXT NOT NULL, ended_month TEXT, days_waited INTEGER)",
+            f"CREATE TABLE IF NOT EXISTS {ledger.table('employments')} (peer_worker_id TEXT NOT NULL, "
+            "organization_id TEXT NOT NULL, PRIMARY KEY (peer_worker_id, organization_id))",
+            f"CREATE TABLE IF NOT EXISTS {ledger.table('overdue')} (peer_worker_id TEXT NOT NULL, "
+            "organization_id TEXT NOT NULL, month TEXT NOT NULL, PRIMARY KEY (peer_worker_id, organization_id, month))",
         ]
 
     def clear(self, ledger, db) -> None:
-        for name in ("pool_members", "subcontracts", "subcontract_hours"):
+        for name in TABLES:
             db.execute(f"DELETE FROM {ledger.table(name)}")
 
     def apply(self, ledger, db, event) -> None:
-        if event.source != "directory":
-            return
+        if event.source == "matching":
+            self._matching(ledger, db, event)
+        elif event.source == "supervision" and event.type == "SupervisionOverdue":
+            self._overdue(ledger, db, event)
+        elif event.source == "directory":
+            self._directory(ledger, db, event)
+
+    def _directory(self, ledger, db, event) -> None:
         body, sql = event.body, ledger.sql
-        if event.type == "PoolJoined":
+        if event.type == "EmploymentBegan":
+            db.execute(sql(f"INSERT INTO {ledger.table('employments')} VALUES (?, ?) ON CONFLICT DO NOTHING"),
+                       (str(body["peer_worker_id"]), body["organization_id"]))
+        elif event.type == "EmploymentEnded":
+            db.execute(sql(f"DELETE FROM {ledger.table('employments')} WHERE peer_worker_id = ? "
+                           "AND organization_id = ?"), (str(body["peer_worker_id"]), body["organization_id"]))
+        elif event.type == "PoolJoined":
             db.execute(sql(f"INSERT INTO {ledger.table('pool_members')} VALUES (?, ?, ?) ON CONFLICT (peer_worker_id) "
                            "DO UPDATE SET organization_id = excluded.organization_id, region = excluded.region"),
                        (str(body["peer_worker_id"]), body["organization_id"], body["region"]))
@@ -44,6 +81,59 @@ class FiguresView:
                            "SET delivered = excluded.delivered, agreed = excluded.agreed"),
                        (str(body["agreement_id"]), str(body["week_start"]), float(body["hours_delivered"]),
                         float(body["hours_agreed"])))
+
+    def _matching(self, ledger, db, event) -> None:
+        body, sql, day = event.body, ledger.sql, utc(event.occurred_at)[:10]
+        if event.type == "OffersRequested":
+            db.execute(sql(f"INSERT INTO {ledger.table('open_requests')} VALUES (?, ?) ON CONFLICT (person_id) "
+                           "DO UPDATE SET requested_on = excluded.requested_on"), (str(body["person_id"]), day))
+        elif event.type == "PersonMatchingCleared":
+            db.execute(sql(f"DELETE FROM {ledger.table('open_requests')} WHERE person_id = ?"),
+                       (str(body["person_id"]),))
+        elif event.type == "ConnectionBegan":
+            person = str(body["person_id"])
+            row = db.execute(sql(f"SELECT requested_on FROM {ledger.table('open_requests')} WHERE person_id = ?"),
+                             (person,)).fetchone()
+            waited = (date.fromisoformat(day) - date.fromisoformat(row[0])).days if row else None
+            db.execute(sql(f"DELETE FROM {ledger.table('open_requests')} WHERE person_id = ?"), (person,))
+            db.execute(sql(f"INSERT INTO {ledger.table('connections')} VALUES (?, ?, NULL, ?) "
+                           "ON CONFLICT (connection_id) DO NOTHING"), (str(body["connection_id"]), day[:7], waited))
+        elif event.type == "ConnectionEnded":
+            db.execute(sql(f"UPDATE {ledger.table('connections')} SET ended_month = ? WHERE connection_id = ?"),
+                       (day[:7], str(body["connection_id"])))
+
+    def _overdue(self, ledger, db, event) -> None:
+        """Counted against each organization employing the peer worker when the shortfall was found."""
+        sql, peer_worker = ledger.sql, str(event.body["peer_worker_id"])
+        month = str(event.body["detected_on"])[:7]  # a date or its ISO text: both start YYYY-MM
+        organizations = [org for (org,) in db.execute(
+            sql(f"SELECT organization_id FROM {ledger.table('employments')} WHERE peer_worker_id = ?"),
+            (peer_worker,)).fetchall()] or ["none"]
+        for organization in organizations:
+            db.execute(sql(f"INSERT INTO {ledger.table('overdue')} VALUES (?, ?, ?) ON CONFLICT DO NOTHING"),
+                       (peer_worker, organization, month))
+
+    def connections_by_month(self, ledger) -> dict[tuple[str, str], int]:
+        with ledger.reading() as db:
+            began = db.execute(f"SELECT began_month, COUNT(*) FROM {ledger.table('connections')} "
+                               "GROUP BY began_month").fetchall()
+            ended = db.execute(f"SELECT ended_month, COUNT(*) FROM {ledger.table('connections')} "
+                               "WHERE ended_month IS NOT NULL GROUP BY ended_month").fetchall()
+        return {**{(month, "started"): n for month, n in began}, **{(month, "ended"): n for month, n in ended}}
+
+    def days_to_connection(self, ledger) -> dict[tuple[str, str], int]:
+        counts: dict[tuple[str, str], int] = {}
+        with ledger.reading() as db:
+            rows = db.execute(f"SELECT began_month, days_waited FROM {ledger.table('connections')}").fetchall()
+        for month, days in rows:
+            counts[(month, wait_band(days))] = counts.get((month, wait_band(days)), 0) + 1
+        return counts
+
+    def short_of_supervision(self, ledger) -> dict[tuple[str, str], int]:
+        with ledger.reading() as db:
+            rows = db.execute(f"SELECT organization_id, month, COUNT(DISTINCT peer_worker_id) "
+                              f"FROM {ledger.table('overdue')} GROUP BY organization_id, month").fetchall()
+        return {(organization, month): n for organization, month, n in rows}
 
     def pool_by_region(self, ledger) -> dict[tuple[str, str], int]:
         with ledger.reading() as db:

@@ -13,9 +13,11 @@ from eventsourcing.application import AggregateNotFoundError
 from services.intake import schemas
 from services.intake.domain import PeerWorkerProfile, UnknownExperience
 from services.intake.expiry import ExpiryCommands
+from services.intake.people import Person
 from services.intake.people_commands import PeopleCommands
 from services.intake.translations import TRANSLATIONS
 from shared.application import ServiceApplication
+from shared.contracts import IntegrationEvent
 from shared.errors import InvalidInput, NotAllowed, NotFound
 from shared.identity import Caller
 from shared.schemas import load
@@ -35,9 +37,38 @@ def check_sets_own_availability(peer_worker_id: UUID, caller: Caller) -> None:
         raise NotAllowed("only the peer worker sets their own availability")
 
 
+STATE_AUDIT = "state_audit"  # the audience of a break-glass line in a person's disclosure log
+
+
+def break_glass_line(event: IntegrationEvent) -> tuple[dict, list]:
+    """(to, fields) of the disclosure line for audit's break-glass event: who, why, and what they read."""
+    body = event.body
+    to = {"user_id": event.actor.get("user_id"), "role": event.actor.get("role"),
+          "organization_id": event.actor.get("organization_id"), "reference": body["reference"]}
+    if event.type == "BreakGlassOpened":
+        return {**to, "access": "opened", "reason": body["reason"], "until": body["expires_at"]}, []
+    return {**to, "access": "read"}, list(body["fields_read"])
+
+
 class IntakeApplication(PeopleCommands, ExpiryCommands, ServiceApplication):
     service = "intake"
+    # Audit's break-glass accesses to a person's fields go in that person's disclosure log.
+    follows = ("audit",)
     translations = TRANSLATIONS
+
+    def policy(self, event, processing):
+        if event.source != "audit" or event.type not in ("BreakGlassOpened", "PersonalDataRead"):
+            return
+        try:
+            person = self.repository.get(event.body["person_id"])
+        except AggregateNotFoundError:
+            return  # break-glass on someone intake does not know (a peer worker): no person's log to tell
+        if not isinstance(person, Person):
+            return
+        to, fields = break_glass_line(event)
+        person.record_disclosure(to, STATE_AUDIT, fields,
+                                 Caller.system(self.service, event.actor.get("correlation_id")).as_actor())
+        processing.collect_events(person)
 
     # -- peer workers' profiles ---------------------------------------------------------
     def record_peer_worker_profile(self, payload: dict, caller: Caller) -> UUID:

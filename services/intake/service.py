@@ -29,7 +29,7 @@ def parse_id(value, field: str) -> UUID:
 
 class IntakeService(ServiceBase):
     name = "intake"
-    application = ApplicationProvider(IntakeApplication)
+    application = ApplicationProvider(IntakeApplication, follows=IntakeApplication.follows)
 
     # -- peer workers -----------------------------------------------------------------------
     @rpc(expected_exceptions=EXPECTED)

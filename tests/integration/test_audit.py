@@ -23,6 +23,13 @@ def profile(peer_worker_id):
             "experiences": [{"experience": "heard_voices", "visibility": "matching"}]}
 
 
+def enrollment(person_id):
+    return {"person_id": person_id, "display_name": "Sky Harrowgate-Example", "contact": "sky@example.org",
+            "region": "Hampden County", "languages": ["en"], "modalities": ["phone"], "agencies": [],
+            "consent": {"purpose": "peer_support", "may_see": {"matching": ["region", "languages"]},
+                        "expires_at": None}}
+
+
 def caught_up(system):
     logs = {source: system[source].positions()["log"] for source in SOURCES}
     upstream = system.audit.positions()["upstream"]
@@ -83,6 +90,21 @@ def test_ledger_verify_and_break_glass(store_env, network_factory, rpc, amqp_uri
     assert [(f["field"], f["value"]) for f in shown["fields"]] == [("display_name", NAME)]
     wait_until(lambda: [e["type"] for e in auditor.audit.history({"subject_id": person, "source": "audit"})["entries"]]
                == ["BreakGlassOpened", "PersonalDataRead"], timeout=10, message="break-glass in the ledger")
+
+    # A person receiving support is told: intake follows audit into their disclosure log.
+    me = str(uuid.uuid4())
+    person_rpc = rpc("person", user_id=me)
+    person_rpc.intake.enroll(enrollment(me))
+    wait_until(lambda: auditor.audit.history({"subject_id": me, "source": "intake"})["entries"], timeout=10,
+               message="the enrollment in the ledger")
+    auditor.audit.open_break_glass({"person_id": me, "reason": "complaint_investigation", "reference": "CI-88"})
+    read = auditor.audit.personal_fields({"person_id": me})
+    assert "Hampden County" in [f["value"] for f in read["fields"]]
+    log = wait_until(lambda: len(d := person_rpc.intake.person_record(me)["disclosures"]) == 2 and d,
+                     timeout=10, message="break-glass in the person's disclosure log")
+    assert [(d["audience"], d["to"]["access"], d["to"]["user_id"], d["to"]["reference"]) for d in log] == [
+        ("state_audit", "opened", "auditor-7", "CI-88"), ("state_audit", "read", "auditor-7", "CI-88")]
+    assert log[1]["fields"] == sorted({f["field"] for f in read["fields"]})
 
     # One altered byte at a source (intake's second stored event) and one altered ledger entry.
     where = "notification_id = 2" if store_env["PEERNET_STORE"] == "postgres" else "rowid = 2"

@@ -1,0 +1,98 @@
+"""Figures fed by matching, supervision and directory events: connections, days waited, short of supervision."""
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from services.audit.application import AuditApplication
+from services.audit.tests.support import ADMIN
+from shared import contracts
+from shared.tests.conftest import app_factory, isolated_env, vault  # noqa: F401
+
+
+class Source:
+    """One source's events as audit receives them, at rising positions."""
+
+    def __init__(self, audit, name):
+        self.audit, self.name, self.position = audit, name, audit.position_in(name)
+
+    def send(self, type_, body, subject, when="2026-03-02T10:00:00+00:00"):
+        self.position += 1
+        built = contracts.build(source=self.name, position=self.position, type_=type_, body=body,
+                                occurred_at=when, actor=ADMIN.as_actor(), subject_id=subject)
+        assert self.audit.process_upstream(contracts.parse(built.as_message()))
+
+
+@pytest.fixture
+def audit(app_factory):
+    return app_factory(AuditApplication)
+
+
+def connect(matching, requested, began, ended=None):
+    person, connection = str(uuid.uuid4()), str(uuid.uuid4())
+    if requested:
+        matching.send("OffersRequested", {"person_id": person, "request_id": str(uuid.uuid4())}, person, requested)
+    matching.send("ConnectionBegan", {"connection_id": connection, "person_id": person,
+                                      "peer_worker_id": str(uuid.uuid4())}, person, began)
+    if ended:
+        matching.send("ConnectionEnded", {"connection_id": connection}, connection, ended)
+
+
+def test_connections_started_and_ended_by_month_with_small_counts_suppressed(audit):
+    matching = Source(audit, "matching")
+    for _ in range(12):
+        connect(matching, "2026-02-25T09:00:00Z", "2026-03-03T09:00:00Z")
+    for _ in range(2):
+        connect(matching, "2026-03-01T09:00:00Z", "2026-03-20T09:00:00Z", ended="2026-04-02T09:00:00Z")
+    shown = audit.figures()["connections_by_month"]
+    rows = {row["row"]: row["cells"] for row in shown["rows"]}
+    assert rows == {"2026-03": {"started": 14, "ended": 0}, "2026-04": {"started": 0, "ended": "1-10"}}
+    assert shown["column_totals"] == {"started": 14, "ended": "1-10"}
+    assert shown["total"] == "15-24"  # never 16: that would give back the two ended
+
+
+def test_days_from_request_to_connection_in_bands(audit):
+    matching = Source(audit, "matching")
+    for _ in range(11):
+        connect(matching, "2026-02-25T09:00:00Z", "2026-03-03T09:00:00Z")  # 6 days
+    connect(matching, "2026-01-01T09:00:00Z", "2026-03-10T09:00:00Z")  # 68 days
+    connect(matching, None, "2026-03-11T09:00:00Z")
+    [row] = audit.figures()["days_from_request_to_connection_by_month"]["rows"]
+    assert row["row"] == "2026-03"
+    assert row["cells"] == {"0-7 days": 11, "31-90 days": "1-10", "request not seen": "1-10"}
+    assert row["total"] == "13-31"
+
+
+def test_a_forgotten_persons_request_is_not_kept(audit):
+    matching = Source(audit, "matching")
+    person = str(uuid.uuid4())
+    matching.send("OffersRequested", {"person_id": person, "request_id": "r-1"}, person, "2026-01-01T09:00:00Z")
+    matching.send("PersonMatchingCleared", {"person_id": person}, person)
+    with audit.ledger.reading() as db:
+        assert db.execute(f"SELECT COUNT(*) FROM {audit.ledger.table('open_requests')}").fetchone()[0] == 0
+
+
+def test_peer_workers_short_of_supervision_by_organization(audit):
+    directory, supervision = Source(audit, "directory"), Source(audit, "supervision")
+    workers = {str(uuid.uuid4()): "org-harbor" if i < 11 else "org-lantern" for i in range(13)}
+    for worker, organization in workers.items():
+        directory.send("EmploymentBegan", {
+            "peer_worker_id": worker, "employment_id": str(uuid.uuid4()), "organization_id": organization,
+            "role_title": "peer specialist", "hours_per_week": 20, "start": "2026-01-05", "end": None,
+            "certify_by": None}, worker)
+    for worker in workers:  # twice each: a peer worker short of two requirements counts once
+        for requirement in ("session_cadence", "first_period_hours"):
+            supervision.send("SupervisionOverdue", {"peer_worker_id": worker, "requirement": requirement,
+                                                    "due_on": "2026-03-01", "detected_on": "2026-03-02"}, worker)
+    shown = audit.figures()["peer_workers_short_of_supervision_by_organization_and_month"]
+    assert {row["row"]: row["cells"] for row in shown["rows"]} == {
+        "org-harbor": {"2026-03": 11}, "org-lantern": {"2026-03": "1-10"}}
+    assert shown["total"] == "12-21"
+    assert audit.verify(sources=False)["chain"]["ok"]
+
+
+def test_rebuilding_the_ledger_clears_the_figures(audit):
+    connect(Source(audit, "matching"), "2026-02-25T09:00:00Z", "2026-03-03T09:00:00Z")
+    audit.ledger.clear()
+    assert audit.figures()["connections_by_month"]["rows"] == []
