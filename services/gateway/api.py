@@ -9,7 +9,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 from werkzeug.wrappers import Response
 
-from services.gateway import pagination, schemas
+from services.gateway import agreements, audit, directory, pagination, people, schemas, supervision
 from services.gateway.app import Call, Reply, Route
 from services.gateway.auth import TOKEN_ROLES
 from services.gateway.docs import render_docs
@@ -22,22 +22,13 @@ EVENT_BATCH = 500
 MAX_BATCHES = 5  # a filtered page reads at most this many batches, then hands back a cursor
 
 
-class PeerWorkerPath(Schema):
-    peer_worker_id = fields.UUID(required=True)
-
-
 class ServicePath(Schema):
     service = fields.String(required=True, validate=validate.OneOf(config.SERVICES))
 
 
-def _own_peer_worker(call: Call, peer_worker_id) -> None:
-    if call.caller.role == "peer" and call.caller.user_id != str(peer_worker_id):
-        raise NotAllowed("a peer worker may act only on their own profile")
-
-
 # -- peer workers (intake) -------------------------------------------------------
 def record_peer_worker_profile(call: Call):
-    _own_peer_worker(call, call.body["peer_worker_id"])
+    people.own_peer_worker(call, call.body["peer_worker_id"])
     if call.caller.role == "agency_admin" and call.body["organization_id"] != call.caller.organization_id:
         raise NotAllowed("an agency admin may record only their own organization's peer workers")
     peer_worker_id = call.rpc("intake", "record_peer_worker_profile", call.raw_body)
@@ -46,14 +37,14 @@ def record_peer_worker_profile(call: Call):
 
 def share_experience(call: Call):
     peer_worker_id = call.path["peer_worker_id"]
-    _own_peer_worker(call, peer_worker_id)
+    people.own_peer_worker(call, peer_worker_id)
     call.rpc("intake", "share_experience", {**call.raw_body, "peer_worker_id": str(peer_worker_id)})
     return {"peer_worker_id": peer_worker_id, **call.body}
 
 
 def withdraw_experience(call: Call):
     peer_worker_id = call.path["peer_worker_id"]
-    _own_peer_worker(call, peer_worker_id)
+    people.own_peer_worker(call, peer_worker_id)
     call.rpc("intake", "withdraw_experience", {**call.raw_body, "peer_worker_id": str(peer_worker_id)})
     return {"peer_worker_id": peer_worker_id, **call.body}
 
@@ -61,7 +52,7 @@ def withdraw_experience(call: Call):
 # -- matching -------------------------------------------------------------------
 def read_candidate(call: Call):
     peer_worker_id = call.path["peer_worker_id"]
-    _own_peer_worker(call, peer_worker_id)
+    people.own_peer_worker(call, peer_worker_id)
     candidate = call.rpc("matching", "candidate", str(peer_worker_id))
     if call.caller.role == "agency_admin" and candidate["organization_id"] != call.caller.organization_id:
         raise NotAllowed("an agency admin may read only their own organization's candidates")
@@ -76,10 +67,7 @@ def register_organization(call: Call):
 
 # -- the services themselves -----------------------------------------------------------
 def list_services(call: Call):
-    start = (pagination.decode(call.query.get("cursor"), {"index": int}) or {"index": 0})["index"]
-    end = start + call.query["limit"]
-    items = [{"name": name} for name in config.SERVICES[start:end]]
-    return {"items": items, "next_cursor": pagination.encode({"index": end}) if end < len(config.SERVICES) else None}
+    return pagination.page([{"name": name} for name in config.SERVICES], call.query)
 
 
 def read_positions(call: Call):
@@ -125,7 +113,7 @@ def reference_page(call: Call):
     return Response(render_docs(call.gateway.openapi), content_type="text/html; charset=utf-8")
 
 
-ROUTES = [
+ROUTES = people.PERSON_ROUTES + [
     Route("POST", "/peer-workers", "recordPeerWorkerProfile", "Record a peer worker's profile", "peer workers",
           record_peer_worker_profile, ("peer", "agency_admin"), body=schemas.PeerWorkerProfileInput,
           response=schemas.PeerWorkerProfileRecorded, status=201,
@@ -133,21 +121,22 @@ ROUTES = [
                       "organization. Items shared for matching reach matching within a second."),
     Route("POST", "/peer-workers/<peer_worker_id>/shared-experiences", "shareExperience",
           "Share a lived experience item", "peer workers", share_experience, ("peer",),
-          path_schema=PeerWorkerPath, body=schemas.SharedExperienceInput, response=schemas.SharedExperience,
+          path_schema=people.PeerWorkerPath, body=schemas.SharedExperienceInput, response=schemas.SharedExperience,
           description="Sets how far one item is shared: private, for matching, or with the network."),
     Route("POST", "/peer-workers/<peer_worker_id>/experience-withdrawals", "withdrawExperience",
           "Withdraw a shared lived experience item", "peer workers", withdraw_experience, ("peer",),
-          path_schema=PeerWorkerPath, body=schemas.ExperienceWithdrawalInput,
+          path_schema=people.PeerWorkerPath, body=schemas.ExperienceWithdrawalInput,
           response=schemas.ExperienceWithdrawal,
           description="The item is kept private from now on; matching stops using it."),
     Route("GET", "/candidates/<peer_worker_id>", "readCandidate", "Read a peer worker as matching sees them",
-          "matching", read_candidate, ("peer", "agency_admin", "state_auditor"), path_schema=PeerWorkerPath,
+          "matching", read_candidate, ("peer", "agency_admin", "state_auditor"), path_schema=people.PeerWorkerPath,
           response=schemas.Candidate,
           description="Only the items the peer worker shared for matching. A peer worker reads only their own; "
                       "an agency admin only their organization's."),
     Route("POST", "/organizations", "registerOrganization", "Register an organization", "organizations",
           register_organization, ("agency_admin", "state_auditor"), body=schemas.OrganizationInput,
           response=schemas.OrganizationRegistered, status=201),
+] + people.OTHER_ROUTES + directory.ROUTES + agreements.ROUTES + supervision.ROUTES + audit.ROUTES + [
     Route("GET", "/services", "listServices", "List the network's services", "operations", list_services,
           SIGNED_IN, query_schema=schemas.PageQuery, response=schemas.ServicePage),
     Route("GET", "/services/<service>/positions", "readPositions", "Read a service's log positions",

@@ -1,6 +1,8 @@
 """The OpenAPI 3.1 document, made from the route table and its marshmallow schemas."""
 from __future__ import annotations
 
+from decimal import Decimal
+
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
@@ -36,7 +38,16 @@ def build_spec(routes, max_body: int) -> dict:
             "description": title, "content": {PROBLEM_TYPE: {"schema": problem}}})
     for route in routes:
         spec.path(path=route.openapi_path, operations={route.method.lower(): _operation(route, max_body)})
-    return spec.to_dict()
+    return _plain(spec.to_dict())
+
+
+def _plain(value):
+    """Money fields' bounds come out as Decimal; JSON has numbers."""
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    return float(value) if isinstance(value, Decimal) else value
 
 
 def _operation(route, max_body: int) -> dict:
@@ -57,6 +68,8 @@ def _operation(route, max_body: int) -> dict:
     else:
         operation["security"] = [{"bearer": []}]
         errors += [401, 403, 502, 503, 504]  # signed-in routes reach the services
+        if route.method == "POST":
+            errors.append(409)  # an act can meet a change made meanwhile (a place taken, a stale version)
     if route.body is not None:
         operation["requestBody"] = {
             "required": True,

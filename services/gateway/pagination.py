@@ -25,3 +25,22 @@ def decode(cursor: str | None, keys: dict[str, type]) -> dict | None:
         raise Problem(422, "the cursor is not one this API gave out",
                       errors=[{"field": "cursor", "message": "use next_cursor from the previous page"}])
     return position
+
+
+def page(items: list, query: dict) -> dict:
+    """One page of a list a service answers whole: the cursor is the index of the next item."""
+    start = (decode(query.get("cursor"), {"index": int}) or {"index": 0})["index"]
+    end = start + query["limit"]
+    return {"items": items[start:end], "next_cursor": encode({"index": end}) if end < len(items) else None}
+
+
+def offset_query(query: dict) -> dict:
+    """A service's offset page for this cursor: the filters as given, the cursor as an offset."""
+    offset = (decode(query.get("cursor"), {"offset": int}) or {"offset": 0})["offset"]
+    return {**{k: v for k, v in query.items() if k != "cursor"}, "offset": offset}
+
+
+def from_offset_page(answer: dict) -> dict:
+    """A service's {items, total, offset, limit} as {items, next_cursor}."""
+    end = answer["offset"] + len(answer["items"])
+    return {"items": answer["items"], "next_cursor": encode({"offset": end}) if end < answer["total"] else None}

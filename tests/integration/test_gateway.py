@@ -48,6 +48,20 @@ def test_a_peer_worker_over_http_from_profile_to_matching(store_env, api_for):
                              "regions": ["Hampden"]})
     assert organization.status_code == 201, organization.text
     uuid.UUID(organization.json()["organization_id"])
+    listed = api("GET", "/organizations?kind=peer_run_organization&region=Hampden&limit=5", "person").json()
+    assert [o["organization_id"] for o in listed["items"]] == [organization.json()["organization_id"]]
+    assert listed["next_cursor"] is None
+    provider = organization.json()["organization_id"]
+    agency = api("POST", "/organizations", "state_auditor", json={
+        "name": "Hampden Recovery Center (synthetic)", "kind": "agency", "regions": ["Hampden"]}).json()
+    buyer = agency["organization_id"]
+    made = api("POST", "/subcontracts", "agency_admin", organization_id=buyer, json={
+        "buyer_id": buyer, "provider_id": provider, "hours_per_week": 20, "amount": 1200,
+        "start": "2026-12-01", "end": "2027-11-30"})
+    assert made.status_code == 201, made.text
+    read = api("GET", made.headers["Location"], "agency_admin", organization_id=provider).json()
+    assert read["buyer_id"] == buyer and read["status"] == "open"
+    assert api("GET", made.headers["Location"], "agency_admin", organization_id=str(uuid.uuid4())).status_code == 403
 
     recorded = api("POST", "/peer-workers", "peer", me, json={
         "peer_worker_id": me, "display_name": "Rowan Example (synthetic)", "organization_id": ORG,
@@ -110,3 +124,52 @@ def test_refusals_are_plain_problems_and_store_nothing(tmp_path, api_for):
     assert api("GET", "/services/intake/positions", "state_auditor").json()["log"] == before
     metrics = api("GET", "/metrics").text
     assert 'route="recordPeerWorkerProfile"' in metrics and 'status="422"' in metrics
+
+
+def test_the_persons_path_and_the_peers_answer_over_http(store_env, api_for):
+    api = api_for(store_env, ("intake", "matching"))
+    peer_id, person_id = str(uuid.uuid4()), str(uuid.uuid4())
+    assert api("POST", "/peer-workers", "peer", peer_id, json={
+        "peer_worker_id": peer_id, "display_name": "Ana Example (synthetic)", "organization_id": ORG,
+        "experiences": [{"experience": "heard_voices", "visibility": "matching"}]}).status_code == 201
+    available = api("POST", f"/peer-workers/{peer_id}/availability-settings", "peer", peer_id, json={
+        "capacity": 1, "modalities": ["phone"], "languages": ["Spanish"], "regions": ["Hampden County"],
+        "remote": False})
+    assert available.status_code == 200, available.text
+
+    enrolled = api("POST", "/people", "person", person_id, json={
+        "person_id": person_id, "display_name": "Sam Sample (synthetic)", "region": "Hampden County",
+        "languages": ["Spanish"], "modalities": ["phone"],
+        "consent": {"purpose": "peer_support", "may_see": {"matching": ["region", "languages", "modalities",
+                                                                        "experiences"]}}})
+    assert enrolled.status_code == 201, enrolled.text
+    assert enrolled.headers["Location"] == f"/people/{person_id}"
+    assert api("POST", f"/people/{person_id}/shared-experiences", "person", person_id,
+               json={"experience": "heard_voices", "visibility": "matching"}).status_code == 200
+    assert api("GET", f"/people/{person_id}", "person", str(uuid.uuid4())).status_code == 403
+    requested = api("POST", f"/people/{person_id}/support-requests", "person", person_id,
+                    json={"hopes": "someone who has been there"})
+    assert requested.status_code == 201, requested.text
+
+    def offers():
+        return api("GET", f"/people/{person_id}/offers", "person", person_id).json()["offers"]
+
+    offered = wait_until(offers, timeout=10, message="offers over HTTP")
+    assert offered[0]["peer_worker_id"] == peer_id and "heard voices" in offered[0]["why"]
+    choice = api("POST", f"/people/{person_id}/choices", "person", person_id, json={"peer_worker_id": peer_id})
+    assert choice.status_code == 201, choice.text
+
+    waiting = api("GET", f"/peer-workers/{peer_id}/requests", "peer", peer_id).json()
+    assert [r["choice_id"] for r in waiting["items"]] == [choice.json()["choice_id"]]
+    assert "Sam" not in str(waiting)  # the peer sees what both shared, not who
+    accepted = api("POST", f"/choices/{choice.json()['choice_id']}/acceptances", "peer", peer_id)
+    assert accepted.status_code == 201, accepted.text
+    connections = api("GET", f"/people/{person_id}/connections?limit=1", "person", person_id).json()
+    assert connections["items"][0]["connection_id"] == accepted.json()["connection_id"]
+    assert connections["next_cursor"] is None
+
+    record = api("GET", f"/people/{person_id}", "person", person_id).json()
+    assert record["details"]["display_name"] == "Sam Sample (synthetic)"
+    assert record["support_requests"][0]["hopes"] == "someone who has been there"
+    assert api("POST", f"/people/{person_id}/erasures", "person", person_id).status_code == 200
+    assert api("GET", f"/people/{person_id}", "person", person_id).json()["forgotten"] is True

@@ -10,7 +10,7 @@ from services.gateway.app import Gateway
 from services.gateway.auth import development_verifier, mint_development_token
 
 SECRET = "unit-test-secret-" + "x" * 32
-ORG = "org-hampden-1"
+ORG = "5d1b7c3e-0a4f-4c2e-9a61-3f0d2b8e7c15"  # directory ids are UUIDs; an agency admin token names one
 
 
 class FakeBackend:

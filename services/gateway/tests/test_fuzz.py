@@ -42,7 +42,8 @@ def test_no_server_errors_and_answers_fit_the_document(case):
     if roles is not None:
         role = roles[0]
         headers["Authorization"] = "Bearer " + token(role, ME, ORG if role == "agency_admin" else None)
-    if case.path_parameters and "peer_worker_id" in case.path_parameters:
-        case.path_parameters["peer_worker_id"] = ME  # in scope, so cases reach the backend
+    for own in ("peer_worker_id", "person_id"):
+        if case.path_parameters and own in case.path_parameters:
+            case.path_parameters[own] = ME  # in scope, so cases reach the backend
     case.call_and_validate(headers=headers, checks=[not_a_server_error, status_code_conformance,
                                                     content_type_conformance, response_schema_conformance])

@@ -1,0 +1,139 @@
+"""The directory's reads as resources: organizations, peer groups, the networking pool
+(which a peer worker joins and leaves) and the HSDS export. Lists page by cursor over directory's own offset pages; the
+filters are directory's own query fields, so the two never drift apart.
+"""
+from __future__ import annotations
+
+from marshmallow import Schema, fields
+
+from services.directory import schemas as directory
+from services.gateway import pagination
+from services.gateway.app import Call, Route
+from services.gateway.auth import TOKEN_ROLES
+from services.gateway.people import PeerWorkerPath, own_peer_worker
+from services.gateway.schemas import PageQuery, body_of, page_of
+
+
+def query_of(service_query, name: str) -> type[Schema]:
+    """A directory query as HTTP filters: its own fields, with cursor and limit for offset and limit."""
+    filters = {key: field for key, field in service_query._declared_fields.items() if key not in ("offset", "limit")}
+    return PageQuery.from_dict(filters, name=name)
+
+
+OrganizationQuery = query_of(directory.OrganizationQuery, "OrganizationQuery")
+GroupQuery = query_of(directory.GroupQuery, "GroupQuery")
+PoolQuery = query_of(directory.PoolQuery, "PoolQuery")
+HsdsQuery = Schema.from_dict({key: field for key, field in directory.GroupQuery._declared_fields.items()
+                              if key not in ("offset", "limit")}, name="HsdsQuery")
+
+
+PoolMembershipInput = body_of(directory.JoinPool, "peer_worker_id")
+
+
+class PoolChange(Schema):
+    peer_worker_id = fields.UUID(required=True)
+    in_pool = fields.Boolean(required=True)
+
+
+class OrganizationPath(Schema):
+    organization_id = fields.UUID(required=True)
+
+
+class Organization(Schema):
+    organization_id = fields.String(required=True)
+    name = fields.String(required=True)
+    kind = fields.String(required=True)
+    regions = fields.List(fields.String(), required=True)
+    contact = fields.Dict(allow_none=True)
+    closed = fields.Boolean(required=True)
+    version = fields.Integer(required=True, metadata={"description": "send it back with a change"})
+
+
+class Group(Schema):
+    group_id = fields.String(required=True)
+    host_organization_id = fields.String(required=True)
+    kind = fields.String(required=True)
+    name = fields.String(required=True)
+    description = fields.String(allow_none=True)
+    region = fields.String(allow_none=True)
+    facilitator_ids = fields.List(fields.String())
+    place = fields.Dict(allow_none=True)
+    link = fields.String(allow_none=True)
+    schedule = fields.Dict(required=True)
+    languages = fields.List(fields.String())
+    retired = fields.Boolean(required=True)
+
+
+class PoolMember(Schema):
+    peer_worker_id = fields.String(required=True)
+    display_name = fields.String(required=True)
+    organization_id = fields.String(required=True)
+    region = fields.String(allow_none=True)
+    languages = fields.List(fields.String(), required=True)
+    specialties = fields.List(fields.String(), required=True)
+    credentials = fields.List(fields.String(), required=True, metadata={"description": "held today"})
+
+
+class HsdsExport(Schema):
+    hsds_version = fields.String(required=True)
+    organizations = fields.List(fields.Dict(), required=True)
+    services = fields.List(fields.Dict(), required=True)
+    locations = fields.List(fields.Dict(), required=True)
+    service_at_locations = fields.List(fields.Dict(), required=True)
+    schedules = fields.List(fields.Dict(), required=True)
+
+
+def _listing(method: str, query_schema: type[Schema]):
+    def handler(call: Call):
+        query = query_schema().dump(pagination.offset_query(call.query))  # plain JSON for the bus
+        return pagination.from_offset_page(call.rpc("directory", method, query))
+    handler.__name__ = method
+    return handler
+
+
+def read_organization(call: Call):
+    return call.rpc("directory", "organization", str(call.path["organization_id"]))
+
+
+def export_hsds(call: Call):
+    return call.rpc("directory", "export_hsds", HsdsQuery().dump(call.query))
+
+
+def _wire(query_schema):
+    """The query directory gets: the filters plus the offset."""
+    return Schema.from_dict({**query_schema._declared_fields, "offset": fields.Integer()})
+
+
+def _pool(method: str, in_pool: bool):
+    def change(call: Call):
+        peer_worker_id = own_peer_worker(call, call.path["peer_worker_id"])
+        call.rpc("directory", method, {**(call.raw_body or {}), "peer_worker_id": peer_worker_id})
+        return {"peer_worker_id": peer_worker_id, "in_pool": in_pool}
+    change.__name__ = method
+    return change
+
+
+PEERS = ("peer", "supervisor", "state_auditor")
+ROUTES = [
+    Route("GET", "/organizations", "listOrganizations", "List organizations", "organizations",
+          _listing("list_organizations", _wire(OrganizationQuery)), TOKEN_ROLES, query_schema=OrganizationQuery,
+          response=page_of(Organization, "OrganizationPage")),
+    Route("GET", "/organizations/<organization_id>", "readOrganization", "Read an organization", "organizations",
+          read_organization, TOKEN_ROLES, path_schema=OrganizationPath, response=Organization),
+    Route("GET", "/groups", "findGroups", "Find peer groups", "groups", _listing("find_groups", _wire(GroupQuery)),
+          TOKEN_ROLES, query_schema=GroupQuery, response=page_of(Group, "GroupPage"),
+          description="Open groups anyone may join: where, when, in which languages."),
+    Route("GET", "/pool-members", "searchPool", "Search the networking pool", "peer workers",
+          _listing("search_pool", _wire(PoolQuery)), PEERS, query_schema=PoolQuery,
+          response=page_of(PoolMember, "PoolMemberPage"),
+          description="Peer workers who joined the pool to meet other peers; credentials held today."),
+    Route("POST", "/peer-workers/<peer_worker_id>/pool-memberships", "joinPool", "Join the networking pool",
+          "peer workers", _pool("join_pool", True), ("peer",), path_schema=PeerWorkerPath,
+          body=PoolMembershipInput, response=PoolChange,
+          description="Each peer worker's own choice, for an organization that employs them."),
+    Route("POST", "/peer-workers/<peer_worker_id>/pool-departures", "leavePool", "Leave the networking pool",
+          "peer workers", _pool("leave_pool", False), ("peer",), path_schema=PeerWorkerPath, response=PoolChange),
+    Route("GET", "/hsds-export", "exportHsds", "Export the directory as HSDS", "groups", export_hsds,
+          TOKEN_ROLES, query_schema=HsdsQuery, response=HsdsExport,
+          description="Open Referral's Human Services Data Specification tables, for 211 and other directories."),
+]

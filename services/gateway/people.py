@@ -1,0 +1,259 @@
+"""The person's path and the peer's answers: intake's people, referrals and availability,
+and matching's offers, choices, connections and waitlist, as resources.
+
+A person acts only on their own records, a peer worker only on their own profile and
+the choices made of them; the gateway refuses the rest before any call, and the
+services check again from the identity that travels with the call.
+"""
+from __future__ import annotations
+
+from marshmallow import Schema, fields
+
+from services.gateway import pagination
+from services.gateway import people_schemas as s
+from services.gateway.app import Call, Reply, Route
+from services.gateway.schemas import PageQuery
+from shared.errors import NotAllowed
+
+
+class PersonPath(Schema):
+    person_id = fields.UUID(required=True)
+
+
+class SupportRequestPath(PersonPath):
+    request_id = fields.UUID(required=True)
+
+
+class PeerWorkerPath(Schema):
+    peer_worker_id = fields.UUID(required=True)
+
+
+class ReferralPath(Schema):
+    referral_id = fields.UUID(required=True)
+
+
+class ChoicePath(Schema):
+    choice_id = fields.UUID(required=True)
+
+
+class ConnectionPath(Schema):
+    connection_id = fields.UUID(required=True)
+
+
+def own_peer_worker(call: Call, peer_worker_id) -> str:
+    if call.caller.role == "peer" and call.caller.user_id != str(peer_worker_id):
+        raise NotAllowed("a peer worker may act only on their own profile")
+    return str(peer_worker_id)
+
+
+def _own_person(call: Call, person_id) -> str:
+    if call.caller.user_id != str(person_id):
+        raise NotAllowed("a person may act only on their own records")
+    return str(person_id)
+
+
+def _person_act(method: str):
+    """A person's act on their own record: the path's id joins the body."""
+    def act(call: Call):
+        person_id = _own_person(call, call.path["person_id"])
+        call.rpc("intake", method, {**(call.raw_body or {}), "person_id": person_id})
+        return {"person_id": person_id, "recorded": True}
+    act.__name__ = method
+    return act
+
+
+# -- people (intake) ----------------------------------------------------------------------
+def enroll(call: Call):
+    _own_person(call, call.body["person_id"])
+    person_id = call.rpc("intake", "enroll", call.raw_body)
+    return Reply({"person_id": person_id}, headers={"Location": f"/people/{person_id}"})
+
+
+def read_person(call: Call):
+    return call.rpc("intake", "person_record", _own_person(call, call.path["person_id"]))
+
+
+def request_support(call: Call):
+    person_id = _own_person(call, call.path["person_id"])
+    request_id = call.rpc("intake", "request_support", {**call.raw_body, "person_id": person_id})
+    return {"person_id": person_id, "request_id": request_id}
+
+
+def withdraw_support_request(call: Call):
+    person_id = _own_person(call, call.path["person_id"])
+    request_id = str(call.path["request_id"])
+    call.rpc("intake", "withdraw_support_request", {"person_id": person_id, "request_id": request_id})
+    return {"person_id": person_id, "request_id": request_id, "recorded": True}
+
+
+# -- referrals (intake) ------------------------------------------------------------------
+def refer_person(call: Call):
+    referral_id = call.rpc("intake", "refer_person", call.raw_body)
+    return Reply({"referral_id": referral_id}, headers={"Location": f"/referrals/{referral_id}"})
+
+
+def read_referral(call: Call):
+    return call.rpc("intake", "referral", str(call.path["referral_id"]))
+
+
+def accept_referral(call: Call):
+    _own_person(call, call.body["person_id"])
+    person_id = call.rpc("intake", "accept_referral",
+                         {**call.raw_body, "referral_id": str(call.path["referral_id"])})
+    return Reply({"person_id": person_id}, headers={"Location": f"/people/{person_id}"})
+
+
+def decline_referral(call: Call):
+    referral_id = str(call.path["referral_id"])
+    call.rpc("intake", "decline_referral", {"referral_id": referral_id})
+    return {"referral_id": referral_id, "recorded": True}
+
+
+# -- availability (intake) -------------------------------------------------------------------
+def _availability_act(method: str):
+    def act(call: Call):
+        peer_worker_id = own_peer_worker(call, call.path["peer_worker_id"])
+        call.rpc("intake", method, {**(call.raw_body or {}), "peer_worker_id": peer_worker_id})
+        return {"peer_worker_id": peer_worker_id, "recorded": True}
+    act.__name__ = method
+    return act
+
+
+# -- offers, choices, connections (matching) ---------------------------------------------------
+def _person_matching(method: str):
+    def act(call: Call):
+        person_id = _own_person(call, call.path["person_id"])
+        return call.rpc("matching", method, {**(call.raw_body or {}), "person_id": person_id})
+    act.__name__ = method
+    return act
+
+
+def read_offers(call: Call):
+    return call.rpc("matching", "my_offers", _own_person(call, call.path["person_id"]))
+
+
+def list_person_connections(call: Call):
+    person_id = _own_person(call, call.path["person_id"])
+    return pagination.page(call.rpc("matching", "my_connections", person_id), call.query)
+
+
+def list_peer_requests(call: Call):
+    peer_worker_id = own_peer_worker(call, call.path["peer_worker_id"])
+    return pagination.page(call.rpc("matching", "peer_requests", peer_worker_id), call.query)
+
+
+def list_peer_connections(call: Call):
+    peer_worker_id = own_peer_worker(call, call.path["peer_worker_id"])
+    return pagination.page(call.rpc("matching", "peer_connections", peer_worker_id), call.query)
+
+
+def _answer(method: str):
+    def act(call: Call):
+        return call.rpc("matching", method, {"choice_id": str(call.path["choice_id"])})
+    act.__name__ = method
+    return act
+
+
+def end_connection(call: Call):
+    return call.rpc("matching", "end_connection", {"connection_id": str(call.path["connection_id"])})
+
+
+def read_counts(call: Call):
+    wanted = call.query.get("organization_id")
+    if call.caller.role == "agency_admin" and wanted not in (None, call.caller.organization_id):
+        raise NotAllowed("an agency admin sees only their own organization's counts")
+    return call.rpc("matching", "counts", {"organization_id": wanted})
+
+
+PERSON, PEER, ADMIN = ("person",), ("peer",), ("agency_admin",)
+P = "/people/<person_id>"
+W = "/peer-workers/<peer_worker_id>"
+
+
+def _person_route(method, suffix, operation, summary, handler, body=None, response=s.Done, status=200, **kw):
+    return Route(method, P + suffix, operation, summary, "people", handler, PERSON, path_schema=PersonPath,
+                 body=body, response=response, status=status, **kw)
+
+
+PERSON_ROUTES = [
+    Route("POST", "/people", "enroll", "Enroll to look for peer support", "people", enroll, PERSON,
+          body=s.EnrollmentInput, response=s.PersonEnrolled, status=201,
+          description="The person enrolls themselves (person_id is the token's subject) with a consent "
+                      "that names who may see which fields."),
+    _person_route("GET", "", "readPerson", "Read everything intake holds about me", read_person,
+                  response=s.PersonRecord,
+                  description="Nothing about us without us: details, items, consents, requests, every "
+                              "disclosure and every change, with who made it."),
+    _person_route("POST", "/detail-changes", "changeDetails", "Change my details", _person_act("change_details"),
+                  body=s.DetailsChangeInput),
+    _person_route("POST", "/shared-experiences", "sharePersonExperience", "Share a lived experience item",
+                  _person_act("share_person_experience"), body=s.PersonExperienceInput,
+                  description="private, or for matching; never published otherwise."),
+    _person_route("POST", "/experience-withdrawals", "withdrawPersonExperience", "Withdraw a lived experience item",
+                  _person_act("withdraw_person_experience"), body=s.PersonExperienceWithdrawalInput),
+    _person_route("POST", "/consents", "grantConsent", "Grant or change my consent", _person_act("grant_consent"),
+                  body=s.ConsentInput),
+    _person_route("POST", "/consent-revocations", "revokeConsent", "Revoke my consent",
+                  _person_act("revoke_consent"), description="Matching stops using my data; open requests close."),
+    _person_route("POST", "/support-requests", "requestSupport", "Ask for peer support", request_support,
+                  body=s.SupportRequestInput, response=s.SupportRequested, status=201,
+                  description="What I hope for, in my own words, stays sealed in intake."),
+    Route("POST", P + "/support-requests/<request_id>/withdrawals", "withdrawSupportRequest",
+          "Withdraw my support request", "people", withdraw_support_request, PERSON,
+          path_schema=SupportRequestPath, response=s.Done),
+    _person_route("POST", "/erasures", "forgetMe", "Forget me", _person_act("forget_me"),
+                  description="My key is destroyed: my fields read \"forgotten\" everywhere, at once."),
+    _person_route("POST", "/offer-requests", "askForOffers", "Ask for offers", _person_matching("ask_for_offers"),
+                  body=s.OfferRequestInput, response=s.Offers,
+                  description="Offers with explanations that name only what both sides shared; asking again "
+                              "gives more, not those seen already."),
+    _person_route("GET", "/offers", "readOffers", "Read my offers", read_offers, response=s.Offers),
+    _person_route("POST", "/choices", "choose", "Choose a peer worker from my offers", _person_matching("choose"),
+                  body=s.ChoiceInput, response=s.Choice, status=201,
+                  description="Holds the peer's place until they answer; 409 when the place went meanwhile."),
+    _person_route("POST", "/waitlist-entries", "wait", "Wait for a place", _person_matching("wait"),
+                  response=s.Offers, description="Offered again, in turn, when a fitting peer frees a place."),
+    _person_route("POST", "/liked-peers", "likePeer", "Say I would see a peer worker again",
+                  _person_matching("like_peer"), body=s.LikedPeerInput, response=s.LikedPeers),
+    _person_route("GET", "/connections", "listPersonConnections", "List my connections",
+                  list_person_connections, response=s.PersonConnectionPage, query_schema=PageQuery),
+]
+# referrals, and the peer worker's availability and answers
+OTHER_ROUTES = [
+    Route("POST", "/referrals", "referPerson", "Invite a person to enroll", "referrals", refer_person, ADMIN,
+          body=s.ReferralInput, response=s.ReferralCreated, status=201,
+          description="A pending invitation from the admin's organization until the person agrees."),
+    Route("GET", "/referrals/<referral_id>", "readReferral", "Read a referral", "referrals", read_referral,
+          ("agency_admin", "person"), path_schema=ReferralPath, response=s.Referral,
+          description="The invitee sees who invited them and until when; the admin, their organization's."),
+    Route("POST", "/referrals/<referral_id>/acceptances", "acceptReferral", "Accept a referral and enroll",
+          "referrals", accept_referral, PERSON, path_schema=ReferralPath, body=s.ReferralAcceptanceInput,
+          response=s.PersonEnrolled, status=201),
+    Route("POST", "/referrals/<referral_id>/declines", "declineReferral", "Decline a referral", "referrals",
+          decline_referral, PERSON, path_schema=ReferralPath, response=s.Done),
+    Route("POST", W + "/availability-settings", "setAvailability", "Set my availability", "peer workers",
+          _availability_act("set_availability"), PEER, path_schema=PeerWorkerPath, body=s.AvailabilityInput,
+          response=s.Done, description="Places, times, ways of meeting, languages, regions; nobody assigns them."),
+    Route("POST", W + "/pauses", "pauseAvailability", "Pause my availability", "peer workers",
+          _availability_act("pause_availability"), PEER, path_schema=PeerWorkerPath, response=s.Done),
+    Route("POST", W + "/resumptions", "resumeAvailability", "Resume my availability", "peer workers",
+          _availability_act("resume_availability"), PEER, path_schema=PeerWorkerPath, response=s.Done),
+    Route("GET", W + "/requests", "listPeerRequests", "List choices waiting for my answer", "peer workers",
+          list_peer_requests, PEER, path_schema=PeerWorkerPath, query_schema=PageQuery,
+          response=s.PeerRequestPage, description="Only what both shared, and the deadline: no name, no place."),
+    Route("GET", W + "/connections", "listPeerConnections", "List my connections as a peer worker",
+          "peer workers", list_peer_connections, PEER, path_schema=PeerWorkerPath, query_schema=PageQuery,
+          response=s.PeerConnectionPage),
+    Route("POST", "/choices/<choice_id>/acceptances", "acceptChoice", "Accept a person's choice", "matching",
+          _answer("accept"), PEER, path_schema=ChoicePath, response=s.Accepted, status=201,
+          description="The choice becomes a connection."),
+    Route("POST", "/choices/<choice_id>/declines", "declineChoice", "Decline a person's choice", "matching",
+          _answer("decline"), PEER, path_schema=ChoicePath, response=s.Declined,
+          description="No reason is asked; the person is told and chooses again."),
+    Route("POST", "/connections/<connection_id>/endings", "endConnection", "End a connection", "matching",
+          end_connection, ("person", "peer"), path_schema=ConnectionPath, response=s.ConnectionEnded,
+          description="Either side, at any time, no reason asked."),
+    Route("GET", "/connection-counts", "readCounts", "Read connection counts", "matching", read_counts,
+          ("agency_admin", "state_auditor"), query_schema=s.CountsQuery, response=s.Counts,
+          description="For reports; an agency admin only their own organization. 1 to 10 come back null."),
+]

@@ -1,0 +1,160 @@
+"""What the person's path and the peer's answers accept and answer (marshmallow).
+
+Bodies are intake's and matching's own command schemas, less the ids the path
+carries; answers are the gateway's, so the OpenAPI document says what comes back.
+"""
+from marshmallow import Schema, fields
+
+from services.gateway.schemas import body_of, page_of
+from services.intake import schemas as intake
+from services.matching import schemas as matching
+
+EnrollmentInput = body_of(intake.Enroll)
+DetailsChangeInput = body_of(intake.ChangeDetails, "person_id")
+PersonExperienceInput = body_of(intake.SharePersonExperience, "person_id")
+PersonExperienceWithdrawalInput = body_of(intake.WithdrawPersonExperience, "person_id")
+ConsentInput = body_of(intake.GrantConsent, "person_id")
+SupportRequestInput = body_of(intake.RequestSupport, "person_id")
+ReferralInput = body_of(intake.ReferPerson)
+ReferralAcceptanceInput = body_of(intake.AcceptReferral, "referral_id")
+AvailabilityInput = body_of(intake.SetAvailability, "peer_worker_id")
+OfferRequestInput = body_of(matching.AskForOffers, "person_id")
+ChoiceInput = body_of(matching.Choose, "person_id")
+LikedPeerInput = body_of(matching.LikePeer, "person_id")
+
+
+class PersonEnrolled(Schema):
+    person_id = fields.UUID(required=True)
+
+
+class Done(Schema):
+    """An act that answers with the ids it acted on."""
+    person_id = fields.UUID()
+    peer_worker_id = fields.UUID()
+    request_id = fields.UUID()
+    referral_id = fields.UUID()
+    recorded = fields.Boolean(required=True)
+
+
+class PersonRecord(Schema):
+    person_id = fields.UUID(required=True)
+    forgotten = fields.Boolean(required=True)
+    enrolled_at = fields.String(required=True)
+    details = fields.Dict(required=True, allow_none=True,
+                          metadata={"description": "each field \"forgotten\" once erased"})
+    referral_id = fields.String(allow_none=True)
+    consent = fields.Dict(allow_none=True)
+    consent_history = fields.List(fields.Dict())
+    experiences = fields.List(fields.Dict())
+    support_requests = fields.List(fields.Dict())
+    what_matching_may_use = fields.Dict(allow_none=True)
+    disclosures = fields.List(fields.Dict(), metadata={"description": "who was shown what, and when"})
+    history = fields.List(fields.Dict(), metadata={"description": "every change: when, what, by whom"})
+
+
+class SupportRequested(Schema):
+    person_id = fields.UUID(required=True)
+    request_id = fields.UUID(required=True)
+
+
+class ReferralCreated(Schema):
+    referral_id = fields.UUID(required=True)
+
+
+class Referral(Schema):
+    referral_id = fields.UUID(required=True)
+    organization_id = fields.String(required=True)
+    status = fields.String(required=True)
+    expires_at = fields.String(allow_none=True)
+    display_name = fields.String(metadata={"description": "the inviting agency's admin only"})
+    contact = fields.String(allow_none=True, metadata={"description": "the inviting agency's admin only"})
+    person_id = fields.String(allow_none=True)
+
+
+class Offer(Schema):
+    peer_worker_id = fields.String(required=True)
+    display_name = fields.String(required=True)
+    score = fields.Integer(required=True)
+    free_places = fields.Integer(required=True)
+    shared_items = fields.List(fields.String(), required=True)
+    languages = fields.List(fields.String(), required=True)
+    same_place = fields.Boolean(required=True)
+    modalities = fields.List(fields.String(), required=True)
+    continuity = fields.Boolean(required=True)
+    why = fields.String(required=True, metadata={"description": "the explanation in plain words"})
+
+
+class Offers(Schema):
+    request_id = fields.String(required=True, allow_none=True)
+    offers = fields.List(fields.Nested(Offer), required=True)
+    relaxed = fields.List(fields.String(), required=True)
+    note = fields.String(required=True, allow_none=True)
+    choice = fields.Dict(required=True, allow_none=True)
+    waiting = fields.Boolean(required=True)
+
+
+class Choice(Schema):
+    choice_id = fields.UUID(required=True)
+    peer_worker_id = fields.String(required=True)
+    deadline = fields.String(required=True, metadata={"description": "the peer answers by then"})
+
+
+class LikedPeers(Schema):
+    liked = fields.List(fields.String(), required=True)
+
+
+class PersonConnection(Schema):
+    connection_id = fields.String(required=True)
+    peer_worker_id = fields.String(required=True)
+    active = fields.Boolean(required=True)
+    display_name = fields.String(required=True)
+
+
+class PeerConnection(Schema):
+    connection_id = fields.String(required=True)
+    person_id = fields.String(required=True)
+    active = fields.Boolean(required=True)
+
+
+class PeerRequest(Schema):
+    choice_id = fields.String(required=True)
+    deadline = fields.String(required=True)
+    shared_items = fields.List(fields.String(), required=True)
+    languages = fields.List(fields.String(), required=True)
+    modalities = fields.List(fields.String(), required=True)
+
+
+class Accepted(Schema):
+    connection_id = fields.String(required=True)
+    peer_worker_id = fields.String(required=True)
+
+
+class Declined(Schema):
+    choice_id = fields.String(required=True)
+    declined = fields.Boolean(required=True)
+
+
+class ConnectionEnded(Schema):
+    connection_id = fields.String(required=True)
+    active = fields.Boolean(required=True)
+
+
+class CountsQuery(Schema):
+    organization_id = fields.String(metadata={"description": "one organization; an agency admin's own by default"})
+
+
+Figure = lambda: fields.Integer(allow_none=True)  # noqa: E731  (null: 1 to 10, kept back)
+
+
+class Counts(Schema):
+    active_connections = Figure()
+    ended_connections = Figure()
+    waiting_for_peer_answer = Figure()
+    peers_with_free_places = Figure()
+    people_waiting = Figure()
+    offers_made = Figure()
+
+
+PersonConnectionPage = page_of(PersonConnection, "PersonConnectionPage")
+PeerConnectionPage = page_of(PeerConnection, "PeerConnectionPage")
+PeerRequestPage = page_of(PeerRequest, "PeerRequestPage")

@@ -1,0 +1,103 @@
+"""The person's path, the peer's answers and directory's lists: scope before any call,
+the path's ids joined to what the services get, and lists paged by cursor."""
+import json
+import uuid
+
+from services.gateway.tests.conftest import ORG, bearer
+from services.gateway.tests.test_roles import CONSENT, DETAILS, OFFERS
+
+
+def test_a_person_acts_only_on_their_own_records(client, backend):
+    me, someone = str(uuid.uuid4()), str(uuid.uuid4())
+    for method, path, body in (("GET", f"/people/{someone}", None),
+                               ("POST", f"/people/{someone}/erasures", None),
+                               ("POST", f"/people/{someone}/choices", {"peer_worker_id": me}),
+                               ("POST", "/people", {"person_id": someone, **DETAILS, "consent": CONSENT})):
+        answer = client.open(path, method=method, json=body, headers=bearer("person", me))
+        assert answer.status_code == 403, (path, answer.get_data(as_text=True))
+    assert backend.calls == []
+    assert client.get(f"/peer-workers/{someone}/requests", headers=bearer("peer", me)).status_code == 403
+    assert client.post("/choices/not-an-id/acceptances", headers=bearer("peer", me)).status_code == 404
+    assert backend.calls == []
+
+
+def test_the_paths_ids_join_what_the_services_get(client, backend):
+    me, referral, request = str(uuid.uuid4()), str(uuid.uuid4()), str(uuid.uuid4())
+    backend.answers[("intake", "accept_referral")] = me
+    backend.answers[("matching", "ask_for_offers")] = OFFERS
+    accepted = client.post(f"/referrals/{referral}/acceptances", headers=bearer("person", me),
+                           json={"person_id": me, **DETAILS, "consent": CONSENT})
+    assert accepted.status_code == 201 and accepted.headers["Location"] == f"/people/{me}"
+    client.post(f"/people/{me}/support-requests/{request}/withdrawals", headers=bearer("person", me))
+    offered = client.post(f"/people/{me}/offer-requests", json={}, headers=bearer("person", me)).get_json()
+    assert offered["offers"][0]["why"] == "you both chose to share: veteran"
+    sent = [(service, method, args[0]) for service, method, args, _ in backend.calls]
+    assert sent[0][2]["referral_id"] == referral and sent[0][2]["person_id"] == me
+    assert sent[1] == ("intake", "withdraw_support_request", {"person_id": me, "request_id": request})
+    assert sent[2] == ("matching", "ask_for_offers", {"person_id": me})
+
+
+def test_a_persons_connections_are_paged_by_cursor(client, backend):
+    me = str(uuid.uuid4())
+    connections = [{"connection_id": str(n), "peer_worker_id": "p", "active": False, "display_name": "forgotten"}
+                   for n in range(5)]
+    backend.answers[("matching", "my_connections")] = connections
+    seen, cursor = [], None
+    while True:
+        page = client.get(f"/people/{me}/connections?limit=2" + (f"&cursor={cursor}" if cursor else ""),
+                          headers=bearer("person", me)).get_json()
+        seen += [c["connection_id"] for c in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == ["0", "1", "2", "3", "4"]
+
+
+def test_directory_lists_turn_cursors_into_offsets_and_filters_into_plain_json(client, backend):
+    host = str(uuid.uuid4())
+    groups = [{"group_id": str(n), "host_organization_id": host, "kind": "wrap", "name": f"WRAP {n} (synthetic)",
+               "schedule": {"freq": "WEEKLY"}, "retired": False} for n in range(7)]
+    backend.answers[("directory", "find_groups")] = lambda query: {
+        "items": groups[query["offset"]:query["offset"] + query["limit"]], "total": 7,
+        "offset": query["offset"], "limit": query["limit"]}
+    first = client.get(f"/groups?host_organization_id={host}&limit=3", headers=bearer("person")).get_json()
+    second = client.get(f"/groups?limit=3&cursor={first['next_cursor']}", headers=bearer("person")).get_json()
+    queries = [args[0] for _, _, args, _ in backend.calls]
+    json.dumps(queries)  # travels on the bus
+    assert queries[0]["host_organization_id"] == host and queries[0]["offset"] == 0
+    assert queries[1]["offset"] == 3 and queries[1]["host_organization_id"] is None
+    assert [g["group_id"] for g in first["items"] + second["items"]] == ["0", "1", "2", "3", "4", "5"]
+    assert second["next_cursor"] is not None  # 6 of 7 seen
+
+
+def test_an_agency_admin_reads_only_their_own_counts(client, backend):
+    backend.answers[("matching", "counts")] = {"active_connections": 12}
+    assert client.get("/connection-counts?organization_id=elsewhere",
+                      headers=bearer("agency_admin")).status_code == 403
+    assert client.get(f"/connection-counts?organization_id={ORG}", headers=bearer("agency_admin")).status_code == 200
+    assert [args[0] for _, _, args, _ in backend.calls] == [{"organization_id": ORG}]
+
+
+def test_the_audit_history_pages_by_the_last_seq_and_sends_filters_as_plain_json(client, backend):
+    backend.answers[("audit", "history")] = lambda query: {
+        "entries": [], "next_cursor": None if query["cursor"] else 41}
+    first = client.get("/audit-entries?type=PersonEnrolled&since=2026-01-01T00:00:00%2B00:00&limit=2",
+                       headers=bearer("state_auditor")).get_json()
+    last = client.get(f"/audit-entries?limit=2&cursor={first['next_cursor']}", headers=bearer("state_auditor"))
+    queries = [args[0] for _, _, args, _ in backend.calls]
+    json.dumps(queries)
+    assert queries[0] == {"type": "PersonEnrolled", "since": "2026-01-01T00:00:00+00:00", "limit": 2, "cursor": 0}
+    assert queries[1] == {"limit": 2, "cursor": 41} and last.get_json()["next_cursor"] is None
+
+
+def test_a_supervisor_reads_only_their_own_supervisees_shortfall(client, backend):
+    me = str(uuid.uuid4())
+    backend.answers[("supervision", "shortfall")] = {"as_of": "2026-11-24", "peer_workers": 0, "short": 0,
+                                                     "items": []}
+    assert client.get(f"/supervision-shortfalls?supervisor_id={uuid.uuid4()}",
+                      headers=bearer("supervisor", me)).status_code == 403
+    answer = client.get(f"/supervision-shortfalls?supervisor_id={me}&as_of=2026-11-24",
+                        headers=bearer("supervisor", me))
+    assert answer.status_code == 200 and answer.get_json()["next_cursor"] is None
+    assert [args[0] for _, _, args, _ in backend.calls] == [
+        {"supervisor_id": me, "as_of": "2026-11-24", "organization_id": None}]
