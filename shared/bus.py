@@ -72,7 +72,6 @@ class BusConsumer(ConsumerMixin):
         self.catch_up_every = catch_up_every
         self.prefetch = prefetch
         self.next_catch_up = 0.0
-        self.consuming = False
         self.catching_up: threading.Thread | None = None
 
     def get_consumers(self, Consumer, channel):
@@ -80,11 +79,9 @@ class BusConsumer(ConsumerMixin):
                          prefetch_count=self.prefetch, accept=["json"])]
 
     def on_consume_ready(self, connection, channel, consumers, **kwargs):
-        self.consuming = True
         self.next_catch_up = 0.0  # after every (re)connect, look at the logs first
 
     def on_connection_error(self, exc, interval):
-        self.consuming = False
         log.warning("%s: broker connection lost (%s); retrying in %ss", self.tracked.service, exc, interval)
 
     def on_iteration(self):

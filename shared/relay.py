@@ -126,7 +126,9 @@ class Relay:
         """Publish the next batch, if any. Returns how many events were confirmed."""
         position = self.position()
         events = self.application.integration_events(after=position, limit=self.batch_size)
-        METRICS.relay_lag.labels(self.service).set(self.application.max_position() - position)
+        # Only a full batch can leave more behind it: ask the store how much then.
+        behind = self.application.max_position() - position if len(events) == self.batch_size else len(events)
+        METRICS.relay_lag.labels(self.service).set(behind)
         if not events:
             if time.monotonic() >= self.next_check:  # idle: make sure the broker is still there
                 self.publisher.check()
