@@ -79,6 +79,7 @@ class Call:
     body: dict | None
     raw_body: dict | None  # as sent, for the services to check again
     backend: Any
+    headers: Any = None  # the request's, for a handler that negotiates what it answers
 
     def rpc(self, service: str, method: str, *args):
         return self.backend.call(service, method, *args, caller=self.caller)
@@ -160,7 +161,7 @@ class Gateway:
         query = _load(route.query_schema(), request.args.to_dict())
         raw_body = self._read_body(request) if route.body else None
         body = _load(route.body(), raw_body) if route.body else None
-        call = Call(self, caller, path, query, body, raw_body, backend)
+        call = Call(self, caller, path, query, body, raw_body, backend, request.headers)
         try:
             result = route.handler(call)
         except InvalidInput as refused:

@@ -1,19 +1,38 @@
-"""The audit ledger for the state: its history, a check that nothing was altered, and figures.
+"""The audit ledger for the state: its history and export, a check that nothing was altered,
+signed checkpoints, figures, and break-glass access to one person's fields.
 
-The history's filters are audit's own query fields; its cursor is the last entry's seq.
+The history's filters are audit's own query fields; its cursor is the last entry's seq. The
+export streams: the gateway pages through audit's export and hands each page on as a chunk, so
+neither side holds the whole ledger.
 """
 from __future__ import annotations
 
-from marshmallow import Schema, fields
+import logging
+
+from marshmallow import Schema, fields, validate
+from werkzeug.datastructures import MIMEAccept
+from werkzeug.http import parse_accept_header
+from werkzeug.wrappers import Response
 
 from services.audit import schemas as audit
+from services.audit.export import FORMATS
 from services.gateway import pagination
-from services.gateway.app import Call, Route
-from services.gateway.schemas import PageQuery, page_of
+from services.gateway.app import Call, Reply, Route
+from services.gateway.people import PersonPath
+from services.gateway.schemas import PageQuery, body_of, page_of
+from shared import config
 
+log = logging.getLogger("peernet.gateway")
 FILTERS = {key: field for key, field in audit.HistoryQuery._declared_fields.items() if key not in ("cursor", "limit")}
 HistoryQuery = PageQuery.from_dict(FILTERS, name="AuditHistoryQuery")
 _Wire = Schema.from_dict({**FILTERS, "limit": fields.Integer()})  # what audit gets: plain JSON
+MEDIA = {"csv": "text/csv", "jsonl": "application/x-ndjson"}
+ExportQuery = Schema.from_dict({**FILTERS, "format": fields.String(validate=validate.OneOf(FORMATS), metadata={
+    "description": "csv or jsonl; without it, the Accept header chooses (text/csv by default)"})},
+    name="AuditExportQuery")
+# Entries per page of audit's export: one chunk of the stream, well inside the RPC timeout.
+EXPORT_PAGE = int(config.env("PEERNET_GATEWAY_EXPORT_PAGE", "5000"))
+BreakGlassInput = body_of(audit.OpenBreakGlass)
 
 
 class Entry(Schema):
@@ -56,6 +75,38 @@ class Figures(Schema):
     subcontract_hours_by_month_and_provider = fields.List(fields.Dict())
 
 
+class Checkpoint(Schema):
+    seq = fields.Integer(required=True, metadata={"description": "the last entry it covers"})
+    hash = fields.String(required=True)
+    signed_at = fields.String(required=True)
+    key_id = fields.String(required=True)
+    signature = fields.String(required=True)
+
+
+class CheckpointPage(Schema):
+    public_key = fields.String(required=True, metadata={"description": "Ed25519, to check the signatures"})
+    items = fields.List(fields.Nested(Checkpoint), required=True)
+    next_cursor = fields.String(required=True, allow_none=True)
+
+
+class BreakGlassOpened(Schema):
+    person_id = fields.UUID(required=True)
+    expires_at = fields.String(required=True, metadata={"description": "the access is the auditor's own until then"})
+
+
+class PersonalField(Schema):
+    source = fields.String(required=True)
+    position = fields.Integer(required=True)
+    type = fields.String(required=True)
+    field = fields.String(required=True)
+    value = fields.Raw(required=True, allow_none=True)
+
+
+class PersonalFields(Schema):
+    person_id = fields.UUID(required=True)
+    fields = fields.List(fields.Nested(PersonalField), required=True)
+
+
 def list_entries(call: Call):
     after = (pagination.decode(call.query.get("cursor"), {"after": int}) or {"after": 0})["after"]
     query = {key: value for key, value in _Wire().dump(call.query).items() if value is not None}
@@ -63,6 +114,55 @@ def list_entries(call: Call):
     following = answer["next_cursor"]
     return {"items": answer["entries"],
             "next_cursor": None if following is None else pagination.encode({"after": following})}
+
+
+def _format(call: Call) -> str:
+    if call.query.get("format"):
+        return call.query["format"]
+    accepted = parse_accept_header(call.headers.get("Accept"), MIMEAccept)
+    wanted = accepted.best_match(list(MEDIA.values()), default=MEDIA["csv"])
+    return next(format_ for format_, media in MEDIA.items() if media == wanted)
+
+
+def export_entries(call: Call):
+    """The first page is asked for before answering, so a refusal is still a problem document."""
+    format_ = _format(call)
+    query = {key: value for key, value in _Wire().dump(call.query).items() if value is not None}
+    query = {**query, "format": format_, "limit": EXPORT_PAGE}
+    first = call.rpc("audit", "export", {**query, "cursor": 0})
+
+    def chunks():
+        answer = first
+        while True:
+            if answer["data"]:
+                yield answer["data"].encode()
+            if answer["next_cursor"] is None:
+                return
+            try:
+                answer = call.rpc("audit", "export", {**query, "cursor": answer["next_cursor"]})
+            except Exception:
+                # The status is sent already: the client sees the stream cut short, never a whole-looking file.
+                log.exception("audit export stopped after seq %s", answer["next_cursor"])
+                raise
+
+    return Response(chunks(), content_type=MEDIA[format_] + ("; charset=utf-8" if format_ == "csv" else ""),
+                    headers={"Content-Disposition": f'attachment; filename="audit.{format_}"',
+                             "Cache-Control": "no-store"}, direct_passthrough=True)
+
+
+def list_checkpoints(call: Call):
+    answer = call.rpc("audit", "checkpoints")
+    return {"public_key": answer["public_key"], **pagination.page(answer["checkpoints"], call.query)}
+
+
+def open_break_glass(call: Call):
+    opened = call.rpc("audit", "open_break_glass", call.raw_body)
+    return Reply(opened, headers={"Location": f"/people/{opened['person_id']}/personal-fields"})
+
+
+def read_personal_fields(call: Call):
+    shown = call.rpc("audit", "personal_fields", {"person_id": str(call.path["person_id"])})
+    return Reply(shown, headers={"Cache-Control": "no-store"})
 
 
 def verify(call: Call):
@@ -79,6 +179,24 @@ ROUTES = [
           query_schema=HistoryQuery, response=page_of(Entry, "AuditEntryPage"),
           description="Who did what, when, in every service, hash-chained; filter by source, type, time, "
                       "organization or subject. Personal fields are never in it."),
+    Route("GET", "/audit-exports", "exportAuditEntries", "Export the audit history", "audit", export_entries,
+          AUDITOR, query_schema=ExportQuery, content_type=", ".join(MEDIA.values()),
+          description="Every entry the filters select, streamed as CSV (a header, then one row per entry) or "
+                      "JSON Lines, in ledger order. The same filters as /audit-entries; the ledger holds no "
+                      "personal field, so none is in it. A stream cut short means the export failed."),
+    Route("GET", "/audit-checkpoints", "listAuditCheckpoints", "List the signed checkpoints", "audit",
+          list_checkpoints, AUDITOR, query_schema=PageQuery, response=CheckpointPage,
+          description="The chain's head signed now and then (and now), with the public key: keep a copy "
+                      "elsewhere and send it to a verification to catch a truncated ledger."),
+    Route("POST", "/break-glass-accesses", "openBreakGlass", "Open break-glass access to a person's fields",
+          "audit", open_break_glass, AUDITOR, body=BreakGlassInput, response=BreakGlassOpened, status=201,
+          description="A reason code and a request or investigation number, never free text; the access is "
+                      "the auditor's own, for a few hours. The person sees it in their disclosure log."),
+    Route("GET", "/people/<person_id>/personal-fields", "readPersonalFields",
+          "Read a person's fields under break-glass", "audit", read_personal_fields, AUDITOR,
+          path_schema=PersonPath, response=PersonalFields,
+          description="Only while the auditor's own break-glass access is open; every read is recorded "
+                      "(which fields, never their values) and shown to the person."),
     Route("POST", "/audit-verifications", "verifyAudit", "Check that the history was not altered", "audit",
           verify, AUDITOR, response=Verification,
           description="The chain against its signed checkpoints, then every service's log against the ledger."),

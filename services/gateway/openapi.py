@@ -90,5 +90,6 @@ def _success(route) -> dict:
     elif route.content_type == "application/json":
         content = {"application/json": {"schema": {"type": "object"}}}
     else:
-        content = {route.content_type: {"schema": {"type": "string"}}}
+        # One route may answer in several formats ("text/csv, application/x-ndjson").
+        content = {kind.strip(): {"schema": {"type": "string"}} for kind in route.content_type.split(",")}
     return {"description": route.summary, "headers": headers, "content": content}

@@ -12,8 +12,30 @@ from marshmallow import Schema, fields
 from services.gateway import pagination
 from services.gateway import people_schemas as s
 from services.gateway.app import Call, Reply, Route
-from services.gateway.schemas import PageQuery
+from services.gateway.schemas import PageQuery, body_of, page_of
+from services.intake import schemas as intake
 from shared.errors import NotAllowed
+
+# The log names whoever asked: a caller may not name another recipient.
+DisclosureInput = body_of(intake.DisclosePerson, "person_id", "recipient")
+
+
+class Disclosure(Schema):
+    at = fields.String(required=True)
+    to = fields.Dict(required=True, metadata={
+        "description": "who: user_id, role, organization_id; for the state's break-glass also the reference, "
+                       "the reason and until when"})
+    audience = fields.String(required=True, metadata={"description": "referring_agency, offered_peer, matching "
+                                                                     "or state_audit (break-glass)"})
+    fields = fields.List(fields.String(), required=True, metadata={"description": "which fields, never their "
+                                                                                  "values"})
+
+
+class Disclosed(Schema):
+    person_id = fields.UUID(required=True)
+    audience = fields.String(required=True)
+    fields = fields.Dict(required=True, metadata={"description": "the fields the person's consent lets this "
+                                                                 "audience see, now"})
 
 
 class PersonPath(Schema):
@@ -84,6 +106,17 @@ def withdraw_support_request(call: Call):
     request_id = str(call.path["request_id"])
     call.rpc("intake", "withdraw_support_request", {"person_id": person_id, "request_id": request_id})
     return {"person_id": person_id, "request_id": request_id, "recorded": True}
+
+
+def list_disclosures(call: Call):
+    record = call.rpc("intake", "person_record", _own_person(call, call.path["person_id"]))
+    return pagination.page(record["disclosures"], call.query)
+
+
+def disclose_person(call: Call):
+    if call.body["audience"] != "referring_agency":
+        raise NotAllowed("an agency admin asks for a person's details only as the referring agency")
+    return call.rpc("intake", "disclose_person", {**call.raw_body, "person_id": str(call.path["person_id"])})
 
 
 # -- referrals (intake) ------------------------------------------------------------------
@@ -217,6 +250,14 @@ PERSON_ROUTES = [
                   _person_matching("like_peer"), body=s.LikedPeerInput, response=s.LikedPeers),
     _person_route("GET", "/connections", "listPersonConnections", "List my connections",
                   list_person_connections, response=s.PersonConnectionPage, query_schema=PageQuery),
+    _person_route("GET", "/disclosures", "listDisclosures", "List who was shown my details", list_disclosures,
+                  response=page_of(Disclosure, "DisclosurePage"), query_schema=PageQuery,
+                  description="My disclosure log, oldest first: each time someone else got my fields, who, "
+                              "which fields and when, the state's break-glass accesses included."),
+    Route("POST", P + "/disclosures", "disclosePerson", "Ask for a referred person's details", "people",
+          disclose_person, ADMIN, path_schema=PersonPath, body=DisclosureInput, response=Disclosed,
+          description="The referring agency gets the fields the person's consent lets it see, and the "
+                      "person's disclosure log says so."),
 ]
 # referrals, and the peer worker's availability and answers
 OTHER_ROUTES = [

@@ -1,10 +1,15 @@
-"""Supervision as resources: sessions, logged and confirmed by their supervisor and peer
-worker, and who is short of supervision (issue 8 grows with the rest)."""
+"""Supervision as resources: finding and offering a supervisor, the supervisor's answer and the
+organization's ending, training and staff, sessions logged and confirmed by both sides, a peer
+worker's record, a supervisor's load, and who is short of supervision.
+
+The gateway refuses what it can see from the token and the address (a supervisor's own load, an
+admin's own organization); supervision checks again, and checks what only it knows (who supervises
+whom, who works where)."""
 from __future__ import annotations
 
 from marshmallow import Schema, fields
 
-from services.gateway import pagination
+from services.gateway import pagination, people
 from services.gateway.app import Call, Reply, Route
 from services.gateway.schemas import PageQuery, body_of
 from services.supervision import schemas as supervision
@@ -14,10 +19,114 @@ ShortfallQuery = PageQuery.from_dict(dict(supervision.Shortfall._declared_fields
 _Wire = Schema.from_dict(dict(supervision.Shortfall._declared_fields))  # what supervision gets: plain JSON
 SessionInput = body_of(supervision.LogSession)
 SessionCorrectionInput = body_of(supervision.CorrectSession, "session_id")
+SupervisorSearchInput = body_of(supervision.FindSupervisor, "peer_worker_id")
+SupervisionOfferInput = body_of(supervision.OfferSupervisor)
+SupervisionDeclineInput = body_of(supervision.Decline, "assignment_id")
+SupervisorTrainingInput = body_of(supervision.SupervisorTraining, "peer_worker_id")
+SupervisionStaffInput = body_of(supervision.Staff)
 
 
 class SessionPath(Schema):
     session_id = fields.UUID(required=True)
+
+
+class AssignmentPath(Schema):
+    assignment_id = fields.UUID(required=True)
+
+
+class SupervisorPath(Schema):
+    supervisor_id = fields.UUID(required=True)
+
+
+class SupervisorOption(Schema):
+    supervisor_id = fields.String(required=True)
+    route = fields.String(required=True, metadata={"description": "same_organization, agreement or pool"})
+    agreement_id = fields.String(allow_none=True)
+    organization_ids = fields.List(fields.String(), required=True)
+    score = fields.Float(required=True)
+    free_capacity = fields.Float(required=True, metadata={"description": "in full-time supervisees"})
+    reasons = fields.List(fields.String(), required=True, metadata={
+        "description": "why this supervisor, in this order; a pool candidate's first says which agreement "
+                       "is needed before an offer"})
+
+
+class SupervisorSearch(Schema):
+    peer_worker_id = fields.String(required=True)
+    kind = fields.String(required=True)
+    route = fields.String(allow_none=True, metadata={"description": "the best route any option takes"})
+    options = fields.List(fields.Nested(SupervisorOption), required=True)
+
+
+class SupervisionOffered(Schema):
+    assignment_id = fields.UUID(required=True)
+
+
+class SupervisionStatus(Schema):
+    assignment_id = fields.String(required=True)
+    status = fields.String(required=True, metadata={"description": "offered, active, declined or ended"})
+
+
+class Supervision(SupervisionStatus):
+    supervisor_id = fields.String(required=True)
+    peer_worker_id = fields.String(required=True)
+    kind = fields.String(required=True)
+    route = fields.String(required=True)
+    agreement_id = fields.String(allow_none=True)
+    offered_on = fields.String(required=True)
+    accepted_on = fields.String(allow_none=True)
+    ended_on = fields.String(allow_none=True)
+    end_reason = fields.String(allow_none=True)
+    reasons = fields.List(fields.String(), required=True)
+
+
+Due = lambda: fields.Dict(allow_none=True, metadata={  # noqa: E731
+    "description": "what is due, done and overdue as of today; null when not employed"})
+
+
+class SupervisedBy(Supervision):
+    due = Due()
+
+
+class Session(Schema):
+    session_id = fields.String(required=True)
+    supervisor_id = fields.String(required=True)
+    date = fields.String(required=True)
+    minutes = fields.Integer(required=True)
+    kind = fields.String(required=True)
+    grouping = fields.String(required=True)
+    medium = fields.String(required=True)
+    confirmed_by = fields.List(fields.String(), required=True)
+    counted = fields.Boolean(required=True, metadata={"description": "confirmed by both, so it counts"})
+
+
+class SupervisionRecord(Schema):
+    peer_worker_id = fields.String(required=True)
+    organization_ids = fields.List(fields.String(), required=True)
+    due = Due()
+    needs_supervisor = fields.Boolean(required=True)
+    supervisions = fields.List(fields.Nested(Supervision), required=True)
+    sessions = fields.List(fields.Nested(Session), required=True)
+
+
+class SupervisorLoad(Schema):
+    supervisor_id = fields.String(required=True)
+    load = fields.Float(required=True, metadata={"description": "full-time supervisees carried, open offers too"})
+    capacity = fields.Float(required=True)
+    free_capacity = fields.Float(required=True)
+    supervisions = fields.List(fields.Nested(SupervisedBy), required=True)
+
+
+class TrainingRecorded(Schema):
+    peer_worker_id = fields.UUID(required=True)
+    completed_on = fields.Date(required=True)
+    recorded = fields.Boolean(required=True)
+
+
+class StaffRecorded(Schema):
+    staff_id = fields.UUID(required=True)
+    organization_id = fields.UUID(required=True)
+    masters_level = fields.Boolean(required=True)
+    recorded = fields.Boolean(required=True)
 
 
 class SessionLogged(Schema):
@@ -58,6 +167,50 @@ def list_shortfall(call: Call):
             **pagination.page(answer["items"], call.query)}
 
 
+def find_supervisor(call: Call):
+    return call.rpc("supervision", "find_supervisor",
+                    {**call.raw_body, "peer_worker_id": str(call.path["peer_worker_id"])})
+
+
+def offer_supervisor(call: Call):
+    assignment_id = call.rpc("supervision", "offer_supervisor", call.raw_body)
+    record = f"/peer-workers/{call.body['peer_worker_id']}/supervision-record"
+    return Reply({"assignment_id": assignment_id}, headers={"Location": record})
+
+
+def _assignment_act(method: str):
+    def act(call: Call):
+        return call.rpc("supervision", method, {**(call.raw_body or {}),
+                                                "assignment_id": str(call.path["assignment_id"])})
+    act.__name__ = method
+    return act
+
+
+def record_supervisor_training(call: Call):
+    peer_worker_id = str(call.path["peer_worker_id"])
+    call.rpc("supervision", "record_supervisor_training", {**call.raw_body, "peer_worker_id": peer_worker_id})
+    return {**call.body, "peer_worker_id": peer_worker_id, "recorded": True}
+
+
+def record_staff(call: Call):
+    if str(call.body["organization_id"]) != call.caller.organization_id:
+        raise NotAllowed("an agency admin may record only their own organization's staff")
+    call.rpc("supervision", "record_staff", call.raw_body)
+    return {**call.body, "recorded": True}
+
+
+def read_supervision_record(call: Call):
+    peer_worker_id = people.own_peer_worker(call, call.path["peer_worker_id"])
+    return call.rpc("supervision", "supervision_record", {"peer_worker_id": peer_worker_id})
+
+
+def read_supervisor_load(call: Call):
+    supervisor_id = str(call.path["supervisor_id"])
+    if call.caller.role == "supervisor" and call.caller.user_id != supervisor_id:
+        raise NotAllowed("a supervisor reads only their own load")
+    return call.rpc("supervision", "supervisor_load", {"supervisor_id": supervisor_id})
+
+
 def log_session(call: Call):
     if call.caller.user_id not in (str(call.body["supervisor_id"]), str(call.body["peer_worker_id"])):
         raise NotAllowed("a session is logged by its supervisor or its peer worker")
@@ -74,7 +227,51 @@ def correct_session(call: Call):
 
 
 PARTIES = ("supervisor", "peer")
+ADMINS, SUPERVISORS = ("agency_admin",), ("supervisor",)
+W = "/peer-workers/<peer_worker_id>"
 ROUTES = [
+    Route("POST", W + "/supervisor-searches", "findSupervisor", "Find a supervisor for a peer worker",
+          "supervision", find_supervisor, ("agency_admin", "state_auditor"), path_schema=people.PeerWorkerPath,
+          body=SupervisorSearchInput, response=SupervisorSearch,
+          description="Every eligible supervisor with free capacity, ranked and explained: the same "
+                      "organization first, then an active supervision agreement, then the networking pool "
+                      "(which needs an agreement first). An agency admin, for their own organization's peer "
+                      "workers."),
+    Route("POST", "/supervision-offers", "offerSupervisor", "Offer a supervisor to a peer worker", "supervision",
+          offer_supervisor, ADMINS, body=SupervisionOfferInput, response=SupervisionOffered, status=201,
+          description="One the search found, reachable now (not a pool candidate without an agreement); "
+                      "the supervisor accepts or declines."),
+    Route("POST", "/supervision-offers/<assignment_id>/acceptances", "acceptSupervisionOffer",
+          "Accept an offer to supervise", "supervision", _assignment_act("accept_supervision"), SUPERVISORS,
+          path_schema=AssignmentPath, response=SupervisionStatus,
+          description="By the supervisor offered; pending offers that no longer fit go elsewhere."),
+    Route("POST", "/supervision-offers/<assignment_id>/declines", "declineSupervisionOffer",
+          "Decline an offer to supervise", "supervision", _assignment_act("decline_supervision"), SUPERVISORS,
+          path_schema=AssignmentPath, body=SupervisionDeclineInput, response=SupervisionStatus,
+          description="By the supervisor offered, with a reason code; the peer worker is offered the next."),
+    Route("POST", "/supervisions/<assignment_id>/endings", "endSupervision", "End a supervision", "supervision",
+          _assignment_act("end_supervision"), ADMINS, path_schema=AssignmentPath, response=SupervisionStatus,
+          description="An offer or an active supervision, by the peer worker's organization; the peer worker "
+                      "is offered the next supervisor."),
+    Route("POST", W + "/supervisor-trainings", "recordSupervisorTraining", "Record supervisor training",
+          "supervision", record_supervisor_training, ADMINS, path_schema=people.PeerWorkerPath,
+          body=SupervisorTrainingInput, response=TrainingRecorded,
+          description="Counts as a peer-supervisor qualification; for the admin's own organization's peer "
+                      "workers."),
+    Route("POST", "/supervision-staff", "recordSupervisionStaff", "Record staff who may supervise administratively",
+          "supervision", record_staff, ADMINS, body=SupervisionStaffInput, response=StaffRecorded,
+          description="Staff outside the peer workforce, of the admin's own organization; master's level "
+                      "where the state requires it."),
+    Route("GET", W + "/supervision-record", "readSupervisionRecord", "Read a peer worker's supervision record",
+          "supervision", read_supervision_record, ("peer", "supervisor", "agency_admin", "state_auditor"),
+          path_schema=people.PeerWorkerPath, response=SupervisionRecord,
+          description="Supervisors, sessions and hours, for certification; never what was said. The peer "
+                      "worker, their current supervisor, their organization's admin, the state."),
+    Route("GET", "/supervisors/<supervisor_id>/load", "readSupervisorLoad", "Read a supervisor's load",
+          "supervision", read_supervisor_load, ("supervisor", "agency_admin", "state_auditor"),
+          path_schema=SupervisorPath, response=SupervisorLoad,
+          description="Supervisees carried against capacity, each with what is due. The supervisor, their "
+                      "organization's admin, the state."),
     Route("POST", "/supervision-sessions", "logSession", "Log a supervision session", "supervision", log_session,
           PARTIES, body=SessionInput, response=SessionLogged, status=201,
           description="By its supervisor or its peer worker; the other side confirms it."),

@@ -6,6 +6,8 @@ import pytest
 from services.gateway.api import ROUTES
 from services.gateway.auth import TOKEN_ROLES
 from services.gateway.tests.conftest import ORG, bearer
+from services.gateway.tests.requests_directory import DIRECTORY_ANSWERS, directory_requests
+from services.gateway.tests.requests_supervision_audit import SUPERVISION_AUDIT_ANSWERS, supervision_audit_requests
 
 ME = str(uuid.uuid4())  # the caller's own id: a person or a peer worker acting on their own records
 OTHER = str(uuid.uuid4())
@@ -94,6 +96,8 @@ REQUESTS = {
     "openapi": ("/openapi.json", None),
     "docs": ("/docs", None),
 }
+REQUESTS.update(directory_requests(ME, OTHER))
+REQUESTS.update(supervision_audit_requests(ME))
 ORGANIZATION = {"organization_id": OTHER, "name": "Hilltown Peer Center (synthetic)", "kind": "agency",
                 "regions": ["Hampden"], "contact": None, "closed": False, "version": 1}
 SUBCONTRACT = {"agreement_id": OTHER, "buyer_id": ORG, "provider_id": OTHER, "hours_per_week": 20.0,
@@ -168,6 +172,8 @@ ANSWERS = {
     ("intake", "positions"): {"log": 3, "upstream": {}},
     ("intake", "integration_events"): [],
 }
+ANSWERS.update(DIRECTORY_ANSWERS)
+ANSWERS.update(SUPERVISION_AUDIT_ANSWERS)
 
 
 def test_the_table_covers_every_route():
