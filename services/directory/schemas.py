@@ -240,7 +240,7 @@ class ListGroup(CommandSchema):
     host_organization_id = fields.UUID(required=True)
     kind = fields.String(required=True, validate=validate.OneOf(GROUP_KINDS))
     name = Text(required=True)
-    description = Text(1000, load_default="")
+    description = fields.String(validate=validate.Length(max=1000), load_default="")  # "" is the default: it must pass
     region = Text(100, required=True)
     facilitator_ids = fields.List(fields.UUID(), load_default=list)
     place = fields.Nested(Place, load_default=None)

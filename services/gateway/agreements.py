@@ -3,6 +3,7 @@ a peer-run organization) and supervision agreements (another organization superv
 
 An agency admin acts and reads only where their organization is a party; the gateway
 checks what it can see (the ids sent, the parties answered) and directory checks again.
+Acts on an agreement send back the `version` read (`expected_version`): a stale one is 409.
 """
 from __future__ import annotations
 
@@ -20,10 +21,20 @@ _Wire = Schema.from_dict({**AgreementQuery._declared_fields, "offset": fields.In
 SubcontractInput = body_of(directory.MakeSubcontract)
 SupervisionProposalInput = body_of(directory.ProposeSupervision)
 PartyDecisionInput = body_of(directory.PartyDecision, "agreement_id")
+AmendmentInput = body_of(directory.AmendSubcontract, "agreement_id")
+RenewalInput = body_of(directory.RenewSubcontract, "agreement_id")
+EndingInput = body_of(directory.EndAgreement, "agreement_id")
+PlacementInput = body_of(directory.PlaceWorker, "agreement_id")
+PlacementEndingInput = body_of(directory.EndPlacement, "agreement_id", "peer_worker_id")
+HoursReportInput = body_of(directory.RecordHoursDelivered, "agreement_id")
 
 
 class AgreementPath(Schema):
     agreement_id = fields.UUID(required=True)
+
+
+class PlacementPath(AgreementPath):
+    peer_worker_id = fields.UUID(required=True)
 
 
 class AgreementMade(Schema):
@@ -99,6 +110,19 @@ def _read(method: str, *parties: str):
     return read
 
 
+def _act(method: str, read_method: str, *parties: str):
+    """An act on one agreement, answered with the agreement as it now is (its new version)."""
+    read = _read(read_method, *parties)
+
+    def act(call: Call):
+        read(call)  # an unknown agreement is 404 and a non-party 403, before anything changes
+        ids = {key: str(value) for key, value in call.path.items()}
+        call.rpc("directory", method, {**call.raw_body, **ids})
+        return read(call)
+    act.__name__ = method
+    return act
+
+
 def _listing(method: str):
     def listing(call: Call):
         wanted = call.query.get("organization_id")
@@ -112,6 +136,16 @@ def _listing(method: str):
 
 ADMINS, READERS = ("agency_admin",), ("agency_admin", "state_auditor")
 SUPERVISION_PARTIES = ("supervised_organization_id", "supervising_organization_id")
+SUBCONTRACT_PARTIES = ("buyer_id", "provider_id")
+S = "/subcontracts/<agreement_id>"
+
+
+def _subcontract_act(suffix, operation, summary, method, body, description, path_schema=AgreementPath):
+    handler = _act(method, "subcontract", *SUBCONTRACT_PARTIES)
+    return Route("POST", S + suffix, operation, summary, "agreements", handler, ADMINS, path_schema=path_schema,
+                 body=body, response=Subcontract, description=description)
+
+
 ROUTES = [
     Route("POST", "/subcontracts", "makeSubcontract", "Make a subcontract", "agreements", make_subcontract, ADMINS,
           body=SubcontractInput, response=AgreementMade, status=201,
@@ -121,6 +155,22 @@ ROUTES = [
           response=page_of(Subcontract, "SubcontractPage")),
     Route("GET", "/subcontracts/<agreement_id>", "readSubcontract", "Read a subcontract", "agreements",
           _read("subcontract", "buyer_id", "provider_id"), READERS, path_schema=AgreementPath, response=Subcontract),
+    _subcontract_act("/amendments", "amendSubcontract", "Amend a subcontract", "amend_subcontract", AmendmentInput,
+                     "Hours, amount or duties; never fewer hours than are placed."),
+    _subcontract_act("/renewals", "renewSubcontract", "Renew a subcontract", "renew_subcontract", RenewalInput,
+                     "A later end, and the amount for it if it changes."),
+    _subcontract_act("/endings", "endSubcontract", "End a subcontract", "end_subcontract", EndingInput,
+                     "Its placements end with it."),
+    _subcontract_act("/placements", "placePeerWorker", "Place a peer worker under a subcontract",
+                     "place_peer_worker", PlacementInput,
+                     "One of the provider's current peer workers, within the hours agreed; duties checked "
+                     "against the handbook's chart."),
+    _subcontract_act("/placements/<peer_worker_id>/endings", "endPlacement", "End a placement", "end_placement",
+                     PlacementEndingInput, "The peer worker is no longer placed under this subcontract.",
+                     path_schema=PlacementPath),
+    _subcontract_act("/hours-reports", "recordHoursDelivered", "Report the hours delivered in a week",
+                     "record_hours_delivered", HoursReportInput,
+                     "Against the hours agreed at the time; a second figure for a week corrects the first."),
     Route("POST", "/supervision-agreements", "proposeSupervision", "Propose a supervision agreement", "agreements",
           propose_supervision, ADMINS, body=SupervisionProposalInput, response=AgreementMade, status=201,
           description="Another organization supervises some of ours; both parties accept before it starts."),
@@ -136,4 +186,8 @@ ROUTES = [
     Route("POST", "/supervision-agreements/<agreement_id>/declines", "declineSupervisionAgreement",
           "Decline a supervision agreement for my organization", "agreements", _decision("decline_supervision"),
           ADMINS, path_schema=AgreementPath, body=PartyDecisionInput, response=SupervisionAgreement),
+    Route("POST", "/supervision-agreements/<agreement_id>/endings", "endSupervisionAgreement",
+          "End a supervision agreement", "agreements",
+          _act("end_supervision", "supervision_agreement", *SUPERVISION_PARTIES), ADMINS, path_schema=AgreementPath, body=EndingInput, response=SupervisionAgreement,
+          description="Either party ends an active agreement."),
 ]

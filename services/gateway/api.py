@@ -9,7 +9,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 from werkzeug.wrappers import Response
 
-from services.gateway import agreements, audit, directory, pagination, people, schemas, supervision
+from services.gateway import agreements, audit, directory, pagination, people, schemas, supervision, workforce
 from services.gateway.app import Call, Reply, Route
 from services.gateway.auth import TOKEN_ROLES
 from services.gateway.docs import render_docs
@@ -136,7 +136,7 @@ ROUTES = people.PERSON_ROUTES + [
     Route("POST", "/organizations", "registerOrganization", "Register an organization", "organizations",
           register_organization, ("agency_admin", "state_auditor"), body=schemas.OrganizationInput,
           response=schemas.OrganizationRegistered, status=201),
-] + people.OTHER_ROUTES + directory.ROUTES + agreements.ROUTES + supervision.ROUTES + audit.ROUTES + [
+] + people.OTHER_ROUTES + directory.ROUTES + workforce.ROUTES + agreements.ROUTES + supervision.ROUTES + audit.ROUTES + [
     Route("GET", "/services", "listServices", "List the network's services", "operations", list_services,
           SIGNED_IN, query_schema=schemas.PageQuery, response=schemas.ServicePage),
     Route("GET", "/services/<service>/positions", "readPositions", "Read a service's log positions",

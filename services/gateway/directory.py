@@ -1,6 +1,7 @@
-"""The directory's reads as resources: organizations, peer groups, the networking pool
-(which a peer worker joins and leaves) and the HSDS export. Lists page by cursor over directory's own offset pages; the
-filters are directory's own query fields, so the two never drift apart.
+"""The directory as resources: organizations (an admin changes and closes their own), peer
+groups (an admin lists and retires their organization's), the networking pool (which a peer
+worker joins and leaves) and the HSDS export. Lists page by cursor over directory's own
+offset pages; the filters are directory's own query fields, so the two never drift apart.
 """
 from __future__ import annotations
 
@@ -12,11 +13,13 @@ from services.gateway.app import Call, Route
 from services.gateway.auth import TOKEN_ROLES
 from services.gateway.people import PeerWorkerPath, own_peer_worker
 from services.gateway.schemas import PageQuery, body_of, page_of
+from shared.errors import NotAllowed
 
 
-def query_of(service_query, name: str) -> type[Schema]:
+def query_of(service_query, name: str, *without: str) -> type[Schema]:
     """A directory query as HTTP filters: its own fields, with cursor and limit for offset and limit."""
-    filters = {key: field for key, field in service_query._declared_fields.items() if key not in ("offset", "limit")}
+    filters = {key: field for key, field in service_query._declared_fields.items()
+               if key not in ("offset", "limit", *without)}
     return PageQuery.from_dict(filters, name=name)
 
 
@@ -28,6 +31,8 @@ HsdsQuery = Schema.from_dict({key: field for key, field in directory.GroupQuery.
 
 
 PoolMembershipInput = body_of(directory.JoinPool, "peer_worker_id")
+OrganizationChangeInput = body_of(directory.UpdateOrganization, "organization_id")
+GroupInput = body_of(directory.ListGroup)
 
 
 class PoolChange(Schema):
@@ -37,6 +42,19 @@ class PoolChange(Schema):
 
 class OrganizationPath(Schema):
     organization_id = fields.UUID(required=True)
+
+
+class GroupPath(Schema):
+    group_id = fields.UUID(required=True)
+
+
+class GroupListed(Schema):
+    group_id = fields.UUID(required=True)
+
+
+class GroupRetired(Schema):
+    group_id = fields.UUID(required=True)
+    retired = fields.Boolean(required=True)
 
 
 class Organization(Schema):
@@ -91,15 +109,42 @@ def _listing(method: str, query_schema: type[Schema]):
     return handler
 
 
+def own_organization(call: Call, *organization_ids) -> None:
+    if call.caller.role == "agency_admin" and call.caller.organization_id not in {str(o) for o in organization_ids}:
+        raise NotAllowed("an agency admin acts and reads only for their own organization")
+
+
 def read_organization(call: Call):
     return call.rpc("directory", "organization", str(call.path["organization_id"]))
+
+
+def _organization_act(method: str):
+    """An admin's act on their own organization; the answer is the organization as it now is."""
+    def act(call: Call):
+        organization_id = str(call.path["organization_id"])
+        own_organization(call, organization_id)
+        call.rpc("directory", method, {**(call.raw_body or {}), "organization_id": organization_id})
+        return read_organization(call)
+    act.__name__ = method
+    return act
+
+
+def list_group(call: Call):
+    own_organization(call, call.body["host_organization_id"])
+    return {"group_id": call.rpc("directory", "list_group", call.raw_body)}
+
+
+def retire_group(call: Call):
+    group_id = str(call.path["group_id"])
+    call.rpc("directory", "retire_group", {"group_id": group_id})  # directory knows the host and checks it
+    return {"group_id": group_id, "retired": True}
 
 
 def export_hsds(call: Call):
     return call.rpc("directory", "export_hsds", HsdsQuery().dump(call.query))
 
 
-def _wire(query_schema):
+def wire(query_schema):
     """The query directory gets: the filters plus the offset."""
     return Schema.from_dict({**query_schema._declared_fields, "offset": fields.Integer()})
 
@@ -113,18 +158,32 @@ def _pool(method: str, in_pool: bool):
     return change
 
 
-PEERS = ("peer", "supervisor", "state_auditor")
+PEERS, ADMIN = ("peer", "supervisor", "state_auditor"), ("agency_admin",)
 ROUTES = [
     Route("GET", "/organizations", "listOrganizations", "List organizations", "organizations",
-          _listing("list_organizations", _wire(OrganizationQuery)), TOKEN_ROLES, query_schema=OrganizationQuery,
+          _listing("list_organizations", wire(OrganizationQuery)), TOKEN_ROLES, query_schema=OrganizationQuery,
           response=page_of(Organization, "OrganizationPage")),
     Route("GET", "/organizations/<organization_id>", "readOrganization", "Read an organization", "organizations",
           read_organization, TOKEN_ROLES, path_schema=OrganizationPath, response=Organization),
-    Route("GET", "/groups", "findGroups", "Find peer groups", "groups", _listing("find_groups", _wire(GroupQuery)),
+    Route("POST", "/organizations/<organization_id>/changes", "updateOrganization", "Change my organization's "
+          "name, regions or contact", "organizations", _organization_act("update_organization"), ADMIN,
+          path_schema=OrganizationPath, body=OrganizationChangeInput, response=Organization,
+          description="Only the fields sent change. Two open organizations may not share a name in a region."),
+    Route("POST", "/organizations/<organization_id>/closures", "closeOrganization", "Close my organization",
+          "organizations", _organization_act("close_organization"), ADMIN, path_schema=OrganizationPath,
+          response=Organization, description="It is listed no more unless include_closed is asked for."),
+    Route("POST", "/groups", "listGroup", "List a peer group in the directory", "groups", list_group, ADMIN,
+          body=GroupInput, response=GroupListed, status=201,
+          description="Hosted by the admin's own organization: where (a place or a link), when, in which "
+                      "languages. Found by everyone and exported as HSDS."),
+    Route("POST", "/groups/<group_id>/retirements", "retireGroup", "Retire a peer group", "groups", retire_group,
+          ADMIN, path_schema=GroupPath, response=GroupRetired,
+          description="Only its host organization's admin; it is no longer found or exported."),
+    Route("GET", "/groups", "findGroups", "Find peer groups", "groups", _listing("find_groups", wire(GroupQuery)),
           TOKEN_ROLES, query_schema=GroupQuery, response=page_of(Group, "GroupPage"),
           description="Open groups anyone may join: where, when, in which languages."),
     Route("GET", "/pool-members", "searchPool", "Search the networking pool", "peer workers",
-          _listing("search_pool", _wire(PoolQuery)), PEERS, query_schema=PoolQuery,
+          _listing("search_pool", wire(PoolQuery)), PEERS, query_schema=PoolQuery,
           response=page_of(PoolMember, "PoolMemberPage"),
           description="Peer workers who joined the pool to meet other peers; credentials held today."),
     Route("POST", "/peer-workers/<peer_worker_id>/pool-memberships", "joinPool", "Join the networking pool",
