@@ -1,0 +1,151 @@
+"""Supervision, audit and disclosure routes: scope refused before any call, bodies as the services
+take them, the audit export streamed page by page, break-glass and the person's disclosure log."""
+import uuid
+
+from services.gateway.tests.conftest import ORG, bearer
+from services.gateway.tests.requests_supervision_audit import CSV_HEADER, SUPERVISION_AUDIT_ANSWERS, export_page
+from shared.errors import InvalidInput
+
+ME = str(uuid.uuid4())
+OTHER = str(uuid.uuid4())
+
+
+def test_a_supervisor_reads_only_their_own_load(client, backend):
+    backend.answers.update(SUPERVISION_AUDIT_ANSWERS)
+    refused = client.get(f"/supervisors/{OTHER}/load", headers=bearer("supervisor", ME))
+    assert refused.status_code == 403 and backend.calls == []
+    mine = client.get(f"/supervisors/{ME}/load", headers=bearer("supervisor", ME))
+    assert mine.status_code == 200 and mine.get_json()["free_capacity"] == 6.0
+    assert backend.calls[-1][:3] == ("supervision", "supervisor_load", ({"supervisor_id": ME},))
+
+
+def test_a_peer_worker_reads_only_their_own_supervision_record(client, backend):
+    backend.answers.update(SUPERVISION_AUDIT_ANSWERS)
+    assert client.get(f"/peer-workers/{OTHER}/supervision-record", headers=bearer("peer", ME)).status_code == 403
+    assert backend.calls == []
+    record = client.get(f"/peer-workers/{OTHER}/supervision-record", headers=bearer("agency_admin")).get_json()
+    assert record["sessions"][0]["counted"] is False and record["supervisions"][0]["status"] == "active"
+
+
+def test_search_offer_answer_and_end_carry_the_path_ids(client, backend):
+    backend.answers.update(SUPERVISION_AUDIT_ANSWERS)
+    found = client.post(f"/peer-workers/{ME}/supervisor-searches", json={"specialties": ["housing"]},
+                        headers=bearer("agency_admin"))
+    assert found.status_code == 200 and found.get_json()["options"][0]["route"] == "pool"
+    assert backend.calls[-1][2] == ({"specialties": ["housing"], "peer_worker_id": ME},)
+    offered = client.post("/supervision-offers", json={"peer_worker_id": ME, "supervisor_id": OTHER,
+                                                       "kind": "administrative"}, headers=bearer("agency_admin"))
+    assert offered.status_code == 201 and offered.get_json() == {"assignment_id": SUPERVISION_AUDIT_ANSWERS[
+        ("supervision", "offer_supervisor")]}
+    assert offered.headers["Location"] == f"/peer-workers/{ME}/supervision-record"
+    declined = client.post(f"/supervision-offers/{OTHER}/declines", json={"reason": "schedule"},
+                           headers=bearer("supervisor", ME))
+    assert declined.status_code == 200
+    assert backend.calls[-1][:3] == ("supervision", "decline_supervision",
+                                     ({"reason": "schedule", "assignment_id": OTHER},))
+    ended = client.post(f"/supervisions/{OTHER}/endings", headers=bearer("agency_admin"))
+    assert ended.get_json() == {"assignment_id": SUPERVISION_AUDIT_ANSWERS[("supervision", "end_supervision")][
+        "assignment_id"], "status": "ended"}
+
+
+def test_bad_bodies_are_refused_field_by_field_before_any_call(client, backend):
+    refused = client.post(f"/supervision-offers/{OTHER}/declines", json={"reason": "busy", "note": "free text"},
+                          headers=bearer("supervisor", ME))
+    assert refused.status_code == 422
+    assert {e["field"] for e in refused.get_json()["errors"]} == {"reason", "note"}
+    future = client.post(f"/peer-workers/{ME}/supervisor-trainings", json={"completed_on": "2999-01-01"},
+                         headers=bearer("agency_admin"))
+    assert future.status_code == 422 and future.get_json()["errors"][0]["field"] == "completed_on"
+    assert backend.calls == []
+
+
+def test_an_admin_records_only_their_own_organizations_staff(client, backend):
+    body = {"staff_id": OTHER, "organization_id": str(uuid.uuid4()), "masters_level": True}
+    assert client.post("/supervision-staff", json=body, headers=bearer("agency_admin")).status_code == 403
+    assert backend.calls == []
+    recorded = client.post("/supervision-staff", json={**body, "organization_id": ORG}, headers=bearer("agency_admin"))
+    assert recorded.status_code == 200 and recorded.get_json()["recorded"] is True
+
+
+def test_the_export_streams_every_page_with_one_header(client, backend):
+    backend.answers[("audit", "export")] = export_page
+    answer = client.get("/audit-exports?source=intake&since=2026-01-01T00:00:00%2B00:00",
+                        headers=bearer("state_auditor"))
+    assert answer.status_code == 200 and answer.mimetype == "text/csv"
+    assert backend.calls and len(backend.calls) == 1  # only the first page before the answer starts
+    chunks = list(answer.response)
+    assert len(chunks) == 3 and len(backend.calls) == 3
+    text = b"".join(chunks).decode()
+    assert text.startswith(CSV_HEADER) and text.count(CSV_HEADER) == 1 and len(text.splitlines()) == 4
+    queries = [args[0] for _, _, args, _ in backend.calls]
+    assert [q["cursor"] for q in queries] == [0, 1, 2]
+    assert all(q["source"] == "intake" and q["since"].startswith("2026-01-01T00:00:00") for q in queries)
+
+
+def test_the_export_format_comes_from_the_query_or_else_accept(client, backend):
+    backend.answers[("audit", "export")] = export_page
+    lines = client.get("/audit-exports", headers={**bearer("state_auditor"), "Accept": "application/x-ndjson"})
+    assert lines.mimetype == "application/x-ndjson" and lines.get_data(as_text=True).count("\n") == 3
+    chosen = client.get("/audit-exports?format=csv", headers={**bearer("state_auditor"),
+                                                              "Accept": "application/x-ndjson"})
+    assert chosen.mimetype == "text/csv"
+    assert client.get("/audit-exports?format=xml", headers=bearer("state_auditor")).status_code == 422
+
+
+def test_a_refused_export_is_a_problem_not_a_stream(client, backend):
+    backend.answers[("audit", "export")] = InvalidInput({"until": ["must be later than since"]})
+    refused = client.get("/audit-exports", headers=bearer("state_auditor"))
+    assert refused.status_code == 422 and refused.get_json()["errors"][0]["field"] == "until"
+
+
+def test_checkpoints_are_paged_with_the_public_key(client, backend):
+    backend.answers.update(SUPERVISION_AUDIT_ANSWERS)
+    first = client.get("/audit-checkpoints?limit=1", headers=bearer("state_auditor")).get_json()
+    assert [c["seq"] for c in first["items"]] == [1000] and first["public_key"] == "k"
+    second = client.get(f"/audit-checkpoints?limit=1&cursor={first['next_cursor']}",
+                        headers=bearer("state_auditor")).get_json()
+    assert [c["seq"] for c in second["items"]] == [2000] and second["next_cursor"] is None
+
+
+def test_break_glass_then_personal_fields_never_cached(client, backend):
+    backend.answers.update(SUPERVISION_AUDIT_ANSWERS)
+    body = {"person_id": OTHER, "reason": "legal_request", "reference": "LR-2026-7"}
+    assert client.post("/break-glass-accesses", json={**body, "reason": "curious"},
+                       headers=bearer("state_auditor")).status_code == 422
+    opened = client.post("/break-glass-accesses", json=body, headers=bearer("state_auditor"))
+    assert opened.status_code == 201
+    location = opened.headers["Location"]
+    shown = client.get(location, headers=bearer("state_auditor"))
+    assert shown.status_code == 200 and shown.headers["Cache-Control"] == "no-store"
+    assert backend.calls[-1][:3] == ("audit", "personal_fields",
+                                     ({"person_id": SUPERVISION_AUDIT_ANSWERS[("audit", "open_break_glass")][
+                                         "person_id"]},))
+
+
+def test_the_disclosure_log_is_the_persons_own_and_paged(client, backend):
+    line = {"at": "2026-11-24T07:00:00+00:00", "to": {"user_id": "a", "role": "state_auditor"},
+            "audience": "state_audit", "fields": []}
+    backend.answers[("intake", "person_record")] = {"disclosures": [line, {**line, "fields": ["contact"]}]}
+    assert client.get(f"/people/{OTHER}/disclosures", headers=bearer("person", ME)).status_code == 403
+    assert backend.calls == []
+    first = client.get(f"/people/{ME}/disclosures?limit=1", headers=bearer("person", ME)).get_json()
+    assert first["items"] == [line] and first["next_cursor"]
+    second = client.get(f"/people/{ME}/disclosures?limit=1&cursor={first['next_cursor']}",
+                        headers=bearer("person", ME)).get_json()
+    assert second["items"][0]["fields"] == ["contact"] and second["next_cursor"] is None
+
+
+def test_the_referring_agency_asks_as_itself_only(client, backend):
+    backend.answers.update(SUPERVISION_AUDIT_ANSWERS)
+    other_audience = client.post(f"/people/{OTHER}/disclosures", json={"audience": "matching"},
+                                 headers=bearer("agency_admin"))
+    assert other_audience.status_code == 403
+    named = client.post(f"/people/{OTHER}/disclosures", json={
+        "audience": "referring_agency", "recipient": {"user_id": "someone-else", "role": "agency_admin"}},
+        headers=bearer("agency_admin"))
+    assert named.status_code == 422 and named.get_json()["errors"][0]["field"] == "recipient"
+    assert backend.calls == []
+    shown = client.post(f"/people/{OTHER}/disclosures", json={"audience": "referring_agency"},
+                        headers=bearer("agency_admin"))
+    assert shown.status_code == 200 and shown.get_json()["fields"] == {"display_name": "Robin (synthetic)"}
+    assert backend.calls[-1][2] == ({"audience": "referring_agency", "person_id": OTHER},)
