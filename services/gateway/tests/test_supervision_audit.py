@@ -2,6 +2,9 @@
 take them, the audit export streamed page by page, break-glass and the person's disclosure log."""
 import uuid
 
+import pytest
+
+from services.gateway.problems import Problem
 from services.gateway.tests.conftest import ORG, bearer
 from services.gateway.tests.requests_supervision_audit import CSV_HEADER, SUPERVISION_AUDIT_ANSWERS, export_page
 from shared.errors import InvalidInput
@@ -149,3 +152,17 @@ def test_the_referring_agency_asks_as_itself_only(client, backend):
                         headers=bearer("agency_admin"))
     assert shown.status_code == 200 and shown.get_json()["fields"] == {"display_name": "Robin (synthetic)"}
     assert backend.calls[-1][2] == ({"audience": "referring_agency", "person_id": OTHER},)
+
+
+def test_a_page_failing_mid_stream_cuts_the_stream_short(client, backend):
+    def export(query):
+        if query["cursor"]:
+            raise Problem(504, "audit did not answer within 10s")
+        return export_page(query)
+    backend.answers[("audit", "export")] = export
+    answer = client.get("/audit-exports?format=jsonl", headers=bearer("state_auditor"))
+    assert answer.status_code == 200
+    stream = iter(answer.response)
+    assert next(stream).startswith(b'{"seq":1')
+    with pytest.raises(Problem):
+        next(stream)
