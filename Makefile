@@ -6,7 +6,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test bench broker postgres lock token clean help
+.PHONY: run test bench broker postgres lock token clean help demo
 
 help:
 	@echo "make run     start the whole network locally (Ctrl-C stops it)"
@@ -14,6 +14,8 @@ help:
 	@echo "make bench   measure throughput and lag against the raw broker and store"
 	@echo "make lock    refresh requirements.lock from pyproject.toml"
 	@echo "make token ROLE=peer USER=<id> [ORG=<id>]   mint a development token for the gateway"
+	@echo "make demo    load a synthetic statewide network into the running network (make run first)"
+	@echo "             sizes: make demo ARGS='--people 3000 --peer-workers 300 --counties 6'"
 
 $(STAMP): requirements.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "peernet needs Python 3.11, found " + sys.version' 
@@ -45,6 +47,10 @@ token: $(STAMP)
 	@test -n "$(ROLE)" || { echo "usage: make token ROLE=person|peer|supervisor|agency_admin|state_auditor USER=<id> [ORG=<organization id>]" >&2; exit 2; }
 	@test "$(origin USER)" = "command line" || { echo "make token needs USER=<id> (a peer worker's id for ROLE=peer)" >&2; exit 2; }
 	@$(PY) -m services.gateway.tokens --role "$(ROLE)" --user "$(USER)" $(if $(ORG),--org "$(ORG)")
+
+# Through the gateway of a network `make run` started; idempotent, so it may run again.
+demo: $(STAMP)
+	$(PY) -m deploy.demo $(ARGS)
 
 lock:
 	rm -rf /tmp/peernet-lock && $(PYTHON) -m venv /tmp/peernet-lock
