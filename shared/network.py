@@ -18,6 +18,7 @@ from pathlib import Path
 import requests
 
 from shared import config
+from shared.lifecycle import PARENT_PID
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -103,7 +104,7 @@ class Network:
             self.log_dir.mkdir(parents=True, exist_ok=True)
             output = open(self.log_dir / f"{name}.log", "ab")
         self.processes[name] = subprocess.Popen(
-            (sys.executable, *self.specs[name].args), env=self.env, cwd=ROOT,
+            (sys.executable, *self.specs[name].args), env={**self.env, PARENT_PID: str(os.getpid())}, cwd=ROOT,
             stdout=output, stderr=subprocess.STDOUT, start_new_session=True,
         )
 

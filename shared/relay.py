@@ -25,6 +25,7 @@ from kombu.exceptions import OperationalError
 
 from shared import config
 from shared.application import ServiceApplication
+from shared.lifecycle import end_with_parent
 from shared.metrics import METRICS, serve_health_and_metrics
 
 log = logging.getLogger("peernet.relay")
@@ -183,6 +184,7 @@ def main() -> None:
     serve_health_and_metrics(args.port, relay.health)
     signal.signal(signal.SIGTERM, lambda *_: relay.stopping.set())
     signal.signal(signal.SIGINT, lambda *_: relay.stopping.set())
+    end_with_parent()
     log.info("%s relay publishing to %s", args.service, config.exchange_name())
     relay.run()
 

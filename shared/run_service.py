@@ -11,6 +11,7 @@ import sys  # noqa: E402
 from nameko.runners import ServiceRunner  # noqa: E402
 
 from shared import config  # noqa: E402
+from shared.lifecycle import end_with_parent  # noqa: E402
 from shared.network import SERVICE_CLASSES, load  # noqa: E402
 
 
@@ -31,6 +32,7 @@ def main() -> None:
     signal.signal(signal.SIGTERM, lambda *_: stopping.ready() or stopping.send())
     signal.signal(signal.SIGINT, lambda *_: stopping.ready() or stopping.send())
     runner.start()
+    end_with_parent()
     logging.getLogger("peernet").info("%s listening on 127.0.0.1:%s", args.service, args.port)
     # A container that dies (say, the broker vanished while it sent a reply) ends
     # the process, so that its supervisor starts a fresh one.

@@ -16,6 +16,7 @@ from nameko.runners import ServiceRunner  # noqa: E402
 from services.gateway.app import CORRELATION_ID  # noqa: E402
 from services.gateway.service import GatewayService  # noqa: E402
 from shared import config  # noqa: E402
+from shared.lifecycle import end_with_parent  # noqa: E402
 
 
 class CorrelationFilter(logging.Filter):
@@ -46,6 +47,7 @@ def main() -> None:
     signal.signal(signal.SIGTERM, lambda *_: stopping.ready() or stopping.send())
     signal.signal(signal.SIGINT, lambda *_: stopping.ready() or stopping.send())
     runner.start()
+    end_with_parent()
     logging.getLogger("peernet").info("gateway listening on http://%s:%s", args.host, args.port)
     stopping.wait()
     runner.stop()

@@ -1,0 +1,42 @@
+"""A network's processes end when the process that started them is killed with -9."""
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+
+from tests.support import free_port_base, wait_until
+
+STARTER = textwrap.dedent("""
+    import sys, time
+    from shared.network import Network
+    network = Network(env={"AMQP_URI": sys.argv[1], "PEERNET_VAR_DIR": sys.argv[2]}, services=("intake",),
+                      port_base=int(sys.argv[3]))
+    network.start()
+    print(" ".join(str(p.pid) for p in network.processes.values()), flush=True)
+    time.sleep(600)
+""")
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    with open(f"/proc/{pid}/stat") as stat:  # a zombie has ended; only its exit status is left
+        return stat.read().split(")")[-1].split()[0] != "Z"
+
+
+def test_killing_the_starter_ends_every_process_it_started(amqp_uri, tmp_path):
+    starter = subprocess.Popen([sys.executable, "-c", STARTER, amqp_uri, str(tmp_path), str(free_port_base())],
+                               stdout=subprocess.PIPE, text=True, cwd=os.getcwd())
+    try:
+        children = [int(pid) for pid in starter.stdout.readline().split()]
+        assert len(children) == 2, "intake and its relay"
+        assert all(alive(pid) for pid in children)
+        starter.send_signal(signal.SIGKILL)
+        starter.wait()
+        wait_until(lambda: not any(alive(pid) for pid in children), timeout=30,
+                   message="the orphaned intake and relay stopped")
+    finally:
+        starter.kill()
