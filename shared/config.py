@@ -11,6 +11,7 @@
 | PEERNET_VAULT_KEY             | generated into var/vault.key             | Fernet key that wraps the per-person keys |
 | PEERNET_QUEUE_TYPE            | classic                                  | classic, or quorum on a RabbitMQ cluster |
 | PEERNET_EXCHANGE              | peernet.events                           | topic exchange for integration events |
+| PEERNET_BIND_HOST             | 127.0.0.1                                | where services and relays serve /health and /metrics (0.0.0.0 in a container) |
 
 Each service documents its own settings (PEERNET_AUDIT_*, PEERNET_JWT_SECRET, ...)
 in its README.
@@ -46,6 +47,11 @@ def queue_type() -> str:
     if kind not in ("classic", "quorum"):
         raise ValueError(f"PEERNET_QUEUE_TYPE must be classic or quorum, not {kind!r}")
     return kind
+
+
+def bind_host() -> str:
+    # Loopback unless told: a probe or a scraper from outside a container needs 0.0.0.0.
+    return env("PEERNET_BIND_HOST", "127.0.0.1")
 
 
 def var_dir() -> Path:

@@ -11,6 +11,8 @@ from prometheus_client import (
     CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest,
 )
 
+from shared import config
+
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
 
 
@@ -74,6 +76,6 @@ def serve_health_and_metrics(port: int, is_healthy) -> WSGIServer:
         start_response("404 Not Found", [("Content-Type", "text/plain")])
         return [b"not found"]
 
-    server = make_server("127.0.0.1", port, app, handler_class=_QuietHandler)
+    server = make_server(config.bind_host(), port, app, handler_class=_QuietHandler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server

@@ -24,7 +24,7 @@ def main() -> None:
 
     runner = ServiceRunner({
         "AMQP_URI": config.amqp_uri(),
-        "WEB_SERVER_ADDRESS": f"127.0.0.1:{args.port}",
+        "WEB_SERVER_ADDRESS": f"{config.bind_host()}:{args.port}",
         "max_workers": int(config.env("PEERNET_MAX_WORKERS", "10")),
     })
     runner.add_service(load(SERVICE_CLASSES[args.service]))
@@ -33,7 +33,7 @@ def main() -> None:
     signal.signal(signal.SIGINT, lambda *_: stopping.ready() or stopping.send())
     runner.start()
     end_with_parent()
-    logging.getLogger("peernet").info("%s listening on 127.0.0.1:%s", args.service, args.port)
+    logging.getLogger("peernet").info("%s listening on %s:%s", args.service, config.bind_host(), args.port)
     # A container that dies (say, the broker vanished while it sent a reply) ends
     # the process, so that its supervisor starts a fresh one.
     died = eventlet.spawn(runner.wait)

@@ -25,8 +25,14 @@ def test_the_docstring_documents_the_variables_tested_here():
     assert documented_variables() == [
         "AMQP_URI", "PEERNET_VAR_DIR", "PEERNET_STORE", "PEERNET_STORE_<SERVICE>",
         "POSTGRES_HOST/PORT/DBNAME/USER/PASSWORD", "PEERNET_CIPHER_KEY", "PEERNET_VAULT_KEY",
-        "PEERNET_QUEUE_TYPE", "PEERNET_EXCHANGE",
+        "PEERNET_QUEUE_TYPE", "PEERNET_EXCHANGE", "PEERNET_BIND_HOST",
     ]
+
+
+def test_bind_host_is_loopback_unless_told(monkeypatch):
+    assert config.bind_host() == "127.0.0.1"
+    monkeypatch.setenv("PEERNET_BIND_HOST", "0.0.0.0")
+    assert config.bind_host() == "0.0.0.0"
 
 
 # --- AMQP_URI, PEERNET_EXCHANGE, PEERNET_QUEUE_TYPE ------------------------------------
