@@ -135,7 +135,8 @@ class Choices:
             raise Conflict("the time to answer has passed")
         seeker.choice_accepted(choice["choice_id"], caller.as_actor())
         connection = Connection(connection_id=command["choice_id"], person_id=str(seeker.id),
-                                peer_worker_id=choice["peer_worker_id"], actor=caller.as_actor())
+                                peer_worker_id=choice["peer_worker_id"], actor=caller.as_actor(),
+                                region=self.pool.connection_region(seeker.id, choice["peer_worker_id"]))
         try:
             self.save(seeker, connection)
         except IntegrityError:

@@ -204,16 +204,22 @@ class Places(Aggregate):
 
 class Connection(Aggregate):
     @event("Began")
-    def __init__(self, connection_id: UUID, person_id: str, peer_worker_id: str, actor: dict):
+    def __init__(self, connection_id: UUID, person_id: str, peer_worker_id: str, actor: dict,
+                 region: str | None = None):
         self.person_id = person_id
         self.peer_worker_id = peer_worker_id
+        self.region = region  # see views.Pool.connection_region; None on connections stored before regions
         self.active = True
 
     @staticmethod
     def create_id(connection_id: UUID, **_) -> UUID:
         return connection_id
 
-    @event("Ended")
     def end(self, actor: dict):
         """No reason is asked and none is stored: who ended it is in `actor`."""
+        self._end(actor, self.region)
+
+    @event("Ended")
+    def _end(self, actor: dict, region: str | None = None):
+        # the region again, so the ending can be counted by region without the beginning at hand
         self.active = False

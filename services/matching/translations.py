@@ -45,13 +45,19 @@ def _places(event):
     return "PlacesChanged", {"peer_worker_id": event.peer_worker_id}
 
 
+def _with_region(type_: str, body: dict, event):
+    """Version 2 with the region; a connection stored before regions keeps its version 1 (digests stay)."""
+    region = getattr(event, "region", None)
+    return (type_, body) if region is None else (type_, {**body, "region": region}, 2)
+
+
 def _began(event: Connection.Began):
-    return "ConnectionBegan", {"connection_id": event.originator_id, "person_id": event.person_id,
-                               "peer_worker_id": event.peer_worker_id}
+    return _with_region("ConnectionBegan", {"connection_id": event.originator_id, "person_id": event.person_id,
+                                            "peer_worker_id": event.peer_worker_id}, event)
 
 
 def _ended(event: Connection.Ended):
-    return "ConnectionEnded", {"connection_id": event.originator_id}
+    return _with_region("ConnectionEnded", {"connection_id": event.originator_id}, event)
 
 
 TRANSLATIONS = {

@@ -17,6 +17,8 @@ from services.matching import scoring
 from services.matching.domain import Candidate, Connection, Places, Seeker, Workforce
 from shared.crypto import FORGOTTEN
 
+REMOTE = "remote"  # a connection's region when the two share no place
+
 
 def _fold(values) -> dict:
     """casefolded -> as written, so 'spanish' and 'Spanish' are one language."""
@@ -324,6 +326,16 @@ class Pool:
                                    modalities, liked)
         return {"shared_items": items, "languages": sorted(languages), "same_place": same_place,
                 "modalities": modalities, "continuity": liked, "why": "; ".join(reasons)}
+
+    def connection_region(self, person_id, peer_id) -> str:
+        """Where a connection is held, for the state's figures: the peer worker's own published
+        (county-level) region that the person shares, else "remote". Never finer than the peer's
+        regions, and never the person's region when the peer does not also list it."""
+        with self.lock:
+            person, peer = self.people.get(str(person_id)), self.peers.get(str(peer_id))
+            if person is None or peer is None or person.region not in peer.regions:
+                return REMOTE
+            return peer.regions[person.region]
 
     def waiting_for(self, peer_ids) -> list[str]:
         """Waiting people some of these peers now fit, in the order they began to wait."""

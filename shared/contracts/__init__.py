@@ -83,6 +83,32 @@ def body_schema(source: str, type_: str, version: int) -> Schema:
         ) from None
 
 
+_upcasters: dict[tuple[str, str, int], object] = {}
+
+
+def upcaster(source: str, type_: str, from_version: int):
+    """Register how a body of one version becomes the next version's body.
+
+    Published events are never rewritten (audit's digests cover them as sent);
+    a consumer that wants the newest shape asks `latest(event)`.
+    """
+
+    def register(function):
+        _upcasters[(source, type_, from_version)] = function
+        return function
+
+    return register
+
+
+def latest(event: "IntegrationEvent") -> "IntegrationEvent":
+    """The event with its body upcast, version by version, to the newest contract."""
+    while (step := _upcasters.get((event.source, event.type, event.version))) is not None:
+        schema = body_schema(event.source, event.type, event.version + 1)
+        event = IntegrationEvent(**{**event.as_message(), "version": event.version + 1,
+                                    "body": schema.load(schema.dump(step(event.body)))})
+    return event
+
+
 def known_contracts() -> list[tuple[str, str, int]]:
     return sorted(_registry)
 

@@ -1,7 +1,7 @@
 """What matching publishes: pseudonymous ids only; no reason for an ending is ever kept."""
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
-from shared.contracts import contract
+from shared.contracts import contract, upcaster
 
 
 @contract("matching", "CandidateListed")
@@ -98,3 +98,27 @@ class ConnectionBegan(Schema):
 @contract("matching", "ConnectionEnded")
 class ConnectionEnded(Schema):
     connection_id = fields.UUID(required=True)
+
+
+# Version 2 names the region the connection is held in: one of the peer worker's own published
+# (county-level) regions, the one the person shares with them, or "remote". Never anything finer,
+# and never the person's region when the peer does not also list it. Version 1 (before regions)
+# upcasts to region None: "not recorded".
+Region = lambda: fields.String(required=True, allow_none=True,  # noqa: E731
+                               validate=validate.Length(min=1, max=80))
+
+
+@contract("matching", "ConnectionBegan", version=2)
+class ConnectionBeganV2(ConnectionBegan):
+    region = Region()
+
+
+@contract("matching", "ConnectionEnded", version=2)
+class ConnectionEndedV2(ConnectionEnded):
+    region = Region()
+
+
+@upcaster("matching", "ConnectionBegan", 1)
+@upcaster("matching", "ConnectionEnded", 1)
+def _region_not_recorded(body: dict) -> dict:
+    return {**body, "region": None}

@@ -34,7 +34,10 @@ def matching_samples(vault) -> dict[tuple[str, str, int], dict]:
         "ConnectionBegan": {"connection_id": CHOICE, "person_id": str(PERSON), "peer_worker_id": str(PEER)},
         "ConnectionEnded": {"connection_id": CHOICE},
     }
-    return {("matching", type_, 1): body for type_, body in bodies.items()}
+    samples = {("matching", type_, 1): body for type_, body in bodies.items()}
+    samples[("matching", "ConnectionBegan", 2)] = {**bodies["ConnectionBegan"], "region": "Hampden County"}
+    samples[("matching", "ConnectionEnded", 2)] = {**bodies["ConnectionEnded"], "region": "remote"}
+    return samples
 
 
 def test_every_matching_contract_has_a_sample():
@@ -77,4 +80,33 @@ def test_a_whole_path_publishes_only_valid_pseudonymous_events(world):
     types = {m["type"] for m in published}
     assert {"PeerAsked", "ChoiceAccepted", "ConnectionBegan", "ConnectionEnded", "OffersMade",
             "PersonWaitlisted", "PersonMatchingCleared"} <= types
-    assert "Sam Sample" not in str(published) and "Hampden" not in str(published)
+    assert "Sam Sample" not in str(published)
+    # The only region that leaves matching is the connection's, one the peer worker published themselves.
+    with_region = [m for m in published if "Hampden" in str(m)]
+    assert {(m["type"], m["version"], m["body"]["region"]) for m in with_region} == {
+        ("ConnectionBegan", 2, "Hampden County"), ("ConnectionEnded", 2, "Hampden County")}
+
+
+def test_a_remote_connection_says_remote_not_the_persons_region(world):
+    peer = world.peer(regions=("Berkshire County",), remote=True)
+    person = world.person(region="Franklin County")
+    choice = world.matching.choose({"person_id": person, "peer_worker_id": peer}, person_caller(person))
+    connection = world.matching.accept({"choice_id": choice["choice_id"]}, peer_caller(peer))
+    world.matching.end_connection({"connection_id": connection["connection_id"]}, peer_caller(peer))
+    published = [e for e in world.matching.integration_events(0, limit=1000) if e.type.startswith("Connection")]
+    assert [(e.type, e.version, e.body["region"]) for e in published] == [
+        ("ConnectionBegan", 2, "remote"), ("ConnectionEnded", 2, "remote")]
+    assert "Franklin" not in str([e.as_message() for e in world.matching.integration_events(0, limit=1000)])
+
+
+def test_a_connection_stored_before_regions_still_publishes_version_1_and_upcasts_to_region_none(world):
+    from services.matching.domain import Connection
+    from shared.contracts import latest
+    old = Connection(connection_id=uuid.UUID(CHOICE), person_id=str(PERSON), peer_worker_id=str(PEER),
+                     actor=person_caller(PERSON).as_actor())
+    old.end(person_caller(PERSON).as_actor())
+    world.matching.save(old)
+    began, ended = [e for e in world.matching.integration_events(0, limit=1000) if e.type.startswith("Connection")]
+    assert (began.version, ended.version) == (1, 1) and "region" not in began.body
+    assert latest(began).version == 2 and latest(began).body["region"] is None
+    assert latest(ended).body == {"connection_id": uuid.UUID(CHOICE), "region": None}
