@@ -158,8 +158,12 @@ class AuditApplication(ServiceApplication):
         hours = self.figures_view.subcontract_hours(self.ledger)
         view = self.figures_view
         return {"suppressed_as": figures.SUPPRESSED,
-                # Matching's connection events name no region (a person's region is sealed in intake): by month.
-                "connections_by_month": figures.table(view.connections_by_month(self.ledger)),
+                # Started and ended apart, months by regions: one table of both would show exact monthly
+                # totals beside suppressed regions. No by-month table either, for the same reason.
+                "connections_started_by_month_and_region": figures.table(
+                    view.connections_by_month_and_region(self.ledger, "began")),
+                "connections_ended_by_month_and_region": figures.table(
+                    view.connections_by_month_and_region(self.ledger, "ended")),
                 "days_from_request_to_connection_by_month": figures.table(view.days_to_connection(self.ledger)),
                 "peer_workers_short_of_supervision_by_organization_and_month": figures.table(
                     view.short_of_supervision(self.ledger)),

@@ -9,9 +9,11 @@ from __future__ import annotations
 from datetime import date
 
 from services.audit.chain import utc
+from shared.contracts import latest
 
 TABLES = ("pool_members", "subcontracts", "subcontract_hours", "open_requests", "connections", "employments",
-          "overdue")
+          "overdue", "connection_regions")
+NOT_RECORDED = "region not recorded"  # connections matching published before its events named a region
 # Days from a support request to its connection, in bands: single days of small groups would identify people.
 WAIT_BANDS = ((7, "0-7 days"), (30, "8-30 days"), (90, "31-90 days"))
 NO_REQUEST = "request not seen"
@@ -38,6 +40,9 @@ class FiguresView:
             "(person_id TEXT PRIMARY KEY, requested_on TEXT NOT NULL)",
             f"CREATE TABLE IF NOT EXISTS {ledger.table('connections')} (connection_id TEXT PRIMARY KEY, "
             "began_month TEXT NOT NULL, ended_month TEXT, days_waited INTEGER)",
+            # Its own table, so a ledger kept from before regions needs no migration (rebuild to count the past).
+            f"CREATE TABLE IF NOT EXISTS {ledger.table('connection_regions')} (connection_id TEXT PRIMARY KEY, "
+            "region TEXT NOT NULL, began_month TEXT, ended_month TEXT)",
             f"CREATE TABLE IF NOT EXISTS {ledger.table('employments')} (peer_worker_id TEXT NOT NULL, "
             "organization_id TEXT NOT NULL, PRIMARY KEY (peer_worker_id, organization_id))",
             f"CREATE TABLE IF NOT EXISTS {ledger.table('overdue')} (peer_worker_id TEXT NOT NULL, "
@@ -83,6 +88,7 @@ class FiguresView:
                         float(body["hours_agreed"])))
 
     def _matching(self, ledger, db, event) -> None:
+        event = latest(event)  # connection events of version 1 name no region
         body, sql, day = event.body, ledger.sql, utc(event.occurred_at)[:10]
         if event.type == "OffersRequested":
             db.execute(sql(f"INSERT INTO {ledger.table('open_requests')} VALUES (?, ?) ON CONFLICT (person_id) "
@@ -98,9 +104,16 @@ class FiguresView:
             db.execute(sql(f"DELETE FROM {ledger.table('open_requests')} WHERE person_id = ?"), (person,))
             db.execute(sql(f"INSERT INTO {ledger.table('connections')} VALUES (?, ?, NULL, ?) "
                            "ON CONFLICT (connection_id) DO NOTHING"), (str(body["connection_id"]), day[:7], waited))
+            db.execute(sql(f"INSERT INTO {ledger.table('connection_regions')} VALUES (?, ?, ?, NULL) "
+                           "ON CONFLICT (connection_id) DO NOTHING"),
+                       (str(body["connection_id"]), body["region"] or NOT_RECORDED, day[:7]))
         elif event.type == "ConnectionEnded":
             db.execute(sql(f"UPDATE {ledger.table('connections')} SET ended_month = ? WHERE connection_id = ?"),
                        (day[:7], str(body["connection_id"])))
+            # The ending names the region too, so it counts even when its beginning came before the ledger.
+            db.execute(sql(f"INSERT INTO {ledger.table('connection_regions')} VALUES (?, ?, NULL, ?) "
+                           "ON CONFLICT (connection_id) DO UPDATE SET ended_month = excluded.ended_month"),
+                       (str(body["connection_id"]), body["region"] or NOT_RECORDED, day[:7]))
 
     def _overdue(self, ledger, db, event) -> None:
         """Counted against each organization employing the peer worker when the shortfall was found."""
@@ -113,13 +126,13 @@ class FiguresView:
             db.execute(sql(f"INSERT INTO {ledger.table('overdue')} VALUES (?, ?, ?) ON CONFLICT DO NOTHING"),
                        (peer_worker, organization, month))
 
-    def connections_by_month(self, ledger) -> dict[tuple[str, str], int]:
+    def connections_by_month_and_region(self, ledger, which: str) -> dict[tuple[str, str], int]:
+        """(month, region) -> connections that `which` ("began" or "ended") that month there."""
+        column = {"began": "began_month", "ended": "ended_month"}[which]
         with ledger.reading() as db:
-            began = db.execute(f"SELECT began_month, COUNT(*) FROM {ledger.table('connections')} "
-                               "GROUP BY began_month").fetchall()
-            ended = db.execute(f"SELECT ended_month, COUNT(*) FROM {ledger.table('connections')} "
-                               "WHERE ended_month IS NOT NULL GROUP BY ended_month").fetchall()
-        return {**{(month, "started"): n for month, n in began}, **{(month, "ended"): n for month, n in ended}}
+            rows = db.execute(f"SELECT {column}, region, COUNT(*) FROM {ledger.table('connection_regions')} "
+                              f"WHERE {column} IS NOT NULL GROUP BY {column}, region").fetchall()
+        return {(month, region): n for month, region, n in rows}
 
     def days_to_connection(self, ledger) -> dict[tuple[str, str], int]:
         counts: dict[tuple[str, str], int] = {}

@@ -17,10 +17,10 @@ class Source:
     def __init__(self, audit, name):
         self.audit, self.name, self.position = audit, name, audit.position_in(name)
 
-    def send(self, type_, body, subject, when="2026-03-02T10:00:00+00:00"):
+    def send(self, type_, body, subject, when="2026-03-02T10:00:00+00:00", version=1):
         self.position += 1
         built = contracts.build(source=self.name, position=self.position, type_=type_, body=body,
-                                occurred_at=when, actor=ADMIN.as_actor(), subject_id=subject)
+                                occurred_at=when, actor=ADMIN.as_actor(), subject_id=subject, version=version)
         assert self.audit.process_upstream(contracts.parse(built.as_message()))
 
 
@@ -29,27 +29,60 @@ def audit(app_factory):
     return app_factory(AuditApplication)
 
 
-def connect(matching, requested, began, ended=None):
+def connect(matching, requested, began, ended=None, region="Hampden County", version=2):
     person, connection = str(uuid.uuid4()), str(uuid.uuid4())
+    where = {"region": region} if version == 2 else {}
     if requested:
         matching.send("OffersRequested", {"person_id": person, "request_id": str(uuid.uuid4())}, person, requested)
     matching.send("ConnectionBegan", {"connection_id": connection, "person_id": person,
-                                      "peer_worker_id": str(uuid.uuid4())}, person, began)
+                                      "peer_worker_id": str(uuid.uuid4()), **where}, person, began, version)
     if ended:
-        matching.send("ConnectionEnded", {"connection_id": connection}, connection, ended)
+        matching.send("ConnectionEnded", {"connection_id": connection, **where}, connection, ended, version)
 
 
-def test_connections_started_and_ended_by_month_with_small_counts_suppressed(audit):
+def test_connections_started_and_ended_by_month_and_region_with_small_counts_suppressed(audit):
     matching = Source(audit, "matching")
     for _ in range(12):
         connect(matching, "2026-02-25T09:00:00Z", "2026-03-03T09:00:00Z")
     for _ in range(2):
-        connect(matching, "2026-03-01T09:00:00Z", "2026-03-20T09:00:00Z", ended="2026-04-02T09:00:00Z")
-    shown = audit.figures()["connections_by_month"]
-    rows = {row["row"]: row["cells"] for row in shown["rows"]}
-    assert rows == {"2026-03": {"started": 14, "ended": 0}, "2026-04": {"started": 0, "ended": "1-10"}}
-    assert shown["column_totals"] == {"started": 14, "ended": "1-10"}
-    assert shown["total"] == "15-24"  # never 16: that would give back the two ended
+        connect(matching, "2026-03-01T09:00:00Z", "2026-03-20T09:00:00Z", ended="2026-04-02T09:00:00Z",
+                region="remote")
+    connect(matching, None, "2026-03-21T09:00:00Z", version=1)  # published before regions
+    started = audit.figures()["connections_started_by_month_and_region"]
+    assert {row["row"]: row["cells"] for row in started["rows"]} == {
+        "2026-03": {"Hampden County": 12, "remote": "1-10", "region not recorded": "1-10"}}
+    assert started["rows"][0]["total"] == "14-32"  # never 15: that would give back the two suppressed cells
+    assert started["column_totals"] == {"Hampden County": 12, "remote": "1-10", "region not recorded": "1-10"}
+    ended = audit.figures()["connections_ended_by_month_and_region"]
+    assert {row["row"]: row["cells"] for row in ended["rows"]} == {"2026-04": {"remote": "1-10"}}
+    assert ended["total"] == "1-10"
+    assert "connections_by_month" not in audit.figures()  # its exact monthly totals would undo the regions'
+
+
+@pytest.mark.parametrize("hidden", range(1, 11))
+def test_no_region_figure_changes_with_a_suppressed_count(app_factory, hidden):
+    """Whatever a suppressed cell holds (1 to 10), everything shown about connections by region is the same."""
+    audit = app_factory(AuditApplication)
+    matching = Source(audit, "matching")
+    for _ in range(11):
+        connect(matching, None, "2026-05-03T09:00:00Z", ended="2026-06-01T09:00:00Z")
+    for _ in range(hidden):
+        connect(matching, None, "2026-05-04T09:00:00Z", ended="2026-06-02T09:00:00Z", region="Berkshire County")
+    shown = {name: audit.figures()[name] for name in ("connections_started_by_month_and_region",
+                                                      "connections_ended_by_month_and_region")}
+    assert shown["connections_started_by_month_and_region"]["rows"] == [
+        {"row": "2026-05", "cells": {"Berkshire County": "1-10", "Hampden County": 11}, "total": "12-21"}]
+    assert shown["connections_ended_by_month_and_region"]["total"] == "12-21"
+
+
+def test_an_ending_counts_by_its_region_even_without_its_beginning(audit):
+    matching = Source(audit, "matching")
+    for _ in range(11):
+        matching.send("ConnectionEnded", {"connection_id": str(uuid.uuid4()), "region": "Franklin County"},
+                      "c", "2026-07-01T09:00:00Z", 2)
+    shown = audit.figures()["connections_ended_by_month_and_region"]
+    assert shown["rows"] == [{"row": "2026-07", "cells": {"Franklin County": 11}, "total": 11}]
+    assert audit.figures()["connections_started_by_month_and_region"]["rows"] == []
 
 
 def test_days_from_request_to_connection_in_bands(audit):
@@ -95,4 +128,4 @@ def test_peer_workers_short_of_supervision_by_organization(audit):
 def test_rebuilding_the_ledger_clears_the_figures(audit):
     connect(Source(audit, "matching"), "2026-02-25T09:00:00Z", "2026-03-03T09:00:00Z")
     audit.ledger.clear()
-    assert audit.figures()["connections_by_month"]["rows"] == []
+    assert audit.figures()["connections_started_by_month_and_region"]["rows"] == []
