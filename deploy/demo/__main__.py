@@ -51,6 +51,9 @@ def main(argv=None) -> int:
     except Refused as refused:
         print(f"The gateway refused a step: {refused}", file=sys.stderr)
         return 1
+    except TimeoutError as error:
+        print(f"The network is not keeping up: {error}", file=sys.stderr)
+        return 1
     print(f"\nDone in {time.monotonic() - started:.0f} s. The network now holds:")
     for label, count in census(gateway, network).items():
         print(f"  {label:<32}{count:>7}")

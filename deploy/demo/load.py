@@ -24,7 +24,7 @@ class Loader:
 
     def run(self) -> None:
         self.organizations()
-        self.subcontracts()
+        self.each("subcontracts", self.network.subcontracts, self.subcontract, parallel=False)
         self.each("peer workers", self.network.peer_workers, self.peer_worker)
         self.each("people", self.network.people, self.person)
         self.caught_up("matching", "intake")
@@ -63,7 +63,8 @@ class Loader:
     def organizations(self) -> None:
         known = {(o["name"], o["kind"]): o["organization_id"]
                  for o in self.api.every("/organizations?include_closed=true&limit=200", AUDITOR)}
-        for organization in tqdm(self.network.organizations, desc=f"{'organizations':<24}", disable=self.quiet):
+
+        def register(organization):
             organization_id = known.get((organization.name, organization.kind))
             if organization_id is None:
                 organization_id = self.api.ok("POST", "/organizations", AUDITOR, json={
@@ -71,15 +72,17 @@ class Loader:
                     "regions": [organization.county]})["organization_id"]
             self.ids[organization.key] = organization_id
 
-    def subcontracts(self) -> None:
-        for buyer, provider in tqdm(self.network.subcontracts, desc=f"{'subcontracts':<24}", disable=self.quiet):
-            made = self.api.every(f"/subcontracts?organization_id={self.ids[buyer]}&limit=200", **self.admin(buyer))
-            if any(s["provider_id"] == self.ids[provider] for s in made):
-                continue
-            self.api.ok("POST", "/subcontracts", json={
-                "buyer_id": self.ids[buyer], "provider_id": self.ids[provider], "hours_per_week": 20,
-                "amount": "1500.00", "start": START, "end": "2027-12-31",
-                "provider_duties": ["hiring", "training", "supervision"], "duties": list(DUTIES)}, **self.admin(buyer))
+        self.each("organizations", self.network.organizations, register, parallel=False)
+
+    def subcontract(self, parties: tuple[str, str]) -> None:
+        buyer, provider = parties
+        made = self.api.every(f"/subcontracts?organization_id={self.ids[buyer]}&limit=200", **self.admin(buyer))
+        if any(s["provider_id"] == self.ids[provider] for s in made):
+            return
+        self.api.ok("POST", "/subcontracts", json={
+            "buyer_id": self.ids[buyer], "provider_id": self.ids[provider], "hours_per_week": 20,
+            "amount": "1500.00", "start": START, "end": "2027-12-31",
+            "provider_duties": ["hiring", "training", "supervision"], "duties": list(DUTIES)}, **self.admin(buyer))
 
     def supervision_agreement(self, terms: tuple[str, str, list[str]]) -> None:
         supervised, supervising, peer_worker_ids = terms

@@ -1,7 +1,8 @@
 """The synthetic statewide network the demo loads: who and what, decided before any call.
 
-The same sizes always give the same network: ids are uuid5 from one namespace and choices
-come from a seeded generator, so a second run names exactly what the first one did.
+The same sizes always give the same network: ids are uuid5 from one namespace and each peer
+worker and person is drawn from a generator seeded with their own number, so a second run names
+exactly what the first one did, and a larger run (with the same counties) only adds to a smaller one.
 """
 from __future__ import annotations
 
@@ -88,7 +89,6 @@ class Network:
 
 
 def plan(counties: int = 6, people: int = 3000, peer_workers: int = 300, seed: int = 2026) -> Network:
-    rng = random.Random(seed)
     places = [f"{name} County" for name in COUNTIES[:max(1, min(counties, len(COUNTIES)))]]
     organizations, subcontracts = [], []
     for county in places:
@@ -107,6 +107,7 @@ def plan(counties: int = 6, people: int = 3000, peer_workers: int = 300, seed: i
     supervising_keys = peer_run_keys[::2]
     workers = []
     for number in range(peer_workers):
+        rng = random.Random(f"{seed}/peer-worker/{number}")
         supervisor = number < len(supervising_keys)
         if supervisor:
             employer = supervising_keys[number]
@@ -125,6 +126,7 @@ def plan(counties: int = 6, people: int = 3000, peer_workers: int = 300, seed: i
 
     persons = []
     for number in range(people):
+        rng = random.Random(f"{seed}/person/{number}")
         county = rng.choice(places)
         items = rng.sample(EXPERIENCES, rng.randint(1, 4))
         asks = rng.random() < 0.85

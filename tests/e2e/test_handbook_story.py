@@ -106,7 +106,7 @@ def supervise_across(api, provider, supervising, supervisor, peers) -> tuple[str
     def pool_option():
         found = ok(api("POST", f"/peer-workers/{peers[0]}/supervisor-searches", json={}, **admin))
         return [option for option in found["options"] if option["supervisor_id"] == supervisor]
-    [option] = wait_until(pool_option, timeout=10, message="the pool's supervisor found")
+    [option] = wait_until(pool_option, timeout=30, interval=0.2, message="the pool's supervisor found")
     assert option["route"] == "pool" and option["reasons"], option
     early = api("POST", "/supervision-offers", json={"peer_worker_id": peers[0], "supervisor_id": supervisor,
                                                      "kind": "professional_development"}, **admin)
@@ -128,7 +128,7 @@ def supervise_across(api, provider, supervising, supervisor, peers) -> tuple[str
         load = ok(api("GET", f"/supervisors/{supervisor}/load", "supervisor", supervisor))
         offered = [s for s in load["supervisions"] if s["status"] == "offered"]
         return offered if len(offered) == len(peers) else None
-    offered = wait_until(offers, timeout=15, message="the supervisor offered to both peer workers")
+    offered = wait_until(offers, timeout=30, interval=0.2, message="the supervisor offered to both peer workers")
     assert {s["peer_worker_id"] for s in offered} == set(peers)
     assert all(s["route"] == "agreement" and s["agreement_id"] == agreement for s in offered), offered
     for supervision in offered:
@@ -158,7 +158,8 @@ def test_the_handbook_story_over_http(gateway):
     assert sorted((member["peer_worker_id"], member["display_name"]) for member in pool) == sorted(zip(peers,
                                                                                                       PEER_NAMES))
     for peer in peers:
-        candidate = wait_until(lambda: _candidate(api, peer), timeout=10, message="the candidate in matching")
+        candidate = wait_until(lambda: _candidate(api, peer), timeout=30, interval=0.2,
+                               message="the candidate in matching")
         assert "heard_voices" in candidate["shared_for_matching"]
 
     # A person enrolls, shares items, asks for support and gets offers that explain themselves.
@@ -178,7 +179,7 @@ def test_the_handbook_story_over_http(gateway):
     assert requested["person_id"] == person
     assert api("GET", f"/people/{person}/offers", "person", str(uuid.uuid4())).status_code == 403
 
-    offers = wait_until(lambda: _offers(api, person, 2), timeout=10, message="two offers")
+    offers = wait_until(lambda: _offers(api, person, 2), timeout=30, interval=0.2, message="two offers")
     assert {offer["peer_worker_id"] for offer in offers["offers"]} == set(peers)
     best = offers["offers"][0]
     assert best["peer_worker_id"] == peers[0] and best["display_name"] == PEER_NAMES[0]
@@ -208,7 +209,8 @@ def test_the_handbook_story_over_http(gateway):
              "PeerWorkerProfiled": peers[0], "PersonEnrolled": person, "SupportRequested": person,
              "ConnectionBegan": connection["connection_id"], "SupervisionAgreementActivated": agreement,
              "SupervisionAccepted": assignment}
-    history = wait_until(lambda: _history_with(api, story), timeout=15, message="the story in the audit history")
+    history = wait_until(lambda: _history_with(api, story), timeout=30, interval=0.2,
+                         message="the story in the audit history")
     assert api("GET", "/audit-entries", "agency_admin", organization_id=agency).status_code == 403
     body = str(history)
     for name in (PERSON_NAME, *PEER_NAMES, "Sky Mentor", "CPS-E2E-1", "someone who has heard voices too"):
