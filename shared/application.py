@@ -23,7 +23,8 @@ from shared.metrics import METRICS
 from shared.postgres import postgres_ddl_lock, postgres_from
 
 # How a stored domain event becomes an integration event: (type, body), or the
-# version too as (type, body, version). The subject id is the aggregate's id.
+# version too as (type, body, version). The subject id is the aggregate's id, or
+# the event's own `subject_id` when it is about someone else (shared.access).
 Translation = Callable[[Any], tuple]
 
 
@@ -78,7 +79,7 @@ class ServiceApplication(EventSourcedProjection):
             version=version[0] if version else 1,
             occurred_at=domain_event.timestamp.astimezone(timezone.utc).isoformat(),
             actor=getattr(domain_event, "actor", None) or Caller.system(self.service).as_actor(),
-            subject_id=str(domain_event.originator_id),
+            subject_id=str(getattr(domain_event, "subject_id", domain_event.originator_id)),
             body=body,
         )
 

@@ -11,6 +11,8 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
+from shared.access import Access
+
 A = TypeVar("A", bound=Aggregate)
 BATCH = 500
 
@@ -31,6 +33,9 @@ class ReplayedAggregates:
                     start=self.position, limit=BATCH, inclusive_of_start=False)
                 for notification in notifications:
                     event = self.mapper.to_domain_event(notification)
+                    if isinstance(event, Access.Recorded):  # the access log is no read model: not kept in memory
+                        self.position = notification.id
+                        continue
                     self.aggregates[event.originator_id] = event.mutate(self.aggregates.get(event.originator_id))
                     self.position = notification.id
                 if len(notifications) < BATCH:

@@ -14,6 +14,7 @@ from services.matching.domain import Candidate, Places, Seeker, Workforce
 from services.matching.queries import Queries
 from services.matching.translations import TRANSLATIONS
 from services.matching.views import Pool
+from shared.access import AccessLog
 from shared.application import ServiceApplication
 from shared.errors import NotFound
 from shared.identity import Caller
@@ -28,7 +29,7 @@ FREEING = (Places.Released, Candidate.AvailabilityChanged, Candidate.Resumed, Ca
 PAGE = 1000
 
 
-class MatchingApplication(Choices, Queries, ServiceApplication):
+class MatchingApplication(AccessLog, Choices, Queries, ServiceApplication):
     service = "matching"
     follows = ("intake", "directory")
     translations = TRANSLATIONS
@@ -225,10 +226,12 @@ class MatchingApplication(Choices, Queries, ServiceApplication):
                     continue  # the person acted at the same moment; they see their own result
         return offered
 
-    def candidate(self, peer_worker_id: UUID) -> dict:
+    def candidate(self, peer_worker_id: UUID, caller: Caller | None = None) -> dict:
         candidate: Candidate | None = self.get(peer_worker_id)
         if not isinstance(candidate, Candidate):
             raise NotFound(f"no candidate {peer_worker_id}")
+        if caller:
+            self.record_access(caller, candidate.id, "peer_worker", "candidate", ["display_name", "shared_for_matching"])
         return {
             "peer_worker_id": str(candidate.id),
             "organization_id": candidate.organization_id,

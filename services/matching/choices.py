@@ -54,7 +54,7 @@ class Choices:
                 self.save(seeker)
             except IntegrityError:
                 continue
-            return self.offers_for(command["person_id"])
+            return self.offers_for(command["person_id"], caller)
         raise Conflict("your offers changed while we looked: ask again")
 
     def wait(self, payload: dict, caller: Caller) -> dict:
@@ -69,7 +69,7 @@ class Choices:
         if not seeker.waiting:
             seeker.wait(seeker.request["request_id"], caller.as_actor())
             self.save(seeker)
-        return self.offers_for(command["person_id"])
+        return self.offers_for(command["person_id"], caller)
 
     def choose(self, payload: dict, caller: Caller) -> dict:
         """Ask the chosen peer; their place is held until they answer or the deadline passes."""
@@ -92,7 +92,7 @@ class Choices:
             if not holds_free or not self.pool.fits(
                     person, peer, seeker.request["include_my_agencies"]):
                 self._offer_next(seeker, peer_id, caller)
-                continue_with = self.offers_for(command["person_id"])["offers"]
+                continue_with = self.offers_for(command["person_id"], caller)["offers"]
                 raise Conflict("that peer has no free place any more: here are your next offers", continue_with)
             choice_id = str(uuid.uuid4())
             deadline = (datetime.now(timezone.utc) + timedelta(hours=self.answer_hours)).isoformat()

@@ -1,5 +1,8 @@
 """What matching answers: a person's offers and connections, a peer's requests
-and connections, counts for reports. Every answer comes from the projection."""
+and connections, counts for reports. Every answer comes from the projection.
+
+Given the caller, an answer showing someone else's data (a peer's name to a
+person, a person's shared items to a peer) records the access (shared.access)."""
 from __future__ import annotations
 
 from services.matching import scoring
@@ -16,7 +19,15 @@ class Queries:
     def _name(self, peer) -> str:
         return self.vault.open(peer.name) if peer.name else FORGOTTEN
 
-    def offers_for(self, person_id) -> dict:
+    def offers_for(self, person_id, caller=None) -> dict:
+        answer = self._offers_for(person_id)
+        for offer in answer["offers"] if caller else ():
+            self.record_access(caller, offer["peer_worker_id"], "peer_worker", "my_offers",
+                               ["display_name", *(name for name in ("shared_items", "languages", "modalities")
+                                                  if offer[name])])
+        return answer
+
+    def _offers_for(self, person_id) -> dict:
         pool = self.pool
         with pool.lock:
             person = pool.people.get(str(person_id))
@@ -34,15 +45,18 @@ class Queries:
                     "relaxed": list(person.relaxed), "note": scoring.relaxed_note(person.relaxed),
                     "choice": dict(person.choice) if person.choice else None, "waiting": person.waiting}
 
-    def person_connections(self, person_id) -> list[dict]:
+    def person_connections(self, person_id, caller=None) -> list[dict]:
         with self.pool.lock:
-            return [{"connection_id": cid, "peer_worker_id": c["peer_worker_id"], "active": c["active"],
-                     "display_name": self._name(self.pool.peer(c["peer_worker_id"]))}
-                    for cid, c in self.pool.connections.items() if c["person_id"] == str(person_id)]
+            answer = [{"connection_id": cid, "peer_worker_id": c["peer_worker_id"], "active": c["active"],
+                       "display_name": self._name(self.pool.peer(c["peer_worker_id"]))}
+                      for cid, c in self.pool.connections.items() if c["person_id"] == str(person_id)]
+        for connection in answer if caller else ():
+            self.record_access(caller, connection["peer_worker_id"], "peer_worker", "my_connections", ["display_name"])
+        return answer
 
-    def peer_requests(self, peer_worker_id) -> list[dict]:
+    def peer_requests(self, peer_worker_id, caller=None) -> list[dict]:
         """Open choices waiting for this peer's answer: only what both shared, no name, no place."""
-        pool, answers = self.pool, []
+        pool, answers, people = self.pool, [], []
         with pool.lock:
             peer = pool.peers.get(str(peer_worker_id))
             for choice_id, choice in pool.choices.items():
@@ -53,6 +67,10 @@ class Queries:
                 answers.append({"choice_id": choice_id, "deadline": choice["deadline"],
                                 "shared_items": explained["shared_items"], "languages": explained["languages"],
                                 "modalities": explained["modalities"]})
+                people.append(person.id)
+        for person_id, answer in zip(people, answers) if caller else ():
+            self.record_access(caller, person_id, "person", "peer_requests",
+                               [name for name in ("shared_items", "languages", "modalities") if answer[name]])
         return answers
 
     def peer_connections(self, peer_worker_id) -> list[dict]:

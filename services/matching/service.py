@@ -33,7 +33,7 @@ class MatchingService(ServiceBase):
     @rpc(expected_exceptions=MATCHING_EXPECTED)
     def candidate(self, peer_worker_id):
         require(self.caller, "system", "state_auditor", "agency_admin", "peer")
-        return self.application.candidate(parse_id(peer_worker_id, "peer_worker_id"))
+        return self.application.candidate(parse_id(peer_worker_id, "peer_worker_id"), self.caller)
 
     # -- the person ------------------------------------------------------------------------
     @rpc(expected_exceptions=MATCHING_EXPECTED)
@@ -61,14 +61,14 @@ class MatchingService(ServiceBase):
         require(self.caller, "person", "system")
         person_id = parse_id(person_id, "person_id")
         self._own(person_id)
-        return self.application.offers_for(person_id)
+        return self.application.offers_for(person_id, self.caller)
 
     @rpc(expected_exceptions=MATCHING_EXPECTED)
     def my_connections(self, person_id):
         require(self.caller, "person", "system")
         person_id = parse_id(person_id, "person_id")
         self._own(person_id)
-        return self.application.person_connections(person_id)
+        return self.application.person_connections(person_id, self.caller)
 
     # -- the peer worker ------------------------------------------------------------------
     @rpc(expected_exceptions=MATCHING_EXPECTED)
@@ -86,7 +86,7 @@ class MatchingService(ServiceBase):
         require(self.caller, "peer", "system")
         peer_worker_id = parse_id(peer_worker_id, "peer_worker_id")
         self._own(peer_worker_id)
-        return self.application.peer_requests(peer_worker_id)
+        return self.application.peer_requests(peer_worker_id, self.caller)
 
     @rpc(expected_exceptions=MATCHING_EXPECTED)
     def peer_connections(self, peer_worker_id):

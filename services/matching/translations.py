@@ -4,6 +4,7 @@ Only pseudonymous ids, experience codes of peer workers (who shared them for
 matching) and scores leave matching; nothing a person sealed crosses in clear.
 """
 from services.matching.domain import Candidate, Connection, Places, Seeker, Workforce
+from shared import access
 
 
 def _listed(event: Candidate.Listed):
@@ -80,4 +81,5 @@ TRANSLATIONS = {
     **{cls: _places for cls in (Places.Opened, Places.Held, Places.Released)},
     Connection.Began: _began,
     Connection.Ended: _ended,
+    **access.TRANSLATIONS,
 }

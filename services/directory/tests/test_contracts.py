@@ -15,6 +15,7 @@ from services.directory.application import DirectoryApplication
 from services.directory.domain import Organization, PeerGroup, PeerWorker, SubcontractAgreement, SupervisionAgreement
 from shared.contracts import build, known_contracts, parse
 from shared.tests.conftest import vault  # noqa: F401  (fixture)
+from shared.tests.test_access import access_sample
 
 WORKER = uuid.UUID("5b7c3e0a-1d2f-4c6b-8e9a-0f1e2d3c4b5a")
 ORG = uuid.UUID("0a9b8c7d-6e5f-4a3b-9c1d-2e3f4a5b6c7d")
@@ -76,7 +77,7 @@ def directory_samples(vault) -> dict[tuple[str, str, int], dict]:
                             "languages": ["English"], "schedule": {"freq": "WEEKLY", "byday": "TU"}},
         "PeerGroupRetired": {"group_id": AGREEMENT},
     }
-    return {("directory", type_, 1): body for type_, body in bodies.items()}
+    return {**{("directory", type_, 1): body for type_, body in bodies.items()}, **access_sample("directory")}
 
 
 def make(key, body):

@@ -13,6 +13,7 @@ from marshmallow import ValidationError
 
 from shared.contracts import build, known_contracts, parse
 from shared.tests.conftest import vault  # noqa: F401
+from shared.tests.test_access import access_sample
 
 PERSON = uuid.UUID("1f2e3d4c-5b6a-4978-8a6b-5c4d3e2f1a0b")
 PEER = uuid.UUID("5b7c3e0a-1d2f-4c6b-8e9a-0f1e2d3c4b5a")
@@ -25,7 +26,8 @@ NEW_TYPES = ["PeerWorkerAvailabilityChanged", "PeerWorkerPaused", "PeerWorkerRes
              "PersonDetailsChanged", "PersonConsentGranted", "PersonConsentChanged", "PersonConsentRevoked",
              "PersonConsentLapsed", "PersonForgotten", "PersonExperienceShared", "PersonExperienceWithdrawn",
              "PersonPrivateExperienceKept", "SupportRequested", "SupportRequestWithdrawn", "SupportRequestExpired",
-             "PersonDataDisclosed", "ReferralInvited", "ReferralAccepted", "ReferralDeclined", "ReferralExpired"]
+             "PersonDataDisclosed", "ReferralInvited", "ReferralAccepted", "ReferralDeclined", "ReferralExpired",
+             "AccessRecorded"]
 
 
 def samples(vault) -> dict:
@@ -65,6 +67,7 @@ def samples(vault) -> dict:
         ("intake", "ReferralAccepted", 1): {"referral_id": REFERRAL, "person_id": PERSON},
         ("intake", "ReferralDeclined", 1): {"referral_id": REFERRAL},
         ("intake", "ReferralExpired", 1): {"referral_id": REFERRAL},
+        **access_sample("intake"),
     }
 
 

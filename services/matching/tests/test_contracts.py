@@ -11,6 +11,7 @@ from services.matching import domain
 from services.matching.application import MatchingApplication
 from services.matching.tests.support import World, peer_caller, person_caller
 from shared.contracts import known_contracts
+from shared.tests.test_access import access_sample
 from shared.tests.conftest import app_factory, isolated_env, vault  # noqa: F401
 
 PERSON = uuid.UUID("3f0c2b1a-9e8d-4c7b-a6f5-e4d3c2b1a0f9")
@@ -37,7 +38,7 @@ def matching_samples(vault) -> dict[tuple[str, str, int], dict]:
     samples = {("matching", type_, 1): body for type_, body in bodies.items()}
     samples[("matching", "ConnectionBegan", 2)] = {**bodies["ConnectionBegan"], "region": "Hampden County"}
     samples[("matching", "ConnectionEnded", 2)] = {**bodies["ConnectionEnded"], "region": "remote"}
-    return samples
+    return {**samples, **access_sample("matching")}
 
 
 def test_every_matching_contract_has_a_sample():

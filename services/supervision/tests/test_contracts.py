@@ -6,6 +6,7 @@ import pytest
 from marshmallow import ValidationError
 
 from shared.contracts import build
+from shared.tests.test_access import access_sample
 
 PEER_WORKER = "5b7c3e0a-1d2f-4c6b-8e9a-0f1e2d3c4b5a"
 SUPERVISOR = "6c8d4f1b-2e3a-4d7c-9fab-1a2b3c4d5e6f"
@@ -37,6 +38,7 @@ def samples(vault) -> dict:
         ("supervision", "SupervisionOverdue", 1): {"peer_worker_id": uuid.UUID(PEER_WORKER),
                                                    "requirement": "session_cadence", "due_on": "2026-03-09",
                                                    "detected_on": "2026-03-10"},
+        **access_sample("supervision"),
     }
 
 
