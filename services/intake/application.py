@@ -16,6 +16,7 @@ from services.intake.expiry import ExpiryCommands
 from services.intake.people import Person
 from services.intake.people_commands import PeopleCommands
 from services.intake.translations import TRANSLATIONS
+from shared.access import AccessLog
 from shared.application import ServiceApplication
 from shared.contracts import IntegrationEvent
 from shared.errors import InvalidInput, NotAllowed, NotFound
@@ -38,6 +39,7 @@ def check_sets_own_availability(peer_worker_id: UUID, caller: Caller) -> None:
 
 
 STATE_AUDIT = "state_audit"  # the audience of a break-glass line in a person's disclosure log
+ACCESS_LOG = "access_log"  # the audience of a line for a read of the person's data through another service
 
 
 def break_glass_line(event: IntegrationEvent) -> tuple[dict, list]:
@@ -50,23 +52,35 @@ def break_glass_line(event: IntegrationEvent) -> tuple[dict, list]:
     return {**to, "access": "read"}, list(body["fields_read"])
 
 
-class IntakeApplication(PeopleCommands, ExpiryCommands, ServiceApplication):
+def access_line(event: IntegrationEvent) -> tuple[dict, list]:
+    """(to, fields) of the disclosure line for another service's AccessRecorded: who read what, through which call."""
+    to = {"user_id": event.actor.get("user_id"), "role": event.actor.get("role"),
+          "organization_id": event.actor.get("organization_id"), "access": "read",
+          "via": f"{event.source}.{event.body['via']}"}
+    return to, list(event.body["fields_read"])
+
+
+class IntakeApplication(AccessLog, PeopleCommands, ExpiryCommands, ServiceApplication):
     service = "intake"
-    # Audit's break-glass accesses to a person's fields go in that person's disclosure log.
-    follows = ("audit",)
+    # Audit's break-glass accesses, and reads of a person's data through the other services, go in
+    # that person's disclosure log.
+    follows = ("audit", "matching", "directory", "supervision")
     translations = TRANSLATIONS
 
     def policy(self, event, processing):
-        if event.source != "audit" or event.type not in ("BreakGlassOpened", "PersonalDataRead"):
+        if event.source == "audit" and event.type in ("BreakGlassOpened", "PersonalDataRead"):
+            person_id, (to, fields), audience = event.body["person_id"], break_glass_line(event), STATE_AUDIT
+        elif event.type == "AccessRecorded" and event.body["subject_kind"] == "person":
+            person_id, (to, fields), audience = event.body["subject_id"], access_line(event), ACCESS_LOG
+        else:
             return
         try:
-            person = self.repository.get(event.body["person_id"])
+            person = self.repository.get(person_id)
         except AggregateNotFoundError:
-            return  # break-glass on someone intake does not know (a peer worker): no person's log to tell
+            return  # someone intake does not know as a person (a peer worker): no person's log to tell
         if not isinstance(person, Person):
             return
-        to, fields = break_glass_line(event)
-        person.record_disclosure(to, STATE_AUDIT, fields,
+        person.record_disclosure(to, audience, fields,
                                  Caller.system(self.service, event.actor.get("correlation_id")).as_actor())
         processing.collect_events(person)
 

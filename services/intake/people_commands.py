@@ -96,10 +96,17 @@ class PeopleCommands:
             return summary  # the invitee, holding the invitation: who invited them and until when
         if caller.role != "agency_admin" or caller.organization_id != referral.organization_id:
             raise NotFound(f"no referral {referral_id}")  # another organization's: not even that it exists
+        self._record_referral_read(referral, caller)
         return {**summary,
                 "display_name": self.vault.open(referral.invitee["display_name"]),
                 "contact": self.vault.open(referral.invitee["contact"]),
                 "person_id": str(referral.person_id) if referral.person_id else None}
+
+    def _record_referral_read(self, referral: Referral, caller: Caller) -> None:
+        """The invitee's name and contact as the agency wrote them, while the invitation is open (its key is
+        destroyed once answered or expired): the invitee is no person yet, so the access log only."""
+        if not self.vault.is_forgotten(str(referral.id)):
+            self.record_access(caller, referral.id, "invitee", "referral", ["contact", "display_name"])
 
     def _new_person(self, command: dict, referral_id: UUID | None, caller: Caller) -> Person:
         person_id = command["person_id"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 from services.intake.domain import PeerWorkerProfile
 from services.intake.people import Person
 from services.intake.referrals import Referral
+from shared import access
 
 # --- peer workers ------------------------------------------------------------------
 
@@ -142,4 +143,5 @@ TRANSLATIONS = {
     Referral.Accepted: accepted,
     Referral.Declined: referral_only("ReferralDeclined"),
     Referral.Expired: referral_only("ReferralExpired"),
+    **access.TRANSLATIONS,
 }

@@ -6,6 +6,7 @@ import uuid
 
 import pytest
 
+from shared.access import Access
 from services.intake.application import IntakeApplication
 from services.intake.domain import PeerWorkerProfile
 from services.intake.people import Person
@@ -187,7 +188,7 @@ def test_integration_events_page_through_the_log(intake, peer):
 
 
 def test_every_stored_class_has_a_translation(intake):
-    stored = {cls for aggregate in (PeerWorkerProfile, Person, Referral) for cls in vars(aggregate).values()
+    stored = {cls for aggregate in (PeerWorkerProfile, Person, Referral, Access) for cls in vars(aggregate).values()
               if isinstance(cls, type) and issubclass(cls, aggregate.Event)
               and cls.__name__ not in ("Event", "Created")}  # Created: unused default, ours are named
     assert {PeerWorkerProfile.Recorded, Person.Enrolled, Person.Forgotten, Referral.Invited} <= stored
