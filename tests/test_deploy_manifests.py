@@ -40,6 +40,8 @@ def env_file(path: Path) -> dict[str, str]:
     return dict(line.split("=", 1) for line in path.read_text().splitlines() if line and not line.startswith("#"))
 
 
+# Two of each service where instances may share the work; matching's projection is in memory.
+INSTANCES = {"intake": 2, "directory": 2, "matching": 1, "supervision": 2, "audit": 2}
 SECRET_NAMES = re.compile(r"KEY|PASS|SECRET|COOKIE|AMQP_URI")
 
 
@@ -88,8 +90,9 @@ def test_env_templates_hold_placeholders_never_secrets(path):
     assert secrets and all("replace" in value.lower() for value in secrets.values()), secrets
 
 
-def test_compose_runs_one_relay_per_service_and_a_three_node_broker():
+def test_compose_runs_one_relay_per_service_two_of_most_services_and_a_three_node_broker():
     assert {COMPOSE[relay]["deploy"]["replicas"] for relay in RELAYS} == {1}
+    assert {name: COMPOSE[name]["deploy"]["replicas"] for name in SERVICES} == INSTANCES
     assert sum(service.get("image", "").startswith("rabbitmq:3") for service in COMPOSE.values()) == 3
 
 
@@ -139,8 +142,7 @@ def test_k8s_runs_exactly_one_relay_per_service_never_two_at_once(relay):
 
 
 def test_k8s_services_scale_out_but_matching_whose_projection_is_in_memory():
-    assert {name: DEPLOYMENTS[name]["spec"]["replicas"] for name in SERVICES} == {
-        "intake": 2, "directory": 2, "matching": 1, "supervision": 2, "audit": 2}
+    assert {name: DEPLOYMENTS[name]["spec"]["replicas"] for name in SERVICES} == INSTANCES
     assert DEPLOYMENTS["matching"]["spec"]["strategy"]["type"] == "Recreate"
 
 
