@@ -60,21 +60,36 @@ class AccessLog:
     _access_hour: str = ""
     _access_seen: set | None = None
 
-    def record_access(self, caller: Caller, subject_id, subject_kind: str, via: str, fields_read) -> bool:
-        """True if a new record was stored."""
-        subject_id, fields_read = str(subject_id), sorted(set(fields_read))
-        if caller.role == "system" or caller.user_id == subject_id or not fields_read:
-            return False
+    def record_access(self, caller: Caller, via: str, reads) -> int:
+        """reads: (subject id, subject kind, field names) shown in one answer. Stored in one transaction;
+        returns how many were new."""
+        if caller.role == "system":
+            return 0
         hour = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H")
         if hour != self._access_hour:
             self._access_hour, self._access_seen = hour, set()
-        access = Access(subject_id=subject_id, subject_kind=subject_kind, via=via, fields_read=fields_read,
-                        hour=hour, actor=caller.as_actor())
-        if access.id in self._access_seen:
-            return False
-        self._access_seen.add(access.id)
+        new = {}  # id -> what to record; aggregates are made at each save (a failed save spends their events)
+        for subject_id, kind, fields_read in reads:
+            subject_id, fields_read = str(subject_id), sorted(set(fields_read))
+            if caller.user_id == subject_id or not fields_read:
+                continue
+            record = dict(subject_id=subject_id, subject_kind=kind, via=via, fields_read=fields_read, hour=hour,
+                          actor=caller.as_actor())
+            key = Access.create_id(**record)
+            if key not in self._access_seen:
+                new[key] = record
+        if not new:
+            return 0
+        self._access_seen.update(new)
         try:
-            self.save(access)
+            self.save(*(Access(**record) for record in new.values()))
+        except IntegrityError:  # another instance, or this one before a restart, recorded some this hour
+            return sum(self._save_alone(record) for record in new.values())
+        return len(new)
+
+    def _save_alone(self, record: dict) -> bool:
+        try:
+            self.save(Access(**record))
         except IntegrityError:
-            return False  # another instance, or this one before a restart, recorded it this hour
+            return False
         return True

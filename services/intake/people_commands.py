@@ -106,7 +106,7 @@ class PeopleCommands:
         """The invitee's name and contact as the agency wrote them, while the invitation is open (its key is
         destroyed once answered or expired): the invitee is no person yet, so the access log only."""
         if not self.vault.is_forgotten(str(referral.id)):
-            self.record_access(caller, referral.id, "invitee", "referral", ["contact", "display_name"])
+            self.record_access(caller, "referral", [(referral.id, "invitee", ["contact", "display_name"])])
 
     def _new_person(self, command: dict, referral_id: UUID | None, caller: Caller) -> Person:
         person_id = command["person_id"]

@@ -231,7 +231,8 @@ class MatchingApplication(AccessLog, Choices, Queries, ServiceApplication):
         if not isinstance(candidate, Candidate):
             raise NotFound(f"no candidate {peer_worker_id}")
         if caller:
-            self.record_access(caller, candidate.id, "peer_worker", "candidate", ["display_name", "shared_for_matching"])
+            self.record_access(caller, "candidate", [(candidate.id, "peer_worker",
+                                                      ["display_name", "shared_for_matching"])])
         return {
             "peer_worker_id": str(candidate.id),
             "organization_id": candidate.organization_id,

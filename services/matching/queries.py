@@ -21,10 +21,11 @@ class Queries:
 
     def offers_for(self, person_id, caller=None) -> dict:
         answer = self._offers_for(person_id)
-        for offer in answer["offers"] if caller else ():
-            self.record_access(caller, offer["peer_worker_id"], "peer_worker", "my_offers",
-                               ["display_name", *(name for name in ("shared_items", "languages", "modalities")
-                                                  if offer[name])])
+        if caller:
+            self.record_access(caller, "my_offers", [
+                (offer["peer_worker_id"], "peer_worker",
+                 ["display_name", *(name for name in ("shared_items", "languages", "modalities") if offer[name])])
+                for offer in answer["offers"]])
         return answer
 
     def _offers_for(self, person_id) -> dict:
@@ -50,8 +51,9 @@ class Queries:
             answer = [{"connection_id": cid, "peer_worker_id": c["peer_worker_id"], "active": c["active"],
                        "display_name": self._name(self.pool.peer(c["peer_worker_id"]))}
                       for cid, c in self.pool.connections.items() if c["person_id"] == str(person_id)]
-        for connection in answer if caller else ():
-            self.record_access(caller, connection["peer_worker_id"], "peer_worker", "my_connections", ["display_name"])
+        if caller:
+            self.record_access(caller, "my_connections",
+                               [(c["peer_worker_id"], "peer_worker", ["display_name"]) for c in answer])
         return answer
 
     def peer_requests(self, peer_worker_id, caller=None) -> list[dict]:
@@ -68,9 +70,10 @@ class Queries:
                                 "shared_items": explained["shared_items"], "languages": explained["languages"],
                                 "modalities": explained["modalities"]})
                 people.append(person.id)
-        for person_id, answer in zip(people, answers) if caller else ():
-            self.record_access(caller, person_id, "person", "peer_requests",
-                               [name for name in ("shared_items", "languages", "modalities") if answer[name]])
+        if caller:
+            self.record_access(caller, "peer_requests", [
+                (person_id, "person", [name for name in ("shared_items", "languages", "modalities") if answer[name]])
+                for person_id, answer in zip(people, answers)])
         return answers
 
     def peer_connections(self, peer_worker_id) -> list[dict]:
