@@ -24,11 +24,12 @@ from services.directory.translations import TRANSLATIONS
 from shared.views import ReplayedAggregates
 from services.directory.workforce import WorkforceCommands
 from shared import config
+from shared.access import AccessLog
 from shared.application import ServiceApplication
 from shared.errors import InvalidInput, NotFound
 
 
-class DirectoryApplication(OrganizationCommands, WorkforceCommands, AgreementCommands, GroupCommands,
+class DirectoryApplication(AccessLog, OrganizationCommands, WorkforceCommands, AgreementCommands, GroupCommands,
                            ServiceApplication):
     service = "directory"
     translations = TRANSLATIONS

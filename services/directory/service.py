@@ -109,7 +109,7 @@ class DirectoryService(ServiceBase):
     @rpc(expected_exceptions=DIRECTORY_EXPECTED)
     def search_pool(self, query=None):
         require(self.caller, *PEERS)
-        return self.application.search_pool(query or {})
+        return self.application.search_pool(query or {}, self.caller)
 
     # -- subcontracts -----------------------------------------------------------
     @rpc(expected_exceptions=DIRECTORY_EXPECTED)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from services.directory.domain import Organization, PeerGroup, PeerWorker, SubcontractAgreement, SupervisionAgreement
+from shared import access
 
 
 def fields_of(*names: str, id_as: str, rename: dict | None = None):
@@ -81,4 +82,5 @@ TRANSLATIONS = {
         "host_organization_id", "kind", "name", "region", "facilitator_ids", "languages", "schedule",
         id_as="group_id")),
     PeerGroup.Retired: named("PeerGroupRetired", fields_of(id_as="group_id")),
+    **access.TRANSLATIONS,
 }

@@ -85,7 +85,10 @@ class WorkforceCommands:
             raise NotAllowed("an agency admin sees only the records of their own organization's peer workers")
         if caller.role == "peer" and not is_self(caller, worker.id):
             raise NotAllowed("a peer worker sees only their own workforce record")
-        return self._worker_view(worker, today())
+        view = self._worker_view(worker, today())
+        self.record_access(caller, "workforce_record", [
+            (worker.id, "peer_worker", ["employments", *(["credentials.number"] if view["credentials"] else [])])])
+        return view
 
     def list_workforce(self, payload: dict, caller: Caller) -> dict:
         query = load(schemas.WorkforceQuery(), payload)
@@ -195,7 +198,7 @@ class WorkforceCommands:
             worker.leave_pool(caller.as_actor())
         self.store(worker)
 
-    def search_pool(self, payload: dict) -> dict:
+    def search_pool(self, payload: dict, caller: Caller | None = None) -> dict:
         query = load(schemas.PoolQuery(), payload)
         as_of = today()
         members = []
@@ -214,7 +217,11 @@ class WorkforceCommands:
                             "credentials": sorted({c["kind"] for c in worker.credentials.values()
                                                    if worker.holds(c["kind"], as_of)})})
         members.sort(key=lambda m: (m["display_name"].casefold(), m["peer_worker_id"]))
-        return page(members, query["offset"], query["limit"])
+        shown = page(members, query["offset"], query["limit"])
+        if caller:  # only the page shown was read
+            self.record_access(caller, "search_pool", [(m["peer_worker_id"], "peer_worker", ["display_name"])
+                                                       for m in shown["items"]])
+        return shown
 
     # -- helpers ----------------------------------------------------------------
     def _check_may_change(self, worker: PeerWorker, caller: Caller, peer_may: bool = True) -> None:
