@@ -20,6 +20,7 @@ from services.supervision.settings import Settings
 from services.supervision.translations import TRANSLATIONS
 from services.supervision.views import Work
 from shared.views import ReplayedAggregates
+from shared.access import AccessLog
 from shared.application import ServiceApplication
 from shared.identity import Caller
 
@@ -37,7 +38,7 @@ def plain(value):
     return value
 
 
-class SupervisionApplication(Commands, Queries, ServiceApplication):
+class SupervisionApplication(AccessLog, Commands, Queries, ServiceApplication):
     service = "supervision"
     # Directory's workforce, credentials, pool and agreements; matching's connections (dual relationships).
     follows = ("directory", "matching")

@@ -25,13 +25,16 @@ class Queries:
         self.check_reader(caller, worker, assignments, as_of)
         sessions = sorted((s for s in work.all(Session) if s.peer_worker_id == str(worker.id)),
                           key=lambda s: (s.date, str(s.id)))
-        return {"peer_worker_id": str(worker.id), "organization_ids": sorted(worker.organizations(as_of)),
-                "due": due(worker, self.settings, as_of),
-                "needs_supervisor": self.needs_supervisor(work, worker),
-                "supervisions": [describe(a) for a in sorted(assignments, key=lambda a: (a.offered_on, str(a.id)))],
-                "sessions": [{"session_id": str(s.id), "supervisor_id": s.supervisor_id, "date": s.date,
-                              "minutes": s.minutes, "kind": s.kind, "grouping": s.grouping, "medium": s.medium,
-                              "confirmed_by": s.confirmed_by, "counted": s.confirmed} for s in sessions]}
+        record = {"peer_worker_id": str(worker.id), "organization_ids": sorted(worker.organizations(as_of)),
+                  "due": due(worker, self.settings, as_of),
+                  "needs_supervisor": self.needs_supervisor(work, worker),
+                  "supervisions": [describe(a) for a in sorted(assignments, key=lambda a: (a.offered_on, str(a.id)))],
+                  "sessions": [{"session_id": str(s.id), "supervisor_id": s.supervisor_id, "date": s.date,
+                                "minutes": s.minutes, "kind": s.kind, "grouping": s.grouping, "medium": s.medium,
+                                "confirmed_by": s.confirmed_by, "counted": s.confirmed} for s in sessions]}
+        self.record_access(caller, "supervision_record", [
+            (worker.id, "peer_worker", ["due", *(name for name in ("supervisions", "sessions") if record[name])])])
+        return record
 
     def check_reader(self, caller: Caller, worker: Worker, assignments: list, as_of: str) -> None:
         if caller.role in ("system", "state_auditor") or is_self(caller, "peer", worker.id):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from services.supervision.domain import Agreement, Assignment, Organization, Session, Worker
+from shared import access
 
 
 def _record_changed(event):
@@ -73,4 +74,5 @@ TRANSLATIONS = {
     Session.Logged: _session("SupervisionSessionLogged"),
     Session.Corrected: _session("SupervisionSessionCorrected"),
     Session.Confirmed: _confirmed,
+    **access.TRANSLATIONS,
 }
