@@ -1,0 +1,27 @@
+"""Every service's AccessRecorded enters the ledger about the person or peer worker read, by the reader."""
+from __future__ import annotations
+
+import uuid
+
+from services.audit.application import AuditApplication
+from services.audit.tests.support import Sources, catch_up, consumer
+from services.matching.application import MatchingApplication
+from services.matching.tests.support import World, peer_caller, person_caller
+from shared.tests.conftest import app_factory, isolated_env, vault  # noqa: F401
+
+
+def test_a_peer_reading_a_persons_items_is_in_the_ledger_about_the_person_and_verifies(app_factory, vault):
+    matching = app_factory(MatchingApplication)
+    world = World(matching, vault)
+    peer = world.peer(items=["veteran"])
+    person = world.person(items=["veteran"])
+    matching.choose({"person_id": person, "peer_worker_id": peer}, person_caller(person))
+    matching.peer_requests(uuid.UUID(peer), peer_caller(peer))
+    audit = app_factory(AuditApplication)
+    catch_up(consumer(audit, Sources(matching=matching)))
+    [entry] = audit.history({"type": "AccessRecorded"})["entries"]
+    assert (entry["source"], entry["subject_id"], entry["user_id"], entry["role"]) == (
+        "matching", person, peer, "peer")
+    assert entry["organization_id"] == "org-harbor"  # the reader's
+    assert [e["type"] for e in audit.history({"subject_id": person})["entries"]][-1] == "AccessRecorded"
+    assert audit.verify()["ok"]
