@@ -12,7 +12,7 @@ STARTER = textwrap.dedent("""
     from shared.network import Network
     network = Network(env={"AMQP_URI": sys.argv[1], "PEERNET_VAR_DIR": sys.argv[2]}, services=("intake",),
                       port_base=int(sys.argv[3]))
-    network.start()
+    network.start(timeout=120)
     print(" ".join(str(p.pid) for p in network.processes.values()), flush=True)
     time.sleep(600)
 """)
@@ -29,14 +29,14 @@ def alive(pid: int) -> bool:
 
 def test_killing_the_starter_ends_every_process_it_started(amqp_uri, tmp_path):
     starter = subprocess.Popen([sys.executable, "-c", STARTER, amqp_uri, str(tmp_path), str(free_port_base())],
-                               stdout=subprocess.PIPE, text=True, cwd=os.getcwd())
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=os.getcwd())
     try:
         children = [int(pid) for pid in starter.stdout.readline().split()]
-        assert len(children) == 2, "intake and its relay"
+        assert len(children) == 2, f"intake and its relay should have started: {starter.stderr.read()[-2000:]}"
         assert all(alive(pid) for pid in children)
         starter.send_signal(signal.SIGKILL)
         starter.wait()
-        wait_until(lambda: not any(alive(pid) for pid in children), timeout=30,
+        wait_until(lambda: not any(alive(pid) for pid in children), timeout=60,
                    message="the orphaned intake and relay stopped")
     finally:
         starter.kill()
