@@ -50,6 +50,8 @@ def main(argv=None) -> int:
         Loader(gateway, network, workers=args.workers, quiet=args.quiet).run()
     except Refused as refused:
         print(f"The gateway refused a step: {refused}", file=sys.stderr)
+        if refused.status in (503, 504):
+            print("A service is busy or down: run the demo again, it carries on where it stopped.", file=sys.stderr)
         return 1
     except TimeoutError as error:
         print(f"The network is not keeping up: {error}", file=sys.stderr)
