@@ -212,6 +212,11 @@ def test_the_handbook_story_over_http(gateway):
     history = wait_until(lambda: _history_with(api, story), timeout=30, interval=0.2,
                          message="the story in the audit history")
     assert api("GET", "/audit-entries", "agency_admin", organization_id=agency).status_code == 403
+    about_person = ok(api("GET", f"/audit-entries?subject_id={person}&source=intake", "state_auditor"))["items"]
+    assert {"PersonEnrolled", "PersonExperienceShared", "SupportRequested"} <= {e["type"] for e in about_person}
+    assert all(e["subject_id"] == person and e["source"] == "intake" for e in about_person)
+    [enrolment] = [e for e in about_person if e["type"] == "PersonEnrolled"]
+    assert (enrolment["user_id"], enrolment["role"]) == (person, "person")  # who did it, not who they are
     body = str(history)
     for name in (PERSON_NAME, *PEER_NAMES, "Sky Mentor", "CPS-E2E-1", "someone who has heard voices too"):
         assert name not in body
