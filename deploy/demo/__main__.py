@@ -38,7 +38,7 @@ def main(argv=None) -> int:
     try:
         requests.get(args.gateway + "/health", timeout=3).raise_for_status()
     except requests.RequestException as error:
-        print(f"No peernet gateway answers at {args.gateway} ({error}).\n"
+        print(f"No peernet gateway answers at {args.gateway} ({type(error).__name__}).\n"
               "Start the network first, in another terminal: make run", file=sys.stderr)
         return 1
     network = plan(args.counties, args.people, args.peer_workers, args.seed)
