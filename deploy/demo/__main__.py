@@ -13,7 +13,7 @@ import time
 import requests
 
 from deploy.demo.census import census
-from deploy.demo.client import Gateway, Refused, default_gateway_url
+from deploy.demo.gateway import Gateway, Refused, default_gateway_url
 from deploy.demo.load import Loader
 from deploy.demo.plan import plan
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from deploy.demo.client import Gateway
+from deploy.demo.gateway import Gateway
 from deploy.demo.plan import Network
 
 AUDITOR = "state_auditor"

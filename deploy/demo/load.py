@@ -6,7 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from tqdm import tqdm
 
-from deploy.demo.client import Gateway, Refused
+from deploy.demo.gateway import Gateway, Refused
 from deploy.demo.plan import DUTIES, Network, Person, PeerWorker
 
 AUDITOR = "state_auditor"

@@ -7,7 +7,7 @@ import sys
 import pytest
 
 from deploy.demo.census import census, event_types
-from deploy.demo.client import Gateway
+from deploy.demo.gateway import Gateway
 from deploy.demo.plan import plan
 from shared.network import ROOT
 from tests.e2e.conftest import SECRET
