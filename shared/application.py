@@ -8,12 +8,14 @@ nothing twice.
 """
 from __future__ import annotations
 
+import threading
 from datetime import timezone
 from typing import Any, Callable
+from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError, Tracking
 from eventsourcing.projection import EventSourcedProjection
-from eventsourcing.application import ProcessingEvent
+from eventsourcing.application import ProcessingEvent, Repository
 
 from shared import config, contracts
 from shared.contracts import IntegrationEvent
@@ -26,6 +28,30 @@ from shared.postgres import postgres_ddl_lock, postgres_from
 # version too as (type, body, version). The subject id is the aggregate's id, or
 # the event's own `subject_id` when it is about someone else (shared.access).
 Translation = Callable[[Any], tuple]
+
+
+class BatchRepository(Repository):
+    """While a batch of upstream events is applied, its reads see what the batch changed so far.
+
+    Only the applying thread's reads: a command running meanwhile must not see unsaved changes.
+    """
+
+    @property
+    def pending(self) -> dict | None:
+        return getattr(self._batch, "pending", None)
+
+    @pending.setter
+    def pending(self, aggregates: dict | None) -> None:
+        self._batch.pending = aggregates
+
+    def get(self, aggregate_id, **kwargs):
+        pending = self.pending
+        if pending and kwargs.get("version") is None:
+            try:
+                return pending[aggregate_id if isinstance(aggregate_id, UUID) else UUID(str(aggregate_id))]
+            except (KeyError, ValueError):
+                pass
+        return super().get(aggregate_id, **kwargs)
 
 
 class ServiceApplication(EventSourcedProjection):
@@ -45,6 +71,12 @@ class ServiceApplication(EventSourcedProjection):
         else:
             super().__init__(env=merged)
         self.vault = vault
+
+    def construct_repository(self):
+        repository = super().construct_repository()
+        repository.__class__ = BatchRepository  # the same repository, with one lookup first
+        repository._batch = threading.local()  # green once eventlet has patched threading
+        return repository
 
     # -- commands -------------------------------------------------------------
     def save(self, *aggregates, **kwargs):
@@ -90,21 +122,40 @@ class ServiceApplication(EventSourcedProjection):
 
     def process_upstream(self, event: IntegrationEvent, attempts: int = 5) -> bool:
         """Apply one upstream event exactly once. False if it was already processed."""
+        return self.process_upstream_batch([event], attempts) == 1
+
+    def process_upstream_batch(self, events: list[IntegrationEvent], attempts: int = 5,
+                               position: int | None = None) -> int:
+        """Apply consecutive events of one source exactly once, in one transaction; how many were new.
+
+        One commit and one tracking position for the lot: a consumer that is behind
+        catches up at the pace of its policies, not of the disk. `position` is the
+        tracked position if the caller has only just read it.
+        """
+        source = events[0].source
         for _ in range(attempts):
-            if event.position <= self.position_in(event.source):
-                return False
-            processing = ProcessingEvent(tracking=Tracking(event.source, event.position))
-            self.policy(event, processing)
+            last = self.position_in(source) if position is None else position
+            position = None
+            new = [event for event in events if event.position > last]
+            if not new:
+                return 0
+            processing = ProcessingEvent(tracking=Tracking(source, new[-1].position))
+            self.repository.pending = processing.aggregates
+            try:
+                for event in new:
+                    self.policy(event, processing)
+            finally:
+                self.repository.pending = None
             try:
                 recordings = self._record(processing)
             except IntegrityError:
-                # Either this position was recorded meanwhile (checked above, next
+                # Either these positions were recorded meanwhile (checked above, next
                 # time round) or a command saved the same aggregate: read and apply again.
                 continue
             METRICS.events_stored.labels(self.service).inc(len(recordings))
             self._notify(recordings)
-            return True
-        raise RuntimeError(f"{self.service}: could not apply {event.source} #{event.position} "
+            return len(new)
+        raise RuntimeError(f"{self.service}: could not apply {source} #{events[0].position}-#{events[-1].position} "
                            f"after {attempts} conflicting writes; it will be tried again")
 
     def skip_upstream(self, source: str, position: int) -> None:

@@ -126,6 +126,21 @@ def test_catch_up_reads_everything_missing(scenario, app_factory):
     assert consumer.catch_up("intake") == 0
 
 
+def test_a_page_is_applied_in_one_transaction_whose_reads_see_its_own_changes(scenario, app_factory):
+    one_by_one, consumer, _ = scenario.consumer(app_factory)
+    for message in scenario.messages:
+        consumer.handle(copy.deepcopy(message))
+    matching, consumer, _ = scenario.consumer(app_factory)
+    transactions = []
+    record = matching._record
+    matching._record = lambda processing: transactions.append(processing.tracking.notification_id) or record(processing)
+
+    assert consumer.catch_up("intake") == 8  # Rowan's candidate changes at 1, 3, 4 and 8 within the page
+    assert transactions == [8]
+    assert scenario.projection(matching) == scenario.projection(one_by_one)
+    assert matching.position_in("intake") == 8
+
+
 def test_a_message_damaged_on_the_way_is_dead_lettered_and_the_logs_copy_applied(scenario, app_factory):
     matching, consumer, dead = scenario.consumer(app_factory)
     assert consumer.handle(copy.deepcopy(scenario.messages[0])) == "applied"
