@@ -138,12 +138,18 @@ class SessionConfirmations(Schema):
     confirmed_by = fields.List(fields.String(), required=True, metadata={"description": "supervisor, peer_worker"})
 
 
+class OverdueRequirement(Schema):
+    requirement = fields.String(required=True, metadata={"description": "session_cadence or first_period_hours"})
+    due_on = fields.String(required=True)
+
+
 class ShortPeerWorker(Schema):
     peer_worker_id = fields.String(required=True)
     organization_ids = fields.List(fields.String(), required=True)
     supervisor_ids = fields.List(fields.String(), required=True)
     needs_supervisor = fields.Boolean(required=True)
-    overdue = fields.Boolean(required=True)
+    overdue = fields.List(fields.Nested(OverdueRequirement), required=True,
+                          metadata={"description": "what is past due; empty when only a supervisor is missing"})
     next_due = fields.String(allow_none=True)
     first_period_hours_done = fields.Float(allow_none=True)
 

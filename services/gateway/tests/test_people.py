@@ -101,3 +101,13 @@ def test_a_supervisor_reads_only_their_own_supervisees_shortfall(client, backend
     assert answer.status_code == 200 and answer.get_json()["next_cursor"] is None
     assert [args[0] for _, _, args, _ in backend.calls] == [
         {"supervisor_id": me, "as_of": "2026-11-24", "organization_id": None}]
+
+
+def test_the_shortfall_says_what_is_overdue_and_since_when(client, backend):
+    me, peer = str(uuid.uuid4()), str(uuid.uuid4())
+    overdue = [{"requirement": "session_cadence", "due_on": "2026-11-20"}]
+    backend.answers[("supervision", "shortfall")] = {"as_of": "2026-11-24", "peer_workers": 1, "short": 1, "items": [{
+        "peer_worker_id": peer, "organization_ids": [], "supervisor_ids": [me], "needs_supervisor": False,
+        "overdue": overdue, "next_due": "2026-11-20", "first_period_hours_done": None}]}
+    answer = client.get(f"/supervision-shortfalls?supervisor_id={me}", headers=bearer("supervisor", me))
+    assert answer.status_code == 200 and answer.get_json()["items"][0]["overdue"] == overdue

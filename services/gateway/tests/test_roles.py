@@ -121,7 +121,8 @@ ANSWERS = {
     ("supervision", "shortfall"): {"as_of": "2026-11-24", "organization_id": None, "supervisor_id": None,
                                    "peer_workers": 14, "short": 1, "items": [{
                                        "peer_worker_id": OTHER, "organization_ids": [OTHER], "supervisor_ids": [],
-                                       "needs_supervisor": True, "overdue": False, "next_due": "2026-12-01",
+                                       "needs_supervisor": True, "next_due": "2026-12-01",
+                                       "overdue": [{"requirement": "session_cadence", "due_on": "2026-11-20"}],
                                        "first_period_hours_done": 1.5}]},
     ("audit", "history"): {"entries": [{
         "seq": 4, "source": "intake", "position": 4, "type": "PersonEnrolled", "version": 1,
