@@ -34,6 +34,23 @@ class InvalidInput(Exception):
 
 
 @deserialize_to_instance
+class Conflict(Exception):
+    """What the caller wanted no longer fits what is recorded (a stale edit, a place taken).
+
+    `extra` carries what the caller can do instead (matching's `next_offers`); the
+    gateway answers 409 with it as extension members of the problem document.
+    """
+
+    def __init__(self, message: str, extra: dict | None = None):
+        self.message = message
+        self.extra = extra or {}
+        super().__init__(message, self.extra)
+
+    def __str__(self) -> str:
+        return self.message
+
+
+@deserialize_to_instance
 class NotFound(Exception):
     """The thing asked for does not exist, or the caller may not know it does."""
 

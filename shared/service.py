@@ -21,11 +21,11 @@ from shared import config
 from shared.bus import BusConsumer, DeadLetterPublisher, consumer_queue, start_in_thread
 from shared.consumer import TrackedConsumer
 from shared.crypto import vault_from_env
-from shared.errors import InvalidInput, NotAllowed, NotFound
+from shared.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from shared.identity import Caller, CallerSchema
 from shared.metrics import METRICS, metrics_response
 
-EXPECTED = (InvalidInput, NotAllowed, NotFound)
+EXPECTED = (InvalidInput, NotAllowed, NotFound, Conflict)
 CALLER_KEY = "caller"
 
 

@@ -17,7 +17,7 @@ from eventsourcing.persistence import IntegrityError
 
 from services.directory.agreements import AgreementCommands
 from services.directory.domain import Organization, PeerWorker
-from services.directory.errors import Conflict
+from shared.errors import Conflict, InvalidInput, NotFound
 from services.directory.groups import GroupCommands
 from services.directory.organizations import OrganizationCommands
 from services.directory.translations import TRANSLATIONS
@@ -26,7 +26,6 @@ from services.directory.workforce import WorkforceCommands
 from shared import config
 from shared.access import AccessLog
 from shared.application import ServiceApplication
-from shared.errors import InvalidInput, NotFound
 
 
 class DirectoryApplication(AccessLog, OrganizationCommands, WorkforceCommands, AgreementCommands, GroupCommands,

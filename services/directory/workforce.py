@@ -7,9 +7,8 @@ from datetime import timedelta
 from services.directory import schemas
 from services.directory.common import check_scope, is_self, iso, rules, today
 from services.directory.domain import PeerWorker, SubcontractAgreement
-from services.directory.errors import Conflict
+from shared.errors import Conflict, NotAllowed
 from services.directory.views import page
-from shared.errors import NotAllowed
 from shared.identity import Caller
 from shared.schemas import load
 

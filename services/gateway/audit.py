@@ -66,7 +66,8 @@ Table = lambda: fields.Dict(metadata={"description": "columns, rows with their c
 
 class Figures(Schema):
     suppressed_as = fields.String(required=True, metadata={"description": "what stands for counts 1 to 10"})
-    connections_by_month = Table()
+    connections_started_by_month_and_region = Table()
+    connections_ended_by_month_and_region = Table()
     days_from_request_to_connection_by_month = Table()
     peer_workers_short_of_supervision_by_organization_and_month = Table()
     events_by_month_and_service = Table()

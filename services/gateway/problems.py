@@ -46,12 +46,13 @@ class Problem(Exception):
     """Raised anywhere in a request to answer with a problem document."""
 
     def __init__(self, status: int, detail: str | None = None, errors: list[dict] | None = None,
-                 headers: dict | None = None):
+                 headers: dict | None = None, extensions: dict | None = None):
         super().__init__(detail or KINDS[status][1])
         self.status = status
         self.detail = detail
         self.errors = errors or []
         self.headers = headers or {}
+        self.extensions = extensions or {}  # RFC 9457 extension members, e.g. a conflict's next offers
 
 
 def problem_type(status: int) -> str:
@@ -75,7 +76,7 @@ def field_errors(messages, prefix: str = "") -> list[dict]:
 
 def problem_response(problem: Problem, correlation_id: str, instance: str) -> Response:
     slug, title, _ = KINDS[problem.status]
-    body = {"type": problem_type(problem.status), "title": title, "status": problem.status,
+    body = {**problem.extensions, "type": problem_type(problem.status), "title": title, "status": problem.status,
             "detail": problem.detail or title, "instance": instance,
             "correlation_id": correlation_id, "errors": problem.errors}
     return Response(json.dumps(body), status=problem.status, content_type=PROBLEM_TYPE,

@@ -17,18 +17,15 @@ from nameko.extensions import DependencyProvider
 from nameko.rpc import MethodProxy, ReplyListener
 from nameko.web.handlers import http
 
-import shared.errors  # noqa: F401  (so RPC errors come back as our own classes)
 from services.gateway.api import ROUTES
 from services.gateway.app import Gateway
 from services.gateway.auth import verifier_from_env
 from services.gateway.problems import Problem
 from shared import config
+from shared.errors import Conflict  # registered: RPC errors come back as our own classes
 from shared.service import CALLER_KEY
 
 METHODS = "GET,POST,PUT,PATCH,DELETE,OPTIONS"
-# Errors a service raises when the caller's view is stale (e.g. directory's Conflict); known by
-# name so that the gateway needs no service's code to answer 409.
-CONFLICTS = ("Conflict",)
 
 
 class RpcBackend:
@@ -50,17 +47,12 @@ class RpcBackend:
             raise Problem(504, f"{service} did not answer within {self.timeout:g}s") from None
         except UnknownService:
             raise Problem(503, f"{service} is not running") from None
+        except Conflict as conflict:
+            raise Problem(409, conflict.message, extensions=conflict.extra) from None
         except RemoteError as error:
-            if error.exc_type in CONFLICTS:
-                raise Problem(409, error.value) from None
             raise Problem(502, f"{service} failed: {error.exc_type}") from None
         except MethodNotFound:
             raise Problem(502, f"{service} has no {method}") from None
-        except Exception as error:
-            # The same conflict, when its class happens to be imported here and comes back as itself.
-            if type(error).__name__ in CONFLICTS:
-                raise Problem(409, str(error)) from None
-            raise
 
 
 class GatewayProvider(DependencyProvider):

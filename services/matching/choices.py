@@ -16,8 +16,7 @@ from eventsourcing.persistence import IntegrityError
 
 from services.matching import schemas
 from services.matching.domain import Connection, Places, Seeker
-from services.matching.errors import Conflict
-from shared.errors import NotAllowed, NotFound
+from shared.errors import Conflict, NotAllowed, NotFound
 from shared.identity import Caller
 from shared.schemas import load
 
@@ -93,7 +92,8 @@ class Choices:
                     person, peer, seeker.request["include_my_agencies"]):
                 self._offer_next(seeker, peer_id, caller)
                 continue_with = self.offers_for(command["person_id"], caller)["offers"]
-                raise Conflict("that peer has no free place any more: here are your next offers", continue_with)
+                raise Conflict("that peer has no free place any more: here are your next offers",
+                               {"next_offers": continue_with})
             choice_id = str(uuid.uuid4())
             deadline = (datetime.now(timezone.utc) + timedelta(hours=self.answer_hours)).isoformat()
             places.hold(peer_id, choice_id, str(seeker.id), caller.as_actor())

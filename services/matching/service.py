@@ -8,14 +8,12 @@ from nameko.timer import timer
 
 from services.matching import schemas
 from services.matching.application import MatchingApplication
-from services.matching.errors import Conflict
-from shared import config
 from shared.errors import InvalidInput, NotAllowed
+from shared import config
 from shared.schemas import load
 from shared.service import EXPECTED, ApplicationProvider, ServiceBase, require
 
 log = logging.getLogger(__name__)
-MATCHING_EXPECTED = (*EXPECTED, Conflict)
 EXPIRY_INTERVAL = float(config.env("PEERNET_EXPIRY_INTERVAL", "60"))
 
 
@@ -30,40 +28,40 @@ class MatchingService(ServiceBase):
     name = "matching"
     application = ApplicationProvider(MatchingApplication, follows=MatchingApplication.follows)
 
-    @rpc(expected_exceptions=MATCHING_EXPECTED)
+    @rpc(expected_exceptions=EXPECTED)
     def candidate(self, peer_worker_id):
         require(self.caller, "system", "state_auditor", "agency_admin", "peer")
         return self.application.candidate(parse_id(peer_worker_id, "peer_worker_id"), self.caller)
 
     # -- the person ------------------------------------------------------------------------
-    @rpc(expected_exceptions=MATCHING_EXPECTED)
+    @rpc(expected_exceptions=EXPECTED)
     def ask_for_offers(self, request):
         require(self.caller, "person", "system")
         return self.application.ask_for_offers(request, self.caller)
 
-    @rpc(expected_exceptions=MATCHING_EXPECTED)
+    @rpc(expected_exceptions=EXPECTED)
     def choose(self, choice):
         require(self.caller, "person", "system")
         return self.application.choose(choice, self.caller)
 
-    @rpc(expected_exceptions=MATCHING_EXPECTED)
+    @rpc(expected_exceptions=EXPECTED)
     def wait(self, request):
         require(self.caller, "person", "system")
         return self.application.wait(request, self.caller)
 
-    @rpc(expected_exceptions=MATCHING_EXPECTED)
+    @rpc(expected_exceptions=EXPECTED)
     def like_peer(self, request):
         require(self.caller, "person", "system")
         return self.application.like_peer(request, self.caller)
 
-    @rpc(expected_exceptions=MATCHING_EXPECTED)
+    @rpc(expected_exceptions=EXPECTED)
     def my_offers(self, person_id):
         require(self.caller, "person", "system")
         person_id = parse_id(person_id, "person_id")
         self._own(person_id)
         return self.application.offers_for(person_id, self.caller)
 
-    @rpc(expected_exceptions=MATCHING_EXPECTED)
+    @rpc(expected_exceptions=EXPECTED)
     def my_connections(self, person_id):
         require(self.caller, "person", "system")
         person_id = parse_id(person_id, "person_id")
@@ -71,24 +69,24 @@ class MatchingService(ServiceBase):
         return self.application.person_connections(person_id, self.caller)
 
     # -- the peer worker ------------------------------------------------------------------
-    @rpc(expected_exceptions=MATCHING_EXPECTED)
+    @rpc(expected_exceptions=EXPECTED)
     def accept(self, answer):
         require(self.caller, "peer", "system")
         return self.application.accept(answer, self.caller)
 
-    @rpc(expected_exceptions=MATCHING_EXPECTED)
+    @rpc(expected_exceptions=EXPECTED)
     def decline(self, answer):
         require(self.caller, "peer", "system")
         return self.application.decline(answer, self.caller)
 
-    @rpc(expected_exceptions=MATCHING_EXPECTED)
+    @rpc(expected_exceptions=EXPECTED)
     def peer_requests(self, peer_worker_id):
         require(self.caller, "peer", "system")
         peer_worker_id = parse_id(peer_worker_id, "peer_worker_id")
         self._own(peer_worker_id)
         return self.application.peer_requests(peer_worker_id, self.caller)
 
-    @rpc(expected_exceptions=MATCHING_EXPECTED)
+    @rpc(expected_exceptions=EXPECTED)
     def peer_connections(self, peer_worker_id):
         require(self.caller, "peer", "system")
         peer_worker_id = parse_id(peer_worker_id, "peer_worker_id")
@@ -96,12 +94,12 @@ class MatchingService(ServiceBase):
         return self.application.peer_connections(peer_worker_id)
 
     # -- either side, reports, the timer -------------------------------------------------------
-    @rpc(expected_exceptions=MATCHING_EXPECTED)
+    @rpc(expected_exceptions=EXPECTED)
     def end_connection(self, ending):
         require(self.caller, "person", "peer", "system")
         return self.application.end_connection(ending, self.caller)
 
-    @rpc(expected_exceptions=MATCHING_EXPECTED)
+    @rpc(expected_exceptions=EXPECTED)
     def counts(self, query=None):
         require(self.caller, "agency_admin", "state_auditor", "system")
         query = load(schemas.Counts(), query or {})
@@ -111,7 +109,7 @@ class MatchingService(ServiceBase):
             query["organization_id"] = self.caller.organization_id
         return self.application.counts(query["organization_id"])
 
-    @rpc(expected_exceptions=MATCHING_EXPECTED)
+    @rpc(expected_exceptions=EXPECTED)
     def expire_due(self, now=None):
         require(self.caller, "system")
         try:

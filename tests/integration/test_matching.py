@@ -7,8 +7,7 @@ import uuid
 
 import pytest
 
-from services.matching.errors import Conflict
-from shared.errors import InvalidInput, NotAllowed
+from shared.errors import Conflict, InvalidInput, NotAllowed
 from tests.support import wait_until
 
 pytestmark = pytest.mark.integration

@@ -7,12 +7,11 @@ import pytest
 
 from services.directory.application import DirectoryApplication
 from services.directory.duties import load_chart
-from services.directory.errors import Conflict
+from shared.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from services.directory.tests.support import (
     SYSTEM, Network, admin_of, cps, employment, group, organization, peer_caller, subcontract,
 )
 from shared.crypto import is_sealed
-from shared.errors import InvalidInput, NotAllowed, NotFound
 from shared.tests.conftest import app_factory, isolated_env, notification_count, vault  # noqa: F401  (fixtures)
 
 

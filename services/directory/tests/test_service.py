@@ -10,10 +10,9 @@ from nameko.rpc import Rpc
 from nameko.testing.services import worker_factory
 
 from services.directory.application import DirectoryApplication
-from services.directory.errors import Conflict
+from shared.errors import Conflict, NotAllowed
 from services.directory.service import DirectoryService
 from services.directory.tests.support import SYSTEM, Network, admin_of, cps, employment, group, organization
-from shared.errors import NotAllowed
 from shared.identity import Caller
 from shared.tests.conftest import app_factory, isolated_env, notification_count, vault  # noqa: F401  (fixtures)
 

@@ -5,7 +5,7 @@ from nameko.exceptions import RemoteError, UnknownService
 
 from services.gateway import service
 from services.gateway.problems import Problem
-from shared.errors import InvalidInput
+from shared.errors import Conflict, InvalidInput
 from shared.identity import Caller
 
 
@@ -49,9 +49,8 @@ def test_the_caller_travels_in_the_context_data(monkeypatch):
 @pytest.mark.parametrize("answer, status", [
     (UnknownService("directory"), 503),
     ("never", 504),
-    (RemoteError("Conflict", "the agreement changed since you read it"), 409),
+    (Conflict("the agreement changed since you read it"), 409),
     (RemoteError("KeyError", "'x'"), 502),
-    (type("Conflict", (Exception,), {})("stale version"), 409),
 ])
 def test_trouble_behind_the_gateway_becomes_a_problem(monkeypatch, answer, status):
     backend, _ = backend_answering(monkeypatch, answer, timeout=0.2)
@@ -64,3 +63,12 @@ def test_refusals_pass_through_for_the_gateway_to_map(monkeypatch):
     backend, _ = backend_answering(monkeypatch, InvalidInput({"name": ["required"]}))
     with pytest.raises(InvalidInput):
         backend.call("directory", "register_organization", {}, caller=Caller("u", "state_auditor"))
+
+
+def test_a_conflict_says_what_the_caller_can_do_instead(monkeypatch):
+    offers = [{"peer_worker_id": "p-2", "why": "you both chose to share: veteran"}]
+    backend, _ = backend_answering(monkeypatch, Conflict("that peer has no free place any more",
+                                                         {"next_offers": offers}))
+    with pytest.raises(Problem) as raised:
+        backend.call("matching", "choose", {}, caller=Caller("u", "person"))
+    assert raised.value.status == 409 and raised.value.extensions == {"next_offers": offers}

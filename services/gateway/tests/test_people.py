@@ -3,6 +3,7 @@ the path's ids joined to what the services get, and lists paged by cursor."""
 import json
 import uuid
 
+from services.gateway.problems import Problem
 from services.gateway.tests.conftest import ORG, bearer
 from services.gateway.tests.test_roles import CONSENT, DETAILS, OFFERS
 
@@ -111,3 +112,13 @@ def test_the_shortfall_says_what_is_overdue_and_since_when(client, backend):
         "overdue": overdue, "next_due": "2026-11-20", "first_period_hours_done": None}]}
     answer = client.get(f"/supervision-shortfalls?supervisor_id={me}", headers=bearer("supervisor", me))
     assert answer.status_code == 200 and answer.get_json()["items"][0]["overdue"] == overdue
+
+
+def test_a_place_taken_meanwhile_answers_409_with_the_next_offers(client, backend):
+    me, peer = str(uuid.uuid4()), str(uuid.uuid4())
+    offers = [{"peer_worker_id": str(uuid.uuid4()), "why": "you both chose to share: veteran"}]
+    backend.answers[("matching", "choose")] = Problem(409, "that peer has no free place any more: here are your "
+                                                           "next offers", extensions={"next_offers": offers})
+    answer = client.post(f"/people/{me}/choices", json={"peer_worker_id": peer}, headers=bearer("person", me))
+    assert answer.status_code == 409 and answer.content_type == "application/problem+json"
+    assert answer.get_json()["next_offers"] == offers and answer.get_json()["status"] == 409

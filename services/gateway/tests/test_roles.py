@@ -130,7 +130,7 @@ ANSWERS = {
         "role": "person", "actor_organization_id": None, "organization_id": None, "correlation_id": "c",
         "subject_id": ME, "digest": "d" * 64, "hash": "h" * 64}], "next_cursor": 4},
     ("audit", "verify"): {"ok": True, "chain": {"ok": True}, "sources": [], "public_key": "k"},
-    ("audit", "figures"): {"suppressed_as": "1-10", "connections_by_month": {"columns": [], "rows": []},
+    ("audit", "figures"): {"suppressed_as": "1-10", "connections_started_by_month_and_region": {"columns": [], "rows": []},
                            "subcontract_hours_by_month_and_provider": []},
     ("directory", "list_organizations"): {"items": [ORGANIZATION], "total": 2, "offset": 0, "limit": 1},
     ("directory", "organization"): ORGANIZATION,

@@ -9,9 +9,8 @@ import pytest
 
 from services.matching.application import MatchingApplication
 from services.matching.domain import Places, Seeker
-from services.matching.errors import Conflict
+from shared.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from services.matching.tests.support import World, peer_caller, person_caller
-from shared.errors import InvalidInput, NotAllowed, NotFound
 from shared.tests.conftest import app_factory, isolated_env, notification_count, stored_events, vault  # noqa: F401
 
 
@@ -160,7 +159,7 @@ def test_two_people_choosing_the_last_place_at_once_one_gets_it(app_factory, vau
     won = [p for p in people if isinstance(results[p], dict)]
     lost = [p for p in people if isinstance(results[p], Conflict)]
     assert len(won) == 1 and len(lost) == 1
-    assert [o["peer_worker_id"] for o in results[lost[0]].next_offers] == [nxt]  # told, and offered the next
+    assert [o["peer_worker_id"] for o in results[lost[0]].extra["next_offers"]] == [nxt]  # told, and offered the next
     assert world.offered(lost[0]) == [nxt]
     assert len(world.matching.get(Places.create_id(uuid.UUID(last))).holds) == 1
     assert world.matching.rebuild().peers[last].free == 0

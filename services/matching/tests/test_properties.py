@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from services.matching.application import MatchingApplication
-from services.matching.errors import Conflict
+from shared.errors import Conflict
 from services.matching.tests.support import World, peer_caller, person_caller
 from shared.crypto import MemoryKeyStorage, PersonKeyVault
 from shared.experiences import EXPERIENCE_LABELS
