@@ -71,6 +71,7 @@ class ServiceApplication(EventSourcedProjection):
         else:
             super().__init__(env=merged)
         self.vault = vault
+        self._ignored: dict[str, tuple[int, int]] = {}  # source -> (position, how many) not yet stored
 
     def construct_repository(self):
         repository = super().construct_repository()
@@ -116,9 +117,15 @@ class ServiceApplication(EventSourcedProjection):
         )
 
     # -- consuming upstream events --------------------------------------------
+    # Upstream events that change nothing here are not written down one by one:
+    # reading them again after a restart is harmless. How far they go is kept in
+    # memory and stored with the next write, or once this many have piled up.
+    IGNORED_BEFORE_STORING = 500
+
     def position_in(self, source: str) -> int:
         """The last position of `source` this service has processed."""
-        return self.recorder.max_tracking_id(source) or 0
+        stored = self.recorder.max_tracking_id(source) or 0
+        return max(stored, self._ignored.get(source, (0, 0))[0])
 
     def process_upstream(self, event: IntegrationEvent, attempts: int = 5) -> bool:
         """Apply one upstream event exactly once. False if it was already processed."""
@@ -146,12 +153,18 @@ class ServiceApplication(EventSourcedProjection):
                     self.policy(event, processing)
             finally:
                 self.repository.pending = None
+            if not processing.events:
+                ignored = self._ignored.get(source, (0, 0))[1] + len(new)
+                if ignored < self.IGNORED_BEFORE_STORING:
+                    self._ignored[source] = (new[-1].position, ignored)
+                    return len(new)
             try:
                 recordings = self._record(processing)
             except IntegrityError:
                 # Either these positions were recorded meanwhile (checked above, next
                 # time round) or a command saved the same aggregate: read and apply again.
                 continue
+            self._ignored.pop(source, None)
             METRICS.events_stored.labels(self.service).inc(len(recordings))
             self._notify(recordings)
             return len(new)

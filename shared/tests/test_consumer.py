@@ -251,3 +251,23 @@ def test_any_order_with_duplicates_gives_the_same_projection(scenario, app_facto
         assert upstream_positions(matching) == list(range(1, count + 1))
 
     deliveries_in_any_order()
+
+
+def test_events_that_change_nothing_are_tracked_in_memory_until_enough_pile_up(scenario, app_factory):
+    from services.supervision.application import SupervisionApplication  # has no use for intake's events
+
+    follower = app_factory(SupervisionApplication, store="sqlite")
+    consumer = TrackedConsumer(follower, ("intake",), scenario.fetch_range, CollectedDeadLetters())
+    for message in scenario.messages[:5]:
+        assert consumer.handle(copy.deepcopy(message)) == "applied"
+    assert follower.position_in("intake") == 5
+    assert (follower.recorder.max_tracking_id("intake") or 0) == 0  # nothing changed: nothing written yet
+    assert consumer.handle(copy.deepcopy(scenario.messages[2])) == "duplicate"
+
+    follower.IGNORED_BEFORE_STORING = 7
+    for message in scenario.messages[5:]:
+        consumer.handle(copy.deepcopy(message))
+    assert follower.recorder.max_tracking_id("intake") == 7  # the seventh stored them all
+    assert follower.position_in("intake") == 8  # the eighth waits in memory again
+    restarted = app_factory(SupervisionApplication, store="sqlite")
+    assert restarted.position_in("intake") == 7  # read again after a restart: it changes nothing
