@@ -169,7 +169,7 @@ class AuditApplication(ServiceApplication):
                     view.connections_by_month_and_region(self.ledger, "began")),
                 "connections_ended_by_month_and_region": figures.table(
                     view.connections_by_month_and_region(self.ledger, "ended")),
-                "days_from_request_to_connection_by_month": figures.table(view.days_to_connection(self.ledger)),
+                "days_from_request_to_connection_by_month": figures.waits(view.days_to_connection(self.ledger)),
                 "peer_workers_short_of_supervision_by_organization_and_month": figures.table(
                     view.short_of_supervision(self.ledger)),
                 "events_by_month_and_service": figures.table(by_month),

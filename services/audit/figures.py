@@ -10,6 +10,10 @@ those cells allow: visible sum + 1 per suppressed cell up to visible sum + 10
 per suppressed cell. It then says nothing the cells do not already say, which
 the tests check by changing a suppressed count and seeing nothing shown change.
 A total over no suppressed cell is exact.
+
+Waiting times are shown as a median and a 90th percentile per month, never as
+counts: counts of waits per band would add up to each month's number of new
+connections, exactly, beside a regions table that hides some of it.
 """
 from __future__ import annotations
 
@@ -45,3 +49,16 @@ def table(counts: dict[tuple[str, str], int]) -> dict:
         "column_totals": {c: total(get(row, c) for row in rows) for c in columns},
         "total": total(counts.values()),
     }
+
+
+def waits(days_by_month: dict[str, list[int]]) -> dict:
+    """Month -> median and 90th percentile days; a month of 1 to 10 waits shows neither."""
+    rows = []
+    for month, days in sorted(days_by_month.items()):
+        days = sorted(days)
+        if suppressed(len(days)):
+            rows.append({"row": month, "median_days": None, "p90_days": None, "waits": SUPPRESSED})
+            continue
+        rows.append({"row": month, "median_days": days[(len(days) - 1) // 2],
+                     "p90_days": days[max(0, -(-9 * len(days) // 10) - 1)], "waits": "over 10"})
+    return {"columns": ["median_days", "p90_days"], "rows": rows}

@@ -14,17 +14,6 @@ from shared.contracts import latest
 TABLES = ("pool_members", "subcontracts", "subcontract_hours", "open_requests", "connections", "employments",
           "overdue", "connection_regions")
 NOT_RECORDED = "region not recorded"  # connections matching published before its events named a region
-# Days from a support request to its connection, in bands: single days of small groups would identify people.
-WAIT_BANDS = ((7, "0-7 days"), (30, "8-30 days"), (90, "31-90 days"))
-NO_REQUEST = "request not seen"
-
-
-def wait_band(days: int | None) -> str:
-    if days is None:
-        return NO_REQUEST
-    return next((band for limit, band in WAIT_BANDS if days <= limit), "over 90 days")
-
-
 class FiguresView:
     def ddl(self, ledger) -> list[str]:
         return [
@@ -134,13 +123,15 @@ class FiguresView:
                               f"WHERE {column} IS NOT NULL GROUP BY {column}, region").fetchall()
         return {(month, region): n for month, region, n in rows}
 
-    def days_to_connection(self, ledger) -> dict[tuple[str, str], int]:
-        counts: dict[tuple[str, str], int] = {}
+    def days_to_connection(self, ledger) -> dict[str, list[int]]:
+        """Month a connection began -> the days each waited since the person's request (when seen)."""
+        waits: dict[str, list[int]] = {}
         with ledger.reading() as db:
-            rows = db.execute(f"SELECT began_month, days_waited FROM {ledger.table('connections')}").fetchall()
+            rows = db.execute(f"SELECT began_month, days_waited FROM {ledger.table('connections')} "
+                              "WHERE days_waited IS NOT NULL ORDER BY began_month, days_waited").fetchall()
         for month, days in rows:
-            counts[(month, wait_band(days))] = counts.get((month, wait_band(days)), 0) + 1
-        return counts
+            waits.setdefault(month, []).append(days)
+        return waits
 
     def short_of_supervision(self, ledger) -> dict[tuple[str, str], int]:
         with ledger.reading() as db:

@@ -68,7 +68,8 @@ class Figures(Schema):
     suppressed_as = fields.String(required=True, metadata={"description": "what stands for counts 1 to 10"})
     connections_started_by_month_and_region = Table()
     connections_ended_by_month_and_region = Table()
-    days_from_request_to_connection_by_month = Table()
+    days_from_request_to_connection_by_month = fields.Dict(metadata={
+        "description": "per month: median_days and p90_days, both null when 1 to 10 waits (waits: \"1-10\")"})
     peer_workers_short_of_supervision_by_organization_and_month = Table()
     events_by_month_and_service = Table()
     peer_workers_profiled_by_organization = Table()

@@ -85,16 +85,15 @@ def test_an_ending_counts_by_its_region_even_without_its_beginning(audit):
     assert audit.figures()["connections_started_by_month_and_region"]["rows"] == []
 
 
-def test_days_from_request_to_connection_in_bands(audit):
+def test_days_from_request_to_connection_as_median_and_90th_percentile_never_counts(audit):
     matching = Source(audit, "matching")
-    for _ in range(11):
-        connect(matching, "2026-02-25T09:00:00Z", "2026-03-03T09:00:00Z")  # 6 days
-    connect(matching, "2026-01-01T09:00:00Z", "2026-03-10T09:00:00Z")  # 68 days
-    connect(matching, None, "2026-03-11T09:00:00Z")
-    [row] = audit.figures()["days_from_request_to_connection_by_month"]["rows"]
-    assert row["row"] == "2026-03"
-    assert row["cells"] == {"0-7 days": 11, "31-90 days": "1-10", "request not seen": "1-10"}
-    assert row["total"] == "13-31"
+    for waited in range(1, 12):  # 11 waits in March: 1 to 11 days
+        connect(matching, "2026-03-01T09:00:00Z", f"2026-03-{1 + waited:02d}T09:00:00Z")
+    connect(matching, None, "2026-03-20T09:00:00Z")  # no request seen: no wait to count
+    connect(matching, "2026-04-01T09:00:00Z", "2026-04-05T09:00:00Z")  # April: one wait, suppressed
+    rows = audit.figures()["days_from_request_to_connection_by_month"]["rows"]
+    assert rows == [{"row": "2026-03", "median_days": 6, "p90_days": 10, "waits": "over 10"},
+                    {"row": "2026-04", "median_days": None, "p90_days": None, "waits": "1-10"}]
 
 
 def test_a_forgotten_persons_request_is_not_kept(audit):
