@@ -15,10 +15,8 @@ import uuid
 import pytest
 from kombu import Connection, Exchange, Queue
 
-import services.directory.errors  # noqa: F401  (so Conflict comes back as its own class)
-from services.directory.errors import Conflict
 from shared import contracts
-from shared.errors import InvalidInput, NotAllowed
+from shared.errors import Conflict, InvalidInput, NotAllowed
 from tests.support import wait_until
 
 pytestmark = pytest.mark.integration
