@@ -37,7 +37,7 @@ def test_a_referral_publishes_nothing_about_the_invitee(intake, harbor):
     [message] = published(intake)
     assert message["type"] == "ReferralInvited"
     assert set(message["body"]) == {"referral_id", "organization_id", "expires_at"}
-    assert "Casey" not in json.dumps(message) and "555" not in json.dumps(message)
+    assert "Casey" not in json.dumps(message) and "555-0100" not in json.dumps(message)
     assert intake.referral(referral_id, harbor)["display_name"] == "Casey Example"
 
 
