@@ -68,6 +68,6 @@ def test_the_agency_reading_an_open_invitation_is_recorded_without_the_values(in
     assert (recorded.type, recorded.subject_id) == ("AccessRecorded", str(referral_id))
     assert recorded.body == {"subject_id": str(referral_id), "subject_kind": "invitee", "via": "referral",
                              "fields_read": ["contact", "display_name"]}
-    assert "Casey" not in json.dumps(recorded.as_message()) and "555" not in json.dumps(recorded.as_message())
+    assert "Casey" not in json.dumps(recorded.as_message()) and "555-0100" not in json.dumps(recorded.as_message())
     intake.referral(referral_id, harbor)
     assert intake.integration_events(0)[-1].position == recorded.position  # once an hour
