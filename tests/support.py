@@ -42,12 +42,22 @@ def can_manage_broker() -> bool:
     return shutil.which("rabbitmqctl") is not None and rabbitmqctl("status", check=False).returncode == 0
 
 
+def remove_abandoned_vhosts() -> None:
+    """Delete the vhosts of test runs that were killed before they could (their process is gone)."""
+    for name in rabbitmqctl("list_vhosts", check=False).stdout.split():
+        parts = name.split("-")
+        if name.startswith("peernet-test-") and len(parts) == 4 and parts[2].isdigit() \
+                and not os.path.exists(f"/proc/{parts[2]}"):
+            rabbitmqctl("delete_vhost", name, check=False)
+
+
 @contextmanager
 def private_vhost(uri: str):
     """A vhost of our own, so tests never take messages from a running `make run`."""
     if not can_manage_broker():
         yield uri  # a remote broker: use the vhost in AMQP_URI as it is
         return
+    remove_abandoned_vhosts()
     vhost = f"peernet-test-{os.getpid()}-{uuid.uuid4().hex[:6]}"
     rabbitmqctl("add_vhost", vhost)
     user = urlsplit(uri).username or "guest"

@@ -1,4 +1,4 @@
-"""A network's processes end when the process that started them is killed with -9."""
+"""What a killed run leaves behind goes: its network's processes, and its private vhost."""
 import os
 import signal
 import subprocess
@@ -40,3 +40,14 @@ def test_killing_the_starter_ends_every_process_it_started(amqp_uri, tmp_path):
                    message="the orphaned intake and relay stopped")
     finally:
         starter.kill()
+
+
+def test_a_killed_test_runs_vhost_is_removed_by_the_next_run(amqp_uri):
+    from tests.support import private_vhost, rabbitmqctl
+
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    abandoned = f"peernet-test-{gone.pid}-dead00"
+    rabbitmqctl("add_vhost", abandoned)
+    with private_vhost(amqp_uri):
+        assert abandoned not in rabbitmqctl("list_vhosts").stdout.split()
