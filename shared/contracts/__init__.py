@@ -32,6 +32,9 @@ class EnvelopeSchema(Schema):
     body = fields.Dict(required=True)
 
 
+ENVELOPE = EnvelopeSchema()  # one instance: building a schema per message costs more than loading it
+
+
 @dataclass(frozen=True)
 class IntegrationEvent:
     source: str
@@ -117,7 +120,7 @@ def parse(message: dict) -> IntegrationEvent:
     """Validate an incoming message against the envelope and its contract."""
     if not isinstance(message, dict):
         raise ValidationError({"_schema": ["message is not a JSON object"]})
-    envelope = EnvelopeSchema().load(message)
+    envelope = ENVELOPE.load(message)
     body = body_schema(envelope["source"], envelope["type"], envelope["version"]).load(
         envelope["body"]
     )
