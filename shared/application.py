@@ -23,6 +23,7 @@ from shared.crypto import PersonKeyVault
 from shared.identity import Caller
 from shared.metrics import METRICS
 from shared.postgres import postgres_ddl_lock, postgres_from
+from shared.sqlite_store import ddl_lock as sqlite_ddl_lock
 
 # How a stored domain event becomes an integration event: (type, body), or the
 # version too as (type, body, version). The subject id is the aggregate's id, or
@@ -67,6 +68,9 @@ class ServiceApplication(EventSourcedProjection):
             # A service and its relay start together; their CREATE ... IF NOT EXISTS race.
             with postgres_ddl_lock(postgres_from(merged)) as db:
                 db.execute(f'CREATE SCHEMA IF NOT EXISTS "{merged["POSTGRES_SCHEMA"]}"')
+                super().__init__(env=merged)
+        elif merged.get("PERSISTENCE_MODULE") == "shared.sqlite_store:Factory":
+            with sqlite_ddl_lock(merged.get("SQLITE_DBNAME", "")):
                 super().__init__(env=merged)
         else:
             super().__init__(env=merged)

@@ -8,6 +8,10 @@ transaction write at a time, so SQLite sees exactly what it saw before.
 """
 from __future__ import annotations
 
+import fcntl
+from contextlib import contextmanager
+from pathlib import Path
+
 from eventlet import patcher, tpool
 from eventsourcing.sqlite import SQLiteConnection, SQLiteConnectionPool, SQLiteFactory
 
@@ -33,3 +37,21 @@ class Factory(SQLiteFactory):
             self.datastore.pool = GreenCommitPool(db_name=plain.db_name, lock_timeout=plain.lock_timeout,
                                                   max_age=plain.max_age, pre_ping=plain.pre_ping)
             plain.close()
+
+
+@contextmanager
+def ddl_lock(db_name: str):
+    """Hold a lock beside a SQLite file while its tables are made.
+
+    A service and its relay start together: both create the tables, and
+    eventsourcing's tracking-table migration refuses the second writer.
+    """
+    if not db_name or ":memory:" in db_name or "mode=memory" in db_name:
+        yield
+        return
+    with open(Path(db_name).with_name(Path(db_name).name + ".ddl-lock"), "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)

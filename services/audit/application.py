@@ -9,6 +9,7 @@ in the ledger like any other event.
 from __future__ import annotations
 
 import time
+import uuid
 from datetime import datetime, timedelta, timezone
 from uuid import UUID
 
@@ -90,7 +91,9 @@ class AuditApplication(ServiceApplication):
             return self.env["AUDIT_LEDGER_DBNAME"]
         if self.env.get("PERSISTENCE_MODULE") == "eventsourcing.popo":
             # The sources forget everything when they stop: so must the ledger, or their positions clash.
-            return f"file:audit-ledger-{id(self)}?mode=memory&cache=shared"
+            # A fresh name each time: id(self) comes back once an application is freed, and with it
+            # a shared in-memory ledger another connection may still hold open.
+            return f"file:audit-ledger-{uuid.uuid4().hex}?mode=memory&cache=shared"
         return str(config.var_dir() / "audit_ledger.sqlite")
 
     # -- the tracked consumer writes the ledger -------------------------------
