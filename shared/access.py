@@ -31,7 +31,6 @@ from eventsourcing.persistence import IntegrityError
 from shared.identity import Caller
 
 
-
 class Access(Aggregate):
     """One recorded read. Never changes: one event per aggregate."""
 
