@@ -72,8 +72,7 @@ class BusConsumer(ConsumerMixin):
         self.catch_up_every = catch_up_every
         self.prefetch = prefetch
         self.next_catch_up = 0.0
-        self.look_everywhere = True
-        self.checked_at: dict[str, int] = {}  # source -> our position at the last look
+        self.checked_at: dict[str, int] = {}  # source -> our position at the last look; empty after a connect
         self.catching_up: threading.Thread | None = None
 
     def get_consumers(self, Consumer, channel):
@@ -81,8 +80,8 @@ class BusConsumer(ConsumerMixin):
                          prefetch_count=self.prefetch, accept=["json"])]
 
     def on_consume_ready(self, connection, channel, consumers, **kwargs):
-        self.next_catch_up = 0.0  # after every (re)connect, look at the logs first
-        self.look_everywhere = True
+        self.next_catch_up = 0.0  # after every (re)connect, look at every log first
+        self.checked_at.clear()
 
     def on_connection_error(self, exc, interval):
         log.warning("%s: broker connection lost (%s); retrying in %ss", self.tracked.service, exc, interval)
@@ -92,12 +91,11 @@ class BusConsumer(ConsumerMixin):
         # timing out) holds up only its own events, not every source's.
         if time.monotonic() >= self.next_catch_up and not (self.catching_up and self.catching_up.is_alive()):
             self.next_catch_up = time.monotonic() + self.catch_up_every
-            self.catching_up = threading.Thread(target=self.catch_up_all, args=(self.look_everywhere,),
-                                                daemon=True, name=f"catch-up-{self.tracked.service}")
-            self.look_everywhere = False
+            self.catching_up = threading.Thread(target=self.catch_up_all, daemon=True,
+                                                name=f"catch-up-{self.tracked.service}")
             self.catching_up.start()
 
-    def catch_up_all(self, everywhere: bool = True) -> None:
+    def catch_up_all(self) -> None:
         """Read the logs of the sources whose events have stopped coming (all of them after a connect).
 
         While a source's events arrive, the bus is doing the work and a gap shows on
@@ -105,10 +103,10 @@ class BusConsumer(ConsumerMixin):
         """
         for source in self.tracked.sources:
             position = self.tracked.application.position_in(source)
-            moving = position != self.checked_at.get(source)
+            last_look = self.checked_at.get(source)
             self.checked_at[source] = position
-            if moving and not everywhere:
-                continue
+            if last_look is not None and last_look != position:
+                continue  # moving: the bus is delivering
             try:
                 self.tracked.catch_up(source)
             except Exception as error:  # the source may be down; the bus and the next try will do

@@ -27,22 +27,26 @@ class Tracked:
 def test_only_sources_whose_events_stopped_coming_are_read_from_their_logs():
     tracked = Tracked()
     bus = BusConsumer(connection=None, tracked=tracked, queue=Queue("q"))
-    bus.catch_up_all(everywhere=True)  # after a connect: every log
+    bus.catch_up_all()  # the first look, as after a connect: every log
     assert tracked.caught_up == ["intake", "directory"]
 
     tracked.caught_up.clear()
     tracked.application.at["intake"] = 40  # intake's events arrive by the bus; directory's stopped
-    bus.catch_up_all(everywhere=False)
+    bus.catch_up_all()
     assert tracked.caught_up == ["directory"]
 
     tracked.caught_up.clear()
-    bus.catch_up_all(everywhere=False)  # intake has not moved since: its log is read too
+    bus.catch_up_all()  # intake has not moved since: its log is read too
     assert tracked.caught_up == ["intake", "directory"]
 
 
 def test_a_reconnect_looks_at_every_log_on_the_next_iteration():
     tracked = Tracked()
     bus = BusConsumer(connection=None, tracked=tracked, queue=Queue("q"))
-    bus.look_everywhere = False
+    bus.catch_up_all()
+    tracked.application.at["intake"] = 40
     bus.on_consume_ready(None, None, [])
-    assert bus.look_everywhere and bus.next_catch_up == 0.0
+    assert bus.next_catch_up == 0.0
+    tracked.caught_up.clear()
+    bus.catch_up_all()  # intake moved, but after a reconnect its log is read all the same
+    assert tracked.caught_up == ["intake", "directory"]
