@@ -1,4 +1,8 @@
-"""Bench clients, in a module of their own so that spawned processes can import them."""
+"""Bench clients, in a module of their own so that spawned processes can import them.
+
+They call intake as the gateway does (shared.calls); `nameko_trivial_calls`
+measures nameko's own RPC on the same read, for comparison.
+"""
 from __future__ import annotations
 
 import os
@@ -13,13 +17,11 @@ TOGGLED = ("heard_voices", "veteran", "homelessness", "trauma_survivor")
 def toggle_own_items(args) -> int:
     """One client process: each of its peer workers toggles their own items, one command at a time."""
     uri, peers = args
-    import shared.errors  # noqa: F401
-    from nameko.standalone.rpc import ClusterRpcProxy
+    from shared.calls import CallClient
 
     quota = COMMANDS // CLIENTS
-    proxies = {peer: ClusterRpcProxy({"AMQP_URI": uri}, timeout=30,
-                                     context_data={"caller": caller("peer", user_id=peer)}) for peer in peers}
-    rpcs = {peer: proxy.start() for peer, proxy in proxies.items()}
+    client = CallClient(uri, timeout=30)
+    callers = {peer: caller("peer", user_id=peer) for peer in peers}
     done = 0
     try:
         for round_ in range(quota // len(peers) + 1):
@@ -28,18 +30,34 @@ def toggle_own_items(args) -> int:
                     return done
                 item = TOGGLED[(round_ // 2) % len(TOGGLED)]
                 if round_ % 2 == 0:
-                    rpcs[peer].intake.share_experience({"peer_worker_id": peer, "experience": item, "visibility": "matching"})
+                    client.call("intake", "share_experience",
+                                {"peer_worker_id": peer, "experience": item, "visibility": "matching"},
+                                caller=callers[peer])
                 else:
-                    rpcs[peer].intake.withdraw_experience({"peer_worker_id": peer, "experience": item})
+                    client.call("intake", "withdraw_experience", {"peer_worker_id": peer, "experience": item},
+                                caller=callers[peer])
                 done += 1
         return done
     finally:
-        for proxy in proxies.values():
-            proxy.stop()
+        client.close()
 
 
 def trivial_calls(args) -> int:
-    """The raw nameko RPC baseline: a read that touches almost nothing (intake's positions)."""
+    """A read that touches almost nothing (intake's positions), as the gateway calls it."""
+    uri, count = args
+    from shared.calls import CallClient
+
+    client = CallClient(uri, timeout=30)
+    try:
+        for _ in range(count):
+            client.call("intake", "positions", caller=caller("system"))
+    finally:
+        client.close()
+    return count
+
+
+def nameko_trivial_calls(args) -> int:
+    """The same read over nameko's RPC."""
     uri, count = args
     import shared.errors  # noqa: F401
     from nameko.standalone.rpc import ClusterRpcProxy

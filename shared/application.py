@@ -137,12 +137,30 @@ class ServiceApplication(EventSourcedProjection):
 
     def process_upstream_batch(self, events: list[IntegrationEvent], attempts: int = 5,
                                position: int | None = None) -> int:
-        """Apply consecutive events of one source exactly once, in one transaction; how many were new.
+        """Apply consecutive events of one source exactly once; how many were new.
 
         One commit and one tracking position for the lot: a consumer that is behind
         catches up at the pace of its policies, not of the disk. `position` is the
-        tracked position if the caller has only just read it.
+        tracked position if the caller has only just read it. The lot is split
+        before an event whose policy reads a projection fed by commits only.
         """
+        applied, part = 0, []
+        for event in events:
+            if part and self.reads_committed_projection(event):
+                applied += self._process_part(part, attempts, position)
+                part, position = [], None
+            part.append(event)
+        return applied + self._process_part(part, attempts, position)
+
+    def reads_committed_projection(self, event: IntegrationEvent) -> bool:
+        """Whether the policy for `event` reads state that holds only what is committed.
+
+        Aggregates read through the repository see the batch's own changes; an
+        in-memory projection updated after each commit does not.
+        """
+        return False
+
+    def _process_part(self, events: list[IntegrationEvent], attempts: int, position: int | None) -> int:
         source = events[0].source
         for _ in range(attempts):
             last = self.position_in(source) if position is None else position

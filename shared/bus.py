@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import select
 import threading
 import time
 
@@ -74,12 +75,16 @@ class BusConsumer(ConsumerMixin):
         self.next_catch_up = 0.0
         self.checked_at: dict[str, int] = {}  # source -> our position at the last look; empty after a connect
         self.catching_up: threading.Thread | None = None
+        self.received: list = []  # (body, message) delivered but not yet applied
+        self.consuming: Connection | None = None
 
     def get_consumers(self, Consumer, channel):
         return [Consumer(queues=[self.queue], callbacks=[self.on_message],
                          prefetch_count=self.prefetch, accept=["json"])]
 
     def on_consume_ready(self, connection, channel, consumers, **kwargs):
+        self.consuming = connection  # a clone of self.connection: its socket is the one to watch
+        self.received = []  # unacked on the old channel: the broker delivers them again
         self.next_catch_up = 0.0  # after every (re)connect, look at every log first
         self.checked_at.clear()
 
@@ -87,6 +92,8 @@ class BusConsumer(ConsumerMixin):
         log.warning("%s: broker connection lost (%s); retrying in %ss", self.tracked.service, exc, interval)
 
     def on_iteration(self):
+        if self.received and not self._more_waiting():
+            self.apply_received()
         # Aside from the consuming loop, so that a source that is down (its RPC
         # timing out) holds up only its own events, not every source's.
         if time.monotonic() >= self.next_catch_up and not (self.catching_up and self.catching_up.is_alive()):
@@ -113,19 +120,36 @@ class BusConsumer(ConsumerMixin):
                 log.info("%s: catching up from %s failed for now: %s", self.tracked.service, source, error)
 
     def on_message(self, body, message):
+        # Held until nothing more is waiting on the socket (see on_iteration) or a
+        # prefetch's worth is in hand, then applied together: one commit, one ack.
+        self.received.append((body, message))
+        if len(self.received) >= self.prefetch:
+            self.apply_received()
+
+    def apply_received(self) -> None:
+        received, self.received = self.received, []
+        if not received:
+            return
         try:
-            self.tracked.handle(body)
+            self.tracked.handle_batch([body for body, _ in received])
         except Exception:
             # Most likely the source is unreachable while filling a gap: wait, then
-            # let the broker deliver it again rather than lose the order.
-            log.exception("%s: could not apply a message; it will be delivered again", self.tracked.service)
+            # let the broker deliver them again rather than lose the order.
+            log.exception("%s: could not apply %d messages; they will be delivered again",
+                          self.tracked.service, len(received))
             time.sleep(1.0)
-            message.requeue()
+            for _, message in received:
+                message.requeue()
             return
-        message.ack()
+        received[-1][1].ack(multiple=True)
+
+    def _more_waiting(self) -> bool:
+        """Whether a frame is already on the socket (py-amqp reads no further than the frame it needs)."""
+        sock = getattr(getattr(self.consuming.connection, "transport", None), "sock", None)
+        return sock is not None and bool(select.select([sock], [], [], 0)[0])
 
 
-def start_in_thread(bus_consumer: BusConsumer) -> threading.Thread:
-    thread = threading.Thread(target=bus_consumer.run, name=f"consumer-{bus_consumer.tracked.service}", daemon=True)
+def start_in_thread(consumer: ConsumerMixin, name: str) -> threading.Thread:
+    thread = threading.Thread(target=consumer.run, name=name, daemon=True)
     thread.start()
     return thread

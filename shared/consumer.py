@@ -50,23 +50,47 @@ class TrackedConsumer:
 
     def handle(self, message) -> str:
         """Apply one message from the bus. Returns what happened, for tests and logs."""
-        try:
-            event = contracts.parse(message)
-        except ValidationError as error:
-            return self._refuse(message, error)
-        if event.source not in self.sources:
-            return self._refuse(message, ValidationError({"source": [f"{self.service} does not follow {event.source}"]}))
-        with self._locks[event.source]:
-            self._saw(event.source, event.position)
-            last = self.application.position_in(event.source)
-            if event.position <= last:
-                METRICS.duplicates_skipped.labels(self.service, event.source).inc()
-                return "duplicate"
-            if event.position > last + 1:
-                METRICS.gap_fills.labels(self.service, event.source).inc()
-                self.catch_up(event.source, upto=event.position - 1)
+        return self.handle_batch([message])[0]
+
+    def handle_batch(self, messages: list) -> list[str]:
+        """Apply messages in the order the bus brought them; what happened to each.
+
+        Consecutive positions of one source go in one transaction: a consumer
+        under load pays one commit for what arrived together, not one each.
+        """
+        outcomes: list[str] = []
+        run: list = []
+        for message in messages:
+            try:
+                event = contracts.parse(message)
+                if event.source not in self.sources:
+                    raise ValidationError({"source": [f"{self.service} does not follow {event.source}"]})
+            except ValidationError as error:
+                outcomes += self._apply_run(run)
+                run = []
+                outcomes.append(self._refuse(message, error))
+                continue
+            if run and (event.source != run[-1].source or event.position != run[-1].position + 1):
+                outcomes += self._apply_run(run)
+                run = []
+            run.append(event)
+        outcomes += self._apply_run(run)
+        return outcomes
+
+    def _apply_run(self, run: list) -> list[str]:
+        """Consecutive events of one source: skip what is done, fill a gap before them, apply the rest."""
+        if not run:
+            return []
+        source = run[0].source
+        with self._locks[source]:
+            self._saw(source, run[-1].position)
+            last = self.application.position_in(source)
+            if run[0].position > last + 1:
+                METRICS.gap_fills.labels(self.service, source).inc()
+                self.catch_up(source, upto=run[0].position - 1)
                 last = None  # moved on: read it again
-            return "applied" if self._apply([event], last) else "duplicate"
+            applied = self._apply(run, last)
+        return ["duplicate"] * (len(run) - applied) + ["applied"] * applied
 
     def catch_up(self, source: str, upto: int | None = None) -> int:
         """Read and apply what the source has after our position (up to `upto`)."""

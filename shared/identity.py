@@ -6,10 +6,11 @@ did what without saying anything about the person the event is about.
 """
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import asdict, dataclass, field
 
-from marshmallow import Schema, fields, post_load, validate
+from marshmallow import Schema, ValidationError, fields, post_load, validate
 
 ROLES = ("person", "peer", "supervisor", "agency_admin", "state_auditor", "system")
 
@@ -46,3 +47,16 @@ class CallerSchema(Schema):
     @post_load
     def make_caller(self, data, **kwargs):
         return Caller(**data)
+
+
+def caller_from(raw) -> Caller | None:
+    """The caller as a call carried it (a dict, or its JSON); None when missing or invalid."""
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except ValueError:
+            return None
+    try:
+        return CallerSchema().load(raw) if isinstance(raw, dict) else None
+    except ValidationError:
+        return None

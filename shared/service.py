@@ -10,7 +10,6 @@ import json
 import time
 
 from kombu import Connection
-from marshmallow import ValidationError
 from nameko.extensions import DependencyProvider
 from nameko.rpc import rpc
 from nameko.standalone.rpc import ClusterRpcProxy
@@ -19,10 +18,11 @@ from werkzeug.wrappers import Response
 
 from shared import config
 from shared.bus import BusConsumer, DeadLetterPublisher, consumer_queue, start_in_thread
+from shared.calls import CallServer
 from shared.consumer import TrackedConsumer
 from shared.crypto import vault_from_env
 from shared.errors import Conflict, InvalidInput, NotAllowed, NotFound
-from shared.identity import Caller, CallerSchema
+from shared.identity import Caller, caller_from
 from shared.metrics import METRICS, metrics_response
 
 EXPECTED = (InvalidInput, NotAllowed, NotFound, Conflict)
@@ -37,14 +37,19 @@ class ApplicationProvider(DependencyProvider):
         self.follows = follows
         self.application = None
         self.bus_consumer: BusConsumer | None = None
+        self.call_server: CallServer | None = None
 
     def setup(self):
         self.application = self.application_factory(vault_from_env())
 
     def start(self):
+        uri = self.container.config["AMQP_URI"]
+        self.call_server = CallServer(Connection(uri, heartbeat=0), self.container.service_cls, self.application,
+                                      EXPECTED, workers=self.container.max_workers)
+        self.call_server.declare()
+        start_in_thread(self.call_server, name=f"calls-{self.application.service}")
         if not self.follows:
             return
-        uri = self.container.config["AMQP_URI"]
         rpc_config = {"AMQP_URI": uri}
 
         def fetch_range(source, after, limit):
@@ -60,9 +65,11 @@ class ApplicationProvider(DependencyProvider):
         tracked = TrackedConsumer(self.application, self.follows, fetch_range,
                                   DeadLetterPublisher(Connection(uri), self.application.service))
         self.bus_consumer = BusConsumer(connection, tracked, consumer_queue(self.application.service, self.follows))
-        start_in_thread(self.bus_consumer)
+        start_in_thread(self.bus_consumer, name=f"consumer-{self.application.service}")
 
     def stop(self):
+        if self.call_server is not None:
+            self.call_server.should_stop = True
         if self.bus_consumer is not None:
             self.bus_consumer.should_stop = True
 
@@ -90,16 +97,7 @@ class CallerProvider(DependencyProvider):
     """
 
     def get_dependency(self, worker_ctx):
-        raw = worker_ctx.data.get(CALLER_KEY)
-        if isinstance(raw, str):
-            try:
-                raw = json.loads(raw)
-            except ValueError:
-                return None
-        try:
-            return CallerSchema().load(raw) if isinstance(raw, dict) else None
-        except ValidationError:
-            return None
+        return caller_from(worker_ctx.data.get(CALLER_KEY))
 
 
 class Instrumentation(DependencyProvider):

@@ -89,6 +89,11 @@ class MatchingApplication(AccessLog, Choices, Queries, ServiceApplication):
         elif event.source == "directory" and "peer_worker_id" in event.body:
             self._workforce(event, actor, processing)
 
+    def reads_committed_projection(self, event) -> bool:
+        # Offers are chosen from the pool, and a forgotten person's connections found
+        # in it; the pool follows commits, so what came before must be committed first.
+        return event.source == "intake" and event.type in ("SupportRequested", "PersonForgotten")
+
     def _peer_worker(self, event, actor, processing):
         body = event.body
         if event.type == "PeerWorkerProfiled":

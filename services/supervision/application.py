@@ -53,6 +53,10 @@ class SupervisionApplication(AccessLog, Commands, Queries, ServiceApplication):
         return Work(self.repository, self.replayed)
 
     # -- upstream events: directory and matching ----------------------------------
+    def reads_committed_projection(self, event) -> bool:
+        # Every handler reads the replayed projection, which holds commits only.
+        return (event.source, event.type) in UPSTREAM
+
     def policy(self, event, processing):
         handler = UPSTREAM.get((event.source, event.type))
         if handler is None:

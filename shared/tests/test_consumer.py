@@ -141,6 +141,39 @@ def test_a_page_is_applied_in_one_transaction_whose_reads_see_its_own_changes(sc
     assert matching.position_in("intake") == 8
 
 
+def test_what_the_bus_brought_together_is_applied_in_one_transaction(scenario, app_factory):
+    one_by_one, consumer, _ = scenario.consumer(app_factory)
+    for message in scenario.messages:
+        consumer.handle(copy.deepcopy(message))
+    matching, consumer, dead = scenario.consumer(app_factory)
+    transactions = []
+    record = matching._record
+    matching._record = lambda processing: transactions.append(processing.tracking.notification_id) or record(processing)
+
+    outcomes = consumer.handle_batch([copy.deepcopy(m) for m in scenario.messages])
+    assert outcomes == ["applied"] * 8
+    assert transactions == [8]
+    assert scenario.fetches == [] and dead.sent == []
+    assert scenario.projection(matching) == scenario.projection(one_by_one)
+
+
+def test_a_batch_with_a_duplicate_a_gap_and_a_broken_message_ends_as_one_by_one(scenario, app_factory):
+    one_by_one, consumer, _ = scenario.consumer(app_factory)
+    for message in scenario.messages:
+        consumer.handle(copy.deepcopy(message))
+    matching, consumer, dead = scenario.consumer(app_factory)
+    broken = copy.deepcopy(scenario.messages[6])
+    broken["body"] = {"nonsense": True}
+    batch = [scenario.messages[i] for i in (0, 1, 1, 4, 5)] + [broken, scenario.messages[7]]
+
+    outcomes = consumer.handle_batch([copy.deepcopy(m) for m in batch])
+    # 3 and 4 came from the log before 5; 7 came from the log in place of the broken copy
+    assert outcomes == ["applied", "applied", "duplicate", "applied", "applied", "dead-lettered", "applied"]
+    assert len(dead.sent) == 1
+    assert upstream_positions(matching) == list(range(1, 9))
+    assert scenario.projection(matching) == scenario.projection(one_by_one)
+
+
 def test_a_message_damaged_on_the_way_is_dead_lettered_and_the_logs_copy_applied(scenario, app_factory):
     matching, consumer, dead = scenario.consumer(app_factory)
     assert consumer.handle(copy.deepcopy(scenario.messages[0])) == "applied"

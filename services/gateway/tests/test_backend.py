@@ -1,7 +1,6 @@
-"""RpcBackend: the caller goes into the context data; a service's trouble becomes a problem."""
-import eventlet
+"""CallBackend: the caller travels with the call; a service's trouble becomes a problem."""
 import pytest
-from nameko.exceptions import RemoteError, UnknownService
+from nameko.exceptions import MethodNotFound, RemoteError, UnknownService
 
 from services.gateway import service
 from services.gateway.problems import Problem
@@ -9,66 +8,56 @@ from shared.errors import Conflict, InvalidInput
 from shared.identity import Caller
 
 
-class FakeWorkerContext:
-    def __init__(self):
-        self.data = {}
+class AnsweringClient:
+    """Stands in for shared.calls.CallClient (tested on the real broker): answers or raises."""
+
+    def __init__(self, answer):
+        self.answer = answer
+        self.sent = []
+
+    def call(self, service_name, method, *args, caller, timeout):
+        self.sent.append(((service_name, method), args, caller, timeout))
+        if isinstance(self.answer, Exception):
+            raise self.answer
+        return self.answer
 
 
-def backend_answering(monkeypatch, answer, timeout=5.0):
-    sent = []
-
-    class FakeMethodProxy:
-        def __init__(self, worker_ctx, service_name, method_name, reply_listener, **options):
-            self.worker_ctx, self.target = worker_ctx, (service_name, method_name)
-            assert options == {"expiration": timeout}  # given up on, a request expires in the queue
-
-        def call_async(self, *args):
-            sent.append((self.target, args, dict(self.worker_ctx.data)))
-            if isinstance(answer, Exception) and not isinstance(answer, RemoteError):
-                raise answer
-            return self
-
-        def result(self):
-            if answer == "never":
-                eventlet.sleep(10)
-            if isinstance(answer, Exception):
-                raise answer
-            return answer
-
-    monkeypatch.setattr(service, "MethodProxy", FakeMethodProxy)
-    return service.RpcBackend(FakeWorkerContext(), reply_listener=None, timeout=timeout), sent
+def backend_answering(answer, timeout=5.0):
+    client = AnsweringClient(answer)
+    return service.CallBackend(client, timeout), client.sent
 
 
-def test_the_caller_travels_in_the_context_data(monkeypatch):
-    backend, sent = backend_answering(monkeypatch, {"log": 1})
+def test_the_caller_and_the_timeout_travel_with_the_call():
+    backend, sent = backend_answering({"log": 1}, timeout=7.0)
     caller = Caller("u-1", "state_auditor", None, "corr-9")
     assert backend.call("intake", "positions", caller=caller) == {"log": 1}
-    assert sent == [(("intake", "positions"), (), {"caller": caller.as_actor()})]
+    assert sent == [(("intake", "positions"), (), caller.as_actor(), 7.0)]
 
 
 @pytest.mark.parametrize("answer, status", [
     (UnknownService("directory"), 503),
-    ("never", 504),
+    (ConnectionError("lost the broker"), 503),
+    (TimeoutError("directory did not answer"), 504),
     (Conflict("the agreement changed since you read it"), 409),
     (RemoteError("KeyError", "'x'"), 502),
+    (MethodNotFound("nothing"), 502),
 ])
-def test_trouble_behind_the_gateway_becomes_a_problem(monkeypatch, answer, status):
-    backend, _ = backend_answering(monkeypatch, answer, timeout=0.2)
+def test_trouble_behind_the_gateway_becomes_a_problem(answer, status):
+    backend, _ = backend_answering(answer, timeout=0.2)
     with pytest.raises(Problem) as raised:
         backend.call("directory", "positions", caller=Caller("u", "state_auditor"))
     assert raised.value.status == status
 
 
-def test_refusals_pass_through_for_the_gateway_to_map(monkeypatch):
-    backend, _ = backend_answering(monkeypatch, InvalidInput({"name": ["required"]}))
+def test_refusals_pass_through_for_the_gateway_to_map():
+    backend, _ = backend_answering(InvalidInput({"name": ["required"]}))
     with pytest.raises(InvalidInput):
         backend.call("directory", "register_organization", {}, caller=Caller("u", "state_auditor"))
 
 
-def test_a_conflict_says_what_the_caller_can_do_instead(monkeypatch):
+def test_a_conflict_says_what_the_caller_can_do_instead():
     offers = [{"peer_worker_id": "p-2", "why": "you both chose to share: veteran"}]
-    backend, _ = backend_answering(monkeypatch, Conflict("that peer has no free place any more",
-                                                         {"next_offers": offers}))
+    backend, _ = backend_answering(Conflict("that peer has no free place any more", {"next_offers": offers}))
     with pytest.raises(Problem) as raised:
         backend.call("matching", "choose", {}, caller=Caller("u", "person"))
     assert raised.value.status == 409 and raised.value.extensions == {"next_offers": offers}

@@ -15,12 +15,25 @@ class World:
     def __init__(self, matching, vault):
         self.matching, self.vault = matching, vault
         self.positions = {"intake": 0, "directory": 0}
+        self.held: list | None = None  # while holding: events kept to be applied as one batch
 
     def send(self, type_, body, source="intake"):
         self.positions[source] += 1
         built = contracts.build(source=source, position=self.positions[source], type_=type_,
                                 occurred_at="2026-11-01T10:00:00+00:00", actor=ACTOR, subject_id="x", body=body)
-        assert self.matching.process_upstream(contracts.parse(built.as_message())) is True
+        event = contracts.parse(built.as_message())
+        if self.held is not None:
+            self.held.append(event)
+        else:
+            assert self.matching.process_upstream(event) is True
+
+    def hold(self) -> None:
+        self.held = []
+
+    def apply_held(self) -> int:
+        """The held events as one batch, as the bus consumer applies what arrived together."""
+        held, self.held = self.held, None
+        return self.matching.process_upstream_batch(held)
 
     def peer(self, items=(), capacity=1, languages=("English",), modalities=("phone",), regions=("Hampden County",),
              remote=False, organization_id="org-harbor", name="Peer Example") -> str:

@@ -136,3 +136,12 @@ def test_past_its_expiry_a_consent_allows_no_offers_even_before_intake_says_so(w
     world.send("PersonConsentChanged", {"person_id": person, "matching": view})
     world.request(person)
     assert world.offered(person) == []
+
+
+def test_a_request_in_the_same_batch_as_the_peers_it_fits_is_offered_them(world):
+    world.hold()
+    close = world.peer(items=["heard_voices"])
+    other = world.peer()
+    person = world.person(items=["heard_voices"])
+    assert world.apply_held() == 6
+    assert world.offered(person) == [close, other]

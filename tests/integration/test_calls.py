@@ -1,0 +1,88 @@
+"""Calls (shared.calls) to a real intake process over the real broker: answers, refusals
+with the field named and nothing stored, unknown methods and services, many callers at once."""
+import threading
+import time
+import uuid
+
+import pytest
+from nameko.exceptions import MethodNotFound, UnknownService
+
+from shared.calls import CallClient
+from shared.errors import InvalidInput, NotAllowed
+from tests.support import caller
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def intake(network_factory, tmp_path):
+    network = network_factory({"PEERNET_VAR_DIR": str(tmp_path / "var"), "PEERNET_STORE": "sqlite"},
+                              services=("intake",))
+    network.start()
+    return network
+
+
+@pytest.fixture
+def client(amqp_uri, intake):
+    client = CallClient(amqp_uri, timeout=20, namespace=intake.env["PEERNET_EXCHANGE"])
+    yield client
+    client.close()
+
+
+def profile(peer_worker_id):
+    return {"peer_worker_id": peer_worker_id, "display_name": "Rowan Example (synthetic)",
+            "organization_id": "org-hampden-1", "experiences": [{"experience": "veteran", "visibility": "matching"}]}
+
+
+def test_a_command_is_answered_and_stored(intake, client):
+    peer_worker_id = str(uuid.uuid4())
+    peer = caller("peer", user_id=peer_worker_id)
+    assert client.call("intake", "record_peer_worker_profile", profile(peer_worker_id), caller=peer) == peer_worker_id
+    assert client.call("intake", "positions", caller=caller("system"))["log"] == 1
+
+
+def test_bad_input_names_the_field_and_stores_nothing(intake, client):
+    peer_worker_id = str(uuid.uuid4())
+    with pytest.raises(InvalidInput) as refused:
+        client.call("intake", "record_peer_worker_profile", {**profile(peer_worker_id), "display_name": ""},
+                    caller=caller("peer", user_id=peer_worker_id))
+    assert "display_name" in refused.value.field_errors
+    with pytest.raises(NotAllowed):
+        client.call("intake", "record_peer_worker_profile", profile(peer_worker_id), caller=caller("person"))
+    with pytest.raises(NotAllowed):  # no caller at all
+        client.call("intake", "record_peer_worker_profile", profile(peer_worker_id), caller=None)
+    assert client.call("intake", "positions", caller=caller("system"))["log"] == 0
+
+
+def test_only_rpc_methods_can_be_called(intake, client):
+    for method in ("health", "metrics", "__init__", "no_such_method"):
+        with pytest.raises(MethodNotFound):
+            client.call("intake", method, caller=caller("system"))
+
+
+def test_a_service_that_never_ran_is_told_at_once(intake, client):
+    started = time.monotonic()
+    with pytest.raises(UnknownService):
+        client.call("nobody-here", "positions", caller=caller("system"), timeout=15)
+    assert time.monotonic() - started < 10  # told by the broker, not by the timeout
+
+
+def test_many_callers_on_one_client_each_get_their_own_answer(intake, client):
+    peers = [str(uuid.uuid4()) for _ in range(40)]
+    answers, failures = {}, []
+
+    def record(peer_worker_id):
+        try:
+            answers[peer_worker_id] = client.call("intake", "record_peer_worker_profile", profile(peer_worker_id),
+                                                  caller=caller("peer", user_id=peer_worker_id))
+        except Exception as failure:
+            failures.append(failure)
+
+    threads = [threading.Thread(target=record, args=(peer,)) for peer in peers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    assert answers == {peer: peer for peer in peers}
+    assert client.call("intake", "positions", caller=caller("system"))["log"] == len(peers)
