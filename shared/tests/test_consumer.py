@@ -61,6 +61,12 @@ class Scenario:
         dead = CollectedDeadLetters()
         return matching, TrackedConsumer(matching, ("intake",), self.fetch_range, dead), dead
 
+    def applied_one_by_one(self, app_factory):
+        matching, consumer, _ = self.consumer(app_factory)
+        for message in self.messages:
+            consumer.handle(copy.deepcopy(message))
+        return matching
+
     def projection(self, matching) -> dict:
         return {who: matching.candidate(who) for who in (self.rowan, self.sky)}
 
@@ -68,6 +74,14 @@ class Scenario:
 @pytest.fixture
 def scenario(app_factory, peer):
     return Scenario(app_factory, peer)
+
+
+def recorded_transactions(matching) -> list[int]:
+    """The tracked position of each transaction `matching` records from now on."""
+    transactions = []
+    record = matching._record
+    matching._record = lambda processing: transactions.append(processing.tracking.notification_id) or record(processing)
+    return transactions
 
 
 def upstream_positions(matching) -> list[int]:
@@ -127,13 +141,9 @@ def test_catch_up_reads_everything_missing(scenario, app_factory):
 
 
 def test_a_page_is_applied_in_one_transaction_whose_reads_see_its_own_changes(scenario, app_factory):
-    one_by_one, consumer, _ = scenario.consumer(app_factory)
-    for message in scenario.messages:
-        consumer.handle(copy.deepcopy(message))
+    one_by_one = scenario.applied_one_by_one(app_factory)
     matching, consumer, _ = scenario.consumer(app_factory)
-    transactions = []
-    record = matching._record
-    matching._record = lambda processing: transactions.append(processing.tracking.notification_id) or record(processing)
+    transactions = recorded_transactions(matching)
 
     assert consumer.catch_up("intake") == 8  # Rowan's candidate changes at 1, 3, 4 and 8 within the page
     assert transactions == [8]
@@ -142,13 +152,9 @@ def test_a_page_is_applied_in_one_transaction_whose_reads_see_its_own_changes(sc
 
 
 def test_what_the_bus_brought_together_is_applied_in_one_transaction(scenario, app_factory):
-    one_by_one, consumer, _ = scenario.consumer(app_factory)
-    for message in scenario.messages:
-        consumer.handle(copy.deepcopy(message))
+    one_by_one = scenario.applied_one_by_one(app_factory)
     matching, consumer, dead = scenario.consumer(app_factory)
-    transactions = []
-    record = matching._record
-    matching._record = lambda processing: transactions.append(processing.tracking.notification_id) or record(processing)
+    transactions = recorded_transactions(matching)
 
     outcomes = consumer.handle_batch([copy.deepcopy(m) for m in scenario.messages])
     assert outcomes == ["applied"] * 8
@@ -158,9 +164,7 @@ def test_what_the_bus_brought_together_is_applied_in_one_transaction(scenario, a
 
 
 def test_a_batch_with_a_duplicate_a_gap_and_a_broken_message_ends_as_one_by_one(scenario, app_factory):
-    one_by_one, consumer, _ = scenario.consumer(app_factory)
-    for message in scenario.messages:
-        consumer.handle(copy.deepcopy(message))
+    one_by_one = scenario.applied_one_by_one(app_factory)
     matching, consumer, dead = scenario.consumer(app_factory)
     broken = copy.deepcopy(scenario.messages[6])
     broken["body"] = {"nonsense": True}
