@@ -69,7 +69,7 @@ class ServiceApplication(EventSourcedProjection):
             with postgres_ddl_lock(postgres_from(merged)) as db:
                 db.execute(f'CREATE SCHEMA IF NOT EXISTS "{merged["POSTGRES_SCHEMA"]}"')
                 super().__init__(env=merged)
-        elif merged.get("PERSISTENCE_MODULE") == "shared.sqlite_store:Factory":
+        elif merged.get("PERSISTENCE_MODULE") == "eventsourcing.sqlite":
             with sqlite_ddl_lock(merged.get("SQLITE_DBNAME", "")):
                 super().__init__(env=merged)
         else:

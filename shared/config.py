@@ -138,7 +138,7 @@ def application_env(service: str) -> dict[str, str]:
     }
     if kind == "sqlite":
         settings.update(
-            PERSISTENCE_MODULE="shared.sqlite_store:Factory",
+            PERSISTENCE_MODULE="eventsourcing.sqlite",
             SQLITE_DBNAME=str(var_dir() / f"{service}.sqlite"),
             SQLITE_LOCK_TIMEOUT="30",
         )

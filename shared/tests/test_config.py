@@ -96,7 +96,7 @@ def test_store_defaults_to_sqlite_in_var_dir_for_every_service(isolated_env):
     for service in config.SERVICES:
         assert config.store_kind(service) == "sqlite"
         settings = config.application_env(service)
-        assert settings["PERSISTENCE_MODULE"] == "shared.sqlite_store:Factory"
+        assert settings["PERSISTENCE_MODULE"] == "eventsourcing.sqlite"
         assert settings["SQLITE_DBNAME"] == str(isolated_env.resolve() / f"{service}.sqlite")
         assert settings["SQLITE_LOCK_TIMEOUT"] == "30"
         assert not any(key.startswith("POSTGRES_") for key in settings)
