@@ -9,6 +9,7 @@ nothing twice.
 from __future__ import annotations
 
 import threading
+from contextlib import contextmanager
 from datetime import timezone
 from typing import Any, Callable
 from uuid import UUID
@@ -76,6 +77,7 @@ class ServiceApplication(EventSourcedProjection):
             super().__init__(env=merged)
         self.vault = vault
         self._ignored: dict[str, tuple[int, int]] = {}  # source -> (position, how many) not yet stored
+        self._together = threading.local()  # green once eventlet has patched threading
 
     def construct_repository(self):
         repository = super().construct_repository()
@@ -84,10 +86,45 @@ class ServiceApplication(EventSourcedProjection):
         return repository
 
     # -- commands -------------------------------------------------------------
+    # Whether commands that arrive together may be saved in one transaction:
+    # only for a service whose commands read aggregates and nothing that follows
+    # commits (an in-memory view would not show what earlier ones changed).
+    saves_commands_together = False
+
     def save(self, *aggregates, **kwargs):
+        together = getattr(self._together, "processing", None)
+        if together is not None:
+            together.collect_events(*aggregates, **kwargs)
+            return []
         recordings = super().save(*aggregates, **kwargs)
         METRICS.events_stored.labels(self.service).inc(len(recordings))
         return recordings
+
+    @contextmanager
+    def saving_together(self):
+        """Commands run inside collect their events; one transaction stores them all at the end.
+
+        Reads see what earlier commands of the lot changed. If the final write fails
+        (a conflict), nothing of the lot is stored and the error is raised.
+        """
+        processing = ProcessingEvent()
+        self._together.processing = processing
+        self.repository.pending = processing.aggregates
+        try:
+            yield processing
+        finally:
+            self._together.processing = None
+            self.repository.pending = None
+        if processing.events:
+            recordings = self._record(processing)
+            METRICS.events_stored.labels(self.service).inc(len(recordings))
+            self._notify(recordings)
+
+    @staticmethod
+    def left_nothing(processing: ProcessingEvent, events_before: int) -> bool:
+        """Whether a command that failed inside saving_together left no trace in the lot."""
+        return len(processing.events) == events_before and not any(
+            aggregate.pending_events for aggregate in processing.aggregates.values())
 
     # -- the outbox -----------------------------------------------------------
     def max_position(self) -> int:

@@ -92,7 +92,7 @@ class BusConsumer(ConsumerMixin):
         log.warning("%s: broker connection lost (%s); retrying in %ss", self.tracked.service, exc, interval)
 
     def on_iteration(self):
-        if self.received and not self._more_waiting():
+        if self.received and not frame_waiting(self.consuming):
             self.apply_received()
         # Aside from the consuming loop, so that a source that is down (its RPC
         # timing out) holds up only its own events, not every source's.
@@ -143,10 +143,11 @@ class BusConsumer(ConsumerMixin):
             return
         received[-1][1].ack(multiple=True)
 
-    def _more_waiting(self) -> bool:
-        """Whether a frame is already on the socket (py-amqp reads no further than the frame it needs)."""
-        sock = getattr(getattr(self.consuming.connection, "transport", None), "sock", None)
-        return sock is not None and bool(select.select([sock], [], [], 0)[0])
+
+def frame_waiting(connection: Connection | None) -> bool:
+    """Whether a frame is already on the connection's socket (py-amqp reads no further than the frame it needs)."""
+    sock = getattr(getattr(getattr(connection, "connection", None), "transport", None), "sock", None)
+    return sock is not None and bool(select.select([sock], [], [], 0)[0])
 
 
 def start_in_thread(consumer: ConsumerMixin, name: str) -> threading.Thread:

@@ -24,6 +24,7 @@ from nameko.extensions import ENTRYPOINT_EXTENSIONS_ATTR
 from nameko.rpc import Rpc
 
 from shared import config
+from shared.bus import frame_waiting
 from shared.identity import caller_from
 from shared.metrics import METRICS
 
@@ -43,10 +44,13 @@ def rpc_methods(service_cls) -> dict:
 
 
 class CallServer(ConsumerMixin):
-    """Answers calls in the service's process, each on a green thread of its own.
+    """Answers calls in the service's process.
 
     The service instance is made as nameko makes one for a worker: the class,
-    with its application and the caller set on it.
+    with its application and the caller set on it. Calls run each on a green
+    thread of its own; for a service that saves commands together, the calls
+    that arrived together run one after another and their events are stored
+    in one transaction, before any of them is answered.
     """
 
     def __init__(self, connection: Connection, service_cls, application, expected: tuple, workers: int = 10):
@@ -59,8 +63,11 @@ class CallServer(ConsumerMixin):
         self.methods = rpc_methods(service_cls)
         self.workers = eventlet.GreenPool(workers)
         self.prefetch = workers
+        self.together = getattr(application, "saves_commands_together", False)
+        self.received: list = []  # (body, message) held to run together
         self.writing = threading.Lock()  # replies and acks share the consuming channel
         self.producer: Producer | None = None
+        self.consuming: Connection | None = None
 
     def declare(self) -> None:
         """Before the service says it is healthy: calls sent from then on wait in the queue."""
@@ -73,22 +80,56 @@ class CallServer(ConsumerMixin):
 
     def on_consume_ready(self, connection, channel, consumers, **kwargs):
         self.producer = Producer(channel)
+        self.consuming = connection
+        self.received = []  # unacked on the old channel: the broker delivers them again
 
     def on_connection_error(self, exc, interval):
         log.warning("%s calls: broker connection lost (%s); retrying in %ss", self.service_cls.name, exc, interval)
 
     def on_message(self, body, message):
-        self.workers.spawn_n(self.answer, body, message)
+        if not self.together:
+            self.workers.spawn_n(self.answer, body, message)
+            return
+        self.received.append((body, message))
+        if len(self.received) >= self.prefetch:
+            self.answer_received()
+
+    def on_iteration(self):
+        if self.received and not frame_waiting(self.consuming):
+            self.answer_received()
 
     def answer(self, body, message) -> None:
-        result, error = self.perform(body)
+        self.reply(message, *self.perform(body))
+
+    def answer_received(self) -> None:
+        received, self.received = self.received, []
+        try:
+            answers = self.perform_together([body for body, _ in received])
+        except Exception as failure:  # nothing of the lot was stored: each on its own
+            log.info("%s calls: %d calls run again one by one (%s)", self.service_cls.name, len(received), failure)
+            answers = [self.perform(body) for body, _ in received]
+        for (_, message), (result, error) in zip(received, answers):
+            self.reply(message, result, error)
+
+    def perform_together(self, bodies: list) -> list[tuple]:
+        answers = []
+        with self.application.saving_together() as lot:
+            for body in bodies:
+                before = len(lot.events)
+                result, error = self.perform(body)
+                if error is not None and not self.application.left_nothing(lot, before):
+                    raise RuntimeError("a refused call left changes in the lot")
+                answers.append((result, error))
+        return answers
+
+    def reply(self, message, result, error) -> None:
         reply_to = message.properties.get("reply_to")
-        producer = self.producer
         with self.writing:
             try:
                 if reply_to:
-                    producer.publish({"result": result, "error": error}, exchange="", routing_key=reply_to,
-                                     correlation_id=message.properties.get("correlation_id"), serializer="json")
+                    self.producer.publish({"result": result, "error": error}, exchange="", routing_key=reply_to,
+                                          correlation_id=message.properties.get("correlation_id"),
+                                          serializer="json")
                 message.ack()
             except Exception as failure:  # the channel went: the broker delivers the call again
                 log.warning("%s calls: could not answer (%s)", self.service_cls.name, failure)

@@ -66,6 +66,7 @@ class IntakeApplication(AccessLog, PeopleCommands, ExpiryCommands, ServiceApplic
     # that person's disclosure log.
     follows = ("audit", "matching", "directory", "supervision")
     translations = TRANSLATIONS
+    saves_commands_together = True  # its commands read only aggregates
 
     def policy(self, event, processing):
         if event.source == "audit" and event.type in ("BreakGlassOpened", "PersonalDataRead"):
