@@ -62,8 +62,12 @@ class ConfirmingPublisher:
     def _on_nack(self, delivery_tag, multiple):
         self._nacked = True
 
-    def publish_batch(self, messages: list[tuple[str, dict, dict]]) -> None:
-        """messages: (routing key, body, headers). Returns once the broker confirmed all."""
+    def publish_batch(self, messages: list[tuple[str, dict, dict]], meanwhile=None) -> None:
+        """messages: (routing key, body, headers). Returns once the broker confirmed all.
+
+        `meanwhile()`, if given, runs after the last message went out and before
+        the wait for confirms: work that the broker's confirming need not hold up.
+        """
         channel = self._channel()
         for routing_key, body, headers in messages:
             channel.basic_publish(
@@ -77,6 +81,8 @@ class ConfirmingPublisher:
                 routing_key=routing_key,
             )
             self._sent += 1
+        if meanwhile is not None:
+            meanwhile()
         deadline = time.monotonic() + self.confirm_timeout
         while self._acked < self._sent and not self._nacked:
             if time.monotonic() > deadline:
@@ -113,6 +119,7 @@ class Relay:
         self.batch_size = batch_size
         self.poll_interval = poll_interval
         self.stopping = threading.Event()
+        self.read_ahead: list = []  # the batch after the one being confirmed, read meanwhile
         self.broker_ok = False
         self.next_check = 0.0
 
@@ -126,7 +133,11 @@ class Relay:
     def relay_once(self) -> int:
         """Publish the next batch, if any. Returns how many events were confirmed."""
         position = self.position()
-        events = self.application.integration_events(after=position, limit=self.batch_size)
+        ahead, self.read_ahead = self.read_ahead, []
+        if ahead and ahead[0].position == position + 1:
+            events = ahead
+        else:
+            events = self.application.integration_events(after=position, limit=self.batch_size)
         # Only a full batch can leave more behind it: ask the store how much then.
         behind = self.application.max_position() - position if len(events) == self.batch_size else len(events)
         METRICS.relay_lag.labels(self.service).set(behind)
@@ -135,11 +146,18 @@ class Relay:
                 self.publisher.check()
                 self.next_check = time.monotonic() + 1.0
             return 0
+
+        def read_next_batch():
+            # While the broker confirms this batch; used only if this one is confirmed.
+            if len(events) == self.batch_size:
+                self.read_ahead = self.application.integration_events(after=events[-1].position,
+                                                                      limit=self.batch_size)
+
         self.publisher.publish_batch([
             (event.routing_key, event.as_message(),
              {"source": event.source, "position": event.position, "version": event.version})
             for event in events
-        ])
+        ], meanwhile=read_next_batch)
         # Only now, after the broker confirmed, does the position move.
         self.application.recorder.insert_tracking(Tracking(POSITION_NAME, events[-1].position))
         METRICS.events_published.labels(self.service).inc(len(events))

@@ -32,8 +32,10 @@ class RecordingPublisher:
     def check(self):
         """The relay's idle check that the broker is still there: nothing to do here."""
 
-    def publish_batch(self, messages):
+    def publish_batch(self, messages, meanwhile=None):
         self.calls += 1
+        if meanwhile is not None:
+            meanwhile()
         self.attempts.append([body["position"] for _, body, _ in messages])
         if self.relay is not None:
             self.position_while_publishing.append(self.relay.position())
@@ -210,3 +212,22 @@ def _run(relay: Relay) -> str:
     except Exception as error:  # what would end the relay process
         return f"{type(error).__module__}.{type(error).__name__}: {error}"
     return "stopped"
+
+
+def test_the_next_batch_is_read_while_the_broker_confirms_this_one(intake):
+    steps = []
+    publisher = RecordingPublisher()
+    relay = relay_with(intake, publisher, batch_size=2)
+    read = intake.integration_events
+    intake.integration_events = lambda after, limit: steps.append(f"read after {after}") or read(after, limit)
+    publish = publisher.publish_batch
+
+    def publishing(messages, meanwhile=None):
+        steps.append(f"publish {[body['position'] for _, body, _ in messages]}")
+        publish(messages, meanwhile)
+
+    publisher.publish_batch = publishing
+    assert [relay.relay_once() for _ in range(4)] == [2, 2, 1, 0]
+    assert steps == ["read after 0", "publish [1, 2]", "read after 2", "publish [3, 4]", "read after 4",
+                     "publish [5]", "read after 5"]
+    assert publisher.published_positions() == [1, 2, 3, 4, 5]
