@@ -8,6 +8,7 @@ nothing twice.
 """
 from __future__ import annotations
 
+import logging
 import threading
 from contextlib import contextmanager
 from datetime import timezone
@@ -25,6 +26,8 @@ from shared.identity import Caller
 from shared.metrics import METRICS
 from shared.postgres import postgres_ddl_lock, postgres_from
 from shared.sqlite_store import ddl_lock as sqlite_ddl_lock
+
+log = logging.getLogger("peernet.application")
 
 # How a stored domain event becomes an integration event: (type, body), or the
 # version too as (type, body, version). The subject id is the aggregate's id, or
@@ -116,9 +119,12 @@ class ServiceApplication(EventSourcedProjection):
             self._together.processing = None
             self.repository.pending = None
         if processing.events:
-            recordings = self._record(processing)
+            recordings = self._record(processing)  # raises: nothing of the lot is stored
             METRICS.events_stored.labels(self.service).inc(len(recordings))
-            self._notify(recordings)
+            try:
+                self._notify(recordings)
+            except Exception:  # stored: raising would have the lot run (and stored) again
+                log.exception("%s: what follows a stored lot of commands failed", self.service)
 
     @staticmethod
     def left_nothing(processing: ProcessingEvent, events_before: int) -> bool:
