@@ -20,8 +20,9 @@ import threading
 import time
 import uuid
 
-from amqp.exceptions import ChannelError
+from amqp.exceptions import AMQPError, ChannelError
 from kombu import Connection, Consumer, Producer, Queue
+from kombu.exceptions import OperationalError
 from kombu.mixins import ConsumerMixin
 from nameko.exceptions import MethodNotFound, UnknownService, deserialize, serialize
 from nameko.extensions import ENTRYPOINT_EXTENSIONS_ATTR
@@ -183,7 +184,7 @@ class CallClient:
         self.publishing: Connection | None = None
         self.replies: Connection | None = None
         self.producer: Producer | None = None
-        self.reply_queue = f"replies-{uuid.uuid4().hex}"
+        self.reply_queue = ""  # named afresh on each connect: an old one may not be gone yet
         self.served: set[str] = set()  # services whose call queue is known to exist
 
     def call(self, service: str, method: str, *args, caller: dict, timeout: float | None = None):
@@ -192,12 +193,17 @@ class CallClient:
         waiting = self.waiting[call_id] = _Waiting()
         try:
             with self.lock:
-                self._connect()
-                self._check_served(service)
-                # Expires in the queue rather than run after the caller gave up.
-                self.producer.publish({"method": method, "args": list(args), "caller": caller}, exchange="",
-                                      routing_key=call_queue(service, self.namespace).name, reply_to=self.reply_queue,
-                                      correlation_id=call_id, expiration=timeout, serializer="json")
+                try:
+                    self._connect()
+                    self._check_served(service)
+                    # Expires in the queue rather than run after the caller gave up.
+                    self.producer.publish({"method": method, "args": list(args), "caller": caller}, exchange="",
+                                          routing_key=call_queue(service, self.namespace).name,
+                                          reply_to=self.reply_queue, correlation_id=call_id, expiration=timeout,
+                                          serializer="json")
+                except (OSError, AMQPError, OperationalError) as lost:
+                    self._drop()  # the next call connects again
+                    raise ConnectionError(f"lost the broker: {lost}") from None
             if not waiting.done.wait(timeout):
                 raise TimeoutError(f"{service} did not answer within {timeout:g}s")
         finally:
@@ -213,6 +219,7 @@ class CallClient:
         if self.publishing is not None:
             return
         replies = Connection(self.uri, heartbeat=0)
+        self.reply_queue = f"replies-{uuid.uuid4().hex}"
         Consumer(replies.channel(), queues=[Queue(self.reply_queue, exclusive=True, auto_delete=True)],
                  callbacks=[self._replied], no_ack=True, accept=["json"]).consume()
         self.replies = replies
@@ -237,13 +244,10 @@ class CallClient:
                     replies.drain_events(timeout=1.0)
                 except TimeoutError:
                     continue
-        except Exception as lost:  # every call waiting now fails; the next one connects again
+        except Exception:  # lost, or let go of by _drop
             with self.lock:
                 if self.replies is replies:
                     self._drop()
-            for waiting in list(self.waiting.values()):
-                waiting.failure = ConnectionError(f"lost the broker: {lost}")
-                waiting.done.set()
 
     def _replied(self, body, message) -> None:
         waiting = self.waiting.get(message.properties.get("correlation_id"))
@@ -252,6 +256,7 @@ class CallClient:
             waiting.done.set()
 
     def _drop(self) -> None:
+        """Let go of both connections; the calls waiting fail, the next one connects again."""
         for connection in (self.publishing, self.replies):
             if connection is not None:
                 try:
@@ -259,6 +264,10 @@ class CallClient:
                 except Exception:  # already gone
                     pass
         self.publishing = self.replies = self.producer = None
+        for waiting in list(self.waiting.values()):
+            if not waiting.done.is_set():
+                waiting.failure = ConnectionError("lost the broker before the answer came")
+                waiting.done.set()
 
     def close(self) -> None:
         with self.lock:

@@ -86,3 +86,12 @@ def test_many_callers_on_one_client_each_get_their_own_answer(intake, client):
     assert failures == []
     assert answers == {peer: peer for peer in peers}
     assert client.call("intake", "positions", caller=caller("system"))["log"] == len(peers)
+
+
+def test_a_client_whose_connection_broke_says_so_once_and_connects_again(intake, client):
+    system = caller("system")
+    assert client.call("intake", "positions", caller=system)["log"] == 0
+    client.publishing.connection.transport.sock.close()  # as when the broker went away
+    with pytest.raises(ConnectionError):
+        client.call("intake", "positions", caller=system)
+    assert client.call("intake", "positions", caller=system)["log"] == 0
