@@ -62,7 +62,40 @@ class DeadLetterPublisher:
             )
 
 
-class BusConsumer(ConsumerMixin):
+class HoldingConsumer(ConsumerMixin):
+    """Holds deliveries until nothing more waits on the socket, or `prefetch` are in hand,
+    then hands them to `handle_held` together: one commit and one ack for what came together.
+
+    Subclasses set `connection` and `prefetch`, deliver to `hold`, and call this
+    class's `on_consume_ready` and `on_iteration` from their own.
+    """
+
+    received: list | tuple = ()  # (body, message) held; a fresh list on every connect
+    consuming: Connection | None = None  # a clone of self.connection: its socket is the one to watch
+
+    def on_consume_ready(self, connection, channel, consumers, **kwargs):
+        self.consuming = connection
+        self.received = []  # unacked on the old channel: the broker delivers them again
+
+    def on_iteration(self):
+        if self.received and not frame_waiting(self.consuming):
+            self.release_held()
+
+    def hold(self, body, message):
+        self.received.append((body, message))
+        if len(self.received) >= self.prefetch:
+            self.release_held()
+
+    def release_held(self) -> None:
+        received, self.received = self.received, []
+        if received:
+            self.handle_held(received)
+
+    def handle_held(self, received: list) -> None:
+        raise NotImplementedError
+
+
+class BusConsumer(HoldingConsumer):
     """Feeds the tracked consumer from the service's queue; catches up at start and now and then."""
 
     def __init__(self, connection: Connection, tracked: TrackedConsumer, queue: Queue,
@@ -75,16 +108,13 @@ class BusConsumer(ConsumerMixin):
         self.next_catch_up = 0.0
         self.checked_at: dict[str, int] = {}  # source -> our position at the last look; empty after a connect
         self.catching_up: threading.Thread | None = None
-        self.received: list = []  # (body, message) delivered but not yet applied
-        self.consuming: Connection | None = None
 
     def get_consumers(self, Consumer, channel):
-        return [Consumer(queues=[self.queue], callbacks=[self.on_message],
+        return [Consumer(queues=[self.queue], callbacks=[self.hold],
                          prefetch_count=self.prefetch, accept=["json"])]
 
     def on_consume_ready(self, connection, channel, consumers, **kwargs):
-        self.consuming = connection  # a clone of self.connection: its socket is the one to watch
-        self.received = []  # unacked on the old channel: the broker delivers them again
+        super().on_consume_ready(connection, channel, consumers, **kwargs)
         self.next_catch_up = 0.0  # after every (re)connect, look at every log first
         self.checked_at.clear()
 
@@ -92,8 +122,7 @@ class BusConsumer(ConsumerMixin):
         log.warning("%s: broker connection lost (%s); retrying in %ss", self.tracked.service, exc, interval)
 
     def on_iteration(self):
-        if self.received and not frame_waiting(self.consuming):
-            self.apply_received()
+        super().on_iteration()
         # Aside from the consuming loop, so that a source that is down (its RPC
         # timing out) holds up only its own events, not every source's.
         if time.monotonic() >= self.next_catch_up and not (self.catching_up and self.catching_up.is_alive()):
@@ -119,17 +148,7 @@ class BusConsumer(ConsumerMixin):
             except Exception as error:  # the source may be down; the bus and the next try will do
                 log.info("%s: catching up from %s failed for now: %s", self.tracked.service, source, error)
 
-    def on_message(self, body, message):
-        # Held until nothing more is waiting on the socket (see on_iteration) or a
-        # prefetch's worth is in hand, then applied together: one commit, one ack.
-        self.received.append((body, message))
-        if len(self.received) >= self.prefetch:
-            self.apply_received()
-
-    def apply_received(self) -> None:
-        received, self.received = self.received, []
-        if not received:
-            return
+    def handle_held(self, received: list) -> None:
         try:
             self.tracked.handle_batch([body for body, _ in received])
         except Exception:

@@ -23,13 +23,12 @@ import uuid
 from amqp.exceptions import AMQPError, ChannelError
 from kombu import Connection, Consumer, Producer, Queue
 from kombu.exceptions import OperationalError
-from kombu.mixins import ConsumerMixin
 from nameko.exceptions import MethodNotFound, UnknownService, deserialize, serialize
 from nameko.extensions import ENTRYPOINT_EXTENSIONS_ATTR
 from nameko.rpc import Rpc
 
 from shared import config
-from shared.bus import frame_waiting
+from shared.bus import HoldingConsumer
 from shared.identity import caller_from
 from shared.metrics import METRICS
 
@@ -48,7 +47,7 @@ def rpc_methods(service_cls) -> dict:
             if any(isinstance(entry, Rpc) for entry in getattr(function, ENTRYPOINT_EXTENSIONS_ATTR, ()))}
 
 
-class CallServer(ConsumerMixin):
+class CallServer(HoldingConsumer):
     """Answers calls in the service's process.
 
     The service instance is made as nameko makes one for a worker: the class,
@@ -69,10 +68,8 @@ class CallServer(ConsumerMixin):
         self.workers = eventlet.GreenPool(workers)
         self.prefetch = workers
         self.together = getattr(application, "saves_commands_together", False)
-        self.received: list = []  # (body, message) held to run together
         self.writing = threading.Lock()  # replies and acks share the consuming channel
         self.producer: Producer | None = None
-        self.consuming: Connection | None = None
 
     def declare(self) -> None:
         """Before the service says it is healthy: calls sent from then on wait in the queue."""
@@ -84,30 +81,22 @@ class CallServer(ConsumerMixin):
                          prefetch_count=self.prefetch, accept=["json"])]
 
     def on_consume_ready(self, connection, channel, consumers, **kwargs):
+        super().on_consume_ready(connection, channel, consumers, **kwargs)
         self.producer = Producer(channel)
-        self.consuming = connection
-        self.received = []  # unacked on the old channel: the broker delivers them again
 
     def on_connection_error(self, exc, interval):
         log.warning("%s calls: broker connection lost (%s); retrying in %ss", self.service_cls.name, exc, interval)
 
     def on_message(self, body, message):
-        if not self.together:
+        if self.together:
+            self.hold(body, message)
+        else:
             self.workers.spawn_n(self.answer, body, message)
-            return
-        self.received.append((body, message))
-        if len(self.received) >= self.prefetch:
-            self.answer_received()
-
-    def on_iteration(self):
-        if self.received and not frame_waiting(self.consuming):
-            self.answer_received()
 
     def answer(self, body, message) -> None:
         self.reply(message, *self.perform(body))
 
-    def answer_received(self) -> None:
-        received, self.received = self.received, []
+    def handle_held(self, received: list) -> None:
         try:
             answers = self.perform_together([body for body, _ in received])
         except Exception as failure:  # nothing of the lot was stored: each on its own

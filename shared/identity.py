@@ -49,6 +49,9 @@ class CallerSchema(Schema):
         return Caller(**data)
 
 
+CALLER_SCHEMA = CallerSchema()  # read on every call: one instance, as marshmallow allows
+
+
 def caller_from(raw) -> Caller | None:
     """The caller as a call carried it (a dict, or its JSON); None when missing or invalid."""
     if isinstance(raw, str):
@@ -57,6 +60,6 @@ def caller_from(raw) -> Caller | None:
         except ValueError:
             return None
     try:
-        return CallerSchema().load(raw) if isinstance(raw, dict) else None
+        return CALLER_SCHEMA.load(raw) if isinstance(raw, dict) else None
     except ValidationError:
         return None

@@ -28,15 +28,14 @@ METHODS = "GET,POST,PUT,PATCH,DELETE,OPTIONS"
 class CallBackend:
     """Calls one service method with the caller's identity, over shared.calls."""
 
-    def __init__(self, client: CallClient, timeout: float):
+    def __init__(self, client: CallClient):
         self.client = client
-        self.timeout = timeout
 
     def call(self, service: str, method: str, *args, caller):
         try:
-            return self.client.call(service, method, *args, caller=caller.as_actor(), timeout=self.timeout)
+            return self.client.call(service, method, *args, caller=caller.as_actor())
         except TimeoutError:
-            raise Problem(504, f"{service} did not answer within {self.timeout:g}s") from None
+            raise Problem(504, f"{service} did not answer within {self.client.timeout:g}s") from None
         except (UnknownService, ConnectionError):
             raise Problem(503, f"{service} is not running") from None
         except Conflict as conflict:
@@ -53,9 +52,9 @@ class GatewayProvider(DependencyProvider):
     def setup(self):
         self.gateway = Gateway(ROUTES, verifier_from_env(),
                                max_body=int(config.env("PEERNET_GATEWAY_MAX_BODY", str(64 * 1024))))
-        timeout = float(config.env("PEERNET_GATEWAY_RPC_TIMEOUT", "10"))
-        self.client = CallClient(self.container.config["AMQP_URI"], timeout)
-        self.backend = CallBackend(self.client, timeout)
+        self.client = CallClient(self.container.config["AMQP_URI"],
+                                 timeout=float(config.env("PEERNET_GATEWAY_RPC_TIMEOUT", "10")))
+        self.backend = CallBackend(self.client)
 
     def stop(self):
         self.client.close()

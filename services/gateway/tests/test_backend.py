@@ -11,27 +11,35 @@ from shared.identity import Caller
 class AnsweringClient:
     """Stands in for shared.calls.CallClient (tested on the real broker): answers or raises."""
 
-    def __init__(self, answer):
+    def __init__(self, answer, timeout):
         self.answer = answer
+        self.timeout = timeout
         self.sent = []
 
-    def call(self, service_name, method, *args, caller, timeout):
-        self.sent.append(((service_name, method), args, caller, timeout))
+    def call(self, service_name, method, *args, caller):
+        self.sent.append(((service_name, method), args, caller))
         if isinstance(self.answer, Exception):
             raise self.answer
         return self.answer
 
 
 def backend_answering(answer, timeout=5.0):
-    client = AnsweringClient(answer)
-    return service.CallBackend(client, timeout), client.sent
+    client = AnsweringClient(answer, timeout)
+    return service.CallBackend(client), client.sent
 
 
-def test_the_caller_and_the_timeout_travel_with_the_call():
-    backend, sent = backend_answering({"log": 1}, timeout=7.0)
+def test_the_caller_travels_with_the_call():
+    backend, sent = backend_answering({"log": 1})
     caller = Caller("u-1", "state_auditor", None, "corr-9")
     assert backend.call("intake", "positions", caller=caller) == {"log": 1}
-    assert sent == [(("intake", "positions"), (), caller.as_actor(), 7.0)]
+    assert sent == [(("intake", "positions"), (), caller.as_actor())]
+
+
+def test_a_call_not_answered_in_time_says_how_long_was_waited():
+    backend, _ = backend_answering(TimeoutError("intake did not answer"), timeout=7.0)
+    with pytest.raises(Problem) as raised:
+        backend.call("intake", "positions", caller=Caller("u", "state_auditor"))
+    assert raised.value.status == 504 and "7s" in str(raised.value.detail)
 
 
 @pytest.mark.parametrize("answer, status", [
