@@ -11,6 +11,9 @@ services asking each other.
 
 Delivery is at least once, as with nameko: a call is acknowledged after its
 answer, so a service that dies in between runs it again when it is back.
+Calls and replies are not written to the broker's disk: a broker restart
+fails the waiting callers, and a call kept across it would run after its
+caller was told it failed, and perhaps again when they tried once more.
 """
 from __future__ import annotations
 
@@ -123,7 +126,7 @@ class CallServer(HoldingConsumer):
                 if reply_to:
                     self.producer.publish({"result": result, "error": error}, exchange="", routing_key=reply_to,
                                           correlation_id=message.properties.get("correlation_id"),
-                                          serializer="json")
+                                          serializer="json", delivery_mode="transient")
                 message.ack()
             except Exception as failure:  # the channel went: the broker delivers the call again
                 log.warning("%s calls: could not answer (%s)", self.service_cls.name, failure)
@@ -189,7 +192,7 @@ class CallClient:
                     self.producer.publish({"method": method, "args": list(args), "caller": caller}, exchange="",
                                           routing_key=call_queue(service, self.namespace).name,
                                           reply_to=self.reply_queue, correlation_id=call_id, expiration=timeout,
-                                          serializer="json")
+                                          serializer="json", delivery_mode="transient")
                 except (OSError, AMQPError, OperationalError) as lost:
                     self._drop()  # the next call connects again
                     raise ConnectionError(f"lost the broker: {lost}") from None

@@ -9,7 +9,7 @@ from nameko.exceptions import MethodNotFound, UnknownService
 
 from shared.calls import CallClient
 from shared.errors import InvalidInput, NotAllowed
-from tests.support import caller
+from tests.support import caller, wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -95,3 +95,26 @@ def test_a_client_whose_connection_broke_says_so_once_and_connects_again(intake,
     with pytest.raises(ConnectionError):
         client.call("intake", "positions", caller=system)
     assert client.call("intake", "positions", caller=system)["log"] == 0
+
+
+def test_a_call_is_not_kept_on_the_brokers_disk(amqp_uri, intake, client):
+    """A call kept across a broker restart would run after its caller was told it failed."""
+    from kombu import Connection
+
+    from shared.calls import call_queue
+
+    outcome = []
+    with Connection(amqp_uri) as connection:
+        queue = call_queue("probe", client.namespace)(connection.default_channel)
+        queue.declare()
+        try:
+            waiting = threading.Thread(target=lambda: outcome.append(
+                pytest.raises(ConnectionError, client.call, "probe", "positions", caller=caller("system"))))
+            waiting.start()  # nobody answers at `probe`: the call waits in its queue
+            call = wait_until(lambda: queue.get(no_ack=True), timeout=10, message="the call reached its queue")
+            client.close()  # the waiting call fails now, not at its timeout
+            waiting.join()
+        finally:
+            queue.delete()
+    assert call.properties["delivery_mode"] == 1  # transient
+    assert len(outcome) == 1  # and its caller was told
