@@ -177,7 +177,7 @@ class CallClient:
         self.replies: Connection | None = None
         self.producer: Producer | None = None
         self.reply_queue = ""  # named afresh on each connect: an old one may not be gone yet
-        self.served: set[str] = set()  # services whose call queue is known to exist
+        self.served: dict[str, str] = {}  # service -> its call queue, known to exist
 
     def call(self, service: str, method: str, *args, caller: dict, timeout: float | None = None):
         timeout = timeout or self.timeout
@@ -187,11 +187,11 @@ class CallClient:
             with self.lock:
                 try:
                     self._connect()
-                    self._check_served(service)
+                    queue = self._call_queue(service)
                     # Expires in the queue rather than run after the caller gave up.
                     self.producer.publish({"method": method, "args": list(args), "caller": caller}, exchange="",
-                                          routing_key=call_queue(service, self.namespace).name,
-                                          reply_to=self.reply_queue, correlation_id=call_id, expiration=timeout,
+                                          routing_key=queue, reply_to=self.reply_queue, correlation_id=call_id,
+                                          expiration=timeout,
                                           serializer="json", delivery_mode="transient")
                 except (OSError, AMQPError, OperationalError) as lost:
                     self._drop()  # the next call connects again
@@ -219,15 +219,16 @@ class CallClient:
         self.producer = Producer(self.publishing.channel())
         threading.Thread(target=self._read, args=(replies,), daemon=True, name="call-replies").start()
 
-    def _check_served(self, service: str) -> None:
-        """A service that never ran on this broker has no call queue: say so now, not at the timeout."""
-        if service in self.served:
-            return
-        try:
-            call_queue(service, self.namespace)(self.publishing.channel()).queue_declare(passive=True)
-        except ChannelError:
-            raise UnknownService(service) from None
-        self.served.add(service)
+    def _call_queue(self, service: str) -> str:
+        """The service's call queue. One that never ran on this broker has none: say so now, not at the timeout."""
+        if service not in self.served:
+            queue = call_queue(service, self.namespace)
+            try:
+                queue(self.publishing.channel()).queue_declare(passive=True)
+            except ChannelError:
+                raise UnknownService(service) from None
+            self.served[service] = queue.name
+        return self.served[service]
 
     def _read(self, replies: Connection) -> None:
         try:
