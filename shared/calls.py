@@ -191,8 +191,7 @@ class CallClient:
                     # Expires in the queue rather than run after the caller gave up.
                     self.producer.publish({"method": method, "args": list(args), "caller": caller}, exchange="",
                                           routing_key=queue, reply_to=self.reply_queue, correlation_id=call_id,
-                                          expiration=timeout,
-                                          serializer="json", delivery_mode="transient")
+                                          expiration=timeout, serializer="json", delivery_mode="transient")
                 except (OSError, AMQPError, OperationalError) as lost:
                     self._drop()  # the next call connects again
                     raise ConnectionError(f"lost the broker: {lost}") from None

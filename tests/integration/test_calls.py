@@ -1,13 +1,15 @@
 """Calls (shared.calls) to a real intake process over the real broker: answers, refusals
-with the field named and nothing stored, unknown methods and services, many callers at once."""
+with the field named and nothing stored, unknown methods and services, many callers at once,
+calls not kept on the broker's disk."""
 import threading
 import time
 import uuid
 
 import pytest
+from kombu import Connection
 from nameko.exceptions import MethodNotFound, UnknownService
 
-from shared.calls import CallClient
+from shared.calls import CallClient, call_queue
 from shared.errors import InvalidInput, NotAllowed
 from tests.support import caller, wait_until
 
@@ -99,10 +101,6 @@ def test_a_client_whose_connection_broke_says_so_once_and_connects_again(intake,
 
 def test_a_call_is_not_kept_on_the_brokers_disk(amqp_uri, intake, client):
     """A call kept across a broker restart would run after its caller was told it failed."""
-    from kombu import Connection
-
-    from shared.calls import call_queue
-
     outcome = []
     with Connection(amqp_uri) as connection:
         queue = call_queue("probe", client.namespace)(connection.default_channel)
