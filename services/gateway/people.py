@@ -239,7 +239,8 @@ PERSON_ROUTES = [
     _person_route("POST", "/offer-requests", "askForOffers", "Ask for offers", _person_matching("ask_for_offers"),
                   body=s.OfferRequestInput, response=s.Offers,
                   description="Offers with explanations that name only what both sides shared; asking again "
-                              "gives more, not those seen already."),
+                              "keeps the offers still open and adds any not seen already. With no offers, "
+                              "`reason` says why and `next_steps` what the person can do (codes)."),
     _person_route("GET", "/offers", "readOffers", "Read my offers", read_offers, response=s.Offers),
     _person_route("POST", "/choices", "choose", "Choose a peer worker from my offers", _person_matching("choose"),
                   body=s.ChoiceInput, response=s.Choice, status=201,

@@ -84,13 +84,28 @@ class Offer(Schema):
     why = fields.String(required=True, metadata={"description": "the explanation in plain words"})
 
 
+REASONS = ("no_consent: matching may use nothing about the person (not enrolled, or no consent for matching); "
+           "consent_expired: their consent for matching has expired; no_open_request: no open request; "
+           "choice_pending: they chose a peer who has not answered yet; no_fitting_peer: nobody with a free place "
+           "fits now; all_offered: every peer who fits now was offered already; waiting: on the waitlist")
+NEXT_STEPS = ("choose: POST /people/{id}/choices; ask: POST /people/{id}/offer-requests; wait: join the waitlist, "
+              "POST /people/{id}/waitlist-entries; relax:include_my_agencies: ask again with "
+              "include_my_agencies true, letting in peers employed where the person receives services (offered "
+              "only when that would find someone); grant_consent: POST /people/{id}/consents")
+
+
 class Offers(Schema):
     request_id = fields.String(required=True, allow_none=True)
     offers = fields.List(fields.Nested(Offer), required=True)
     relaxed = fields.List(fields.String(), required=True)
-    note = fields.String(required=True, allow_none=True)
+    note = fields.String(required=True, allow_none=True, metadata={
+        "description": "plain English: what was relaxed, or why there are no offers"})
     choice = fields.Dict(required=True, allow_none=True)
     waiting = fields.Boolean(required=True)
+    reason = fields.String(required=True, allow_none=True, metadata={
+        "description": "why there are no offers, a stable code (null when there are offers). " + REASONS})
+    next_steps = fields.List(fields.String(), required=True, metadata={
+        "description": "codes of what the person can do now. " + NEXT_STEPS})
 
 
 class Choice(Schema):

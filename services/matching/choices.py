@@ -43,12 +43,19 @@ class Choices:
             seeker = self._seeker_of(command["person_id"])
             if seeker.choice is not None:
                 raise Conflict("you have an open choice: wait for the peer's answer before asking again")
+            had, had_relaxed = list(seeker.offers), list(seeker.relaxed)
             if seeker.request is None or seeker.request["include_my_agencies"] != command["include_my_agencies"]:
                 seeker.open_request(str(uuid.uuid4()), command["include_my_agencies"], caller.as_actor())
             request = seeker.request
-            offers, relaxed = self.pool.best(seeker.id, self.offers_wanted, request["seen"] + request["declined"],
+            # Offers the person still has stay theirs (unless that peer no longer fits); new ones come after.
+            kept = self.pool.still_fitting(seeker.id, had, request["include_my_agencies"])
+            kept_ids = [o["peer_worker_id"] for o in kept]
+            offers, relaxed = self.pool.best(seeker.id, self.offers_wanted,
+                                             request["seen"] + request["declined"] + kept_ids,
                                              request["include_my_agencies"])
-            seeker.offer(request["request_id"], offers, relaxed, caller.as_actor())
+            if not offers and kept == had and not seeker.pending_events:
+                return self.offers_for(command["person_id"], caller)  # nothing new: nothing to store
+            seeker.offer(request["request_id"], kept + offers, had_relaxed if kept else relaxed, caller.as_actor())
             try:
                 self.save(seeker)
             except IntegrityError:

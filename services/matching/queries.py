@@ -33,8 +33,8 @@ class Queries:
         with pool.lock:
             person = pool.people.get(str(person_id))
             if person is None:
-                return {"request_id": None, "offers": [], "relaxed": [], "note": None, "choice": None,
-                        "waiting": False}
+                return {"request_id": None, "offers": [], "relaxed": [], "note": scoring.REASON_NOTES["no_consent"],
+                        "choice": None, "waiting": False, "reason": "no_consent", "next_steps": ["grant_consent"]}
             offers = []
             for offer in person.offers:
                 peer = pool.peers.get(offer["peer_worker_id"])
@@ -42,9 +42,33 @@ class Queries:
                     continue
                 offers.append({"peer_worker_id": peer.id, "display_name": self._name(peer), "score": offer["score"],
                                "free_places": peer.free, **pool.explain(person, peer)})
+            if offers:
+                reason, steps, note = None, [] if person.choice else ["choose"], scoring.relaxed_note(person.relaxed)
+            else:
+                reason, steps = self._why_none(person)
+                note = scoring.REASON_NOTES[reason]
             return {"request_id": (person.request or {}).get("request_id"), "offers": offers,
-                    "relaxed": list(person.relaxed), "note": scoring.relaxed_note(person.relaxed),
-                    "choice": dict(person.choice) if person.choice else None, "waiting": person.waiting}
+                    "relaxed": list(person.relaxed), "note": note,
+                    "choice": dict(person.choice) if person.choice else None, "waiting": person.waiting,
+                    "reason": reason, "next_steps": steps}
+
+    def _why_none(self, person) -> tuple[str, list[str]]:
+        """Why a person has no offers, and what they can do now (codes: see scoring.REASON_NOTES)."""
+        pool, request = self.pool, person.request
+        if not pool.usable(person):
+            return "consent_expired", ["grant_consent"]
+        if request is None:
+            return "no_open_request", ["ask"]
+        if person.choice is not None:
+            return "choice_pending", []
+        include, seen = request["include_my_agencies"], request["seen"] + request["declined"]
+        # The only limit a person may relax is the dual-relationship rule (AskForOffers.include_my_agencies).
+        relax = ["relax:include_my_agencies"] if not include and person.agencies and pool.best(
+            person.id, 1, seen, include_my_agencies=True)[0] else []
+        if person.waiting:
+            return "waiting", relax
+        reason = "all_offered" if pool.best(person.id, 1, (), include)[0] else "no_fitting_peer"
+        return reason, ["wait", *relax]
 
     def person_connections(self, person_id, caller=None) -> list[dict]:
         with self.pool.lock:

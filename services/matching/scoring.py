@@ -57,3 +57,18 @@ def relaxed_note(relaxed: list[str]) -> str | None:
     words = {RELAXED_ITEMS: "nobody with a free place shares an experience you chose to share",
              RELAXED_PLACE: "nobody with a free place is in your area, so these peers meet remotely"}
     return "Nothing fits closely: " + "; ".join(words[r] for r in relaxed) + "."
+
+
+# Why an offer list is empty (a stable code the pages translate), and the same in plain words.
+REASON_NOTES = {
+    "no_consent": "Matching may use nothing about you: enroll, or grant a consent that lets matching use "
+                  "your details.",
+    "consent_expired": "Your consent for matching has expired: renew it to be offered peers.",
+    "no_open_request": "You have no open request: ask for offers.",
+    "choice_pending": "You chose a peer: wait for their answer.",
+    "no_fitting_peer": "Nobody with a free place fits what you asked for now. You can wait: you will be "
+                       "offered peers when one fits.",
+    "all_offered": "You have seen every peer who fits now. You can wait: you will be offered peers when "
+                   "one fits.",
+    "waiting": "You are waiting: you will be offered peers when one fits.",
+}

@@ -294,6 +294,15 @@ class Pool:
                 top += self._rank(person, self.remote - candidates, k - len(top), exclude, include_my_agencies)
             return self._shape(person, top)
 
+    def still_fitting(self, person_id, offers, include_my_agencies=False) -> list[dict]:
+        """Those of these offers whose peer still fits the person."""
+        with self.lock:
+            person = self.people.get(str(person_id))
+            if not self.usable(person):
+                return []
+            return [offer for offer in offers if (peer := self.peers.get(offer["peer_worker_id"])) is not None
+                    and self.fits(person, peer, include_my_agencies)]
+
     def scan(self, person_id, k: int, exclude=(), include_my_agencies=False) -> tuple[list[dict], list[str]]:
         """The same answer by a plain scan over every peer (the benchmark's baseline)."""
         with self.lock:

@@ -122,3 +122,18 @@ def test_a_place_taken_meanwhile_answers_409_with_the_next_offers(client, backen
     answer = client.post(f"/people/{me}/choices", json={"peer_worker_id": peer}, headers=bearer("person", me))
     assert answer.status_code == 409 and answer.content_type == "application/problem+json"
     assert answer.get_json()["next_offers"] == offers and answer.get_json()["status"] == 409
+
+
+def test_an_empty_offer_list_says_why_and_what_next_in_codes(client, backend, gateway):
+    me = str(uuid.uuid4())
+    backend.answers[("matching", "my_offers")] = {
+        "request_id": str(uuid.uuid4()), "offers": [], "relaxed": [], "choice": None, "waiting": False,
+        "note": "You have seen every peer who fits now.", "reason": "all_offered",
+        "next_steps": ["wait", "relax:include_my_agencies"]}
+    answer = client.get(f"/people/{me}/offers", headers=bearer("person", me)).get_json()
+    assert answer["reason"] == "all_offered" and answer["next_steps"] == ["wait", "relax:include_my_agencies"]
+    documented = gateway.openapi["components"]["schemas"]["Offers"]["properties"]
+    for code in ("no_open_request", "no_fitting_peer", "all_offered", "waiting"):
+        assert code in documented["reason"]["description"]
+    for code in ("wait", "relax:include_my_agencies", "/waitlist-entries"):
+        assert code in documented["next_steps"]["description"]

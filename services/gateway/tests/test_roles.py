@@ -18,7 +18,7 @@ OFFERS = {"request_id": OTHER, "offers": [{
     "peer_worker_id": OTHER, "display_name": "Sam (synthetic)", "score": 18, "free_places": 2,
     "shared_items": ["veteran"], "languages": ["English"], "same_place": True, "modalities": ["phone"],
     "continuity": False, "why": "you both chose to share: veteran"}],
-    "relaxed": [], "note": None, "choice": None, "waiting": False}
+    "relaxed": [], "note": None, "choice": None, "waiting": False, "reason": None, "next_steps": ["choose"]}
 
 # operation -> (path, JSON body or None), in scope for every role that may call it
 SESSION = {"date": "2026-11-02", "minutes": 60, "kind": "professional_development", "grouping": "individual",
