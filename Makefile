@@ -1,12 +1,14 @@
 # peernet: `make run` starts the network, `make test` runs the whole suite.
-# Both make the virtual environment and make sure a broker answers first.
+# Both make the virtual environment, install the web pages' packages (node_modules/)
+# and make sure a broker answers first; `make test` also makes sure Chromium is here.
 
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
 
-.PHONY: run test bench broker postgres lock token clean help demo
+.PHONY: run test bench broker postgres node chromium lock token clean help demo
 
 help:
 	@echo "make run     start the whole network locally (Ctrl-C stops it)"
@@ -30,13 +32,26 @@ $(STAMP): requirements.lock pyproject.toml
 broker:
 	@bash deploy/ensure-broker.sh
 
+# Node.js and npm (Debian's packages if missing): USWDS and htmx for the pages, the test provider.
+node:
+	@bash deploy/ensure-node.sh
+
+# The pages' packages and the browser tests' tools, exactly as package-lock.json pins them.
+$(NODE_STAMP): package-lock.json package.json | node
+	npm ci --no-audit --no-fund
+	@touch $(NODE_STAMP)
+
+# Debian's Chromium for the browser tests (or PEERNET_CHROMIUM).
+chromium:
+	@bash deploy/ensure-chromium.sh
+
 postgres:
 	@bash deploy/ensure-postgres.sh
 
-run: $(STAMP) broker
+run: $(STAMP) $(NODE_STAMP) broker
 	$(PY) -m shared.launcher
 
-test: $(STAMP) broker postgres
+test: $(STAMP) $(NODE_STAMP) broker postgres chromium
 	$(PY) -m pytest
 
 bench: $(STAMP) broker postgres
@@ -59,4 +74,4 @@ lock:
 	rm -rf build *.egg-info
 
 clean:
-	rm -rf $(VENV) var .pytest_cache
+	rm -rf $(VENV) var .pytest_cache node_modules

@@ -1,5 +1,6 @@
-"""`make run`: start every service and its relay, wait until all are healthy,
-print where each listens, and stop them all cleanly on Ctrl-C."""
+"""`make run`: start every service and its relay, the gateway and the web pages, wait
+until all are healthy, print where each listens (the web pages first), and stop them
+all cleanly on Ctrl-C."""
 from __future__ import annotations
 
 import signal
@@ -7,7 +8,7 @@ import sys
 import time
 
 from shared import config
-from shared.network import GATEWAY, Network
+from shared.network import GATEWAY, WEB, Network
 
 
 def main() -> int:
@@ -21,9 +22,14 @@ def main() -> int:
         print(f"peernet did not start: {error}", file=sys.stderr)
         network.stop()
         return 1
+    web = network.specs.get(WEB)
+    if web is not None:
+        rule = "=" * 64
+        print(f"\n  {rule}\n  peernet is running: open {web.url} in a browser\n  {rule}")
     print("\n  process              health and metrics")
     for spec in network.specs.values():
-        print(f"  {spec.name:<20} http://127.0.0.1:{spec.port}/health   /metrics")
+        metrics = "" if spec.name == WEB else "   /metrics"
+        print(f"  {spec.name:<20} {spec.health_url}{metrics}")
     gateway = network.specs.get(GATEWAY)
     if gateway is not None:
         print(f"\n  HTTP API             http://127.0.0.1:{gateway.port}/  (reference: /docs, OpenAPI: /openapi.json)")

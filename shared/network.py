@@ -5,6 +5,7 @@ benchmark suites use it to start real processes they can kill and restart.
 """
 from __future__ import annotations
 
+import ctypes
 import importlib
 import os
 import signal
@@ -38,7 +39,10 @@ SERVICE_CLASSES = {
 }
 # The HTTP front door: no event store and no relay, so not one of config.SERVICES.
 GATEWAY = "gateway"
-PROCESSES = (*config.SERVICES, GATEWAY)
+# The web pages (Flask under gunicorn): they reach the services only through the gateway.
+WEB = "web"
+PROCESSES = (*config.SERVICES, GATEWAY, WEB)
+WEB_APP = "services.web.wsgi:app"
 
 
 def load(path: str):
@@ -57,14 +61,22 @@ class ProcessSpec:
     name: str          # "intake" or "intake-relay"
     args: tuple
     port: int
+    env: tuple = ()    # (name, value) pairs this process gets beside the network's own environment
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/"
 
     @property
     def health_url(self) -> str:
         return f"http://127.0.0.1:{self.port}/health"
 
 
-def specs(services=PROCESSES, port_base: int | None = None) -> list[ProcessSpec]:
+def specs(services=PROCESSES, port_base: int | None = None, bind_host: str | None = None) -> list[ProcessSpec]:
+    """Every process of the network: services at base+1.., relays at base+101.., the gateway at
+    base+100 and the web pages at base itself (8100 by default, the address people open)."""
     base = port_base or int(config.env("PEERNET_PORT_BASE", "8100"))
+    gateway_url, web_url = f"http://127.0.0.1:{base + 100}", f"http://127.0.0.1:{base}/"
     result = []
     for index, service in enumerate(config.SERVICES):
         if service not in services:
@@ -73,8 +85,29 @@ def specs(services=PROCESSES, port_base: int | None = None) -> list[ProcessSpec]
         result.append(ProcessSpec(service, ("-m", "shared.run_service", service, "--port", str(service_port)), service_port))
         result.append(ProcessSpec(f"{service}-relay", ("-m", "shared.relay", service, "--port", str(relay_port)), relay_port))
     if GATEWAY in services:
-        result.append(ProcessSpec(GATEWAY, ("-m", "services.gateway.run", "--port", str(base + 100)), base + 100))
+        result.append(ProcessSpec(GATEWAY, ("-m", "services.gateway.run", "--port", str(base + 100)), base + 100,
+                                  env=(("PEERNET_WEB_URL", web_url),)))
+    if WEB in services:
+        # gthread workers (threads > 1): a page waiting on the gateway holds a thread, not a process.
+        bind = f"{bind_host or config.bind_host()}:{base}"
+        result.append(ProcessSpec(WEB, ("-m", "gunicorn", "--bind", bind, "--workers", "2", "--threads", "4",
+                                        "--access-logfile", "-", WEB_APP), base,
+                                  env=(("PEERNET_GATEWAY_URL", gateway_url), ("PEERNET_WEB_URL", web_url))))
     return result
+
+
+def _end_with_this_thread() -> None:
+    """In the child before exec: SIGTERM when the thread that started it is gone (Linux's
+    PR_SET_PDEATHSIG). For gunicorn, which is not our code and so cannot call end_with_parent;
+    its workers follow their master by themselves."""
+    if _libc is not None:
+        _libc.prctl(1, int(signal.SIGTERM))  # PR_SET_PDEATHSIG
+
+
+try:
+    _libc = ctypes.CDLL(None, use_errno=True) if sys.platform.startswith("linux") else None
+except OSError:
+    _libc = None
 
 
 class Network:
@@ -82,7 +115,9 @@ class Network:
 
     def __init__(self, env: dict | None = None, services=PROCESSES, port_base: int | None = None,
                  log_dir: Path | None = None):
-        self.env = {**os.environ, **(env or {}), "PYTHONPATH": str(ROOT)}
+        self.environ = dict(os.environ)
+        self.given_env = dict(env or {})
+        self.env = {**self.environ, **self.given_env, "PYTHONPATH": str(ROOT)}
         self.specs = {spec.name: spec for spec in specs(services, port_base)}
         self.processes: dict[str, subprocess.Popen] = {}
         self.log_dir = log_dir
@@ -103,9 +138,12 @@ class Network:
         if self.log_dir is not None:
             self.log_dir.mkdir(parents=True, exist_ok=True)
             output = open(self.log_dir / f"{name}.log", "ab")
+        spec = self.specs[name]
+        # The process's own addresses (spec.env) win over the shell's, but not over what the caller gave.
+        env = {**self.environ, **dict(spec.env), **self.given_env, "PYTHONPATH": str(ROOT), PARENT_PID: str(os.getpid())}
         self.processes[name] = subprocess.Popen(
-            (sys.executable, *self.specs[name].args), env={**self.env, PARENT_PID: str(os.getpid())}, cwd=ROOT,
-            stdout=output, stderr=subprocess.STDOUT, start_new_session=True,
+            (sys.executable, *spec.args), env=env, cwd=ROOT, stdout=output, stderr=subprocess.STDOUT,
+            start_new_session=True, preexec_fn=_end_with_this_thread if spec.name == WEB else None,
         )
 
     def supervise(self, interval: float = 0.5) -> None:

@@ -8,11 +8,12 @@ import pytest
 import yaml
 
 from shared import config
-from shared.network import GATEWAY, specs
+from shared.network import GATEWAY, WEB, specs
 
 ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy"
-PROCESSES = {spec.name: spec for spec in specs(port_base=8100)}
+# As in the image, which sets PEERNET_BIND_HOST=0.0.0.0 (the web pages' bind address is in their command).
+PROCESSES = {spec.name: spec for spec in specs(port_base=8100, bind_host="0.0.0.0")}
 RELAYS = [name for name in PROCESSES if name.endswith("-relay")]
 SERVICES = list(config.SERVICES)
 
@@ -121,6 +122,9 @@ def test_k8s_runs_each_process_as_network_py_does_and_probes_health_on_its_port(
     assert {"readinessProbe", "livenessProbe"} <= set(probes)
     assert {(probe["httpGet"]["path"], probe["httpGet"]["port"]) for probe in probes.values()} == {("/health", spec.port)}
     annotations = DEPLOYMENTS[name]["spec"]["template"]["metadata"]["annotations"]
+    if name == WEB:  # the pages serve no /metrics: nothing to scrape
+        assert not any(key.startswith("prometheus.io/") for key in annotations or {})
+        return
     assert (annotations["prometheus.io/scrape"], annotations["prometheus.io/port"],
             annotations["prometheus.io/path"]) == ("true", str(spec.port), "/metrics")
 
@@ -146,12 +150,19 @@ def test_k8s_services_scale_out_but_matching_whose_projection_is_in_memory():
     assert DEPLOYMENTS["matching"]["spec"]["strategy"]["type"] == "Recreate"
 
 
-def test_k8s_queues_are_quorum_and_the_gateway_service_reaches_its_port():
+def test_k8s_queues_are_quorum_and_the_gateway_and_web_services_reach_their_ports():
     assert ENV_SOURCES[("ConfigMap", "peernet")] >= {"PEERNET_QUEUE_TYPE", "PEERNET_STORE"}
     configmap = next(doc for doc in K8S if doc["kind"] == "ConfigMap")
     assert configmap["data"]["PEERNET_QUEUE_TYPE"] == "quorum" and configmap["data"]["PEERNET_STORE"] == "postgres"
-    (service,) = [doc for doc in K8S if doc["kind"] == "Service"]
-    assert service["spec"]["ports"][0]["targetPort"] == PROCESSES[GATEWAY].port
+    services = {doc["metadata"]["name"]: doc for doc in K8S if doc["kind"] == "Service"}
+    assert set(services) == {GATEWAY, WEB}
+    for name, service in services.items():
+        assert service["spec"]["ports"][0]["targetPort"] == PROCESSES[name].port
+
+
+def test_k8s_web_pages_reach_the_gateway_through_its_service():
+    env = {variable["name"]: variable["value"] for variable in container(WEB)["env"]}
+    assert env["PEERNET_GATEWAY_URL"] == f"http://{GATEWAY}"  # the gateway Service's port 80
 
 
 def test_the_secret_template_holds_placeholders_never_secrets():
