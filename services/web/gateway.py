@@ -1,0 +1,50 @@
+"""The gateway's public API, as the pages call it: JSON over HTTP with the signed-in
+user's bearer token. Errors come back as the gateway's problem documents."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import requests
+
+
+@dataclass
+class ApiError(Exception):
+    """A problem document the gateway answered (RFC 9457), kept whole for the page."""
+    status: int
+    detail: str = ""
+    errors: list = field(default_factory=list)  # [{"field": ..., "message": ...}]
+
+    def field_messages(self) -> dict[str, str]:
+        return {error.get("field", ""): error.get("message", "") for error in self.errors}
+
+
+class Gateway:
+    def __init__(self, base_url: str, token: str | None = None, session: requests.Session | None = None,
+                 timeout: float = 15.0):
+        self.base_url = base_url
+        self.token = token
+        self.http = session or requests.Session()
+        self.timeout = timeout
+
+    def get(self, path: str, **params):
+        return self._call("GET", path, params={k: v for k, v in params.items() if v is not None})
+
+    def post(self, path: str, body: dict | None = None):
+        return self._call("POST", path, json=body if body is not None else {})
+
+    def _call(self, method: str, path: str, **kwargs):
+        headers = {"Accept": "application/json"}
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        try:
+            answer = self.http.request(method, self.base_url + path, headers=headers, timeout=self.timeout, **kwargs)
+        except requests.RequestException:
+            raise ApiError(503, "peernet cannot be reached just now") from None
+        if answer.status_code >= 400:
+            try:
+                problem = answer.json()
+            except ValueError:
+                problem = {}
+            raise ApiError(answer.status_code, problem.get("detail") or problem.get("title") or "",
+                           problem.get("errors") or [])
+        return answer.json() if answer.content else None

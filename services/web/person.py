@@ -1,0 +1,329 @@
+"""A person's pages: enroll with a consent they can read, share items, ask for support,
+see offers and choose, wait for the peer, the connection and its end, their data."""
+from __future__ import annotations
+
+import json
+import uuid
+
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, session, url_for
+
+from services.web.auth import gateway, requires
+from services.web.forms import field_errors, listed, text
+from services.web.gateway import ApiError
+
+blueprint = Blueprint("person", __name__, url_prefix="/person")
+
+# What each audience may see, as the enrollment form offers it (the API's own names).
+AUDIENCE_FIELDS = {
+    "matching": ("region", "languages", "modalities", "experiences"),
+    "offered_peer": ("display_name", "region", "languages", "modalities", "experiences"),
+}
+# Limits the person may relax when asking again (matching's AskForOffers flags).
+RELAXABLE = ("include_my_agencies",)
+DEFAULT_CONSENT = {"matching": AUDIENCE_FIELDS["matching"], "offered_peer": ("display_name", "languages", "modalities")}
+
+
+def gettext(message: str, **variables) -> str:
+    return current_app.extensions["peernet_languages"].gettext(message, **variables)
+
+
+def vocabulary():
+    return current_app.extensions["peernet_vocabulary"]
+
+
+def me() -> str:
+    return session["user_id"]
+
+
+def _record() -> dict | None:
+    try:
+        return gateway().get(f"/people/{me()}")
+    except ApiError as error:
+        if error.status == 404:
+            return None
+        raise
+
+
+# -- home ---------------------------------------------------------------------------------
+@blueprint.get("")
+@requires("person")
+def home():
+    record = _record()
+    if record is None:
+        return redirect(url_for("person.enroll"))
+    if record["forgotten"]:
+        return render_template("person/forgotten.html")
+    connections = gateway().get(f"/people/{me()}/connections")["items"]
+    active = [c for c in connections if c["active"]]
+    offers = None if active else gateway().get(f"/people/{me()}/offers")
+    open_requests = [r for r in record["support_requests"] if r["status"] == "open"]
+    return render_template("person/home.html", record=record, active=active, offers=offers,
+                           open_requests=open_requests)
+
+
+# -- enrollment ---------------------------------------------------------------------------
+def _enrollment_messages() -> dict[str, str]:
+    return {
+        "display_name": gettext("Enter a name we may call you, up to 80 characters. A nickname is fine."),
+        "contact": gettext("Enter a phone number or email of up to 200 characters, or leave it empty."),
+        "region": gettext("Choose where you live."),
+        "languages": gettext("Choose at least one language."),
+        "modalities": gettext("Choose at least one way of meeting."),
+        "consent": gettext("Choose what each side may see."),
+    }
+
+
+def _enrollment_from(form) -> dict:
+    may_see = {audience: [f for f in listed(form, f"may_see_{audience}") if f in fields]
+               for audience, fields in AUDIENCE_FIELDS.items()}
+    return {
+        "person_id": me(),
+        "display_name": text(form, "display_name"),
+        "contact": text(form, "contact"),
+        "region": text(form, "region"),
+        "languages": listed(form, "languages"),
+        "modalities": listed(form, "modalities"),
+        "consent": {"purpose": "peer_support", "may_see": {a: f for a, f in may_see.items() if f}},
+    }
+
+
+def _missing(body: dict) -> dict[str, str]:
+    """What the page can tell before asking the API: the required fields left empty."""
+    messages = _enrollment_messages()
+    return {name: messages[name] for name in ("display_name", "region", "languages", "modalities")
+            if not body.get(name)}
+
+
+@blueprint.route("/enroll", methods=["GET", "POST"])
+@requires("person")
+def enroll():
+    if request.method == "GET":
+        if _record() is not None:
+            return redirect(url_for("person.home"))
+        body = {"languages": [session.get("lang") or "en"], "modalities": [],
+                "consent": {"may_see": {k: list(v) for k, v in DEFAULT_CONSENT.items()}}}
+        return render_template("person/enroll.html", body=body, errors={})
+    body = _enrollment_from(request.form)
+    errors = _missing(body)
+    if errors:
+        return render_template("person/enroll.html", body=body, errors=errors), 422
+    if request.form.get("step") != "agree":
+        return render_template("person/enroll_preview.html", body=body)
+    try:
+        gateway().post("/people", body)
+    except ApiError as error:
+        if error.status != 422:
+            raise
+        errors = field_errors(error, _enrollment_messages(), gettext("Something in the form could not be used."))
+        return render_template("person/enroll.html", body=body, errors=errors), 422
+    flash(gettext("You are enrolled. Nobody sees anything you did not agree to."), "success")
+    return redirect(url_for("person.home"))
+
+
+@blueprint.post("/enroll/change")
+@requires("person")
+def change_enrollment():
+    return render_template("person/enroll.html", body=_enrollment_from(request.form), errors={})
+
+
+def field_label(name: str) -> str:
+    return {
+        "display_name": gettext("Your name"), "contact": gettext("How to reach you"),
+        "region": gettext("Where you live"), "languages": gettext("Your languages"),
+        "modalities": gettext("Ways to meet"), "agencies": gettext("Agencies you receive services from"),
+        "experiences": gettext("The experiences you share for matching"),
+    }.get(name, name)
+
+
+def preview_value(name: str, body: dict) -> str:
+    lists = {"languages": "languages", "modalities": "modalities"}
+    if name in lists:
+        return ", ".join(vocabulary().labels(lists[name], body.get(name))) or gettext("Nothing.")
+    if name == "region":
+        return vocabulary().label("regions", body.get("region") or "")
+    if name == "experiences":
+        return gettext("Only the items you mark \"for matching\" on the next page, and none that you keep private.")
+    return body.get(name) or gettext("Nothing.")
+
+
+def audience_label(audience: str) -> str:
+    return {"matching": gettext("peernet, to look for peers for you"),
+            "offered_peer": gettext("A peer worker you chose or were offered"),
+            "referring_agency": gettext("The agency that invited you"),
+            "state_audit": gettext("The state's auditors, for a stated reason")}.get(audience, audience)
+
+
+@blueprint.app_template_filter("field_label_filter")
+def _field_label_filter(name: str) -> str:
+    return field_label(name)
+
+
+@blueprint.app_context_processor
+def person_helpers():
+    return {"vocabulary": vocabulary(), "audience_fields": AUDIENCE_FIELDS, "field_label": field_label,
+            "field_choices": lambda names: [(n, field_label(n)) for n in names], "preview_value": preview_value,
+            "audience_label": audience_label}
+
+
+# -- lived experience, item by item ---------------------------------------------------------
+@blueprint.get("/experiences")
+@requires("person")
+def experiences():
+    record = _record() or {}
+    shared = {item["experience"]: item["visibility"] for item in record.get("experiences", [])}
+    return render_template("person/experiences.html", shared=shared, errors={})
+
+
+@blueprint.post("/experiences")
+@requires("person")
+def share_experience():
+    experience, visibility = text(request.form, "experience"), text(request.form, "visibility")
+    errors = {}
+    if not experience:
+        errors["experience"] = gettext("Choose an experience.")
+    if visibility not in ("private", "matching"):
+        errors["visibility"] = gettext("Choose who may use it.")
+    if not errors:
+        try:
+            gateway().post(f"/people/{me()}/shared-experiences", {"experience": experience, "visibility": visibility})
+            flash(gettext("Saved. You can change or withdraw it at any time."), "success")
+            return redirect(url_for("person.experiences"))
+        except ApiError as error:
+            if error.status != 422:
+                raise
+            errors = field_errors(error, {"experience": gettext("Choose an experience from the list."),
+                                          "visibility": gettext("Choose who may use it.")},
+                                  gettext("Something in the form could not be used."))
+    record = _record() or {}
+    shared = {item["experience"]: item["visibility"] for item in record.get("experiences", [])}
+    return render_template("person/experiences.html", shared=shared, errors=errors,
+                           chosen=(experience, visibility)), 422
+
+
+@blueprint.post("/experiences/withdrawals")
+@requires("person")
+def withdraw_experience():
+    gateway().post(f"/people/{me()}/experience-withdrawals", {"experience": text(request.form, "experience")})
+    flash(gettext("Withdrawn. Nobody uses it any more."), "success")
+    return redirect(url_for("person.experiences"))
+
+
+# -- asking for support -----------------------------------------------------------------------
+def _support_messages() -> dict[str, str]:
+    return {"region": gettext("Choose where you live."), "languages": gettext("Choose at least one language."),
+            "modalities": gettext("Choose at least one way of meeting."),
+            "hopes": gettext("Write up to 1,000 characters, or leave it empty.")}
+
+
+@blueprint.route("/support", methods=["GET", "POST"])
+@requires("person")
+def ask_for_support():
+    record = _record()
+    if record is None:
+        return redirect(url_for("person.enroll"))
+    details = record["details"] or {}
+    if request.method == "GET":
+        return render_template("person/support.html", body=details, errors={})
+    body = {"region": text(request.form, "region"), "languages": listed(request.form, "languages"),
+            "modalities": listed(request.form, "modalities"), "hopes": text(request.form, "hopes")}
+    messages = _support_messages()
+    errors = {name: messages[name] for name in ("region", "languages", "modalities") if not body[name]}
+    if not errors:
+        changes = {k: body[k] for k in ("region", "languages", "modalities") if body[k] != details.get(k)}
+        try:
+            if changes:
+                gateway().post(f"/people/{me()}/detail-changes", changes)
+            gateway().post(f"/people/{me()}/support-requests", {"request_id": str(uuid.uuid4()),
+                                                                "hopes": body["hopes"]})
+            gateway().post(f"/people/{me()}/offer-requests", {})
+        except ApiError as error:
+            if error.status != 422:
+                raise
+            errors = field_errors(error, messages, gettext("Something in the form could not be used."))
+    if errors:
+        return render_template("person/support.html", body=body, errors=errors), 422
+    return redirect(url_for("person.offers"))
+
+
+# -- offers, the choice, the wait ---------------------------------------------------------------
+@blueprint.get("/offers")
+@requires("person")
+def offers():
+    return render_template("person/offers.html", offers=gateway().get(f"/people/{me()}/offers"))
+
+
+@blueprint.post("/offers/more")
+@requires("person")
+def more_offers():
+    limit = text(request.form, "relax")
+    gateway().post(f"/people/{me()}/offer-requests", {limit: True} if limit in RELAXABLE else {})
+    return redirect(url_for("person.offers"))
+
+
+@blueprint.post("/waitlist")
+@requires("person")
+def join_waitlist():
+    gateway().post(f"/people/{me()}/waitlist-entries", {})
+    flash(gettext("You are on the waiting list. You will be offered a peer when one is free."), "success")
+    return redirect(url_for("person.home"))
+
+
+@blueprint.post("/choices")
+@requires("person")
+def choose():
+    try:
+        gateway().post(f"/people/{me()}/choices", {"peer_worker_id": text(request.form, "peer_worker_id")})
+    except ApiError as error:
+        if error.status not in (409, 422):
+            raise
+        flash(gettext("That peer's place was just taken. Please choose another."), "warning")
+        return redirect(url_for("person.offers"))
+    flash(gettext("You chose a peer. They will answer soon."), "success")
+    return redirect(url_for("person.home"))
+
+
+# -- the connection ------------------------------------------------------------------------------
+@blueprint.route("/connections/<uuid:connection_id>/end", methods=["GET", "POST"])
+@requires("person")
+def end_connection(connection_id):
+    connections = gateway().get(f"/people/{me()}/connections")["items"]
+    connection = next((c for c in connections if c["connection_id"] == str(connection_id) and c["active"]), None)
+    if connection is None:
+        return redirect(url_for("person.home"))
+    if request.method == "GET":
+        return render_template("person/end_connection.html", connection=connection)
+    gateway().post(f"/connections/{connection_id}/endings", {})
+    flash(gettext("The connection has ended. You can ask for support again whenever you like."), "success")
+    return redirect(url_for("person.home"))
+
+
+# -- my data -----------------------------------------------------------------------------------------
+@blueprint.get("/data")
+@requires("person")
+def my_data():
+    record = _record()
+    if record is None:
+        return redirect(url_for("person.enroll"))
+    disclosures = gateway().get(f"/people/{me()}/disclosures", limit=100)["items"]
+    return render_template("person/data.html", record=record, disclosures=disclosures)
+
+
+@blueprint.get("/data/export.json")
+@requires("person")
+def export():
+    record = gateway().get(f"/people/{me()}")
+    return Response(json.dumps(record, indent=2, ensure_ascii=False), mimetype="application/json",
+                    headers={"Content-Disposition": 'attachment; filename="my-peernet-data.json"'})
+
+
+@blueprint.route("/forget", methods=["GET", "POST"])
+@requires("person")
+def forget():
+    if request.method == "GET":
+        return render_template("person/forget.html")
+    gateway().post(f"/people/{me()}/erasures", {})
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    return render_template("person/forgotten.html")
