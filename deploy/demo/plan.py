@@ -15,7 +15,7 @@ COUNTIES = ("Berkshire", "Franklin", "Hampshire", "Hampden", "Worcester", "Middl
             "Norfolk", "Plymouth", "Bristol", "Barnstable", "Dukes", "Nantucket")
 FIRST_NAMES = ("Robin", "Sam", "Alex", "Jordan", "Casey", "Riley", "Morgan", "Taylor", "Jamie", "Quinn", "Avery",
                "Rowan", "Sky", "Jules", "Drew", "Reese", "Emery", "Harper", "Kai", "Sage", "Ari", "Noa", "Remy", "Lee")
-LANGUAGES = ("English", "English", "English", "English", "Spanish", "Portuguese", "Haitian Creole", "Vietnamese")
+LANGUAGES = ("en", "en", "en", "en", "es", "pt", "ht", "vi")  # BCP 47 codes (shared/data/languages.json)
 MODALITIES = ("in_person", "phone", "text", "video", "group")
 EXPERIENCES = ("heard_voices", "unusual_beliefs_or_perceptions", "involuntary_hospitalization", "homelessness",
                "substance_use_recovery", "trauma_survivor", "survived_suicide_attempt", "self_injury", "veteran",
@@ -119,7 +119,7 @@ def plan(counties: int = 6, people: int = 3000, peer_workers: int = 300, seed: i
             peer_worker_id=demo_id("peer-worker", number), display_name=synthetic_name(rng, number),
             employer=employer, county=employer.split("/")[1],
             experiences=rng.sample(EXPERIENCES, rng.randint(2, 4)),
-            languages=sorted({"English", rng.choice(LANGUAGES)}),
+            languages=sorted({"en", rng.choice(LANGUAGES)}),
             modalities=sorted(rng.sample(MODALITIES, rng.randint(2, 4))), capacity=rng.randint(3, 6),
             remote=rng.random() < 0.3, certified=supervisor or rng.random() < 0.7,
             in_pool=supervisor or rng.random() < 0.6, specialties=rng.sample(SPECIALTIES, 2), supervisor=supervisor))
@@ -132,7 +132,7 @@ def plan(counties: int = 6, people: int = 3000, peer_workers: int = 300, seed: i
         asks = rng.random() < 0.85
         persons.append(Person(
             person_id=demo_id("person", number), display_name=synthetic_name(rng, number), county=county,
-            languages=sorted({"English", rng.choice(LANGUAGES)}), modalities=sorted(rng.sample(MODALITIES, 2)),
+            languages=sorted({"en", rng.choice(LANGUAGES)}), modalities=sorted(rng.sample(MODALITIES, 2)),
             shared=items[:-1] or items, private=items[-1:] if len(items) > 1 else [],
             request_id=demo_id("support-request", number) if asks else None,
             chooses=asks and rng.random() < 0.4))

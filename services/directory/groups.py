@@ -10,6 +10,7 @@ from services.directory.common import check_scope, rules
 from services.directory.domain import Organization, PeerGroup, PeerWorker
 from services.directory.views import page
 from shared.identity import Caller
+from shared.languages import codes, english_name
 from shared.schemas import load
 
 HSDS_VERSION = "3.0"
@@ -24,7 +25,7 @@ def group_view(group: PeerGroup) -> dict:
     return {"group_id": str(group.id), "host_organization_id": group.host_organization_id, "kind": group.kind,
             "name": group.name, "description": group.description, "region": group.region,
             "facilitator_ids": group.facilitator_ids, "place": group.place, "link": group.link,
-            "schedule": group.schedule, "languages": group.languages, "retired": group.retired}
+            "schedule": group.schedule, "languages": codes(group.languages), "retired": group.retired}
 
 
 def schedule_data(schedule: dict) -> dict:
@@ -81,7 +82,8 @@ class GroupCommands:
             export["services"].append({
                 "id": str(group.id), "organization_id": group.host_organization_id, "name": group.name,
                 "description": group.description or KIND_LABELS[group.kind], "status": "active",
-                "url": group.link, "languages": [{"name": language} for language in group.languages],
+                "url": group.link, "languages": [{"name": english_name(code), "code": code}
+                                                  for code in codes(group.languages)],
                 "service_areas": [{"name": group.region}],
                 "attributes": [{"taxonomy_term": {"code": group.kind, "name": KIND_LABELS[group.kind],
                                                   "taxonomy": "peernet-peer-groups"}}]})

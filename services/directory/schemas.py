@@ -2,6 +2,7 @@
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from services.directory.domain import CREDENTIAL_KINDS, GROUP_KINDS, ORGANIZATION_KINDS, PROVIDER_DUTIES
+from shared.languages import Language, Languages
 from shared.schemas import CommandSchema
 
 HOURS_IN_A_WEEK = 168
@@ -132,7 +133,7 @@ class JoinPool(CommandSchema):
     organization_id = fields.UUID(required=True)
     display_name = Text(80, required=True)
     region = Text(100, required=True)
-    languages = fields.List(Text(40), load_default=list)
+    languages = Languages(load_default=list)
     specialties = fields.List(Text(60), load_default=list)
 
 
@@ -246,7 +247,7 @@ class ListGroup(CommandSchema):
     place = fields.Nested(Place, load_default=None)
     link = fields.URL(load_default=None)
     schedule = fields.Nested(Schedule, required=True)
-    languages = fields.List(Text(40), load_default=lambda: ["English"])
+    languages = Languages(load_default=lambda: ["en"])
 
     @validates_schema
     def somewhere(self, data, **kwargs):
@@ -283,7 +284,7 @@ class AgreementQuery(Page):
 
 class PoolQuery(Page):
     region = Text(100, load_default=None)
-    language = Text(40, load_default=None)
+    language = Language(load_default=None)
     specialty = Text(60, load_default=None)
     credential = fields.String(load_default=None, validate=validate.OneOf(CREDENTIAL_KINDS))
 

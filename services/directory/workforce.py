@@ -10,6 +10,7 @@ from services.directory.domain import PeerWorker, SubcontractAgreement
 from shared.errors import Conflict, NotAllowed
 from services.directory.views import page
 from shared.identity import Caller
+from shared.languages import codes
 from shared.schemas import load
 
 CERTIFICATION = "certified_peer_specialist"
@@ -206,13 +207,13 @@ class WorkforceCommands:
             if pool is None or self.vault.is_forgotten(str(worker.id)):
                 continue
             if ((query["region"] and query["region"] != pool["region"])
-                    or (query["language"] and query["language"] not in pool["languages"])
+                    or (query["language"] and query["language"] not in codes(pool["languages"]))
                     or (query["specialty"] and query["specialty"] not in pool["specialties"])
                     or (query["credential"] and not worker.holds(query["credential"], as_of))):
                 continue
             members.append({"peer_worker_id": str(worker.id), "display_name": self.vault.open(pool["display_name"]),
                             "organization_id": pool["organization_id"], "region": pool["region"],
-                            "languages": pool["languages"], "specialties": pool["specialties"],
+                            "languages": codes(pool["languages"]), "specialties": pool["specialties"],
                             "credentials": sorted({c["kind"] for c in worker.credentials.values()
                                                    if worker.holds(c["kind"], as_of)})})
         members.sort(key=lambda m: (m["display_name"].casefold(), m["peer_worker_id"]))

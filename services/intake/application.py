@@ -16,6 +16,7 @@ from services.intake.expiry import ExpiryCommands
 from services.intake.people import Person
 from services.intake.people_commands import PeopleCommands
 from services.intake.translations import TRANSLATIONS
+from shared import languages
 from shared.access import AccessLog
 from shared.application import ServiceApplication
 from shared.contracts import IntegrationEvent
@@ -131,7 +132,8 @@ class IntakeApplication(AccessLog, PeopleCommands, ExpiryCommands, ServiceApplic
             "display_name": self.vault.open(profile.display_name),
             "organization_id": profile.organization_id,
             "experiences": [{"experience": e, "visibility": v} for e, v in sorted(profile.experiences.items())],
-            "availability": profile.availability,
+            "availability": profile.availability and {**profile.availability,
+                                                      "languages": languages.codes(profile.availability["languages"])},
             "paused": profile.paused,
         }
 

@@ -15,6 +15,7 @@ from eventsourcing.application import AggregateNotFoundError
 from services.intake import schemas
 from services.intake.people import Forgotten, Person, Refused, matching_view, visible_to
 from services.intake.referrals import Referral
+from shared import languages
 from shared.errors import InvalidInput, NotAllowed, NotFound
 from shared.identity import Caller
 from shared.schemas import load
@@ -291,6 +292,7 @@ class PeopleCommands:
         details = person.details
         opened = {name: self.vault.open(details[name]) for name in SEALED_DETAILS}
         opened.update({name: [self.vault.open(v) for v in details[name]] for name in SEALED_LISTS})
+        opened["languages"] = languages.codes(opened["languages"])  # names, if stored before codes
         opened["modalities"] = list(details["modalities"])
         return opened
 
@@ -302,6 +304,7 @@ class PeopleCommands:
             opened[name] = self.vault.open(view[name])
         for name in ("languages", "agencies", "shared_for_matching"):
             opened[name] = [self.vault.open(v) for v in view[name]]
+        opened["languages"] = languages.codes(opened["languages"])
         return opened
 
     @staticmethod

@@ -8,6 +8,7 @@ from services.intake.people import AUDIENCES, CONSENT_PURPOSES, MODALITIES, PERS
 from shared.contracts.intake import WeeklyTime
 from shared.experiences import EXPERIENCE_CODES, VISIBILITIES
 from shared.identity import ROLES
+from shared.languages import Languages
 from shared.schemas import CommandSchema
 
 
@@ -56,7 +57,7 @@ class PersonDetails(CommandSchema):
     display_name = Text(1, 80, required=True)  # a pseudonym is welcome
     contact = Text(1, 200, load_default=None, allow_none=True)  # how to reach them, or none
     region = Text(1, 80, required=True)  # county
-    languages = fields.List(Text(2, 40), required=True, validate=validate.Length(min=1, max=10))
+    languages = Languages(required=True, validate=validate.Length(min=1, max=10))
     modalities = fields.List(fields.String(validate=validate.OneOf(MODALITIES)), required=True,
                              validate=validate.Length(min=1))
     agencies = fields.List(Text(1, 100), load_default=list, validate=validate.Length(max=20))
@@ -79,7 +80,7 @@ class ChangeDetails(PersonRef):
     display_name = Text(1, 80)
     contact = Text(1, 200, allow_none=True)
     region = Text(1, 80)
-    languages = fields.List(Text(2, 40), validate=validate.Length(min=1, max=10))
+    languages = Languages(validate=validate.Length(min=1, max=10))
     modalities = fields.List(fields.String(validate=validate.OneOf(MODALITIES)), validate=validate.Length(min=1))
     agencies = fields.List(Text(1, 100), validate=validate.Length(max=20))
 
@@ -147,7 +148,7 @@ class SetAvailability(CommandSchema):
     times = fields.List(fields.Nested(WeeklyTime), load_default=list)
     modalities = fields.List(fields.String(validate=validate.OneOf(MODALITIES)), required=True,
                              validate=validate.Length(min=1))
-    languages = fields.List(Text(2, 40), required=True, validate=validate.Length(min=1))
+    languages = Languages(required=True, validate=validate.Length(min=1))
     regions = fields.List(Text(1, 80), load_default=list)
     remote = fields.Boolean(required=True)
 

@@ -19,6 +19,7 @@ other remote peers only when those give fewer than the offers wanted.
 from __future__ import annotations
 
 from shared.experiences import EXPERIENCE_LABELS
+from shared.languages import english_name
 
 SHARED_ITEM, SAME_PLACE, LANGUAGE, MODALITY, CONTINUITY = 10, 5, 3, 1, 8
 MODALITY_WORDS = {"in_person": "in person", "phone": "by phone", "text": "by text", "video": "by video",
@@ -39,7 +40,7 @@ def sentence(items: list[str], languages: list[str], place: str | None, remote: 
     if items:
         reasons.append("you both chose to share: " + ", ".join(EXPERIENCE_LABELS.get(i, i) for i in sorted(items)))
     if languages:
-        reasons.append("you both speak " + " and ".join(sorted(languages)))
+        reasons.append("you both speak " + " and ".join(sorted(english_name(code) for code in languages)))
     if place:
         reasons.append(f"both in {place}")
     elif remote:

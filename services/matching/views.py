@@ -15,6 +15,7 @@ from datetime import datetime, timezone
 
 from services.matching import scoring
 from services.matching.domain import Candidate, Connection, Places, Seeker, Workforce
+from shared import languages
 from shared.crypto import FORGOTTEN
 
 REMOTE = "remote"  # a connection's region when the two share no place
@@ -23,6 +24,11 @@ REMOTE = "remote"  # a connection's region when the two share no place
 def _fold(values) -> dict:
     """casefolded -> as written, so 'spanish' and 'Spanish' are one language."""
     return {v.casefold(): v for v in values if v and v != FORGOTTEN}
+
+
+def _languages(values) -> frozenset:
+    """Codes: events stored before languages were codes carry names, normalized here."""
+    return frozenset(languages.normalized(v) for v in values if v and v != FORGOTTEN)
 
 
 class Shared:
@@ -44,7 +50,7 @@ class Peer:
     def __init__(self, id_: str):
         self.id = id_
         self.organization_id, self.name, self.items = None, None, frozenset()
-        self.capacity, self.languages, self.modalities, self.regions = 0, {}, frozenset(), {}
+        self.capacity, self.languages, self.modalities, self.regions = 0, frozenset(), frozenset(), {}
         self.remote = self.paused = False
         self.employments: dict = {}  # employment id -> organization id (directory)
         self.blocked: dict = {}  # credential id -> kind, for expiries the state said block offers
@@ -73,7 +79,7 @@ class Person:
         self.consent_until = None  # past this, the consent allows nothing, even before intake says it lapsed
         self.tokens = None  # hash of the sealed view last opened: not opened again while the same
         self.region = self.region_name = None
-        self.languages, self.modalities, self.agencies, self.items = {}, frozenset(), frozenset(), frozenset()
+        self.languages, self.modalities, self.agencies, self.items = frozenset(), frozenset(), frozenset(), frozenset()
         self.liked: frozenset = frozenset()
         self.request = self.choice = None
         self.offers, self.relaxed, self.waiting = (), (), False
@@ -159,7 +165,7 @@ class Pool:
         self._unindex(peer)
         peer.capacity, peer.remote = availability["capacity"], availability["remote"]
         peer.paused = availability["paused"]
-        peer.languages = _fold(availability["languages"])
+        peer.languages = self.shared(_languages(availability["languages"]))
         peer.regions = _fold(availability["regions"])
         peer.modalities = frozenset(availability["modalities"])
         self._index(peer)
@@ -234,7 +240,7 @@ class Pool:
         same = self.shared
         person.region_name = None if region in (None, FORGOTTEN) else same(region)
         person.region = same(person.region_name.casefold()) if person.region_name else None
-        person.languages = same(_fold(open_(t) for t in view["languages"]))
+        person.languages = same(_languages(open_(t) for t in view["languages"]))
         person.modalities = same(frozenset(view["modalities"]))
         person.agencies = same(frozenset(_fold(open_(t) for t in view["agencies"])))
         person.items = same(frozenset(i for i in (open_(t) for t in view["shared_for_matching"]) if i != FORGOTTEN))
@@ -258,7 +264,7 @@ class Pool:
         """The hard limits: listed and available, free places, common language and modality,
         place unless remote, no employer the person receives services from, credentials."""
         return (peer.listed and not peer.paused and not peer.blocked and peer.free > 0
-                and not person.languages.keys().isdisjoint(peer.languages)
+                and not person.languages.isdisjoint(peer.languages)
                 and not person.modalities.isdisjoint(peer.modalities)
                 and (peer.remote or (person.region is not None and person.region in peer.regions))
                 and (include_my_agencies or not person.agencies
@@ -327,7 +333,7 @@ class Pool:
     def explain(self, person: Person, peer: Peer) -> dict:
         """Only what both sides shared for matching; never an item only one side shared."""
         items = sorted(person.items & peer.items)
-        languages = [person.languages[code] for code in person.languages.keys() & peer.languages.keys()]
+        languages = sorted(person.languages & peer.languages)
         same_place = person.region is not None and person.region in peer.regions
         modalities = sorted(person.modalities & peer.modalities)
         liked = peer.id in person.liked

@@ -6,6 +6,7 @@ from services.supervision.domain import Agreement, Assignment, Organization, Wor
 from services.supervision.rules import problems, weight
 from services.supervision.settings import Settings
 from services.supervision.views import Work
+from shared.languages import english_name, normalized
 
 ROUTE_ORDER = {"same_organization": 0, "agreement": 1, "pool": 2}
 
@@ -45,7 +46,8 @@ def options(work: Work, settings: Settings, supervisee: Worker, kind: str, as_of
             languages=None, specialties=None, exclude=()) -> list[dict]:
     """Every supervisor who may take this peer worker now, best first, each with why."""
     own_pool = supervisee.pool or {}
-    languages = set(languages if languages is not None else own_pool.get("languages", []))
+    # codes; pool entries stored before languages were codes carry names
+    languages = {normalized(v) for v in (languages if languages is not None else own_pool.get("languages", []))}
     specialties = set(specialties if specialties is not None else own_pool.get("specialties", []))
     regions = regions_of(work, supervisee, as_of)
     carried = loads(work, settings, as_of)
@@ -67,9 +69,9 @@ def options(work: Work, settings: Settings, supervisee: Worker, kind: str, as_of
             score += 2
             reasons.append(f"serves the same region: {region}")
         pool = candidate.pool or {}
-        for language in sorted(languages & set(pool.get("languages", []))):
+        for language in sorted(languages & {normalized(v) for v in pool.get("languages", [])}):
             score += 1
-            reasons.append(f"speaks {language}")
+            reasons.append(f"speaks {english_name(language)}")
         for specialty in sorted(specialties & set(pool.get("specialties", []))):
             score += 1
             reasons.append(f"specialty: {specialty}")

@@ -6,6 +6,7 @@ from datetime import datetime, timezone
 from marshmallow import ValidationError, fields, validate, validates
 
 from services.supervision.domain import GROUPINGS, KINDS, MEDIA
+from shared.languages import Languages
 from shared.schemas import CommandSchema
 
 MINUTES_IN_A_DAY = 24 * 60
@@ -31,7 +32,7 @@ class FindSupervisor(CommandSchema):
     peer_worker_id = fields.UUID(required=True)
     kind = Kind(load_default="professional_development")
     # Preferences for the pool's ranking; the peer worker's own pool entry is used when absent.
-    languages = fields.List(fields.String(validate=validate.Length(min=2, max=20)), load_default=None)
+    languages = Languages(load_default=None)
     specialties = fields.List(fields.String(validate=validate.Length(min=1, max=60)), load_default=None)
 
 

@@ -135,6 +135,7 @@ class PoolJoined(Schema):
     organization_id = fields.String(required=True)
     display_name = Sealed(required=True)
     region = fields.String(required=True)
+    # BCP 47 codes; events published before codes carry names: read through shared.languages.normalized
     languages = fields.List(fields.String(), required=True)
     specialties = fields.List(fields.String(), required=True)
 
@@ -251,6 +252,7 @@ class PeerGroupListed(Schema):
     name = fields.String(required=True)
     region = fields.String(required=True)
     facilitator_ids = Ids()
+    # BCP 47 codes; events published before codes carry names: read through shared.languages.normalized
     languages = fields.List(fields.String(), required=True)
     schedule = fields.Dict(required=True)
 

@@ -57,6 +57,7 @@ class PeerWorkerAvailabilityChanged(Schema):
     capacity = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
     times = fields.List(fields.Nested(WeeklyTime), required=True)
     modalities = fields.List(fields.String(validate=validate.OneOf(MODALITIES)), required=True)
+    # BCP 47 codes; events published before codes carry names: read through shared.languages.normalized
     languages = fields.List(fields.String(), required=True)
     regions = fields.List(fields.String(), required=True)
     remote = fields.Boolean(required=True)

@@ -430,6 +430,12 @@ def test_joining_the_pool_makes_a_peer_findable_and_leaving_hides_them_at_once(d
     found = directory.search_pool({"region": "Hampden", "language": "Spanish"})
     assert [m["display_name"] for m in found["items"]] == ["Rowan Example"]
     assert directory.search_pool({"language": "Portuguese"})["total"] == 0
+    assert found["items"][0]["languages"] == ["en", "es"]  # stored and answered as codes
+    assert directory.search_pool({"language": "es"})["total"] == 1
+    assert sorted(published(directory)[-1]["body"]["languages"]) == ["en", "es"]
+    with pytest.raises(InvalidInput) as refused:
+        directory.search_pool({"language": "Quenya"})
+    assert "language" in refused.value.field_errors
     directory.leave_pool({"peer_worker_id": str(worker)}, peer_caller(worker))
     assert directory.search_pool({})["total"] == 0
     types = [m["type"] for m in published(directory)]
@@ -580,3 +586,9 @@ def test_lists_are_rebuilt_by_replay_in_a_new_process(app_factory, tmp_path):
     # And keeps up with what another instance stores afterwards.
     first.register_organization(organization("Late Agency"), SYSTEM)
     assert again.list_organizations({})["total"] == 3
+
+
+def test_an_unknown_language_in_the_pool_is_refused_and_stores_nothing(directory, net):
+    with unchanged(directory), pytest.raises(InvalidInput) as refused:
+        join(directory, net, net.workers[0], languages=["en", "Parseltongue"])
+    assert "languages" in refused.value.field_errors

@@ -61,6 +61,7 @@ def test_the_same_availability_again_stores_nothing(intake, peer, who):
     ({"times": [{"day": "mon", "start": "9am", "end": "10:00"}]}, "times"),
     ({"modalities": ["carrier_pigeon"]}, "modalities"),
     ({"languages": []}, "languages"),
+    ({"languages": ["Sindarin"]}, "languages"),
     ({"remote": "sometimes"}, "remote"),
     ({"caseload": 12}, "caseload"),
 ])
@@ -80,3 +81,10 @@ def test_only_the_peer_worker_sets_it_never_their_agency(intake, peer, admin, wh
     assert notification_count(intake) == 1
     intake.pause_availability({"peer_worker_id": who}, Caller.system("intake"))
     assert notification_count(intake) == 2
+
+
+def test_languages_are_published_as_codes(intake, peer, who):
+    intake.set_availability(availability(who, languages=["English", "Portuguese", "pt", "ASL"]), peer)
+    [changed] = published(intake)
+    assert changed["body"]["languages"] == ["en", "pt", "ase"]
+    assert intake.peer_worker_profile(who)["availability"]["languages"] == ["en", "pt", "ase"]

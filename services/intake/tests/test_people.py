@@ -79,6 +79,7 @@ def test_enrolled_without_matching_consent_publishes_nothing_for_matching(intake
     ({"display_name": ""}, "display_name"),
     ({"region": None}, "region"),
     ({"languages": []}, "languages"),
+    ({"languages": ["en", "Klingon"]}, "languages"),  # not a language the list knows
     ({"modalities": ["telepathy"]}, "modalities"),
     ({"modalities": []}, "modalities"),
     ({"person_id": "me"}, "person_id"),
@@ -399,3 +400,18 @@ def test_bad_detail_changes_name_the_field(intake, enrolled, payload, field):
         intake.change_details({"person_id": enrolled.user_id, **payload}, enrolled)
     assert field in refused.value.field_errors
     assert notification_count(intake) == 1
+
+
+def test_languages_are_kept_as_codes_whether_named_or_coded(intake, me, vault):
+    intake.enroll(enrollment(me, languages=["English", "español", "es", "Haitian Creole"]), me)
+    assert intake.person_record(me.user_id, me)["details"]["languages"] == ["en", "es", "ht"]
+    [event] = stored_events(intake)
+    assert [vault.open(t) for t in event.matching["languages"]] == ["en", "es", "ht"]
+    intake.change_details({"person_id": me.user_id, "languages": ["Spanish"]}, me)
+    assert intake.person_record(me.user_id, me)["details"]["languages"] == ["es"]
+
+
+def test_an_unknown_language_is_refused_naming_the_field(intake, enrolled):
+    with pytest.raises(InvalidInput) as refused:
+        intake.change_details({"person_id": enrolled.user_id, "languages": ["Elvish"]}, enrolled)
+    assert "languages" in refused.value.field_errors and "Elvish" in str(refused.value.field_errors)

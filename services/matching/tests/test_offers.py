@@ -22,8 +22,9 @@ def test_offers_rank_by_shared_items_and_explain_in_plain_words(world):
     [offer] = offers["offers"]
     assert offer["display_name"] == "Ana Example"
     assert offer["shared_items"] == ["heard_voices"]  # veteran: only the peer shared it; homelessness: only the person
-    assert offer["why"] == ("you both chose to share: heard voices; you both speak spanish; both in Hampden County; "
+    assert offer["why"] == ("you both chose to share: heard voices; you both speak Spanish; both in Hampden County; "
                             "you can both meet by phone")
+    assert offer["languages"] == ["es"]  # codes; events stored before codes carry names, normalized when read
     assert "veteran" not in str(offers) and "homelessness" not in str(offers)
     assert offers["relaxed"] == [] and offers["note"] is None
     assert other not in world.offered(person)
@@ -145,3 +146,13 @@ def test_a_request_in_the_same_batch_as_the_peers_it_fits_is_offered_them(world)
     person = world.person(items=["heard_voices"])
     assert world.apply_held() == 6
     assert world.offered(person) == [close, other]
+
+
+def test_a_language_code_meets_the_same_language_named_in_words(world):
+    named = world.peer(languages=["Spanish"])  # as stored before languages were codes
+    coded = world.peer(languages=["es"])
+    world.peer(languages=["pt"])
+    person = world.person(languages=["es"])
+    assert sorted(world.offered(person)) == sorted([named, coded])
+    creole = world.peer(languages=["Haitian Creole"])
+    assert world.offered(world.person(languages=["ht"])) == [creole]

@@ -56,7 +56,7 @@ def test_the_pool_is_offered_with_its_reasons_and_an_agreement_leads_to_supervis
     [option] = found["options"]
     assert option["supervisor_id"] == scene["supervisor"]
     assert "needs a supervision agreement" in option["reasons"][0]
-    assert "speaks es" in option["reasons"] and "serves the same region: Hampden" in option["reasons"]
+    assert "speaks Spanish" in option["reasons"] and "serves the same region: Hampden" in option["reasons"]
     with pytest.raises(InvalidInput) as refused:  # the pool needs an agreement first
         app.offer_supervisor({"peer_worker_id": scene["worker"], "supervisor_id": scene["supervisor"],
                               "kind": "professional_development"}, SYSTEM)
