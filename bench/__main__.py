@@ -18,6 +18,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from bench.clients import CLIENTS, COMMANDS, nameko_trivial_calls, toggle_own_items, trivial_calls
+from bench import web
 from bench.raw import broker_rates, store_rate
 from shared import config
 from tests.support import caller, free_port_base, private_vhost, require_broker, wait_until
@@ -141,6 +142,7 @@ def main() -> None:
         raw_store = store_rate({**config.application_env("rawstore")}, 3000)
         relay = relay_throughput(vhost_uri)
         e2e = end_to_end(vhost_uri)
+        pages = web.run() if os.environ.get("BENCH_WEB", "yes") != "no" else None
 
     rows = [
         ("raw broker: persistent publish", raw_broker["publish_persistent"], "msg/s", None),
@@ -168,6 +170,10 @@ def main() -> None:
         print(f"  {name:<66} {value:>10,.1f} {unit:<11} {ratio or ''}")
     results = {"machine": f"{os.cpu_count()} cores, Python {platform.python_version()}", "raw_broker": raw_broker,
                "raw_store_saves_per_s": raw_store, "relay": relay, "end_to_end": e2e}
+    if pages is not None:
+        print("\nweb pages with the demo network loaded (server time, from each page's Server-Timing):")
+        web.print_rows(pages)
+        results["web"] = pages
     if os.environ.get("BENCH_SERVICES", "yes") != "no":
         from bench import audit, matching
 

@@ -8,6 +8,7 @@ carries the package's version, so browsers may keep them for a year.
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 import mimetypes
 import re
@@ -84,8 +85,6 @@ class Assets:
 
 
 def _digest(folder: Path) -> str:
-    import hashlib
-
     digest = hashlib.sha256()
     for path in sorted(folder.rglob("*")):
         if path.is_file():

@@ -16,6 +16,7 @@ from __future__ import annotations
 import time
 import uuid
 from functools import wraps
+from urllib.parse import urlencode
 
 from authlib.integrations.flask_client import OAuth, OAuthError
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, session, url_for
@@ -31,8 +32,10 @@ def signed_in() -> bool:
     return bool(session.get("token")) and session.get("ends_at", 0) > time.time()
 
 
-def gateway() -> Gateway:
-    """The gateway as the signed-in user (or anonymous)."""
+def gateway(token: str | None = None) -> Gateway:
+    """The gateway as the signed-in user (or anonymous), or as the bearer of a fresh token."""
+    if token is not None:
+        return Gateway(current_app.config["PEERNET"].gateway_url, token, current_app.extensions["peernet_http"])
     if "gateway" not in g:
         g.gateway = Gateway(current_app.config["PEERNET"].gateway_url, session.get("token") if signed_in() else None,
                             current_app.extensions["peernet_http"])
@@ -56,7 +59,7 @@ def requires(*roles: str):
 
 def _begin(token: str, lifetime: float) -> None:
     """Ask the gateway who the token names, and keep that in the session."""
-    me = Gateway(current_app.config["PEERNET"].gateway_url, token, current_app.extensions["peernet_http"]).get("/me")
+    me = gateway(token).get("/me")
     lang = session.get("lang")
     session.clear()
     if lang:
@@ -114,13 +117,12 @@ def blueprint(settings) -> Blueprint:
     def development_sign_in():
         if not settings.development:
             abort(404)  # never on an installation with an identity provider
-        from shared.dev_tokens import mint_development_token
-
         role = request.form.get("role", "")
         user_id = request.form.get("user_id") or str(uuid.uuid4())
         if role not in ("person", "peer") or not _is_uuid(user_id):
             abort(400)
         following = session.get("next")
+        from shared.dev_tokens import mint_development_token
         _begin(mint_development_token(role, user_id, lifetime=int(lifetime)), lifetime)
         return redirect(_safe_next(following) or _home())
 
@@ -132,10 +134,8 @@ def blueprint(settings) -> Blueprint:
         if lang:
             session["lang"] = lang
         if not settings.development and id_token:
-            metadata = oauth.provider.load_server_metadata()
-            end = metadata.get("end_session_endpoint")
+            end = oauth.provider.load_server_metadata().get("end_session_endpoint")
             if end:
-                from urllib.parse import urlencode
                 query = urlencode({"id_token_hint": id_token, "post_logout_redirect_uri": settings.web_url + "/"})
                 return redirect(f"{end}?{query}")
         return redirect(url_for("pages.index", signed_out=1))

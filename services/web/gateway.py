@@ -2,6 +2,7 @@
 user's bearer token. Errors come back as the gateway's problem documents."""
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 
 import requests
@@ -25,6 +26,8 @@ class Gateway:
         self.token = token
         self.http = session or requests.Session()
         self.timeout = timeout
+        self.calls = 0
+        self.seconds = 0.0  # spent waiting for the gateway: a page's Server-Timing says so
 
     def get(self, path: str, **params):
         return self._call("GET", path, params={k: v for k, v in params.items() if v is not None})
@@ -36,10 +39,14 @@ class Gateway:
         headers = {"Accept": "application/json"}
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
+        started = time.perf_counter()
         try:
             answer = self.http.request(method, self.base_url + path, headers=headers, timeout=self.timeout, **kwargs)
         except requests.RequestException:
             raise ApiError(503, "peernet cannot be reached just now") from None
+        finally:
+            self.calls += 1
+            self.seconds += time.perf_counter() - started
         if answer.status_code >= 400:
             try:
                 problem = answer.json()

@@ -56,13 +56,13 @@ class FakeGateway:
 @pytest.fixture
 def fake(monkeypatch):
     gateway = FakeGateway()
-    monkeypatch.setattr(auth, "gateway", lambda: gateway)
+    monkeypatch.setattr(auth, "gateway", lambda token=None: gateway)
     for name in ("services.web.person", "services.web.peer"):
         try:
             module = importlib.import_module(name)
         except ImportError:  # a module not written yet has nothing to replace
             continue
-        monkeypatch.setattr(module, "gateway", lambda: gateway)
+        monkeypatch.setattr(module, "gateway", lambda token=None: gateway)
     return gateway
 
 
