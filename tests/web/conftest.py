@@ -94,12 +94,17 @@ def pytest_runtest_call(item):
     seen = getattr(item, "peernet_requests", None)
     if seen is not None:
         allowed = allowed_origins(item.funcargs)
-        others = sorted({url for url in seen if urlsplit(url).scheme in ("http", "https", "ws", "wss")
-                         and origin(url) not in allowed})
+        others = other_origins(seen, allowed)
         if others:
             pytest.fail("no request to another origin: the page asked "
                         + ", ".join(others[:20]) + f" (allowed: {', '.join(sorted(allowed))})", pytrace=False)
     return result
+
+
+def other_origins(urls, allowed: set[str]) -> list[str]:
+    """The URLs (http, https, ws, wss; not data:, blob: or about:) outside the allowed origins."""
+    return sorted({url for url in urls if urlsplit(url).scheme in ("http", "https", "ws", "wss")
+                   and origin(url) not in allowed})
 
 
 def allowed_origins(funcargs: dict) -> set[str]:

@@ -34,3 +34,28 @@ def test_a_new_person_signs_in_through_the_provider_and_is_back_signed_in(
     assert sign_out.is_visible(), f"not signed in at {page.url}: {page.locator('main').inner_text()[:500]}"
     check_accessibility(page, "a person's first page after signing in")
     screenshot(page, "signed-in-person")
+
+
+def test_a_request_to_another_origin_is_caught(web_network, page, request):
+    from tests.web.conftest import allowed_origins, other_origins
+
+    page.goto(web_network.url("/"))
+    elsewhere = "http://127.0.0.1:9/elsewhere.png"  # the discard port: nothing answers
+    page.evaluate("(url) => new Promise((done) => { const img = new Image(); img.onerror = img.onload = done; "
+                  "img.src = url; document.body.append(img); })", elsewhere)
+    # The CSP (img-src 'self') may stop it before it leaves; Chromium reports the attempt either way.
+    seen = request.node.peernet_requests
+    allowed = allowed_origins({"web_network": web_network})
+    assert allowed == {web_network.web_url, web_network.issuer}
+    assert other_origins(seen, allowed) in ([elsewhere], [])
+    assert other_origins([*seen, elsewhere, "data:image/png;base64,xx"], allowed) == [elsewhere]
+    request.node.peernet_requests = []  # this test's own stray request is not the harness's failure
+
+
+def test_the_development_network_offers_its_own_sign_in(dev_network, page, check_accessibility, screenshot):
+    assert dev_network.issuer is None
+    answer = page.goto(dev_network.url("/signin"))
+    assert answer.status == 200
+    assert page.locator('form[action="/signin/development"]').count() >= 1
+    check_accessibility(page, "development sign-in")
+    screenshot(page, "development-sign-in")
