@@ -104,6 +104,14 @@ def test_an_item_the_api_refuses_is_shown_beside_its_field(peer, fake):
     assert 'value="veteran" selected' in shown  # what was chosen is kept
 
 
+def test_a_change_the_api_refuses_is_shown_beside_that_item(peer, fake):
+    fake.acts[f"{W}/shared-experiences"] = ApiError(422, "invalid", [{"field": "visibility", "message": "?"}])
+    answer = peer.post("/peer/experiences", data={"experience": "heard_voices", "visibility": "network", "item": "1"})
+    shown = answer.get_data(as_text=True)
+    assert answer.status_code == 422
+    assert 'id="visibility-heard_voices-error"' in shown and 'href="#visibility-heard_voices"' in shown
+
+
 def test_availability_sends_what_was_chosen_and_keeps_the_weekly_times(peer, fake):
     assert 'value="3"' in text(peer.get("/peer/availability"))
     answer = peer.post("/peer/availability", data={"capacity": "4", "modalities": ["phone", "video"],
