@@ -26,7 +26,7 @@ PEER_WORKERS = int(os.environ.get("BENCH_WEB_PEER_WORKERS", "60"))
 USERS = 20           # signed in per role
 ROUNDS = 5           # each page opened this many times per user
 PAGES = {"person": ("/person", "/person/offers", "/person/experiences", "/person/data"),
-         "peer": ("/peer", "/peer/requests", "/peer/connections", "/peer/items")}
+         "peer": ("/peer", "/peer/requests", "/peer/connections", "/peer/experiences")}
 TIMING = re.compile(r"(\w+);dur=([\d.]+)")
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
