@@ -357,3 +357,16 @@ def sign_in_with_provider(web_network):
         sign_in_through(page, web_network.web_url, web_network.issuer, login, password)
 
     return sign_in
+
+
+def pytest_collection_modifyitems(items):
+    """Under `pytest -n N --dist loadgroup`, the tests of one network run on one worker, so no
+    worker starts a network (20-40 s of CPU) that another has started already."""
+    for item in items:
+        if not item.nodeid.startswith("tests/web/"):
+            continue  # a session-wide hook: every item of the run passes here
+        names = getattr(item, "fixturenames", ())
+        group = "dev_network" if "dev_network" in names else "web_network" if (
+            "web_network" in names or "oidc_provider" in names) else None
+        if group:
+            item.add_marker(pytest.mark.xdist_group(group))
