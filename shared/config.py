@@ -12,6 +12,7 @@
 | PEERNET_QUEUE_TYPE            | classic                                  | classic, or quorum on a RabbitMQ cluster |
 | PEERNET_EXCHANGE              | peernet.events                           | topic exchange for integration events |
 | PEERNET_BIND_HOST             | 127.0.0.1                                | where services and relays serve /health and /metrics (0.0.0.0 in a container) |
+| PEERNET_WEB_URL               | http://127.0.0.1:<PEERNET_PORT_BASE>/    | the web pages' address (they listen on the port base itself, 8100 by default); the gateway's / points there |
 
 Each service documents its own settings (PEERNET_AUDIT_*, PEERNET_JWT_SECRET, ...)
 in its README.
@@ -52,6 +53,10 @@ def queue_type() -> str:
 def bind_host() -> str:
     # Loopback unless told: a probe or a scraper from outside a container needs 0.0.0.0.
     return env("PEERNET_BIND_HOST", "127.0.0.1")
+
+
+def web_url() -> str:
+    return env("PEERNET_WEB_URL", f"http://127.0.0.1:{env('PEERNET_PORT_BASE', '8100')}/")
 
 
 def var_dir() -> Path:

@@ -7,6 +7,8 @@ the caller's scope and calls one RPC. The services check again.
 from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
+from werkzeug.datastructures import MIMEAccept
+from werkzeug.http import parse_accept_header
 from werkzeug.wrappers import Response
 
 from services.gateway import agreements, audit, directory, pagination, people, schemas, supervision, workforce
@@ -16,8 +18,12 @@ from services.gateway.docs import render_docs
 from shared import config
 from shared.errors import NotAllowed
 from shared.metrics import metrics_response
+from shared.vocabularies import vocabularies
 
 SIGNED_IN = TOKEN_ROLES
+VOCABULARIES = vocabularies()
+VOCABULARIES_ETAG = f'"{VOCABULARIES["version"]}"'
+VOCABULARIES_CACHE = {"Cache-Control": "public, max-age=3600", "ETag": VOCABULARIES_ETAG}
 EVENT_BATCH = 500
 MAX_BATCHES = 5  # a filtered page reads at most this many batches, then hands back a cursor
 
@@ -47,6 +53,11 @@ def withdraw_experience(call: Call):
     people.own_peer_worker(call, peer_worker_id)
     call.rpc("intake", "withdraw_experience", {**call.raw_body, "peer_worker_id": str(peer_worker_id)})
     return {"peer_worker_id": peer_worker_id, **call.body}
+
+
+def read_peer_worker(call: Call):
+    peer_worker_id = people.own_peer_worker(call, call.path["peer_worker_id"])
+    return call.rpc("intake", "peer_worker_profile", peer_worker_id)
 
 
 # -- matching -------------------------------------------------------------------
@@ -96,6 +107,29 @@ def list_integration_events(call: Call):
 
 
 # -- the gateway itself ----------------------------------------------------------------
+def read_me(call: Call):
+    caller = call.caller
+    return {"user_id": caller.user_id, "role": caller.role, "organization_id": caller.organization_id}
+
+
+def read_vocabularies(call: Call):
+    if VOCABULARIES_ETAG in _if_none_match(call):
+        return Response(status=304, headers=VOCABULARIES_CACHE)
+    return Reply(VOCABULARIES, headers=VOCABULARIES_CACHE)
+
+
+def _if_none_match(call: Call) -> set:
+    return {tag.strip() for tag in (call.headers.get("If-None-Match", "") if call.headers else "").split(",")}
+
+
+def root(call: Call):
+    web = config.web_url()
+    accept = parse_accept_header(call.headers.get("Accept") if call.headers else None, MIMEAccept)
+    if accept.best_match(("application/json", "text/html")) == "text/html":
+        return Response(status=303, headers={"Location": web})  # a browser: to the pages
+    return {"web": web, "docs": "/docs", "openapi": "/openapi.json"}
+
+
 def health(call: Call):
     return {"service": "gateway", "healthy": True}
 
@@ -119,6 +153,13 @@ ROUTES = people.PERSON_ROUTES + [
           response=schemas.PeerWorkerProfileRecorded, status=201,
           description="A peer worker records their own profile; an agency admin records one for their "
                       "organization. Items shared for matching reach matching within a second."),
+    Route("GET", "/peer-workers/<peer_worker_id>", "readPeerWorker", "Read a peer worker's profile",
+          "peer workers", read_peer_worker, ("peer", "agency_admin"), path_schema=people.PeerWorkerPath,
+          response=schemas.PeerWorkerProfile,
+          description="The profile as intake holds it: display name, lived-experience items with their "
+                      "visibility, availability (places, times, ways of meeting, languages, regions, remote, "
+                      "paused). A peer worker reads their own; an agency admin their organization's, without "
+                      "the items kept private."),
     Route("POST", "/peer-workers/<peer_worker_id>/shared-experiences", "shareExperience",
           "Share a lived experience item", "peer workers", share_experience, ("peer",),
           path_schema=people.PeerWorkerPath, body=schemas.SharedExperienceInput, response=schemas.SharedExperience,
@@ -137,6 +178,9 @@ ROUTES = people.PERSON_ROUTES + [
           register_organization, ("agency_admin", "state_auditor"), body=schemas.OrganizationInput,
           response=schemas.OrganizationRegistered, status=201),
 ] + people.OTHER_ROUTES + directory.ROUTES + workforce.ROUTES + agreements.ROUTES + supervision.ROUTES + audit.ROUTES + [
+    Route("GET", "/me", "readMe", "Who am I", "operations", read_me, SIGNED_IN, response=schemas.Me,
+          description="The caller as the gateway verified their token: their peernet id, role and "
+                      "organization."),
     Route("GET", "/services", "listServices", "List the network's services", "operations", list_services,
           SIGNED_IN, query_schema=schemas.PageQuery, response=schemas.ServicePage),
     Route("GET", "/services/<service>/positions", "readPositions", "Read a service's log positions",
@@ -148,6 +192,14 @@ ROUTES = people.PERSON_ROUTES + [
           response=schemas.IntegrationEventPage,
           description="The audit trail as published on the bus: who did what, when. Personal fields "
                       "are sealed."),
+    Route("GET", "/vocabularies", "readVocabularies", "What the pages offer in lists", "operations",
+          read_vocabularies, None, response=schemas.Vocabularies,
+          description="Lived experiences, languages (BCP 47 codes), ways of meeting and the state's regions, "
+                      "each with English and Spanish labels, as data. Public and cacheable (ETag, "
+                      "Cache-Control)."),
+    Route("GET", "/", "root", "Where things are", "operations", root, None, response=schemas.Root,
+          description="The web pages', the reference's and the OpenAPI document's addresses; a browser "
+                      "(Accept preferring text/html) is sent to the web pages with 303."),
     Route("GET", "/health", "health", "Is the gateway up", "operations", health, None, response=schemas.Health),
     Route("GET", "/metrics", "metrics", "Prometheus metrics", "operations", metrics, None,
           content_type="text/plain"),

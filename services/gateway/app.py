@@ -56,6 +56,7 @@ class Route:
     status: int = 200
     description: str = ""
     content_type: str = "application/json"  # of a successful answer
+    headers: tuple[tuple[str, str], ...] = ()  # (name, description) of request headers the route reads
 
     @property
     def openapi_path(self) -> str:

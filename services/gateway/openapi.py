@@ -56,7 +56,9 @@ def _operation(route, max_body: int) -> dict:
         "summary": route.summary,
         "tags": [route.tag],
         "parameters": [{"in": "path", "schema": route.path_schema},
-                       {"in": "query", "schema": route.query_schema}],
+                       {"in": "query", "schema": route.query_schema},
+                       *({"in": "header", "name": name, "required": False, "schema": {"type": "string"},
+                          "description": description} for name, description in route.headers)],
         "responses": {str(route.status): _success(route)},
         "x-roles": list(route.roles) if route.roles is not None else ["anyone"],
     }

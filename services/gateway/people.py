@@ -120,25 +120,37 @@ def disclose_person(call: Call):
 
 
 # -- referrals (intake) ------------------------------------------------------------------
+INVITATION_SECRET = "X-Invitation-Secret"
+INVITATION_HEADER = ((INVITATION_SECRET, "the invitation's secret (the invitee; the referring agency's admin "
+                                         "needs none). Without it, or with another, the referral is 404 as if it "
+                                         "did not exist."),)
+
+
+def _invitation_secret(call: Call) -> str | None:
+    # A header, not the address: a secret in a URL ends up in logs and browser history.
+    return call.headers.get(INVITATION_SECRET) if call.headers is not None else None
+
+
 def refer_person(call: Call):
-    referral_id = call.rpc("intake", "refer_person", call.raw_body)
-    return Reply({"referral_id": referral_id}, headers={"Location": f"/referrals/{referral_id}"})
+    made = call.rpc("intake", "refer_person", call.raw_body)
+    return Reply(made, headers={"Location": f"/referrals/{made['referral_id']}"})
 
 
 def read_referral(call: Call):
-    return call.rpc("intake", "referral", str(call.path["referral_id"]))
+    return call.rpc("intake", "referral", str(call.path["referral_id"]), _invitation_secret(call))
 
 
 def accept_referral(call: Call):
     _own_person(call, call.body["person_id"])
     person_id = call.rpc("intake", "accept_referral",
-                         {**call.raw_body, "referral_id": str(call.path["referral_id"])})
+                         {**call.raw_body, "referral_id": str(call.path["referral_id"]),
+                          "invitation_secret": _invitation_secret(call)})
     return Reply({"person_id": person_id}, headers={"Location": f"/people/{person_id}"})
 
 
 def decline_referral(call: Call):
     referral_id = str(call.path["referral_id"])
-    call.rpc("intake", "decline_referral", {"referral_id": referral_id})
+    call.rpc("intake", "decline_referral", {"referral_id": referral_id, "invitation_secret": _invitation_secret(call)})
     return {"referral_id": referral_id, "recorded": True}
 
 
@@ -264,15 +276,19 @@ PERSON_ROUTES = [
 OTHER_ROUTES = [
     Route("POST", "/referrals", "referPerson", "Invite a person to enroll", "referrals", refer_person, ADMIN,
           body=s.ReferralInput, response=s.ReferralCreated, status=201,
-          description="A pending invitation from the admin's organization until the person agrees."),
+          description="A pending invitation from the admin's organization until the person agrees. The answer "
+                      "carries the invitation's secret, this once: it goes to the invitee with the invitation."),
     Route("GET", "/referrals/<referral_id>", "readReferral", "Read a referral", "referrals", read_referral,
-          ("agency_admin", "person"), path_schema=ReferralPath, response=s.Referral,
-          description="The invitee sees who invited them and until when; the admin, their organization's."),
+          ("agency_admin", "person"), path_schema=ReferralPath, response=s.Referral, headers=INVITATION_HEADER,
+          description="The invitee (with the invitation's secret in X-Invitation-Secret) sees who invited them "
+                      "and until when; the admin, their organization's."),
     Route("POST", "/referrals/<referral_id>/acceptances", "acceptReferral", "Accept a referral and enroll",
           "referrals", accept_referral, PERSON, path_schema=ReferralPath, body=s.ReferralAcceptanceInput,
-          response=s.PersonEnrolled, status=201),
+          response=s.PersonEnrolled, status=201, headers=INVITATION_HEADER,
+          description="Only with the invitation's secret in X-Invitation-Secret."),
     Route("POST", "/referrals/<referral_id>/declines", "declineReferral", "Decline a referral", "referrals",
-          decline_referral, PERSON, path_schema=ReferralPath, response=s.Done),
+          decline_referral, PERSON, path_schema=ReferralPath, response=s.Done, headers=INVITATION_HEADER,
+          description="Only with the invitation's secret in X-Invitation-Secret."),
     Route("POST", W + "/availability-settings", "setAvailability", "Set my availability", "peer workers",
           _availability_act("set_availability"), PEER, path_schema=PeerWorkerPath, body=s.AvailabilityInput,
           response=s.Done, description="Places, times, ways of meeting, languages, regions; nobody assigns them."),

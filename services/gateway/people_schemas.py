@@ -16,7 +16,7 @@ PersonExperienceWithdrawalInput = body_of(intake.WithdrawPersonExperience, "pers
 ConsentInput = body_of(intake.GrantConsent, "person_id")
 SupportRequestInput = body_of(intake.RequestSupport, "person_id")
 ReferralInput = body_of(intake.ReferPerson)
-ReferralAcceptanceInput = body_of(intake.AcceptReferral, "referral_id")
+ReferralAcceptanceInput = body_of(intake.AcceptReferral, "referral_id", "invitation_secret")
 AvailabilityInput = body_of(intake.SetAvailability, "peer_worker_id")
 OfferRequestInput = body_of(matching.AskForOffers, "person_id")
 ChoiceInput = body_of(matching.Choose, "person_id")
@@ -59,6 +59,9 @@ class SupportRequested(Schema):
 
 class ReferralCreated(Schema):
     referral_id = fields.UUID(required=True)
+    invitation_secret = fields.String(required=True, metadata={
+        "description": "given this once and stored only as a digest: pass it to the invitee with the "
+                       "invitation; they send it as the X-Invitation-Secret header to read, accept or decline"})
 
 
 class Referral(Schema):

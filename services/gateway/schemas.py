@@ -40,12 +40,75 @@ class ExperienceWithdrawal(Schema):
     experience = fields.String(required=True)
 
 
+class SharedItem(Schema):
+    experience = fields.String(required=True)
+    visibility = fields.String(required=True)
+
+
 class Candidate(Schema):
     peer_worker_id = fields.UUID(required=True)
     organization_id = fields.String(required=True)
     display_name = fields.String(required=True, metadata={"description": "\"forgotten\" once erased"})
     shared_for_matching = fields.List(fields.String(), required=True)
     upstream_position = fields.Integer(required=True)
+
+
+class Me(Schema):
+    user_id = fields.String(required=True, metadata={"description": "the caller's peernet id: a person's "
+                                                                    "person_id, a peer worker's peer_worker_id"})
+    role = fields.String(required=True)
+    organization_id = fields.String(required=True, allow_none=True)
+
+
+class Availability(Schema):
+    capacity = fields.Integer(required=True, metadata={"description": "places the peer worker offers"})
+    times = fields.List(fields.Dict(), required=True)
+    modalities = fields.List(fields.String(), required=True)
+    languages = fields.List(fields.String(), required=True, metadata={"description": "BCP 47 codes"})
+    regions = fields.List(fields.String(), required=True)
+    remote = fields.Boolean(required=True)
+
+
+class PeerWorkerProfile(Schema):
+    peer_worker_id = fields.UUID(required=True)
+    display_name = fields.String(required=True, metadata={"description": "\"forgotten\" once erased"})
+    organization_id = fields.String(required=True)
+    experiences = fields.List(fields.Nested(SharedItem), required=True, metadata={
+        "description": "each item with its visibility (private, matching, network); an agency admin does not "
+                       "see the private ones"})
+    availability = fields.Nested(Availability, required=True, allow_none=True, metadata={
+        "description": "null until the peer worker sets it"})
+    paused = fields.Boolean(required=True)
+
+
+class Label(Schema):
+    en = fields.String(required=True)
+    es = fields.String(required=True)
+
+
+class Term(Schema):
+    id = fields.String(required=True)
+    label = fields.Nested(Label, required=True)
+
+
+class LanguageTerm(Schema):
+    code = fields.String(required=True, metadata={"description": "BCP 47"})
+    label = fields.Nested(Label, required=True)
+
+
+class Vocabularies(Schema):
+    version = fields.String(required=True, metadata={"description": "changes whenever any list does"})
+    experiences = fields.List(fields.Nested(Term), required=True)
+    languages = fields.List(fields.Nested(LanguageTerm), required=True)
+    modalities = fields.List(fields.Nested(Term), required=True)
+    regions = fields.List(fields.Nested(Term), required=True, metadata={
+        "description": "id is the text to send as a region"})
+
+
+class Root(Schema):
+    web = fields.String(required=True, metadata={"description": "the web pages (PEERNET_WEB_URL)"})
+    docs = fields.String(required=True)
+    openapi = fields.String(required=True)
 
 
 class OrganizationRegistered(Schema):

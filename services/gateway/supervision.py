@@ -174,8 +174,8 @@ def list_shortfall(call: Call):
 
 
 def find_supervisor(call: Call):
-    return call.rpc("supervision", "find_supervisor",
-                    {**call.raw_body, "peer_worker_id": str(call.path["peer_worker_id"])})
+    peer_worker_id = people.own_peer_worker(call, call.path["peer_worker_id"])
+    return call.rpc("supervision", "find_supervisor", {**call.raw_body, "peer_worker_id": peer_worker_id})
 
 
 def offer_supervisor(call: Call):
@@ -237,12 +237,12 @@ ADMINS, SUPERVISORS = ("agency_admin",), ("supervisor",)
 W = "/peer-workers/<peer_worker_id>"
 ROUTES = [
     Route("POST", W + "/supervisor-searches", "findSupervisor", "Find a supervisor for a peer worker",
-          "supervision", find_supervisor, ("agency_admin", "state_auditor"), path_schema=people.PeerWorkerPath,
+          "supervision", find_supervisor, ("peer", "agency_admin", "state_auditor"), path_schema=people.PeerWorkerPath,
           body=SupervisorSearchInput, response=SupervisorSearch,
           description="Every eligible supervisor with free capacity, ranked and explained: the same "
                       "organization first, then an active supervision agreement, then the networking pool "
-                      "(which needs an agreement first). An agency admin, for their own organization's peer "
-                      "workers."),
+                      "(which needs an agreement first). A peer worker, for themselves; an agency admin, for "
+                      "their own organization's peer workers."),
     Route("POST", "/supervision-offers", "offerSupervisor", "Offer a supervisor to a peer worker", "supervision",
           offer_supervisor, ADMINS, body=SupervisionOfferInput, response=SupervisionOffered, status=201,
           description="One the search found, reachable now (not a pool candidate without an agreement); "

@@ -125,13 +125,22 @@ class IntakeApplication(AccessLog, PeopleCommands, ExpiryCommands, ServiceApplic
             raise InvalidInput({"experience": [str(error)]}) from None
         self.save(profile)
 
-    def peer_worker_profile(self, peer_worker_id: UUID) -> dict:
+    def peer_worker_profile(self, peer_worker_id: UUID, caller: Caller | None = None) -> dict:
+        """The profile as intake holds it: for the peer worker themself, or their organization's admin, who
+        does not see the items kept private."""
         profile = self._profile(peer_worker_id)
+        own = caller is None or caller.role == "system" or (
+            caller.role == "peer" and caller.user_id == str(profile.id))
+        if not own:
+            if caller.role != "agency_admin" or caller.organization_id != profile.organization_id:
+                raise NotAllowed("a peer worker's profile is for themselves and their organization's admin")
+            self.record_access(caller, "peer_worker_profile", [(profile.id, "peer_worker", ["display_name"])])
+        items = sorted((e, v) for e, v in profile.experiences.items() if own or v != "private")
         return {
             "peer_worker_id": str(profile.id),
             "display_name": self.vault.open(profile.display_name),
             "organization_id": profile.organization_id,
-            "experiences": [{"experience": e, "visibility": v} for e, v in sorted(profile.experiences.items())],
+            "experiences": [{"experience": e, "visibility": v} for e, v in items],
             "availability": profile.availability and {**profile.availability,
                                                       "languages": languages.codes(profile.availability["languages"])},
             "paused": profile.paused,

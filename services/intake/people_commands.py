@@ -14,7 +14,7 @@ from eventsourcing.application import AggregateNotFoundError
 
 from services.intake import schemas
 from services.intake.people import Forgotten, Person, Refused, matching_view, visible_to
-from services.intake.referrals import Referral
+from services.intake.referrals import Referral, new_secret
 from shared import languages
 from shared.errors import InvalidInput, NotAllowed, NotFound
 from shared.identity import Caller
@@ -49,7 +49,8 @@ class PeopleCommands:
         self.save(person)
         return person.id
 
-    def refer_person(self, payload: dict, caller: Caller) -> UUID:
+    def refer_person(self, payload: dict, caller: Caller) -> dict:
+        """The referral's id, and the invitation's secret: answered this once, stored only as a digest."""
         command = load(schemas.ReferPerson(), payload)
         if caller.role != "agency_admin" or not caller.organization_id:
             raise NotAllowed("only an agency admin, for their own organization, may refer a person")
@@ -62,16 +63,17 @@ class PeopleCommands:
         subject = str(referral_id)
         invitee = {"display_name": self.vault.seal(subject, command["display_name"]),
                    "contact": self._seal_optional(subject, command["contact"])}
+        secret, digest = new_secret()
         referral = Referral(referral_id=referral_id, organization_id=caller.organization_id, invitee=invitee,
-                            expires_at=expires_at.isoformat(), actor=caller.as_actor())
+                            expires_at=expires_at.isoformat(), actor=caller.as_actor(), secret_digest=digest)
         self.save(referral)
-        return referral.id
+        return {"referral_id": referral.id, "invitation_secret": secret}
 
     def accept_referral(self, payload: dict, caller: Caller) -> UUID:
         """The person agrees: only now do they enroll, with details of their own."""
         command = load(schemas.AcceptReferral(), payload)
         check_is_person(command["person_id"], caller)
-        referral = self._referral(command["referral_id"])
+        referral = self._invitation(command["referral_id"], command["invitation_secret"])
         if self._exists(command["person_id"]):
             raise InvalidInput({"person_id": ["already enrolled"]})
         with refusals():  # before anything is sealed for the person
@@ -82,19 +84,21 @@ class PeopleCommands:
         return person.id
 
     def decline_referral(self, payload: dict, caller: Caller) -> None:
-        command = load(schemas.ReferralRef(), payload)
-        referral = self._referral(command["referral_id"])
+        command = load(schemas.DeclineReferral(), payload)
+        referral = self._invitation(command["referral_id"], command["invitation_secret"])
         with refusals():
             referral.decline(self.clock(), caller.as_actor())
         self.save(referral)
         self.vault.forget(str(referral.id))
 
-    def referral(self, referral_id: UUID, caller: Caller) -> dict:
+    def referral(self, referral_id: UUID, caller: Caller, invitation_secret: str | None = None) -> dict:
+        if caller.role == "person":  # the invitee, holding the invitation: who invited them and until when
+            referral = self._invitation(referral_id, invitation_secret)
+            return {"referral_id": str(referral.id), "organization_id": referral.organization_id,
+                    "status": referral.status, "expires_at": referral.expires_at}
         referral = self._referral(referral_id)
         summary = {"referral_id": str(referral.id), "organization_id": referral.organization_id,
                    "status": referral.status, "expires_at": referral.expires_at}
-        if caller.role == "person":
-            return summary  # the invitee, holding the invitation: who invited them and until when
         if caller.role != "agency_admin" or caller.organization_id != referral.organization_id:
             raise NotFound(f"no referral {referral_id}")  # another organization's: not even that it exists
         self._record_referral_read(referral, caller)
@@ -263,6 +267,17 @@ class PeopleCommands:
         except AggregateNotFoundError:
             referral = None
         if not isinstance(referral, Referral):
+            raise NotFound(f"no referral {referral_id}")
+        return referral
+
+    def _invitation(self, referral_id: UUID, secret: str | None) -> Referral:
+        """The referral, for whoever holds its invitation's secret; for anyone else, exactly as if
+        there were no such referral."""
+        try:
+            referral = self._referral(referral_id)
+        except NotFound:
+            referral = None
+        if referral is None or not referral.opens_with(secret):
             raise NotFound(f"no referral {referral_id}")
         return referral
 

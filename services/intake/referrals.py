@@ -3,9 +3,17 @@
 What the agency wrote about the invitee is sealed under the referral's own
 id, not a person's: nothing of it becomes part of a person's record, and the
 key is destroyed once the invitation is answered or expires.
+
+The invitation carries a secret made with the referral and given once to the agency,
+which passes it on to the invitee; only its SHA-256 digest is stored. Whoever reads,
+accepts or declines as the invitee must send it: an id alone (seen in a log, guessed,
+forwarded) opens nothing.
 """
 from __future__ import annotations
 
+import hashlib
+import hmac
+import secrets
 from datetime import datetime
 from uuid import UUID
 
@@ -14,9 +22,22 @@ from eventsourcing.domain import Aggregate, event
 from services.intake.people import Refused, parse_time
 
 
+def new_secret() -> tuple[str, str]:
+    """(secret for the invitation, digest to store)."""
+    secret = secrets.token_urlsafe(32)
+    return secret, secret_digest(secret)
+
+
+def secret_digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
 class Referral(Aggregate):
     @event("Invited")
-    def __init__(self, referral_id: UUID, organization_id: str, invitee: dict, expires_at: str, actor: dict):
+    def __init__(self, referral_id: UUID, organization_id: str, invitee: dict, expires_at: str, actor: dict,
+                 secret_digest: str | None = None):
+        # secret_digest None: invited before invitations had secrets; no invitee can open those
+        self.secret_digest = secret_digest
         self.organization_id = organization_id
         self.invitee = dict(invitee)  # sealed tokens, under the referral id
         self.expires_at = expires_at
@@ -26,6 +47,9 @@ class Referral(Aggregate):
     @staticmethod
     def create_id(referral_id: UUID, **_) -> UUID:
         return referral_id
+
+    def opens_with(self, secret: str | None) -> bool:
+        return bool(secret and self.secret_digest) and hmac.compare_digest(secret_digest(secret), self.secret_digest)
 
     def accept(self, person_id: UUID, now: datetime, actor: dict) -> None:
         self._check_pending(now)

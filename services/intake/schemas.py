@@ -70,6 +70,8 @@ class Enroll(PersonDetails):
 
 class AcceptReferral(Enroll):
     referral_id = fields.UUID(required=True)
+    # the invitation's; without it (or with another), no such referral
+    invitation_secret = Text(0, 200, load_default=None, allow_none=True)
 
 
 class PersonRef(CommandSchema):
@@ -137,6 +139,10 @@ class ReferPerson(CommandSchema):
 
 class ReferralRef(CommandSchema):
     referral_id = fields.UUID(required=True)
+
+
+class DeclineReferral(ReferralRef):
+    invitation_secret = Text(0, 200, load_default=None, allow_none=True)
 
 
 # --- peer workers' availability ----------------------------------------------------------

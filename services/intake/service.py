@@ -48,6 +48,11 @@ class IntakeService(ServiceBase):
         self.application.withdraw_experience(item, self.caller)
 
     @rpc(expected_exceptions=EXPECTED)
+    def peer_worker_profile(self, peer_worker_id):
+        require(self.caller, "peer", "agency_admin", "system")
+        return self.application.peer_worker_profile(parse_id(peer_worker_id, "peer_worker_id"), self.caller)
+
+    @rpc(expected_exceptions=EXPECTED)
     def set_availability(self, availability):
         require(self.caller, "peer", "system")
         self.application.set_availability(availability, self.caller)
@@ -71,7 +76,8 @@ class IntakeService(ServiceBase):
     @rpc(expected_exceptions=EXPECTED)
     def refer_person(self, invitation):
         require(self.caller, "agency_admin")
-        return str(self.application.refer_person(invitation, self.caller))
+        made = self.application.refer_person(invitation, self.caller)
+        return {**made, "referral_id": str(made["referral_id"])}
 
     @rpc(expected_exceptions=EXPECTED)
     def accept_referral(self, enrollment):
@@ -84,9 +90,11 @@ class IntakeService(ServiceBase):
         self.application.decline_referral(referral, self.caller)
 
     @rpc(expected_exceptions=EXPECTED)
-    def referral(self, referral_id):
+    def referral(self, referral_id, invitation_secret=None):
+        """The invitee sends the invitation's secret; the referring agency's admin needs none."""
         require(self.caller, "agency_admin", "person")
-        return self.application.referral(parse_id(referral_id, "referral_id"), self.caller)
+        return self.application.referral(parse_id(referral_id, "referral_id"), self.caller,
+                                         invitation_secret if isinstance(invitation_secret, str) else None)
 
     # -- people: their details, items, consent and requests -----------------------------------------
     @rpc(expected_exceptions=EXPECTED)

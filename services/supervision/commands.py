@@ -74,6 +74,8 @@ class Commands:
     # -- finding and offering -----------------------------------------------------
     def find_supervisor(self, payload: dict, caller: Caller) -> dict:
         query = load(schemas.FindSupervisor(), payload)
+        if caller.role == "peer" and caller.user_id != str(query["peer_worker_id"]):
+            raise NotAllowed("a peer worker may look for a supervisor only for themselves")
         work, as_of = self.work(), today()
         supervisee = self.known(work, query["peer_worker_id"], "peer_worker_id")
         self.check_organization(caller, supervisee, as_of)

@@ -23,7 +23,7 @@ class SupervisionService(ServiceBase):
     # -- finding a supervisor ---------------------------------------------------
     @rpc(expected_exceptions=EXPECTED)
     def find_supervisor(self, query):
-        return self._call(("agency_admin", "state_auditor", "system"), "find_supervisor", query)
+        return self._call(("peer", "agency_admin", "state_auditor", "system"), "find_supervisor", query)
 
     @rpc(expected_exceptions=EXPECTED)
     def offer_supervisor(self, offer):

@@ -137,11 +137,17 @@ def test_the_persons_path_and_the_peers_answer_over_http(store_env, api_for):
         "remote": False})
     assert available.status_code == 200, available.text
 
-    enrolled = api("POST", "/people", "person", person_id, json={
+    assert api("GET", f"/people/{person_id}", "person", person_id).status_code == 404  # not enrolled yet
+    enrollment = {
         "person_id": person_id, "display_name": "Sam Sample (synthetic)", "region": "Hampden County",
-        "languages": ["Spanish"], "modalities": ["phone"],
+        "languages": ["Klingon"], "modalities": ["phone"],
         "consent": {"purpose": "peer_support", "may_see": {"matching": ["region", "languages", "modalities",
-                                                                        "experiences"]}}})
+                                                                        "experiences"]}}}
+    unknown = api("POST", "/people", "person", person_id, json=enrollment)
+    assert unknown.status_code == 422 and "languages" in unknown.json()["errors"][0]["field"]
+    assert api("GET", f"/people/{person_id}", "person", person_id).status_code == 404  # nothing stored
+    # "es" here, "Spanish" from the peer worker: one language
+    enrolled = api("POST", "/people", "person", person_id, json={**enrollment, "languages": ["es"]})
     assert enrolled.status_code == 201, enrolled.text
     assert enrolled.headers["Location"] == f"/people/{person_id}"
     assert api("POST", f"/people/{person_id}/shared-experiences", "person", person_id,
@@ -156,6 +162,10 @@ def test_the_persons_path_and_the_peers_answer_over_http(store_env, api_for):
 
     offered = wait_until(offers, timeout=10, message="offers over HTTP")
     assert offered[0]["peer_worker_id"] == peer_id and "heard voices" in offered[0]["why"]
+    assert offered[0]["languages"] == ["es"] and "Spanish" in offered[0]["why"]
+    again = api("POST", f"/people/{person_id}/offer-requests", "person", person_id, json={})
+    assert again.status_code == 200, again.text  # nobody new: the offer the person has stays theirs
+    assert [o["peer_worker_id"] for o in again.json()["offers"]] == [peer_id] and again.json()["reason"] is None
     choice = api("POST", f"/people/{person_id}/choices", "person", person_id, json={"peer_worker_id": peer_id})
     assert choice.status_code == 201, choice.text
 
@@ -173,3 +183,41 @@ def test_the_persons_path_and_the_peers_answer_over_http(store_env, api_for):
     assert record["support_requests"][0]["hopes"] == "someone who has been there"
     assert api("POST", f"/people/{person_id}/erasures", "person", person_id).status_code == 200
     assert api("GET", f"/people/{person_id}", "person", person_id).json()["forgotten"] is True
+
+
+def test_a_referral_opens_only_with_its_invitations_secret(tmp_path, api_for):
+    api = api_for({"PEERNET_STORE": "sqlite", "PEERNET_VAR_DIR": str(tmp_path)}, ("intake",))
+    made = api("POST", "/referrals", "agency_admin", organization_id=ORG,
+               json={"display_name": "Casey Example (synthetic)", "contact": "555-0100"})
+    assert made.status_code == 201, made.text
+    referral_id, secret = made.json()["referral_id"], made.json()["invitation_secret"]
+    stranger, invitee = str(uuid.uuid4()), str(uuid.uuid4())
+    details = {"display_name": "Stranger (synthetic)", "contact": "stranger@example.org", "region": "Hampden County",
+               "languages": ["en"], "modalities": ["phone"],
+               "consent": {"purpose": "peer_support", "may_see": {"referring_agency": ["display_name", "contact"]}}}
+
+    def as_stranger(referral, headers):
+        return [api("GET", f"/referrals/{referral}", "person", stranger, headers=dict(headers)),
+                api("POST", f"/referrals/{referral}/acceptances", "person", stranger, headers=dict(headers),
+                    json={"person_id": stranger, **details}),
+                api("POST", f"/referrals/{referral}/declines", "person", stranger, headers=dict(headers))]
+
+    unknown = str(uuid.uuid4())
+    for headers in ({}, {"X-Invitation-Secret": "a guess"}, {"X-Invitation-Secret": secret[:-1]}):
+        for answer, nothing in zip(as_stranger(referral_id, headers), as_stranger(unknown, headers)):
+            assert answer.status_code == nothing.status_code == 404
+            differs = {"detail", "instance", "correlation_id"}  # the address asked for and the request, nothing more
+            assert {k: v for k, v in answer.json().items() if k not in differs} == \
+                   {k: v for k, v in nothing.json().items() if k not in differs}
+            assert answer.json()["detail"].replace(referral_id, unknown) == nothing.json()["detail"]
+    assert api("GET", f"/people/{stranger}", "person", stranger).status_code == 404  # nothing enrolled
+    seen = api("GET", f"/referrals/{referral_id}", "agency_admin", organization_id=ORG).json()
+    assert seen["status"] == "pending" and seen["person_id"] is None
+    assert api("POST", f"/people/{stranger}/disclosures", "agency_admin", organization_id=ORG,
+               json={"audience": "referring_agency"}).status_code == 404  # the stranger's fields: never
+
+    opened = api("GET", f"/referrals/{referral_id}", "person", invitee, headers={"X-Invitation-Secret": secret})
+    assert opened.status_code == 200 and opened.json()["organization_id"] == ORG
+    accepted = api("POST", f"/referrals/{referral_id}/acceptances", "person", invitee,
+                   headers={"X-Invitation-Secret": secret}, json={"person_id": invitee, **details})
+    assert accepted.status_code == 201, accepted.text

@@ -112,11 +112,12 @@ def test_a_persons_path_end_to_end(network_and_tap, rpc):
     admin = rpc("agency_admin", organization_id="org-hampden-1")
     me = rpc("person", user_id=person_id)
 
-    referral_id = admin.intake.refer_person({"display_name": NAME, "contact": CONTACT})
+    made = admin.intake.refer_person({"display_name": NAME, "contact": CONTACT})
+    referral_id, secret = made["referral_id"], made["invitation_secret"]
     [invited] = tap.until("ReferralInvited")
     assert NAME not in json.dumps(invited) and CONTACT not in json.dumps(invited)
 
-    assert me.intake.accept_referral(enrollment(person_id, referral_id)) == person_id
+    assert me.intake.accept_referral({**enrollment(person_id, referral_id), "invitation_secret": secret}) == person_id
     for code, visibility in (("heard_voices", "matching"), ("involuntary_hospitalization", "private"),
                              ("immigrant_or_refugee", "matching")):
         me.intake.share_person_experience({"person_id": person_id, "experience": code, "visibility": visibility})

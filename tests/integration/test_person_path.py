@@ -96,9 +96,10 @@ def test_a_persons_path_and_being_forgotten_across_the_network(store_env, networ
     admin = rpc("agency_admin", organization_id=ORG)
     me = rpc("person", user_id=person_id)
 
-    referral_id = admin.intake.refer_person({"display_name": NAME, "contact": CONTACT})
-    assert me.intake.referral(referral_id)["organization_id"] == ORG
-    assert me.intake.accept_referral(enrollment(person_id, referral_id)) == person_id
+    made = admin.intake.refer_person({"display_name": NAME, "contact": CONTACT})
+    referral_id, secret = made["referral_id"], made["invitation_secret"]
+    assert me.intake.referral(referral_id, secret)["organization_id"] == ORG
+    assert me.intake.accept_referral({**enrollment(person_id, referral_id), "invitation_secret": secret}) == person_id
     for code, visibility in ((SHARED[0], "matching"), (PRIVATE, "private"), (SHARED[1], "matching")):
         me.intake.share_person_experience({"person_id": person_id, "experience": code, "visibility": visibility})
     request_id = me.intake.request_support({"person_id": person_id})

@@ -137,3 +137,53 @@ def test_an_empty_offer_list_says_why_and_what_next_in_codes(client, backend, ga
         assert code in documented["reason"]["description"]
     for code in ("wait", "relax:include_my_agencies", "/waitlist-entries"):
         assert code in documented["next_steps"]["description"]
+
+
+def test_the_invitations_secret_travels_in_a_header_and_is_answered_once_to_the_agency(client, backend):
+    me, referral = str(uuid.uuid4()), str(uuid.uuid4())
+    backend.answers[("intake", "refer_person")] = {"referral_id": referral, "invitation_secret": "k" * 43}
+    made = client.post("/referrals", json={"display_name": "Robin (synthetic)"}, headers=bearer("agency_admin"))
+    assert made.status_code == 201 and made.get_json() == {"referral_id": referral, "invitation_secret": "k" * 43}
+    assert made.headers["Location"] == f"/referrals/{referral}"
+    backend.answers[("intake", "accept_referral")] = me
+    secret = {"X-Invitation-Secret": "k" * 43}
+    client.get(f"/referrals/{referral}", headers={**bearer("person", me), **secret})
+    client.get(f"/referrals/{referral}", headers=bearer("person", me))
+    client.post(f"/referrals/{referral}/acceptances", headers={**bearer("person", me), **secret},
+                json={"person_id": me, **DETAILS, "consent": CONSENT})
+    client.post(f"/referrals/{referral}/declines", headers=bearer("person", me))
+    sent = [(method, args) for _, method, args, _ in backend.calls[1:]]
+    assert sent[0] == ("referral", (referral, "k" * 43))
+    assert sent[1] == ("referral", (referral, None))
+    assert sent[2][1][0]["invitation_secret"] == "k" * 43
+    assert sent[3] == ("decline_referral", ({"referral_id": referral, "invitation_secret": None},))
+    in_body = client.post(f"/referrals/{referral}/acceptances", headers=bearer("person", me),
+                          json={"person_id": me, **DETAILS, "consent": CONSENT, "invitation_secret": "k"})
+    assert in_body.status_code == 422  # only the header carries it
+
+
+def test_the_invitation_header_is_documented(gateway):
+    operation = gateway.openapi["paths"]["/referrals/{referral_id}"]["get"]
+    assert any(p["in"] == "header" and p["name"] == "X-Invitation-Secret" for p in operation["parameters"])
+
+
+def test_me_is_the_caller_as_the_gateway_verified_them(client, backend):
+    me = str(uuid.uuid4())
+    assert client.get("/me", headers=bearer("peer", me)).get_json() == {
+        "user_id": me, "role": "peer", "organization_id": None}
+    assert client.get("/me", headers=bearer("agency_admin", me)).get_json()["organization_id"] == ORG
+    assert client.get("/me").status_code == 401
+    assert backend.calls == []
+
+
+def test_a_peer_worker_reads_their_own_profile_only(client, backend):
+    me, someone = str(uuid.uuid4()), str(uuid.uuid4())
+    backend.answers[("intake", "peer_worker_profile")] = lambda who: {
+        "peer_worker_id": who, "display_name": "Sam (synthetic)", "organization_id": ORG, "paused": True,
+        "experiences": [], "availability": None}
+    assert client.get(f"/peer-workers/{someone}", headers=bearer("peer", me)).status_code == 403
+    assert backend.calls == []
+    mine = client.get(f"/peer-workers/{me}", headers=bearer("peer", me))
+    assert mine.status_code == 200 and mine.get_json()["paused"] is True and mine.get_json()["availability"] is None
+    assert backend.calls[-1][:3] == ("intake", "peer_worker_profile", (me,))
+    assert client.get(f"/peer-workers/{someone}", headers=bearer("person", someone)).status_code == 403

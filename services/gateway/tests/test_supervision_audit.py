@@ -166,3 +166,14 @@ def test_a_page_failing_mid_stream_cuts_the_stream_short(client, backend):
     assert next(stream).startswith(b'{"seq":1')
     with pytest.raises(Problem):
         next(stream)
+
+
+def test_a_peer_worker_looks_for_a_supervisor_only_for_themselves(client, backend):
+    backend.answers.update(SUPERVISION_AUDIT_ANSWERS)
+    other = client.post(f"/peer-workers/{OTHER}/supervisor-searches", json={}, headers=bearer("peer", ME))
+    assert other.status_code == 403 and backend.calls == []
+    mine = client.post(f"/peer-workers/{ME}/supervisor-searches", json={}, headers=bearer("peer", ME))
+    assert mine.status_code == 200, mine.get_data(as_text=True)
+    assert backend.calls[-1][:3] == ("supervision", "find_supervisor", ({"peer_worker_id": ME},))
+    assert client.post(f"/peer-workers/{ME}/supervisor-searches", json={},
+                       headers=bearer("supervisor", ME)).status_code == 403

@@ -62,7 +62,7 @@ def test_reads_about_a_peer_worker_or_someone_unknown_and_other_events_tell_no_p
 
 def test_the_agency_reading_an_open_invitation_is_recorded_without_the_values(intake):
     harbor = admin_of("org-harbor")
-    referral_id = intake.refer_person({"display_name": "Casey Example", "contact": "555-0100"}, harbor)
+    referral_id = intake.refer_person({"display_name": "Casey Example", "contact": "555-0100"}, harbor)["referral_id"]
     assert intake.referral(referral_id, harbor)["display_name"] == "Casey Example"
     recorded = intake.integration_events(0)[-1]
     assert (recorded.type, recorded.subject_id) == ("AccessRecorded", str(referral_id))

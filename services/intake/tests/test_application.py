@@ -379,3 +379,24 @@ def test_a_payload_that_is_not_an_object_is_refused(intake, peer):
         intake.record_peer_worker_profile(["Rowan Example"], peer)
     assert "_schema" in refused.value.field_errors
     assert notification_count(intake) == 0
+
+
+def test_the_profile_is_read_by_the_peer_worker_and_their_organizations_admin_only(intake, peer, admin):
+    who = str(intake.record_peer_worker_profile(profile_payload(peer_worker_id=peer.user_id, experiences=[
+        {"experience": "veteran", "visibility": "private"},
+        {"experience": "heard_voices", "visibility": "network"}]), peer))
+    intake.set_availability({"peer_worker_id": who, "capacity": 2, "modalities": ["phone"],
+                             "languages": ["Spanish"], "regions": ["Hampden County"], "remote": False}, peer)
+    own = intake.peer_worker_profile(uuid.UUID(who), peer)
+    assert own["display_name"] == "Rowan Example" and own["paused"] is False
+    assert own["experiences"] == [{"experience": "heard_voices", "visibility": "network"},
+                                  {"experience": "veteran", "visibility": "private"}]
+    assert own["availability"]["languages"] == ["es"] and own["availability"]["capacity"] == 2
+    seen_by_admin = intake.peer_worker_profile(uuid.UUID(who), admin)
+    assert seen_by_admin["experiences"] == [{"experience": "heard_voices", "visibility": "network"}]  # not private
+    assert [e for e in stored_events(intake) if isinstance(e, Access.Recorded)]  # the admin's read is logged
+    for stranger in (peer_worker(), Caller("admin-2", "agency_admin", "org-lighthouse")):
+        with pytest.raises(NotAllowed):
+            intake.peer_worker_profile(uuid.UUID(who), stranger)
+    with pytest.raises(NotFound):
+        intake.peer_worker_profile(uuid.uuid4(), peer)

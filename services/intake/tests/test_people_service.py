@@ -51,9 +51,12 @@ def test_other_entrypoints_refuse_other_roles(intake, method, roles):
 def test_a_persons_path_through_the_service_returns_plain_json(intake):
     me = a_person()
     service = service_as(intake, me)
-    referral_id = service_as(intake, admin_of()).refer_person({"display_name": "Casey Example"})
-    assert isinstance(referral_id, str)
-    assert service.accept_referral({**enrollment(me), "referral_id": referral_id}) == me.user_id
+    made = service_as(intake, admin_of()).refer_person({"display_name": "Casey Example"})
+    referral_id = made["referral_id"]
+    assert isinstance(referral_id, str) and isinstance(made["invitation_secret"], str)
+    assert service.referral(referral_id, made["invitation_secret"])["status"] == "pending"
+    assert service.accept_referral({**enrollment(me), "referral_id": referral_id,
+                                    "invitation_secret": made["invitation_secret"]}) == me.user_id
     service.share_person_experience(item(me, "heard_voices", "matching"))
     request_id = service.request_support({"person_id": me.user_id, "hopes": "to talk"})
     uuid.UUID(request_id)

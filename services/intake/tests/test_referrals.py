@@ -28,24 +28,31 @@ def refer(intake, admin, **fields):
     return intake.refer_person({"display_name": "Casey Example", "contact": "555-0100", **fields}, admin)
 
 
+def invite(intake, admin, **fields) -> tuple:
+    """(referral id, the invitation's secret)."""
+    made = refer(intake, admin, **fields)
+    return made["referral_id"], made["invitation_secret"]
+
+
 def published(app) -> list[dict]:
     return [event.as_message() for event in app.integration_events(0)]
 
 
 def test_a_referral_publishes_nothing_about_the_invitee(intake, harbor):
-    referral_id = refer(intake, harbor)
+    referral_id, secret = invite(intake, harbor)
     [message] = published(intake)
     assert message["type"] == "ReferralInvited"
     assert set(message["body"]) == {"referral_id", "organization_id", "expires_at"}
     assert "Casey" not in json.dumps(message) and "555-0100" not in json.dumps(message)
+    assert secret not in json.dumps(published(intake)) and secret not in str(intake.repository.get(referral_id).__dict__)
     assert intake.referral(referral_id, harbor)["display_name"] == "Casey Example"
 
 
 def test_only_the_referring_agency_sees_its_referral(intake, harbor):
-    referral_id = refer(intake, harbor)
+    referral_id, secret = invite(intake, harbor)
     with pytest.raises(NotFound):
         intake.referral(referral_id, admin_of("org-lighthouse"))
-    seen_by_invitee = intake.referral(referral_id, a_person())
+    seen_by_invitee = intake.referral(referral_id, a_person(), secret)
     assert set(seen_by_invitee) == {"referral_id", "organization_id", "status", "expires_at"}
 
 
@@ -69,9 +76,10 @@ def test_bad_referral_names_the_field(intake, harbor, fields, field):
 
 
 def test_accepting_enrolls_the_person_and_destroys_what_the_agency_wrote(intake, harbor):
-    referral_id = refer(intake, harbor)
+    referral_id, secret = invite(intake, harbor)
     me = a_person()
-    person_id = intake.accept_referral({**enrollment(me), "referral_id": str(referral_id)}, me)
+    person_id = intake.accept_referral({**enrollment(me), "referral_id": str(referral_id),
+                                        "invitation_secret": secret}, me)
     assert [m["type"] for m in published(intake)] == ["ReferralInvited", "PersonEnrolled", "ReferralAccepted"]
     assert published(intake)[1]["body"]["referred"] is True
     seen = intake.referral(referral_id, harbor)
@@ -81,11 +89,11 @@ def test_accepting_enrolls_the_person_and_destroys_what_the_agency_wrote(intake,
 
 
 def test_the_referring_agency_sees_only_what_the_person_consents_to(intake, harbor):
-    referral_id = refer(intake, harbor)
+    referral_id, secret = invite(intake, harbor)
     me = a_person()
     payload = enrollment(me)
     payload["consent"]["may_see"]["referring_agency"] = ["display_name"]
-    intake.accept_referral({**payload, "referral_id": str(referral_id)}, me)
+    intake.accept_referral({**payload, "referral_id": str(referral_id), "invitation_secret": secret}, me)
     shown = intake.disclose_person({"person_id": me.user_id, "audience": "referring_agency"}, harbor)
     assert shown["fields"] == {"display_name": "Jordan Sample"}
     with pytest.raises(NotFound):
@@ -96,26 +104,26 @@ def test_the_referring_agency_sees_only_what_the_person_consents_to(intake, harb
 
 
 def test_a_declined_invitation_cannot_be_accepted(intake, harbor):
-    referral_id = refer(intake, harbor)
+    referral_id, secret = invite(intake, harbor)
     me = a_person()
-    intake.decline_referral({"referral_id": str(referral_id)}, me)
+    intake.decline_referral({"referral_id": str(referral_id), "invitation_secret": secret}, me)
     assert published(intake)[-1]["type"] == "ReferralDeclined"
     with pytest.raises(InvalidInput) as refused:
-        intake.accept_referral({**enrollment(me), "referral_id": str(referral_id)}, me)
+        intake.accept_referral({**enrollment(me), "referral_id": str(referral_id), "invitation_secret": secret}, me)
     assert "referral_id" in refused.value.field_errors
     with pytest.raises(NotFound):
         intake.person_record(uuid.UUID(me.user_id), me)  # nothing enrolled
 
 
 def test_an_invitation_not_accepted_expires(intake, harbor):
-    referral_id = refer(intake, harbor, expires_at=later(days=3))
+    referral_id, secret = invite(intake, harbor, expires_at=later(days=3))
     assert intake.expire_due(datetime.now(timezone.utc) + timedelta(days=4)) == {"ReferralExpired": 1}
     seen = intake.referral(referral_id, harbor)
     assert seen["status"] == "expired" and seen["display_name"] == FORGOTTEN
     assert published(intake)[-1]["type"] == "ReferralExpired"
     me = a_person()
     with pytest.raises(InvalidInput):
-        intake.accept_referral({**enrollment(me), "referral_id": str(referral_id)}, me)
+        intake.accept_referral({**enrollment(me), "referral_id": str(referral_id), "invitation_secret": secret}, me)
 
 
 def test_an_unknown_referral_is_not_found(intake):
@@ -123,3 +131,34 @@ def test_an_unknown_referral_is_not_found(intake):
     with pytest.raises(NotFound):
         intake.accept_referral({**enrollment(me), "referral_id": str(uuid.uuid4())}, me)
     assert notification_count(intake) == 0
+
+
+@pytest.mark.parametrize("secret", [None, "", "a guess", "wrong-" + "x" * 40])
+def test_without_the_invitations_secret_a_referral_is_as_if_it_did_not_exist(intake, harbor, secret):
+    referral_id, real = invite(intake, harbor)
+    stranger, before = a_person(), notification_count(intake)
+    unknown = uuid.uuid4()
+    for referral in (referral_id, unknown):
+        with pytest.raises(NotFound) as missing:
+            intake.referral(referral, stranger, secret)
+        assert str(missing.value) == f"no referral {referral}"
+        with pytest.raises(NotFound) as missing:
+            intake.accept_referral({**enrollment(stranger), "referral_id": str(referral),
+                                    "invitation_secret": secret}, stranger)
+        assert str(missing.value) == f"no referral {referral}"
+        with pytest.raises(NotFound) as missing:
+            intake.decline_referral({"referral_id": str(referral), "invitation_secret": secret}, stranger)
+        assert str(missing.value) == f"no referral {referral}"
+    assert notification_count(intake) == before  # nothing stored, nothing sealed for the stranger
+    with pytest.raises(NotFound):
+        intake.person_record(uuid.UUID(stranger.user_id), stranger)
+    seen = intake.referral(referral_id, harbor)  # the agency: still pending, nobody's fields
+    assert seen["status"] == "pending" and seen["person_id"] is None
+    assert intake.referral(referral_id, a_person(), real)["status"] == "pending"  # the invitee still can
+
+
+def test_each_invitation_has_its_own_secret(intake, harbor):
+    (first, first_secret), (second, second_secret) = invite(intake, harbor), invite(intake, harbor)
+    assert first_secret != second_secret and len(first_secret) >= 32
+    with pytest.raises(NotFound):
+        intake.referral(second, a_person(), first_secret)

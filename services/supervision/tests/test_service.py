@@ -50,3 +50,14 @@ def test_answers_are_plain_json(app, directory):
     record = service_as(app, Caller(worker, "peer")).supervision_record({"peer_worker_id": worker})
     assert json.loads(json.dumps(record))["supervisions"][0]["kind"] == "administrative"
     assert json.loads(json.dumps(admin.shortfall()))["short"] == 2  # nobody has professional development yet
+
+
+def test_a_peer_worker_looks_for_a_supervisor_for_themselves_only(app, directory):
+    agency = directory.organization()
+    worker, _ = directory.hire(agency, start=day(-20))
+    colleague, _ = directory.hire(agency, start=day(-20))
+    supervisor, _ = directory.supervisor(agency)
+    found = service_as(app, Caller(worker, "peer")).find_supervisor({"peer_worker_id": worker})
+    assert [o["supervisor_id"] for o in found["options"]] == [supervisor]
+    with pytest.raises(NotAllowed):
+        service_as(app, Caller(worker, "peer")).find_supervisor({"peer_worker_id": colleague})
