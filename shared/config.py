@@ -55,6 +55,11 @@ def bind_host() -> str:
     return env("PEERNET_BIND_HOST", "127.0.0.1")
 
 
+def token_claim_names() -> tuple[str, str]:
+    """The claims that carry the peernet role and the organization (PEERNET_JWT_ROLE_CLAIM, ..._ORGANIZATION_CLAIM)."""
+    return env("PEERNET_JWT_ROLE_CLAIM", "role"), env("PEERNET_JWT_ORGANIZATION_CLAIM", "organization_id")
+
+
 def web_url() -> str:
     return env("PEERNET_WEB_URL", f"http://127.0.0.1:{env('PEERNET_PORT_BASE', '8100')}/")
 

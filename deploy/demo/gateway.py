@@ -7,7 +7,7 @@ import time
 
 import requests
 
-from services.gateway.auth import mint_development_token
+from shared.dev_tokens import mint_development_token
 from shared.network import GATEWAY, specs
 
 NOT_ANSWERING = 503  # no service took the call; a 504 may still be applied, so it is not sent again

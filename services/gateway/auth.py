@@ -7,33 +7,33 @@ Two ways to trust a token, chosen by the environment:
 | PEERNET_OIDC_ISSUER             | (unset: development)     | the identity provider's issuer; set it in production |
 | PEERNET_OIDC_AUDIENCE           | (required with issuer)   | the audience tokens must be minted for |
 | PEERNET_OIDC_JWKS_URI           | issuer's discovery document | where the provider publishes its signing keys (http(s):, or file: for a kept copy) |
+| PEERNET_OIDC_DEFAULT_ROLE       | person                   | the role of a provider's token without a role claim: anyone may sign up to look for support; staff roles come from the provider's claim |
 | PEERNET_JWT_SECRET              | generated into var/jwt.secret | development HMAC secret (HS256) |
 | PEERNET_JWT_ROLE_CLAIM          | role                     | the claim that carries the peernet role |
 | PEERNET_JWT_ORGANIZATION_CLAIM  | organization_id          | the claim that carries the organization |
 
 Each verifier accepts only its own algorithms (HS256 in development, RS256 and
 ES256 in production), so a token signed one way is never checked the other.
+
+With a provider, the caller's peernet id is derived from the issuer and the token's subject
+(shared.identity.peernet_id): a provider's subjects need not be UUIDs, and two providers' may
+collide. A development token's `sub` is the peernet id itself. Minting development tokens lives
+in shared.dev_tokens.
 """
 from __future__ import annotations
 
 import json
-import secrets
-import time
 import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import jwt
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import ValidationError
 
 from shared import config
-from shared.identity import Caller
+from shared.dev_tokens import DEV_ALGORITHM, DEV_AUDIENCE, DEV_ISSUER, development_secret
+from shared.identity import TOKEN_ROLES, Caller, Claims, peernet_id
 
-# Roles a token may carry; "system" belongs to the services alone.
-TOKEN_ROLES = ("person", "peer", "supervisor", "agency_admin", "state_auditor")
-DEV_ISSUER = "peernet-development"
-DEV_AUDIENCE = "peernet"
-DEV_ALGORITHM = "HS256"
 OIDC_ALGORITHMS = ("RS256", "ES256")
 
 
@@ -41,25 +41,14 @@ class TokenRefused(Exception):
     """No usable bearer token: the caller must sign in again (401)."""
 
 
-class Claims(Schema):
-    class Meta:
-        unknown = "exclude"  # providers add claims of their own
-
-    sub = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    role = fields.String(required=True, validate=validate.OneOf(TOKEN_ROLES))
-    organization_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=100))
-
-    @validates_schema
-    def admins_have_an_organization(self, data, **kwargs):
-        if data["role"] == "agency_admin" and not data.get("organization_id"):
-            raise ValidationError("an agency admin's token must name their organization", "organization_id")
-
-
 class Verifier:
     """Turns a compact JWT into the Caller that travels with every RPC."""
 
     def __init__(self, key_for, algorithms, issuer: str, audience: str,
-                 role_claim: str = "role", organization_claim: str = "organization_id"):
+                 role_claim: str = "role", organization_claim: str = "organization_id",
+                 derive_ids: bool = False, default_role: str | None = None):
+        self.derive_ids = derive_ids  # a provider's subject -> peernet_id(issuer, subject)
+        self.default_role = default_role  # the role of a token without a role claim (None: refused)
         self.key_for = key_for
         self.algorithms = list(algorithms)
         self.issuer = issuer
@@ -78,45 +67,31 @@ class Verifier:
         except (jwt.PyJWTError, ValueError) as error:
             raise TokenRefused(f"the token is not valid here: {error}") from None
         try:
-            identity = Claims().load({"sub": claims.get("sub"), "role": claims.get(self.role_claim),
+            role = claims.get(self.role_claim)
+            identity = Claims().load({"sub": claims.get("sub"),
+                                      "role": self.default_role if role is None else role,
                                       "organization_id": claims.get(self.organization_claim)})
         except ValidationError as error:
             raise TokenRefused(f"the token does not say who is calling: {error.normalized_messages()}") from None
-        return Caller(user_id=identity["sub"], role=identity["role"],
+        user_id = peernet_id(self.issuer, identity["sub"]) if self.derive_ids else identity["sub"]
+        return Caller(user_id=user_id, role=identity["role"],
                       organization_id=identity["organization_id"], correlation_id=correlation_id)
-
-
-def development_secret() -> str:
-    secret = config.env("PEERNET_JWT_SECRET", "")
-    if secret:
-        return secret
-    # Same race-free helper the store keys use: every process reads one secret.
-    return config.development_key("jwt.secret", lambda: secrets.token_urlsafe(48))
 
 
 def development_verifier(secret: str | None = None) -> Verifier:
     secret = secret or development_secret()
-    return Verifier(lambda token: secret, (DEV_ALGORITHM,), DEV_ISSUER, DEV_AUDIENCE, *_claim_names())
+    return Verifier(lambda token: secret, (DEV_ALGORITHM,), DEV_ISSUER, DEV_AUDIENCE, *config.token_claim_names())
 
 
-def mint_development_token(role: str, user_id: str, organization_id: str | None = None,
-                           lifetime: int = 8 * 3600, secret: str | None = None) -> str:
-    """A token the development verifier accepts; never valid against an identity provider."""
-    identity = Claims().load({"sub": user_id, "role": role, "organization_id": organization_id})
-    now = int(time.time())
-    role_claim, organization_claim = _claim_names()
-    claims = {"sub": identity["sub"], role_claim: identity["role"], "iss": DEV_ISSUER, "aud": DEV_AUDIENCE,
-              "iat": now, "exp": now + lifetime}
-    if identity["organization_id"]:
-        claims[organization_claim] = identity["organization_id"]
-    return jwt.encode(claims, secret or development_secret(), algorithm=DEV_ALGORITHM)
-
-
-def oidc_verifier(issuer: str, audience: str, jwks_uri: str | None = None) -> Verifier:
+def oidc_verifier(issuer: str, audience: str, jwks_uri: str | None = None, default_role: str = "person") -> Verifier:
     """Keys come from the provider's JWKS: looked up at the first token (so the gateway
     starts while the provider is away), cached, and fetched again for an unknown key id."""
+    if default_role not in TOKEN_ROLES:
+        raise ValueError(f"PEERNET_OIDC_DEFAULT_ROLE must be one of {', '.join(TOKEN_ROLES)}, not {default_role!r}")
+    names = {"derive_ids": True, "default_role": default_role}
     if jwks_uri and jwks_uri.startswith("file:"):
-        return Verifier(_keys_from_file(jwks_uri), OIDC_ALGORITHMS, issuer, audience, *_claim_names())
+        return Verifier(_keys_from_file(jwks_uri), OIDC_ALGORITHMS, issuer, audience, *config.token_claim_names(),
+                        **names)
     clients: list[jwt.PyJWKClient] = []
 
     def key_for(token: str):
@@ -128,7 +103,7 @@ def oidc_verifier(issuer: str, audience: str, jwks_uri: str | None = None) -> Ve
         except (jwt.PyJWKClientConnectionError, OSError, KeyError, ValueError) as error:
             raise TokenRefused(f"the identity provider's keys cannot be read now: {error}") from None
 
-    return Verifier(key_for, OIDC_ALGORITHMS, issuer, audience, *_claim_names())
+    return Verifier(key_for, OIDC_ALGORITHMS, issuer, audience, *config.token_claim_names(), **names)
 
 
 def _keys_from_file(jwks_uri: str):
@@ -163,9 +138,5 @@ def verifier_from_env() -> Verifier:
     audience = config.env("PEERNET_OIDC_AUDIENCE", "")
     if not audience:
         raise ValueError("PEERNET_OIDC_AUDIENCE must be set with PEERNET_OIDC_ISSUER")
-    return oidc_verifier(issuer, audience, config.env("PEERNET_OIDC_JWKS_URI", "") or None)
-
-
-def _claim_names() -> tuple[str, str]:
-    return (config.env("PEERNET_JWT_ROLE_CLAIM", "role"),
-            config.env("PEERNET_JWT_ORGANIZATION_CLAIM", "organization_id"))
+    return oidc_verifier(issuer, audience, config.env("PEERNET_OIDC_JWKS_URI", "") or None,
+                         config.env("PEERNET_OIDC_DEFAULT_ROLE", "person"))

@@ -8,7 +8,8 @@ import sys
 
 from marshmallow import ValidationError
 
-from services.gateway.auth import TOKEN_ROLES, mint_development_token
+from shared.dev_tokens import mint_development_token
+from shared.identity import TOKEN_ROLES
 
 
 def main(argv=None) -> int:

@@ -5,7 +5,7 @@ import uuid
 import pytest
 import requests
 
-from services.gateway.auth import mint_development_token
+from shared.dev_tokens import mint_development_token
 from shared.network import GATEWAY, PROCESSES
 
 SECRET = "e2e-development-secret-" + "s" * 32

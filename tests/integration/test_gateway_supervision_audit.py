@@ -12,7 +12,7 @@ import pytest
 import requests
 
 from services.audit.ledger import COLUMNS
-from services.gateway.auth import mint_development_token
+from shared.dev_tokens import mint_development_token
 from tests.support import wait_until
 
 pytestmark = pytest.mark.integration

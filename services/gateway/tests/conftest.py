@@ -7,7 +7,8 @@ from werkzeug.wrappers import Request
 
 from services.gateway.api import ROUTES
 from services.gateway.app import Gateway
-from services.gateway.auth import development_verifier, mint_development_token
+from services.gateway.auth import development_verifier
+from shared.dev_tokens import mint_development_token
 
 SECRET = "unit-test-secret-" + "x" * 32
 ORG = "5d1b7c3e-0a4f-4c2e-9a61-3f0d2b8e7c15"  # directory ids are UUIDs; an agency admin token names one

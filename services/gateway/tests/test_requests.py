@@ -5,7 +5,7 @@ import uuid
 import jwt
 import pytest
 
-from services.gateway.auth import DEV_AUDIENCE, DEV_ISSUER
+from shared.dev_tokens import DEV_AUDIENCE, DEV_ISSUER
 from services.gateway.problems import PROBLEM_TYPE
 from services.gateway.tests.conftest import ORG, SECRET, bearer
 from shared.errors import InvalidInput, NotAllowed, NotFound

@@ -3,6 +3,7 @@ served here by a tiny local HTTP server with locally generated RSA and EC keys."
 import json
 import threading
 import time
+import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import jwt
@@ -12,6 +13,8 @@ from jwt.algorithms import ECAlgorithm, RSAAlgorithm
 
 from services.gateway import auth, tokens
 from services.gateway.auth import TokenRefused
+from shared import dev_tokens
+from shared.identity import peernet_id
 
 AUDIENCE = "peernet-api"
 
@@ -66,7 +69,7 @@ def test_provider_tokens_are_verified_with_its_published_keys(provider, keys, ki
     caller = verifier.caller(signed(keys, kid, iss=issuer, aud=AUDIENCE, role="agency_admin",
                                     organization_id="org-9"), "corr-1")
     assert (caller.user_id, caller.role, caller.organization_id, caller.correlation_id) == (
-        "worker-7", "agency_admin", "org-9", "corr-1")
+        peernet_id(issuer, "worker-7"), "agency_admin", "org-9", "corr-1")
 
 
 def test_issuer_audience_algorithm_and_key_are_all_checked(provider, keys):
@@ -120,7 +123,7 @@ def test_the_environment_chooses_the_verifier(monkeypatch, provider, keys, tmp_p
     # With a provider configured, development tokens are worthless.
     monkeypatch.setenv("PEERNET_VAR_DIR", str(tmp_path))
     with pytest.raises(TokenRefused):
-        verifier.caller(auth.mint_development_token("peer", "u"), "c")
+        verifier.caller(dev_tokens.mint_development_token("peer", "u"), "c")
 
 
 def test_development_secret_is_generated_once_into_var(monkeypatch, tmp_path, capsys):
@@ -136,3 +139,46 @@ def test_development_secret_is_generated_once_into_var(monkeypatch, tmp_path, ca
     monkeypatch.setenv("PEERNET_JWT_SECRET", "from-the-environment-" + "z" * 32)
     with pytest.raises(TokenRefused):
         auth.verifier_from_env().caller(minted, "c")
+
+
+def test_a_providers_subject_becomes_a_peernet_id_of_its_issuer(provider, keys, tmp_path):
+    issuer, jwks = provider
+    path = tmp_path / "jwks.json"
+    path.write_text(json.dumps(jwks))
+    verifier = auth.oidc_verifier(issuer, AUDIENCE, jwks_uri=path.as_uri())
+    caller = verifier.caller(signed(keys, "rsa-1", iss=issuer, aud=AUDIENCE, sub="auth0|5f1c-not-a-uuid"), "c")
+    assert caller.user_id == peernet_id(issuer, "auth0|5f1c-not-a-uuid")
+    assert str(uuid.UUID(caller.user_id)) == caller.user_id  # a UUID, as the paths' ids are
+    again = verifier.caller(signed(keys, "ec-1", iss=issuer, aud=AUDIENCE, sub="auth0|5f1c-not-a-uuid"), "d")
+    assert again.user_id == caller.user_id  # the same person every time they sign in
+
+
+def test_without_a_role_claim_a_provider_token_is_the_default_role(provider, keys, tmp_path, monkeypatch):
+    issuer, jwks = provider
+    path = tmp_path / "jwks.json"
+    path.write_text(json.dumps(jwks))
+    monkeypatch.setenv("PEERNET_OIDC_ISSUER", issuer)
+    monkeypatch.setenv("PEERNET_OIDC_AUDIENCE", AUDIENCE)
+    monkeypatch.setenv("PEERNET_OIDC_JWKS_URI", path.as_uri())
+    monkeypatch.delenv("PEERNET_OIDC_DEFAULT_ROLE", raising=False)
+    no_role = signed(keys, "rsa-1", iss=issuer, aud=AUDIENCE, role=None)
+    assert auth.verifier_from_env().caller(no_role, "c").role == "person"  # anyone may sign up for support
+    staff = signed(keys, "rsa-1", iss=issuer, aud=AUDIENCE, role="supervisor")
+    assert auth.verifier_from_env().caller(staff, "c").role == "supervisor"  # staff roles: the provider's claim
+    monkeypatch.setenv("PEERNET_OIDC_DEFAULT_ROLE", "peer")
+    assert auth.verifier_from_env().caller(no_role, "c").role == "peer"
+    monkeypatch.setenv("PEERNET_OIDC_DEFAULT_ROLE", "system")
+    with pytest.raises(ValueError):
+        auth.verifier_from_env()
+
+
+def test_development_tokens_keep_their_subject_as_the_id(monkeypatch, tmp_path):
+    monkeypatch.setenv("PEERNET_VAR_DIR", str(tmp_path))
+    monkeypatch.delenv("PEERNET_JWT_SECRET", raising=False)
+    monkeypatch.delenv("PEERNET_OIDC_ISSUER", raising=False)
+    me = str(uuid.uuid4())
+    assert auth.verifier_from_env().caller(dev_tokens.mint_development_token("person", me), "c").user_id == me
+    with pytest.raises(TokenRefused):  # no role claim: a development token must name one
+        auth.development_verifier().caller(jwt.encode(
+            {"sub": me, "iss": dev_tokens.DEV_ISSUER, "aud": dev_tokens.DEV_AUDIENCE, "exp": 2 ** 32},
+            dev_tokens.development_secret(), algorithm="HS256"), "c")
