@@ -25,8 +25,16 @@ def test_the_docstring_documents_the_variables_tested_here():
     assert documented_variables() == [
         "AMQP_URI", "PEERNET_VAR_DIR", "PEERNET_STORE", "PEERNET_STORE_<SERVICE>",
         "POSTGRES_HOST/PORT/DBNAME/USER/PASSWORD", "PEERNET_CIPHER_KEY", "PEERNET_VAULT_KEY",
-        "PEERNET_QUEUE_TYPE", "PEERNET_EXCHANGE", "PEERNET_BIND_HOST",
+        "PEERNET_QUEUE_TYPE", "PEERNET_EXCHANGE", "PEERNET_BIND_HOST", "PEERNET_WEB_URL",
     ]
+
+
+def test_the_web_pages_are_at_the_port_base_unless_told(monkeypatch):
+    monkeypatch.delenv("PEERNET_WEB_URL", raising=False)
+    monkeypatch.setenv("PEERNET_PORT_BASE", "9100")
+    assert config.web_url() == "http://127.0.0.1:9100/"
+    monkeypatch.setenv("PEERNET_WEB_URL", "https://peers.example.org/")
+    assert config.web_url() == "https://peers.example.org/"
 
 
 def test_bind_host_is_loopback_unless_told(monkeypatch):
