@@ -22,6 +22,7 @@ from authlib.integrations.flask_client import OAuth, OAuthError
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, session, url_for
 
 from services.web.gateway import ApiError, Gateway
+from shared.dev_tokens import mint_development_token
 
 SIGNED_IN = ("token", "user_id", "role", "organization_id", "ends_at")
 ROLE_HOME = {"person": "person.home", "peer": "peer.home"}
@@ -122,7 +123,6 @@ def blueprint(settings) -> Blueprint:
         if role not in ("person", "peer") or not _is_uuid(user_id):
             abort(400)
         following = session.get("next")
-        from shared.dev_tokens import mint_development_token
         _begin(mint_development_token(role, user_id, lifetime=int(lifetime)), lifetime)
         return redirect(_safe_next(following) or _home())
 

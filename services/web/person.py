@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import uuid
 
-from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, Response, current_app, flash, g, redirect, render_template, request, session, url_for
 
 from services.web.auth import gateway, requires
 from services.web.forms import field_errors, listed, text
@@ -100,7 +100,7 @@ def enroll():
     if request.method == "GET":
         if _record() is not None:
             return redirect(url_for("person.home"))
-        body = {"languages": [session.get("lang") or "en"], "modalities": [],
+        body = {"languages": [g.locale], "modalities": [],
                 "consent": {"may_see": {k: list(v) for k, v in DEFAULT_CONSENT.items()}}}
         return render_template("person/enroll.html", body=body, errors={})
     body = _enrollment_from(request.form)
