@@ -20,21 +20,27 @@ SERVICES = list(config.SERVICES)
 READS = re.compile(r"""(?:\benv|environ\.get|getenv)\(\s*["']([A-Z][A-Z0-9_]*)["']|environ\[["']([A-Z][A-Z0-9_]*)["']\]""")
 
 
-def variables_read(folder: Path) -> set[str]:
+def variables_read(folder: Path, leave_out=()) -> set[str]:
     names = set()
     for path in folder.rglob("*.py"):
-        if "tests" not in path.relative_to(ROOT).parts:
+        if "tests" not in path.relative_to(ROOT).parts and path not in leave_out:
             names.update(a or b for a, b in READS.findall(path.read_text()))
     return names
 
 
-SHARED_READS = variables_read(ROOT / "shared") | {f"PEERNET_STORE_{s.upper()}" for s in SERVICES}  # an f-string there
+# Development tokens are minted by the gateway (make token) and the web pages (development
+# sign-in) alone: what that module reads is theirs, not every process's.
+DEV_TOKENS = ROOT / "shared" / "dev_tokens.py"
+SHARED_READS = (variables_read(ROOT / "shared", leave_out=(DEV_TOKENS,))
+                | {f"PEERNET_STORE_{s.upper()}" for s in SERVICES})  # an f-string there
+DEV_TOKEN_READS = variables_read(DEV_TOKENS.parent, leave_out=set((ROOT / "shared").rglob("*.py")) - {DEV_TOKENS})
 
 
 def allowed(process: str) -> set[str]:
     """What the process reads: shared/ and its own service's package (a relay builds its service's Application)."""
-    own = GATEWAY if process == GATEWAY else process.removesuffix("-relay")
-    return SHARED_READS | variables_read(ROOT / "services" / own)
+    own = process if process in (GATEWAY, WEB) else process.removesuffix("-relay")
+    extra = DEV_TOKEN_READS if process in (GATEWAY, WEB) else set()
+    return SHARED_READS | extra | variables_read(ROOT / "services" / own)
 
 
 def env_file(path: Path) -> dict[str, str]:

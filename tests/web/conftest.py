@@ -10,6 +10,7 @@ Fixtures:
   dev_network              (session) the network with no issuer: development sign-in
   page                     pytest-playwright's page; the test fails if it requested any origin
                            but the web app's and the provider's
+  new_page                 () -> another user's page (a context of its own), checked the same way
   check_accessibility      (page, name): axe-core, WCAG 2.2 A/AA tags, no violation allowed
   screenshot               (page, name): var/screenshots/<name>.png (and docs/screenshots/ with
                            PEERNET_UPDATE_SCREENSHOTS=1)
@@ -82,10 +83,30 @@ def browser_context_args(browser_context_args):
 def page(page, request):
     """Playwright's page, recording every request of its context (popups too); the test fails
     after its body if any went to an origin other than the web app's and the provider's."""
-    seen: list[str] = []
+    if not hasattr(request.node, "peernet_requests"):
+        request.node.peernet_requests = []
+    seen = request.node.peernet_requests
     page.context.on("request", lambda sent: seen.append(sent.url))
-    request.node.peernet_requests = seen
     return page
+
+
+@pytest.fixture
+def new_page(browser, browser_context_args, request):
+    """Another user's page: a browser context of its own (its own cookies), recorded as `page` is.
+    new_page() -> page; every context it opened is closed after the test."""
+    contexts = []
+
+    def open_page():
+        context = browser.new_context(**browser_context_args)
+        contexts.append(context)
+        if not hasattr(request.node, "peernet_requests"):
+            request.node.peernet_requests = []
+        context.on("request", lambda sent: request.node.peernet_requests.append(sent.url))
+        return context.new_page()
+
+    yield open_page
+    for context in contexts:
+        context.close()
 
 
 @pytest.hookimpl(wrapper=True)
