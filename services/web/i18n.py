@@ -17,7 +17,7 @@ from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
-from flask import g, request, session
+from flask import current_app, g, request, session
 
 LOCALES = ("en", "es")
 TRANSLATIONS = Path(__file__).parent / "translations"
@@ -83,8 +83,14 @@ def format_date(value, form: str = "long") -> str:
     return dates.format_date(_moment(value), form, locale=getattr(g, "locale", "en")) if value else ""
 
 
-def format_datetime(value, form: str = "medium") -> str:
-    return dates.format_datetime(_moment(value), form, locale=getattr(g, "locale", "en")) if value else ""
+def format_datetime(value) -> str:
+    """A moment as people read it where they live: the long date and the short time."""
+    if not value:
+        return ""
+    locale, zone = getattr(g, "locale", "en"), dates.get_timezone(current_app.config["PEERNET"].timezone)
+    moment = _moment(value).astimezone(zone)
+    return (f"{dates.format_date(moment, 'long', locale=locale)}, "
+            f"{dates.format_time(moment, 'short', tzinfo=zone, locale=locale)}")
 
 
 def format_number(value) -> str:

@@ -132,6 +132,7 @@ def field_label(name: str) -> str:
         "region": gettext("Where you live"), "languages": gettext("Your languages"),
         "modalities": gettext("Ways to meet"), "agencies": gettext("Agencies you receive services from"),
         "experiences": gettext("The experiences you share for matching"),
+        "shared_items": gettext("The experiences you share for matching"),
     }.get(name, name)
 
 
@@ -146,11 +147,17 @@ def preview_value(name: str, body: dict) -> str:
     return body.get(name) or gettext("Nothing.")
 
 
-def audience_label(audience: str) -> str:
+def audience_label(audience: str, to: dict | None = None) -> str:
+    """Who was shown something, in words: a read through another service is named by the
+    reader's role (the log keeps their id, which says nothing to a person)."""
+    if audience == "access_log":
+        audience = {"peer": "offered_peer", "agency_admin": "referring_agency", "state_auditor": "state_audit",
+                    "supervisor": "offered_peer"}.get((to or {}).get("role"), audience)
     return {"matching": gettext("peernet, to look for peers for you"),
             "offered_peer": gettext("A peer worker you chose or were offered"),
             "referring_agency": gettext("The agency that invited you"),
-            "state_audit": gettext("The state's auditors, for a stated reason")}.get(audience, audience)
+            "state_audit": gettext("The state's auditors, for a stated reason")}.get(
+        audience, gettext("Someone working in peernet"))
 
 
 @blueprint.app_template_filter("field_label_filter")

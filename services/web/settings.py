@@ -12,6 +12,7 @@
 | PEERNET_WEB_SECURE_COOKIES       | 1                                    | 0 only behind plain http that is not localhost |
 | PEERNET_WEB_SESSION_HOURS        | 8                                    | a session ends this long after sign-in, whatever the cookie says |
 | PEERNET_WEB_STRICT_I18N          | 0                                    | 1: a string with no Spanish translation is an error (the tests) |
+| PEERNET_WEB_TIMEZONE             | America/New_York                     | the state's time zone: deadlines are shown in it |
 
 Development sign-in (pick a synthetic user) exists only when no issuer is set,
 and cannot be turned on otherwise.
@@ -36,6 +37,7 @@ class Settings:
     secure_cookies: bool
     session_hours: float
     strict_i18n: bool
+    timezone: str = "America/New_York"
 
     @property
     def development(self) -> bool:
@@ -62,4 +64,5 @@ def from_env() -> Settings:
         secure_cookies=config.env("PEERNET_WEB_SECURE_COOKIES", "1") != "0",
         session_hours=float(config.env("PEERNET_WEB_SESSION_HOURS", "8")),
         strict_i18n=config.env("PEERNET_WEB_STRICT_I18N", "0") == "1",
+        timezone=config.env("PEERNET_WEB_TIMEZONE", "America/New_York"),
     )

@@ -65,7 +65,7 @@ def text(answer) -> str:
 def test_home_shows_who_waits_for_an_answer_and_by_when_connections_and_availability(peer):
     shown = text(peer.get("/peer"))
     assert "Hello, Sam 3 (synthetic)" in shown
-    assert "1 person chose you" in shown and "Answer by Dec 7, 2026" in shown
+    assert "1 person chose you" in shown and "Answer by December 7, 2026" in shown
     assert "You have 1 connection now." in shown
     assert "Open: you can be offered to people." in shown and "up to 3 people" in shown
 
@@ -149,7 +149,7 @@ def test_pause_and_resume(peer, fake):
 
 def test_people_who_chose_me_shows_only_what_both_shared_and_the_deadline(peer, fake):
     shown = text(peer.get("/peer/requests"))
-    assert "Dec 7, 2026" in shown and "You both chose to share: heard voices" in shown
+    assert "December 7, 2026" in shown and "You both chose to share: heard voices" in shown
     assert "You both speak: Spanish" in shown
     assert f'action="/peer/requests/{CHOICE}/acceptance"' in shown
     assert f'action="/peer/requests/{CHOICE}/decline"' in shown
@@ -236,7 +236,7 @@ def test_every_peer_page_is_all_spanish(peer, fake, path):
 def test_the_spanish_pages_speak_spanish_and_show_dates_in_spanish(peer, fake):
     sign_in(peer, "peer", ME, lang="es")
     shown = text(peer.get("/peer/requests"))
-    assert "escuchar voces" in shown and "dic 2026" in shown
+    assert "escuchar voces" in shown and "de diciembre de 2026" in shown
 
 
 def test_the_pages_without_a_profile_and_with_errors_are_all_spanish(peer, fake):

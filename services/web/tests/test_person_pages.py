@@ -114,7 +114,7 @@ def test_waiting_for_the_peer_shows_the_deadline(person, fake):
                                           "choice": {"choice_id": str(uuid.uuid4()), "peer_worker_id": PEER,
                                                      "deadline": "2026-12-07T18:00:00+00:00"}}
     page = text(person.get("/person"))
-    assert "Waiting for your peer" in page and "Dec 7, 2026" in page
+    assert "Waiting for your peer" in page and "December 7, 2026" in page
 
 
 def test_ending_a_connection_asks_no_reason_and_ends_it(person, fake):
