@@ -54,8 +54,10 @@ run: $(STAMP) $(NODE_STAMP) broker
 # One pytest run by default. WEB_WORKERS=N runs the browser tests (tests/web) apart, on N
 # pytest-xdist workers (one network per worker: --dist loadgroup); the first failure's status
 # is make's, and a run that collects nothing (pytest's 5) fails too. Off, because on this 2-core
-# machine it gains nothing: 40 browser tests took 92-96 s in one run, 104 s on 2 workers each
-# starting both networks, 81-102 s with one network per worker (2026-12-05, load average 8-15).
+# machine it is slower: 40 browser tests (two page loads and two axe runs each, over both
+# networks) took 61-65 s in one run, 96 s on 2 workers and 106 s on 2 workers with one
+# network each (2026-12-05); Chromium, gunicorn, the gateway and the services already
+# keep both cores busy. Try it on a machine with more cores.
 WEB_WORKERS ?= 0
 
 test: $(STAMP) $(NODE_STAMP) broker postgres chromium

@@ -4,7 +4,7 @@
 //   node tests/web/oidc/provider.mjs            (tests/web/conftest.py starts it)
 //
 // Environment:
-//   PEERNET_TEST_OIDC_PORT           port on 127.0.0.1; the issuer is http://127.0.0.1:<port>
+//   PEERNET_TEST_OIDC_PORT           port on 127.0.0.1 (or the first argument); the issuer is http://127.0.0.1:<port>
 //   PEERNET_TEST_CLIENT_SECRET       the secret of the one confidential client, peernet-web
 //   PEERNET_TEST_REDIRECT_URIS       JSON list: the web app's <web url>/auth/callback
 //   PEERNET_TEST_POST_LOGOUT_URIS    JSON list: the web app's <web url>/
@@ -34,7 +34,7 @@ const env = (name, fallback) => {
   return value;
 };
 
-const port = Number(env('PEERNET_TEST_OIDC_PORT'));
+const port = Number(process.argv[2] || env('PEERNET_TEST_OIDC_PORT'));
 const issuer = `http://127.0.0.1:${port}`;
 const clientSecret = env('PEERNET_TEST_CLIENT_SECRET');
 const redirectUris = JSON.parse(env('PEERNET_TEST_REDIRECT_URIS'));
