@@ -207,6 +207,17 @@ def share_experience():
                            chosen=(experience, visibility)), 422
 
 
+@blueprint.post("/experiences/visibility")
+@requires("person")
+def change_visibility():
+    # Sharing an item again with the other visibility is how the API changes it.
+    visibility = "private" if request.form.get("visibility") == "private" else "matching"
+    gateway().post(f"/people/{me()}/shared-experiences", {"experience": text(request.form, "experience"),
+                                                          "visibility": visibility})
+    flash(gettext("Saved. You can change or withdraw it at any time."), "success")
+    return redirect(url_for("person.experiences"))
+
+
 @blueprint.post("/experiences/withdrawals")
 @requires("person")
 def withdraw_experience():
@@ -302,6 +313,30 @@ def end_connection(connection_id):
     gateway().post(f"/connections/{connection_id}/endings", {})
     flash(gettext("The connection has ended. You can ask for support again whenever you like."), "success")
     return redirect(url_for("person.home"))
+
+
+# -- consent ------------------------------------------------------------------------------------------
+@blueprint.route("/consent", methods=["GET", "POST"])
+@requires("person")
+def consent():
+    record = _record()
+    if record is None:
+        return redirect(url_for("person.enroll"))
+    if request.method == "GET":
+        return render_template("person/consent.html", record=record, body={"consent": record["consent"] or {}})
+    may_see = _enrollment_from(request.form)["consent"]
+    gateway().post(f"/people/{me()}/consents", {"consent": may_see})
+    flash(gettext("Saved. From now on, each side sees only what you chose."), "success")
+    return redirect(url_for("person.my_data"))
+
+
+@blueprint.post("/consent/revocation")
+@requires("person")
+def revoke_consent():
+    gateway().post(f"/people/{me()}/consent-revocations", {})
+    flash(gettext("Your consent is withdrawn. peernet no longer uses your data, and your open requests are "
+                  "closed."), "success")
+    return redirect(url_for("person.my_data"))
 
 
 # -- my data -----------------------------------------------------------------------------------------

@@ -151,6 +151,7 @@ def test_forget_me_says_what_stays_and_forgets_only_when_confirmed(person, fake)
 
 
 @pytest.mark.parametrize("path", ["/person", "/person/experiences", "/person/support", "/person/offers",
+                                  "/person/consent",
                                   "/person/data", "/person/forget"])
 def test_every_person_page_is_all_spanish(person, fake, path):
     fake.reads[f"/people/{ME}"] = RECORD
@@ -165,3 +166,20 @@ def test_every_person_page_is_all_spanish(person, fake, path):
 def test_another_role_cannot_open_a_person_page(client):
     sign_in(client, "peer", PEER)
     assert client.get("/person").status_code == 403
+
+
+def test_an_item_changes_visibility_by_being_shared_again(person, fake):
+    person.post("/person/experiences/visibility", data={"experience": "heard_voices", "visibility": "private"})
+    assert fake.posted(f"/people/{ME}/shared-experiences") == [{"experience": "heard_voices",
+                                                                "visibility": "private"}]
+
+
+def test_the_consent_can_be_changed_and_withdrawn(person, fake):
+    fake.reads[f"/people/{ME}"] = RECORD
+    page = text(person.get("/person/consent"))
+    assert 'name="may_see_matching" value="region" checked' in page
+    person.post("/person/consent", data={"may_see_matching": ["languages"], "may_see_offered_peer": []})
+    assert fake.posted(f"/people/{ME}/consents") == [{"consent": {"purpose": "peer_support",
+                                                                  "may_see": {"matching": ["languages"]}}}]
+    person.post("/person/consent/revocation")
+    assert fake.posted(f"/people/{ME}/consent-revocations") == [{}]
