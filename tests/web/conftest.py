@@ -16,6 +16,7 @@ Fixtures:
                            PEERNET_UPDATE_SCREENSHOTS=1)
   sign_in_with_provider    (page, login): from the web page's sign-in through the provider's
                            login (and consent) pages back to the web app
+  sign_out_with_provider   (page): the web page's "Sign out", the provider's confirmation, back
 
 Nothing here is skipped: a missing Chromium, Node.js or node_modules fails with what to run.
 """
@@ -362,6 +363,25 @@ def sign_in_through(page, web_url: str, issuer: str, login: str, password: str =
     page.wait_for_load_state()
 
 
+def sign_out_through(page, web_url: str, timeout: float = 30.0) -> None:
+    """The web page's "Sign out", then the provider's own "Yes, sign me out" (RP-initiated
+    logout), until the browser is back on the web app."""
+    web = origin(web_url)
+    with page.expect_navigation(timeout=timeout * 1000):
+        page.locator('form[action="/signout"] button[type="submit"]').first.click()
+    deadline = time.monotonic() + timeout
+    while origin(page.url) != web:
+        assert time.monotonic() < deadline, f"still at {page.url} after {timeout} s of signing out"
+        page.wait_for_load_state()
+        confirm = page.locator('button[name="logout"][value="yes"]')
+        if confirm.count():
+            with page.expect_navigation(timeout=timeout * 1000):
+                confirm.click()
+        else:
+            page.wait_for_timeout(100)
+    page.wait_for_load_state()
+
+
 @pytest.fixture
 def check_accessibility():
     return check_accessibility_of
@@ -391,3 +411,11 @@ def pytest_collection_modifyitems(items):
             "web_network" in names or "oidc_provider" in names) else None
         if group:
             item.add_marker(pytest.mark.xdist_group(group))
+
+
+@pytest.fixture
+def sign_out_with_provider(web_network):
+    def sign_out(page) -> None:
+        sign_out_through(page, web_network.web_url)
+
+    return sign_out

@@ -36,6 +36,19 @@ def test_a_new_person_signs_in_through_the_provider_and_is_back_signed_in(
     screenshot(page, "signed-in-person")
 
 
+def test_signing_out_ends_the_session_at_the_provider_too(web_network, page, sign_in_with_provider,
+                                                           sign_out_with_provider):
+    login = web_network.new_account("person")
+    sign_in_with_provider(page, login)
+    sign_out_with_provider(page)
+    assert page.url.startswith(web_network.web_url + "/")
+    assert page.locator('form[action="/signout"]').count() == 0
+    # Signing in again asks for the login again: the provider's session ended too.
+    page.locator('a[href^="/signin"]').first.click()
+    page.wait_for_url(lambda url: url.startswith(web_network.issuer), timeout=30_000)
+    assert page.locator('input[name="login"]').count() == 1
+
+
 def test_a_request_to_another_origin_is_caught_on_every_page_of_the_test(web_network, page, new_page, request):
     from tests.web.conftest import allowed_origins, other_origins
 
