@@ -3,6 +3,7 @@ peer worker who is available, in the network that trusts the tests' provider."""
 from __future__ import annotations
 
 import time
+import uuid
 
 import requests
 
@@ -27,7 +28,8 @@ class Api:
     def organization(self, region: str) -> tuple[str, str]:
         """A peer-run organization and a token of its admin."""
         founder = self.token(self.network.new_account("state_auditor"))
-        made = self.call("POST", "/organizations", founder, {"name": "Hampden Peer Collective (synthetic)",
+        name = f"Peer Collective {uuid.uuid4().hex[:6]} (synthetic)"  # names are unique in the network
+        made = self.call("POST", "/organizations", founder, {"name": name,
                                                              "kind": "peer_run_organization", "regions": [region]})
         admin = self.token(self.network.new_account("agency_admin", organization_id=made["organization_id"]))
         return made["organization_id"], admin
@@ -68,8 +70,9 @@ class Api:
         self.call("POST", f"/people/{person_id}/support-requests", token, {})
         deadline = time.monotonic() + 30
         while True:  # matching hears of the request from intake's events
-            offers = self.call("POST", f"/people/{person_id}/offer-requests", token, {})
-            if any(offer["peer_worker_id"] == peer_worker_id for offer in offers["offers"]):
+            # 404 until matching has heard of the enrollment and the request
+            offers = self.call("POST", f"/people/{person_id}/offer-requests", token, {}, expect=(200, 404))
+            if any(offer["peer_worker_id"] == peer_worker_id for offer in offers.get("offers", [])):
                 break
             assert time.monotonic() < deadline, f"{peer_worker_id} was never offered: {offers}"
             time.sleep(0.3)

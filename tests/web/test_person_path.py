@@ -29,7 +29,7 @@ def step(page, check_accessibility, screenshot, name):
 
 
 def test_a_person_enrolls_chooses_is_accepted_and_ends_the_connection_in_spanish(
-        page, browser, web_network, sign_in_with_provider, check_accessibility, screenshot):
+        page, new_page, web_network, sign_in_with_provider, check_accessibility, screenshot):
     api = Api(web_network)
     organization_id, admin = api.organization(REGION)
     peer_login = web_network.new_account("peer")
@@ -77,16 +77,13 @@ def test_a_person_enrolls_chooses_is_accepted_and_ends_the_connection_in_spanish
     step(page, check_accessibility, screenshot, "person-06-waiting-es")
 
     # The peer worker answers on their own page, signed in through the same provider.
-    peer_context = browser.new_context(locale="es-ES")
-    peer_page = peer_context.new_page()
-    try:
-        sign_in_with_provider(peer_page, peer_login)
-        peer_page.goto(web_network.url("/peer/requests"))
-        step(peer_page, check_accessibility, screenshot, "peer-01-requests-es")
-        peer_page.get_by_role("button", name="Aceptar", exact=True).first.click()
-        peer_page.wait_for_load_state()
-    finally:
-        peer_context.close()
+    peer_page = new_page()
+    sign_in_with_provider(peer_page, peer_login)
+    peer_page.get_by_role("link", name="Español").click()
+    peer_page.goto(web_network.url("/peer/requests"))
+    step(peer_page, check_accessibility, screenshot, "peer-01-requests-es")
+    peer_page.get_by_role("button", name="Aceptar", exact=True).first.click()
+    peer_page.get_by_text("Usted aceptó").wait_for()
 
     page.reload()
     page.get_by_role("heading", name=f"Está en conexión con {peer_name}").wait_for()
