@@ -38,16 +38,41 @@ class SupervisorPath(Schema):
     supervisor_id = fields.UUID(required=True)
 
 
+class SupervisorFact(Schema):
+    """One reason a supervisor was found, as data a page words in its own language."""
+    code = fields.String(required=True, metadata={
+        "description": "same_organization; agreement (agreement_id); pool (organization_id: the supervisor's "
+                       "organization in the pool, supervised_organization_ids: the peer worker's, which need a "
+                       "supervision agreement with it first); same_region (region); speaks (language, a BCP 47 "
+                       "code); specialty (specialty, as the supervisor wrote it); free_capacity (free, capacity: "
+                       "in full-time supervisees)"})
+    agreement_id = fields.String()
+    organization_id = fields.String()
+    supervised_organization_ids = fields.List(fields.String())
+    region = fields.String()
+    language = fields.String()
+    specialty = fields.String()
+    free = fields.Float()
+    capacity = fields.Float()
+
+
 class SupervisorOption(Schema):
     supervisor_id = fields.String(required=True)
     route = fields.String(required=True, metadata={"description": "same_organization, agreement or pool"})
     agreement_id = fields.String(allow_none=True)
-    organization_ids = fields.List(fields.String(), required=True)
+    organization_ids = fields.List(fields.String(), required=True, metadata={
+        "description": "where the supervisor works now (names: GET /organizations/{id})"})
+    pool_region = fields.String(allow_none=True, metadata={
+        "description": "the region of the supervisor's networking pool entry, null when they are not in the "
+                       "pool; their display name is at GET /pool-members?region= (supervision keeps no names)"})
     score = fields.Float(required=True)
     free_capacity = fields.Float(required=True, metadata={"description": "in full-time supervisees"})
+    facts = fields.List(fields.Nested(SupervisorFact), required=True, metadata={
+        "description": "why this supervisor, in this order, as codes and values to word in any language; the "
+                       "first is the route"})
     reasons = fields.List(fields.String(), required=True, metadata={
-        "description": "why this supervisor, in this order; a pool candidate's first says which agreement "
-                       "is needed before an offer"})
+        "description": "the facts as English sentences, one for one; a pool candidate's first says which "
+                       "agreement is needed before an offer"})
 
 
 class SupervisorSearch(Schema):

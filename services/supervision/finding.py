@@ -1,5 +1,9 @@
 """Finding a supervisor: same organization first, then an active supervision agreement,
-then the networking pool, each candidate ranked and explained; and what a supervisor carries."""
+then the networking pool, each candidate ranked and explained; and what a supervisor carries.
+
+Each option's `facts` say why it was found as data a page can translate (a code and its values:
+organization ids, a region, a BCP 47 language code, a specialty, free capacity); `reasons` are the
+same facts as English sentences, one for one, kept for the callers that read them."""
 from __future__ import annotations
 
 from services.supervision.domain import Agreement, Assignment, Organization, Worker
@@ -63,33 +67,53 @@ def options(work: Work, settings: Settings, supervisee: Worker, kind: str, as_of
         route, agreement_id = route_for(work, candidate, supervisee, as_of)
         if route is None:
             continue
-        reasons = [explain_route(route, agreement_id, candidate, supervisee, as_of)]
+        facts = [route_fact(route, agreement_id, candidate, supervisee, as_of)]
         score = 0.0
         for region in sorted(regions & regions_of(work, candidate, as_of)):
             score += 2
-            reasons.append(f"serves the same region: {region}")
+            facts.append({"code": "same_region", "region": region})
         pool = candidate.pool or {}
         for language in sorted(languages & {normalized(v) for v in pool.get("languages", [])}):
             score += 1
-            reasons.append(f"speaks {english_name(language)}")
+            facts.append({"code": "speaks", "language": language})
         for specialty in sorted(specialties & set(pool.get("specialties", []))):
             score += 1
-            reasons.append(f"specialty: {specialty}")
+            facts.append({"code": "specialty", "specialty": specialty})
         score += free / settings.capacity
-        reasons.append(f"free capacity: {free:g} of {settings.capacity:g} full-time supervisees")
+        facts.append({"code": "free_capacity", "free": round(free, 3), "capacity": settings.capacity})
         found.append({"supervisor_id": supervisor_id, "route": route, "agreement_id": agreement_id,
                       "organization_ids": sorted(candidate.organizations(as_of)),
-                      "score": round(score, 3), "free_capacity": round(free, 3), "reasons": reasons})
+                      "pool_region": pool.get("region"),
+                      "score": round(score, 3), "free_capacity": round(free, 3),
+                      "reasons": [explain(fact) for fact in facts], "facts": facts})
     found.sort(key=lambda o: (ROUTE_ORDER[o["route"]], -o["score"], o["supervisor_id"]))
     return found
 
 
-def explain_route(route: str, agreement_id: str | None, candidate: Worker, supervisee: Worker, as_of: str) -> str:
+def route_fact(route: str, agreement_id: str | None, candidate: Worker, supervisee: Worker, as_of: str) -> dict:
     if route == "same_organization":
-        return "works in the same organization"
+        return {"code": "same_organization"}
     if route == "agreement":
-        return f"under the active supervision agreement {agreement_id}"
-    theirs = candidate.pool["organization_id"]
-    ours = ", ".join(sorted(supervisee.organizations(as_of)))
-    return (f"from the networking pool: needs a supervision agreement between organization {theirs} "
-            f"(supervising) and {ours} (supervised), accepted by both in directory")
+        return {"code": "agreement", "agreement_id": agreement_id}
+    return {"code": "pool", "organization_id": candidate.pool["organization_id"],
+            "supervised_organization_ids": sorted(supervisee.organizations(as_of))}
+
+
+def explain(fact: dict) -> str:
+    """A fact as the English reason the answer has always carried (pages translate the facts)."""
+    code = fact["code"]
+    if code == "same_organization":
+        return "works in the same organization"
+    if code == "agreement":
+        return f"under the active supervision agreement {fact['agreement_id']}"
+    if code == "pool":
+        return (f"from the networking pool: needs a supervision agreement between organization "
+                f"{fact['organization_id']} (supervising) and {', '.join(fact['supervised_organization_ids'])} "
+                f"(supervised), accepted by both in directory")
+    if code == "same_region":
+        return f"serves the same region: {fact['region']}"
+    if code == "speaks":
+        return f"speaks {english_name(fact['language'])}"
+    if code == "specialty":
+        return f"specialty: {fact['specialty']}"
+    return f"free capacity: {fact['free']:g} of {fact['capacity']:g} full-time supervisees"

@@ -10,6 +10,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from services.web.auth import gateway, requires
 from services.web.forms import field_errors, listed, text
 from services.web.gateway import ApiError
+from services.web.i18n import format_number
 
 blueprint = Blueprint("peer", __name__, url_prefix="/peer")
 
@@ -44,11 +45,11 @@ def _profile() -> dict | None:
     return _or_none(f"/peer-workers/{me()}")
 
 
-def _every(path: str) -> list:
+def _every(path: str, **filters) -> list:
     """Every item of a paged list: a peer worker's requests and connections are few."""
     items, cursor = [], None
     while True:
-        page = gateway().get(path, limit=PAGE, cursor=cursor)
+        page = gateway().get(path, limit=PAGE, cursor=cursor, **filters)
         items += page["items"]
         cursor = page.get("next_cursor")
         if not cursor:
@@ -75,10 +76,6 @@ def words() -> dict[str, dict[str, str]]:
                              "network": gettext("Network")},
         "kind": {"professional_development": gettext("Professional development"),
                  "administrative": gettext("Administrative")},
-        "route": {"same_organization": gettext("In your own organization"),
-                  "agreement": gettext("Through a supervision agreement between organizations"),
-                  "pool": gettext("From the networking pool: the two organizations need a supervision "
-                                  "agreement first")},
         "grouping": {"individual": gettext("Individual"), "group": gettext("Group")},
         "medium": {"in_person": gettext("In person"), "phone": gettext("Phone"), "video": gettext("Video")},
         "stage": {"provisional": gettext("Not yet certified"), "certified": gettext("Certified")},
@@ -349,4 +346,60 @@ def find_supervisor():
     if languages:
         asked["languages"] = languages
     found = gateway().post(f"/peer-workers/{me()}/supervisor-searches", asked) if kind else None
-    return render_template("peer/find_supervisor.html", asked={**asked, "languages": languages}, found=found)
+    shown = _supervisors_shown(found["options"]) if found else None
+    return render_template("peer/find_supervisor.html", asked={**asked, "languages": languages}, found=found,
+                           shown=shown)
+
+
+def _supervisors_shown(options: list[dict]) -> list[dict]:
+    """Each supervisor found: their pool name (supervision keeps none), where they work, and why, in words."""
+    names = {}
+    for region in sorted({option["pool_region"] for option in options if option.get("pool_region")}):
+        names.update({member["peer_worker_id"]: member["display_name"]
+                      for member in _every("/pool-members", region=region)})
+    organizations: dict[str, str] = {}
+    for option in options:
+        for organization_id in _organization_ids(option):
+            if organization_id not in organizations:
+                organization = _or_none(f"/organizations/{organization_id}")
+                organizations[organization_id] = organization["name"] if organization else \
+                    gettext("an organization not in the directory")
+    return [{"name": names.get(option["supervisor_id"]),
+             "organizations": [organizations[o] for o in option["organization_ids"]],
+             "facts": _fact_sentences(option, organizations)} for option in options]
+
+
+def _organization_ids(option: dict) -> list[str]:
+    pool_fact = [fact.get("organization_id") for fact in option.get("facts", []) if fact["code"] == "pool"]
+    return [*option["organization_ids"], *filter(None, pool_fact)]
+
+
+def _fact_sentences(option: dict, organizations: dict[str, str]) -> list[dict]:
+    """(text, lang) for each fact; a fact this page does not know yet keeps the service's English reason."""
+    sentences = []
+    for fact, reason in zip(option["facts"], option["reasons"]):
+        said = _fact_sentence(fact, organizations)
+        sentences.append({"text": said, "lang": None} if said else {"text": reason, "lang": "en"})
+    return sentences
+
+
+def _fact_sentence(fact: dict, organizations: dict[str, str]) -> str | None:
+    code = fact["code"]
+    if code == "same_organization":
+        return gettext("Works in your own organization.")
+    if code == "agreement":
+        return gettext("Can supervise you under an active supervision agreement between the two organizations.")
+    if code == "pool":
+        return gettext("From the networking pool: %(organization)s and your organization need a supervision "
+                       "agreement, accepted by both, before an offer.",
+                       organization=organizations.get(fact["organization_id"], fact["organization_id"]))
+    if code == "same_region":
+        return gettext("Serves the same region as you: %(region)s.",
+                       region=vocabulary().label("regions", fact["region"]))
+    if code == "speaks":
+        return gettext("Speaks %(language)s.", language=vocabulary().label("languages", fact["language"]))
+    if code == "specialty":
+        return gettext("Specialty: %(specialty)s.", specialty=fact["specialty"])
+    if code == "free_capacity":
+        return gettext("Free places: %(free)s full-time peer workers", free=format_number(fact["free"]))
+    return None

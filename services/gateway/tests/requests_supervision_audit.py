@@ -52,7 +52,10 @@ def export_page(query: dict) -> dict:
 SUPERVISION_AUDIT_ANSWERS = {
     ("supervision", "find_supervisor"): {"peer_worker_id": OTHER, "kind": PD, "route": "pool", "options": [{
         "supervisor_id": OTHER, "route": "pool", "agreement_id": None, "organization_ids": [OTHER], "score": 3.5,
-        "free_capacity": 6.0, "reasons": ["from the networking pool: needs a supervision agreement", "speaks es"]}]},
+        "pool_region": "Hampden", "free_capacity": 6.0,
+        "facts": [{"code": "pool", "organization_id": OTHER, "supervised_organization_ids": [ORG]},
+                  {"code": "speaks", "language": "es"}],
+        "reasons": ["from the networking pool: needs a supervision agreement", "speaks es"]}]},
     ("supervision", "offer_supervisor"): OTHER,
     ("supervision", "accept_supervision"): {"assignment_id": OTHER, "status": "active"},
     ("supervision", "decline_supervision"): {"assignment_id": OTHER, "status": "declined"},

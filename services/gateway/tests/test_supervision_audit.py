@@ -175,5 +175,9 @@ def test_a_peer_worker_looks_for_a_supervisor_only_for_themselves(client, backen
     mine = client.post(f"/peer-workers/{ME}/supervisor-searches", json={}, headers=bearer("peer", ME))
     assert mine.status_code == 200, mine.get_data(as_text=True)
     assert backend.calls[-1][:3] == ("supervision", "find_supervisor", ({"peer_worker_id": ME},))
+    [option] = mine.get_json()["options"]
+    [answered] = SUPERVISION_AUDIT_ANSWERS[("supervision", "find_supervisor")]["options"]
+    assert option["facts"] == answered["facts"] and option["facts"][1] == {"code": "speaks", "language": "es"}
+    assert option["pool_region"] == "Hampden"
     assert client.post(f"/peer-workers/{ME}/supervisor-searches", json={},
                        headers=bearer("supervisor", ME)).status_code == 403

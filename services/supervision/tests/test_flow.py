@@ -70,6 +70,35 @@ def test_the_pool_is_offered_with_its_reasons_and_an_agreement_leads_to_supervis
     assert load["load"] == 1.0 and load["free_capacity"] == 6.0
 
 
+def test_each_reason_is_also_a_fact_a_page_can_word_in_its_own_language(app, directory, scene):
+    found = app.find_supervisor({"peer_worker_id": scene["worker"], "languages": ["es"],
+                                 "specialties": ["youth"]}, SYSTEM)
+    [option] = found["options"]
+    assert option["facts"] == [
+        {"code": "pool", "organization_id": scene["provider"], "supervised_organization_ids": [scene["agency"]]},
+        {"code": "same_region", "region": "Hampden"},
+        {"code": "speaks", "language": "es"},
+        {"code": "specialty", "specialty": "youth"},
+        {"code": "free_capacity", "free": 7.0, "capacity": 7.0},
+    ]
+    # The English reasons stay, one for each fact, in the same order.
+    assert option["reasons"] == [
+        f"from the networking pool: needs a supervision agreement between organization {scene['provider']} "
+        f"(supervising) and {scene['agency']} (supervised), accepted by both in directory",
+        "serves the same region: Hampden", "speaks Spanish", "specialty: youth",
+        "free capacity: 7 of 7 full-time supervisees"]
+    assert option["pool_region"] == "Hampden"
+
+
+def test_a_supervisor_outside_the_pool_has_no_pool_region_and_a_route_fact(app, directory, scene):
+    in_house, _ = directory.supervisor(scene["agency"])
+    agreement = directory.agreement(scene["agency"], scene["provider"], [scene["worker"]])
+    options = app.find_supervisor({"peer_worker_id": scene["worker"]}, SYSTEM)["options"]
+    assert [(o["facts"][0], o["pool_region"]) for o in options] == [
+        ({"code": "same_organization"}, None), ({"code": "agreement", "agreement_id": agreement}, "Hampden")]
+    assert all(len(o["facts"]) == len(o["reasons"]) for o in options)
+
+
 def test_same_organization_comes_before_an_agreement(app, directory, scene):
     in_house, _ = directory.supervisor(scene["agency"])
     directory.agreement(scene["agency"], scene["provider"], [scene["worker"]])

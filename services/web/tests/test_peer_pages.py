@@ -31,10 +31,22 @@ RECORD = {"peer_worker_id": ME, "organization_ids": [ORGANIZATION], "needs_super
           "sessions": [{"session_id": str(uuid.uuid4()), "supervisor_id": str(uuid.uuid4()), "date": "2026-10-01",
                         "minutes": 90, "kind": "professional_development", "grouping": "individual",
                         "medium": "video", "confirmed_by": ["supervisor", "peer_worker"], "counted": True}]}
+POOL_ORGANIZATION = str(uuid.uuid4())
 SEARCH = {"peer_worker_id": ME, "kind": "professional_development", "route": "same_organization", "options": [
     {"supervisor_id": str(uuid.uuid4()), "route": "same_organization", "agreement_id": None,
-     "organization_ids": [ORGANIZATION], "score": 2.5, "free_capacity": 1.5,
-     "reasons": ["works in the same organization", "speaks Spanish"]}]}
+     "organization_ids": [ORGANIZATION], "pool_region": None, "score": 2.5, "free_capacity": 1.5,
+     "facts": [{"code": "same_organization"}, {"code": "speaks", "language": "es"},
+               {"code": "free_capacity", "free": 1.5, "capacity": 7.0}],
+     "reasons": ["works in the same organization", "speaks Spanish",
+                 "free capacity: 1.5 of 7 full-time supervisees"]},
+    {"supervisor_id": MEMBER["peer_worker_id"], "route": "pool", "agreement_id": None,
+     "organization_ids": [POOL_ORGANIZATION], "pool_region": "Hampden County", "score": 3.5, "free_capacity": 6.0,
+     "facts": [{"code": "pool", "organization_id": POOL_ORGANIZATION, "supervised_organization_ids": [ORGANIZATION]},
+               {"code": "same_region", "region": "Hampden County"}, {"code": "specialty", "specialty": "WRAP"},
+               {"code": "mentors_others"}],
+     "reasons": [f"from the networking pool: needs a supervision agreement between organization "
+                 f"{POOL_ORGANIZATION} (supervising) and {ORGANIZATION} (supervised), accepted by both in directory",
+                 "serves the same region: Hampden County", "specialty: WRAP", "mentors other peer workers"]}]}
 
 
 def page(items):
@@ -50,6 +62,7 @@ def peer(client, fake):
                                   {"connection_id": str(uuid.uuid4()), "person_id": str(uuid.uuid4()),
                                    "active": False}]),
         f"/organizations/{ORGANIZATION}": {"organization_id": ORGANIZATION, "name": "Hilltop Peer Center"},
+        f"/organizations/{POOL_ORGANIZATION}": {"organization_id": POOL_ORGANIZATION, "name": "Valley Peer Network"},
         "/organizations": page([{"organization_id": ORGANIZATION, "name": "Hilltop Peer Center"}]),
         f"/workforce-records/{ME}": {"peer_worker_id": ME, "in_pool": False},
         "/pool-members": page([MEMBER]), f"{W}/supervision-record": RECORD,
@@ -215,7 +228,40 @@ def test_supervision_record_shows_what_is_overdue_first_then_due_then_sessions(p
 def test_finding_a_supervisor_sends_the_kind_and_languages_and_shows_the_ranking(peer, fake):
     shown = text(peer.get("/peer/supervision/search?kind=professional_development&languages=es"))
     assert fake.posted(f"{W}/supervisor-searches") == [{"kind": "professional_development", "languages": ["es"]}]
-    assert "In your own organization" in shown and "speaks Spanish" in shown
+    assert "Works in your own organization." in shown and "Speaks Spanish." in shown
+    assert shown.index("Works in your own organization.") < shown.index("Valley Peer Network")
+
+
+def test_each_supervisor_found_is_shown_by_name_and_organization_never_by_id(peer, fake):
+    shown = text(peer.get("/peer/supervision/search?kind=professional_development"))
+    # Outside the pool supervision knows no name; in it, the pool's display name, looked up by its region.
+    assert "<h3 class=\"margin-y-05\">A peer supervisor</h3>" in shown
+    assert "<h3 class=\"margin-y-05\">Alex 2 (synthetic)</h3>" in shown
+    assert ("GET", "/pool-members", {"limit": 200, "cursor": None, "region": "Hampden County"}) in fake.calls
+    assert "Works at: Hilltop Peer Center" in shown and "Works at: Valley Peer Network" in shown
+    assert ("From the networking pool: Valley Peer Network and your organization need a supervision agreement, "
+            "accepted by both, before an offer.") in shown
+    assert "Serves the same region as you: Hampden County." in shown and "Specialty: WRAP." in shown
+    assert "Free places: 1.5 full-time peer workers" in shown
+    assert POOL_ORGANIZATION not in shown and ORGANIZATION not in shown
+    # A fact this page does not know yet keeps the service's English, marked as English.
+    assert '<li lang="en">mentors other peer workers</li>' in shown
+
+
+def test_the_supervisors_found_are_told_in_spanish(peer, fake):
+    sign_in(peer, "peer", ME, lang="es")
+    shown = text(peer.get("/peer/supervision/search?kind=professional_development"))
+    assert "Una persona supervisora entre pares" in shown and "Trabaja en su propia organización." in shown
+    assert "Habla español." in shown and "Trabaja en la misma región que usted: Condado de Hampden." in shown
+    assert "Lugares libres: 1,5 trabajadores de apoyo entre pares a tiempo completo" in shown
+    assert ("De la red de contactos: antes de una oferta, Valley Peer Network y su organización necesitan un "
+            "acuerdo de supervisión aceptado por las dos.") in shown
+
+
+def test_an_organization_gone_from_the_directory_is_not_shown_by_its_id(peer, fake):
+    del fake.reads[f"/organizations/{POOL_ORGANIZATION}"]
+    shown = text(peer.get("/peer/supervision/search?kind=professional_development"))
+    assert POOL_ORGANIZATION not in shown and "an organization not in the directory" in shown
 
 
 def test_the_search_page_asks_before_searching(peer, fake):
