@@ -11,7 +11,8 @@ from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header
 from werkzeug.wrappers import Response
 
-from services.gateway import agreements, audit, directory, pagination, people, schemas, supervision, workforce
+from services.gateway import (agreements, audit, directory, pagination, peer_invitations, people, schemas,
+                              supervision, workforce)
 from services.gateway.app import Call, Reply, Route
 from services.gateway.auth import TOKEN_ROLES
 from services.gateway.docs import render_docs
@@ -177,7 +178,8 @@ ROUTES = people.PERSON_ROUTES + [
     Route("POST", "/organizations", "registerOrganization", "Register an organization", "organizations",
           register_organization, ("agency_admin", "state_auditor"), body=schemas.OrganizationInput,
           response=schemas.OrganizationRegistered, status=201),
-] + people.OTHER_ROUTES + directory.ROUTES + workforce.ROUTES + agreements.ROUTES + supervision.ROUTES + audit.ROUTES + [
+] + people.OTHER_ROUTES + peer_invitations.ROUTES + directory.ROUTES + workforce.ROUTES + agreements.ROUTES \
+    + supervision.ROUTES + audit.ROUTES + [
     Route("GET", "/me", "readMe", "Who am I", "operations", read_me, SIGNED_IN, response=schemas.Me,
           description="The caller as the gateway verified their token: their peernet id, role and "
                       "organization."),

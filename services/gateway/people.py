@@ -126,7 +126,7 @@ INVITATION_HEADER = ((INVITATION_SECRET, "the invitation's secret (the invitee; 
                                          "did not exist."),)
 
 
-def _invitation_secret(call: Call) -> str | None:
+def invitation_secret(call: Call) -> str | None:
     # A header, not the address: a secret in a URL ends up in logs and browser history.
     return call.headers.get(INVITATION_SECRET) if call.headers is not None else None
 
@@ -137,20 +137,20 @@ def refer_person(call: Call):
 
 
 def read_referral(call: Call):
-    return call.rpc("intake", "referral", str(call.path["referral_id"]), _invitation_secret(call))
+    return call.rpc("intake", "referral", str(call.path["referral_id"]), invitation_secret(call))
 
 
 def accept_referral(call: Call):
     _own_person(call, call.body["person_id"])
     person_id = call.rpc("intake", "accept_referral",
                          {**call.raw_body, "referral_id": str(call.path["referral_id"]),
-                          "invitation_secret": _invitation_secret(call)})
+                          "invitation_secret": invitation_secret(call)})
     return Reply({"person_id": person_id}, headers={"Location": f"/people/{person_id}"})
 
 
 def decline_referral(call: Call):
     referral_id = str(call.path["referral_id"])
-    call.rpc("intake", "decline_referral", {"referral_id": referral_id, "invitation_secret": _invitation_secret(call)})
+    call.rpc("intake", "decline_referral", {"referral_id": referral_id, "invitation_secret": invitation_secret(call)})
     return {"referral_id": referral_id, "recorded": True}
 
 

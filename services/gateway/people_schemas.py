@@ -33,6 +33,7 @@ class Done(Schema):
     peer_worker_id = fields.UUID()
     request_id = fields.UUID()
     referral_id = fields.UUID()
+    invitation_id = fields.UUID()
     recorded = fields.Boolean(required=True)
 
 

@@ -1,8 +1,8 @@
 """Intake's Application: commands, queries, and what it publishes.
 
-Peer workers' profiles and availability are here; people, referrals, consent,
-support requests, the export and forgetting are in people_commands, and the
-clock-driven expiries in expiry.
+Peer workers' profiles and availability are here; their invitations in
+invitation_commands; people, referrals, consent, support requests, the export
+and forgetting in people_commands, and the clock-driven expiries in expiry.
 """
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from eventsourcing.application import AggregateNotFoundError
 from services.intake import schemas
 from services.intake.domain import PeerWorkerProfile, UnknownExperience
 from services.intake.expiry import ExpiryCommands
+from services.intake.invitation_commands import InvitationCommands
 from services.intake.people import Person
 from services.intake.people_commands import PeopleCommands
 from services.intake.translations import TRANSLATIONS
@@ -61,7 +62,7 @@ def access_line(event: IntegrationEvent) -> tuple[dict, list]:
     return to, list(event.body["fields_read"])
 
 
-class IntakeApplication(AccessLog, PeopleCommands, ExpiryCommands, ServiceApplication):
+class IntakeApplication(AccessLog, InvitationCommands, PeopleCommands, ExpiryCommands, ServiceApplication):
     service = "intake"
     # Audit's break-glass accesses, and reads of a person's data through the other services, go in
     # that person's disclosure log.

@@ -12,11 +12,12 @@ from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError
 
+from services.intake.invitations import PeerWorkerInvitation
 from services.intake.people import Person
-from services.intake.referrals import Referral
+from services.intake.referrals import Invitation, Referral
 from shared.identity import Caller
 
-WATCHED_TOPICS = ("services.intake.people:", "services.intake.referrals:")
+WATCHED_TOPICS = ("services.intake.people:", "services.intake.referrals:", "services.intake.invitations:")
 
 
 class DueIndex:
@@ -58,7 +59,7 @@ class ExpiryCommands:
         actor = Caller.system(self.service).as_actor()
         counts: dict[str, int] = {}
         for aggregate_id in [i for i, due in index.due.items() if due <= now]:
-            aggregate: Person | Referral = self.repository.get(aggregate_id)
+            aggregate: Person | Referral | PeerWorkerInvitation = self.repository.get(aggregate_id)
             aggregate.expire(now, actor)
             pending = list(aggregate.pending_events)
             if not pending:
@@ -68,7 +69,7 @@ class ExpiryCommands:
                 self.save(aggregate)
             except IntegrityError:
                 continue  # another instance or a command got there first: looked at again next time
-            if isinstance(aggregate, Referral):
+            if isinstance(aggregate, Invitation):  # what the organization wrote is no longer needed
                 self.vault.forget(str(aggregate.id))
             for event in pending:
                 published_as = self.translations[type(event)](event)[0]

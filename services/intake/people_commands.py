@@ -35,6 +35,14 @@ def refused(error: Refused) -> InvalidInput:
     return InvalidInput({error.field: [str(error)]})
 
 
+def invitation_expiry(requested: datetime | None, now: datetime) -> datetime:
+    """When an invitation made now closes: as asked, or after INVITATION_LIFETIME."""
+    expires_at = requested or now + INVITATION_LIFETIME
+    if expires_at <= now:
+        raise InvalidInput({"expires_at": ["must be in the future"]})
+    return expires_at
+
+
 class PeopleCommands:
     """Mixed into IntakeApplication (which gives repository, vault, save)."""
 
@@ -57,9 +65,7 @@ class PeopleCommands:
         referral_id, now = command["referral_id"], self.clock()
         if self._exists(referral_id):
             raise InvalidInput({"referral_id": ["a referral with this id already exists"]})
-        expires_at = command["expires_at"] or now + INVITATION_LIFETIME
-        if expires_at <= now:
-            raise InvalidInput({"expires_at": ["must be in the future"]})
+        expires_at = invitation_expiry(command["expires_at"], now)
         subject = str(referral_id)
         invitee = {"display_name": self.vault.seal(subject, command["display_name"]),
                    "contact": self._seal_optional(subject, command["contact"])}
@@ -101,17 +107,17 @@ class PeopleCommands:
                    "status": referral.status, "expires_at": referral.expires_at}
         if caller.role != "agency_admin" or caller.organization_id != referral.organization_id:
             raise NotFound(f"no referral {referral_id}")  # another organization's: not even that it exists
-        self._record_referral_read(referral, caller)
+        self._record_invitee_read(referral, caller, "referral", ["contact", "display_name"])
         return {**summary,
                 "display_name": self.vault.open(referral.invitee["display_name"]),
                 "contact": self.vault.open(referral.invitee["contact"]),
                 "person_id": str(referral.person_id) if referral.person_id else None}
 
-    def _record_referral_read(self, referral: Referral, caller: Caller) -> None:
-        """The invitee's name and contact as the agency wrote them, while the invitation is open (its key is
-        destroyed once answered or expired): the invitee is no person yet, so the access log only."""
-        if not self.vault.is_forgotten(str(referral.id)):
-            self.record_access(caller, "referral", [(referral.id, "invitee", ["contact", "display_name"])])
+    def _record_invitee_read(self, invitation, caller: Caller, via: str, fields: list[str]) -> None:
+        """What the organization wrote about its invitee, while the invitation is open (its key is destroyed
+        once answered or expired): the invitee is nobody in intake yet, so the access log only."""
+        if not self.vault.is_forgotten(str(invitation.id)):
+            self.record_access(caller, via, [(invitation.id, "invitee", fields)])
 
     def _new_person(self, command: dict, referral_id: UUID | None, caller: Caller) -> Person:
         person_id = command["person_id"]
@@ -262,24 +268,29 @@ class PeopleCommands:
         return person
 
     def _referral(self, referral_id: UUID) -> Referral:
-        try:
-            referral = self.repository.get(referral_id)
-        except AggregateNotFoundError:
-            referral = None
-        if not isinstance(referral, Referral):
-            raise NotFound(f"no referral {referral_id}")
-        return referral
+        return self._held(referral_id, Referral, f"no referral {referral_id}")
 
     def _invitation(self, referral_id: UUID, secret: str | None) -> Referral:
-        """The referral, for whoever holds its invitation's secret; for anyone else, exactly as if
-        there were no such referral."""
+        return self._opened(referral_id, Referral, secret, f"no referral {referral_id}")
+
+    def _held(self, aggregate_id: UUID, kind: type, missing: str):
         try:
-            referral = self._referral(referral_id)
+            found = self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            found = None
+        if not isinstance(found, kind):
+            raise NotFound(missing)
+        return found
+
+    def _opened(self, aggregate_id: UUID, kind: type, secret: str | None, missing: str):
+        """An invitation, for whoever holds its secret; for anyone else, exactly as if there were none."""
+        try:
+            invitation = self._held(aggregate_id, kind, missing)
         except NotFound:
-            referral = None
-        if referral is None or not referral.opens_with(secret):
-            raise NotFound(f"no referral {referral_id}")
-        return referral
+            invitation = None
+        if invitation is None or not invitation.opens_with(secret):
+            raise NotFound(missing)
+        return invitation
 
     def _referred_by(self, person: Person, organization_id: str | None) -> bool:
         return person.referral_id is not None and self._referral(person.referral_id).organization_id == organization_id

@@ -32,7 +32,33 @@ def secret_digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-class Referral(Aggregate):
+class Invitation:
+    """What a referral and a peer worker's invitation share: opened only with the secret, pending until
+    answered or past `expires_at`. Mixed into an aggregate that has `_expire`."""
+
+    id_field = ""  # the field a refusal names
+    secret_digest: str | None
+    status: str
+    expires_at: str
+
+    def opens_with(self, secret: str | None) -> bool:
+        return bool(secret and self.secret_digest) and hmac.compare_digest(secret_digest(secret), self.secret_digest)
+
+    def next_due(self) -> datetime | None:
+        return parse_time(self.expires_at) if self.status == "pending" else None
+
+    def expire(self, now: datetime, actor: dict) -> None:
+        if self.status == "pending" and parse_time(self.expires_at) <= now:
+            self._expire(actor)
+
+    def check_pending(self, now: datetime) -> None:
+        if self.status != "pending" or parse_time(self.expires_at) <= now:
+            raise Refused(self.id_field, "this invitation is no longer open")
+
+
+class Referral(Invitation, Aggregate):
+    id_field = "referral_id"
+
     @event("Invited")
     def __init__(self, referral_id: UUID, organization_id: str, invitee: dict, expires_at: str, actor: dict,
                  secret_digest: str | None = None):
@@ -48,11 +74,8 @@ class Referral(Aggregate):
     def create_id(referral_id: UUID, **_) -> UUID:
         return referral_id
 
-    def opens_with(self, secret: str | None) -> bool:
-        return bool(secret and self.secret_digest) and hmac.compare_digest(secret_digest(secret), self.secret_digest)
-
     def accept(self, person_id: UUID, now: datetime, actor: dict) -> None:
-        self._check_pending(now)
+        self.check_pending(now)
         self._accept(person_id, actor)
 
     @event("Accepted")
@@ -61,24 +84,13 @@ class Referral(Aggregate):
         self.person_id = person_id
 
     def decline(self, now: datetime, actor: dict) -> None:
-        self._check_pending(now)
+        self.check_pending(now)
         self._decline(actor)
 
     @event("Declined")
     def _decline(self, actor: dict):
         self.status = "declined"
 
-    def next_due(self) -> datetime | None:
-        return parse_time(self.expires_at) if self.status == "pending" else None
-
-    def expire(self, now: datetime, actor: dict) -> None:
-        if self.status == "pending" and parse_time(self.expires_at) <= now:
-            self._expire(actor)
-
     @event("Expired")
     def _expire(self, actor: dict):
         self.status = "expired"
-
-    def _check_pending(self, now: datetime) -> None:
-        if self.status != "pending" or parse_time(self.expires_at) <= now:
-            raise Refused("referral_id", "this invitation is no longer open")

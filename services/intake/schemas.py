@@ -145,6 +145,24 @@ class DeclineReferral(ReferralRef):
     invitation_secret = Text(0, 200, load_default=None, allow_none=True)
 
 
+# --- peer workers' invitations: their organization invites, they accept with their own sign-in -----------
+
+
+class InvitePeerWorker(CommandSchema):
+    invitation_id = fields.UUID(load_default=uuid.uuid4)
+    organization_id = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    display_name = Text(1, 80, required=True)
+    expires_at = fields.AwareDateTime(load_default=None, allow_none=True)
+
+
+class PeerWorkerInvitationRef(CommandSchema):
+    invitation_id = fields.UUID(required=True)
+
+
+class AcceptPeerWorkerInvitation(PeerWorkerInvitationRef):
+    invitation_secret = Text(0, 200, load_default=None, allow_none=True)
+
+
 # --- peer workers' availability ----------------------------------------------------------
 
 

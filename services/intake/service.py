@@ -67,6 +67,30 @@ class IntakeService(ServiceBase):
         require(self.caller, "peer", "system")
         self.application.resume_availability(peer_worker, self.caller)
 
+    # -- peer workers' invitations: nobody types a peer worker's id -------------------------------
+    @rpc(expected_exceptions=EXPECTED)
+    def invite_peer_worker(self, invitation):
+        require(self.caller, "agency_admin")
+        made = self.application.invite_peer_worker(invitation, self.caller)
+        return {**made, "invitation_id": str(made["invitation_id"])}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def peer_worker_invitation(self, invitation_id, invitation_secret=None):
+        """The invitee (a peer) sends the invitation's secret; the inviting organization's admin needs none."""
+        require(self.caller, "agency_admin", "peer")
+        secret = invitation_secret if isinstance(invitation_secret, str) else None
+        return self.application.peer_worker_invitation(parse_id(invitation_id, "invitation_id"), self.caller, secret)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def accept_peer_worker_invitation(self, acceptance):
+        require(self.caller, "peer")
+        return str(self.application.accept_peer_worker_invitation(acceptance, self.caller))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def withdraw_peer_worker_invitation(self, invitation):
+        require(self.caller, "agency_admin")
+        self.application.withdraw_peer_worker_invitation(invitation, self.caller)
+
     # -- people: enrollment and referrals ---------------------------------------------------------
     @rpc(expected_exceptions=EXPECTED)
     def enroll(self, enrollment):

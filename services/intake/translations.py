@@ -8,6 +8,7 @@ publishes exactly the same thing.
 from __future__ import annotations
 
 from services.intake.domain import PeerWorkerProfile
+from services.intake.invitations import PeerWorkerInvitation
 from services.intake.people import Person
 from services.intake.referrals import Referral
 from shared import access
@@ -54,15 +55,18 @@ def availability_set(event: PeerWorkerProfile.AvailabilitySet):
     }
 
 
-def peer_only(type_: str):
-    return lambda event: (type_, {"peer_worker_id": event.originator_id})
+def only(key: str):
+    """An event whose body is its aggregate's id alone, under `key`."""
+    return lambda type_: lambda event: (type_, {key: event.originator_id})
+
+
+peer_only = only("peer_worker_id")
 
 
 # --- people ------------------------------------------------------------------------
 
 
-def person_only(type_: str):
-    return lambda event: (type_, {"person_id": event.originator_id})
+person_only = only("person_id")
 
 
 def for_matching(type_: str):
@@ -111,12 +115,26 @@ def invited(event: Referral.Invited):
                                "expires_at": event.expires_at}
 
 
-def referral_only(type_: str):
-    return lambda event: (type_, {"referral_id": event.originator_id})
+referral_only = only("referral_id")
 
 
 def accepted(event: Referral.Accepted):
     return "ReferralAccepted", {"referral_id": event.originator_id, "person_id": event.person_id}
+
+
+# --- peer workers' invitations: the display name stays sealed in intake -----------------
+
+invitation_only = only("invitation_id")
+
+
+def peer_worker_invited(event: PeerWorkerInvitation.Invited):
+    return "PeerWorkerInvited", {"invitation_id": event.originator_id, "organization_id": event.organization_id,
+                                 "expires_at": event.expires_at}
+
+
+def invitation_accepted(event: PeerWorkerInvitation.Accepted):
+    return "PeerWorkerInvitationAccepted", {"invitation_id": event.originator_id,
+                                            "peer_worker_id": event.peer_worker_id}
 
 
 TRANSLATIONS = {
@@ -143,5 +161,9 @@ TRANSLATIONS = {
     Referral.Accepted: accepted,
     Referral.Declined: referral_only("ReferralDeclined"),
     Referral.Expired: referral_only("ReferralExpired"),
+    PeerWorkerInvitation.Invited: peer_worker_invited,
+    PeerWorkerInvitation.Accepted: invitation_accepted,
+    PeerWorkerInvitation.Withdrawn: invitation_only("PeerWorkerInvitationWithdrawn"),
+    PeerWorkerInvitation.Expired: invitation_only("PeerWorkerInvitationExpired"),
     **access.TRANSLATIONS,
 }

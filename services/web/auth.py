@@ -25,6 +25,7 @@ from services.web.gateway import ApiError, Gateway
 from shared.dev_tokens import mint_development_token
 
 SIGNED_IN = ("token", "user_id", "role", "organization_id", "ends_at")
+CARRIED = ("lang", "invitation")  # what signing in keeps: the language, and an invitation link opened before
 ROLE_HOME = {"person": "person.home", "peer": "peer.home"}
 DEMO_SIZE = 6  # synthetic users offered per role on the development sign-in page
 
@@ -61,10 +62,9 @@ def requires(*roles: str):
 def _begin(token: str, lifetime: float) -> None:
     """Ask the gateway who the token names, and keep that in the session."""
     me = gateway(token).get("/me")
-    lang = session.get("lang")
+    carried = {key: session[key] for key in CARRIED if key in session}
     session.clear()
-    if lang:
-        session["lang"] = lang
+    session.update(carried)
     session.update(token=token, user_id=me["user_id"], role=me["role"], organization_id=me.get("organization_id"),
                    ends_at=time.time() + lifetime)
     session.permanent = True

@@ -29,14 +29,14 @@ class Gateway:
         self.calls = 0
         self.seconds = 0.0  # spent waiting for the gateway: a page's Server-Timing says so
 
-    def get(self, path: str, **params):
-        return self._call("GET", path, params={k: v for k, v in params.items() if v is not None})
+    def get(self, path: str, headers: dict | None = None, **params):
+        return self._call("GET", path, headers, params={k: v for k, v in params.items() if v is not None})
 
-    def post(self, path: str, body: dict | None = None):
-        return self._call("POST", path, json=body if body is not None else {})
+    def post(self, path: str, body: dict | None = None, headers: dict | None = None):
+        return self._call("POST", path, headers, json=body if body is not None else {})
 
-    def _call(self, method: str, path: str, **kwargs):
-        headers = {"Accept": "application/json"}
+    def _call(self, method: str, path: str, extra_headers: dict | None = None, **kwargs):
+        headers = {"Accept": "application/json", **(extra_headers or {})}
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
         started = time.perf_counter()

@@ -206,3 +206,33 @@ class ReferralDeclined(ReferralBody):
 @contract("intake", "ReferralExpired")
 class ReferralExpired(ReferralBody):
     pass
+
+
+# --- peer workers' invitations: the display name the organization wrote is not published ------------
+
+
+class PeerWorkerInvitationBody(Schema):
+    invitation_id = fields.UUID(required=True)
+
+
+@contract("intake", "PeerWorkerInvited")
+class PeerWorkerInvited(PeerWorkerInvitationBody):
+    organization_id = fields.String(required=True)
+    expires_at = fields.String(required=True)
+
+
+@contract("intake", "PeerWorkerInvitationAccepted")
+class PeerWorkerInvitationAccepted(PeerWorkerInvitationBody):
+    """Published right after the PeerWorkerProfiled of the profile it recorded, as for any other profile."""
+
+    peer_worker_id = fields.UUID(required=True)
+
+
+@contract("intake", "PeerWorkerInvitationWithdrawn")
+class PeerWorkerInvitationWithdrawn(PeerWorkerInvitationBody):
+    pass
+
+
+@contract("intake", "PeerWorkerInvitationExpired")
+class PeerWorkerInvitationExpired(PeerWorkerInvitationBody):
+    pass

@@ -9,6 +9,7 @@ import pytest
 from shared.access import Access
 from services.intake.application import IntakeApplication
 from services.intake.domain import PeerWorkerProfile
+from services.intake.invitations import PeerWorkerInvitation
 from services.intake.people import Person
 from services.intake.referrals import Referral
 from shared.errors import InvalidInput, NotAllowed, NotFound
@@ -188,7 +189,8 @@ def test_integration_events_page_through_the_log(intake, peer):
 
 
 def test_every_stored_class_has_a_translation(intake):
-    stored = {cls for aggregate in (PeerWorkerProfile, Person, Referral, Access) for cls in vars(aggregate).values()
+    stored = {cls for aggregate in (PeerWorkerProfile, Person, Referral, PeerWorkerInvitation, Access)
+              for cls in vars(aggregate).values()
               if isinstance(cls, type) and issubclass(cls, aggregate.Event)
               and cls.__name__ not in ("Event", "Created")}  # Created: unused default, ours are named
     assert {PeerWorkerProfile.Recorded, Person.Enrolled, Person.Forgotten, Referral.Invited} <= stored

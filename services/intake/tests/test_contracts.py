@@ -19,6 +19,7 @@ PERSON = uuid.UUID("1f2e3d4c-5b6a-4978-8a6b-5c4d3e2f1a0b")
 PEER = uuid.UUID("5b7c3e0a-1d2f-4c6b-8e9a-0f1e2d3c4b5a")
 REQUEST = uuid.UUID("2a3b4c5d-6e7f-4a8b-9c0d-1e2f3a4b5c6d")
 REFERRAL = uuid.UUID("3c4d5e6f-7a8b-4c9d-8e0f-1a2b3c4d5e6f")
+INVITATION = uuid.UUID("4d5e6f7a-8b9c-4d0e-9f1a-2b3c4d5e6f7a")
 ACTOR = {"user_id": str(PERSON), "role": "person", "organization_id": None, "correlation_id": "corr-1"}
 
 
@@ -27,7 +28,8 @@ NEW_TYPES = ["PeerWorkerAvailabilityChanged", "PeerWorkerPaused", "PeerWorkerRes
              "PersonConsentLapsed", "PersonForgotten", "PersonExperienceShared", "PersonExperienceWithdrawn",
              "PersonPrivateExperienceKept", "SupportRequested", "SupportRequestWithdrawn", "SupportRequestExpired",
              "PersonDataDisclosed", "ReferralInvited", "ReferralAccepted", "ReferralDeclined", "ReferralExpired",
-             "AccessRecorded"]
+             "AccessRecorded", "PeerWorkerInvited", "PeerWorkerInvitationAccepted", "PeerWorkerInvitationWithdrawn",
+             "PeerWorkerInvitationExpired"]
 
 
 def samples(vault) -> dict:
@@ -67,6 +69,11 @@ def samples(vault) -> dict:
         ("intake", "ReferralAccepted", 1): {"referral_id": REFERRAL, "person_id": PERSON},
         ("intake", "ReferralDeclined", 1): {"referral_id": REFERRAL},
         ("intake", "ReferralExpired", 1): {"referral_id": REFERRAL},
+        ("intake", "PeerWorkerInvited", 1): {"invitation_id": INVITATION, "organization_id": "org-harbor",
+                                             "expires_at": "2026-12-08T00:00:00+00:00"},
+        ("intake", "PeerWorkerInvitationAccepted", 1): {"invitation_id": INVITATION, "peer_worker_id": PEER},
+        ("intake", "PeerWorkerInvitationWithdrawn", 1): {"invitation_id": INVITATION},
+        ("intake", "PeerWorkerInvitationExpired", 1): {"invitation_id": INVITATION},
         **access_sample("intake"),
     }
 
