@@ -43,6 +43,7 @@ GATEWAY = "gateway"
 WEB = "web"
 PROCESSES = (*config.SERVICES, GATEWAY, WEB)
 WEB_APP = "services.web.wsgi:app"
+WEB_SETTINGS = "python:services.web.gunicorn_settings"
 
 
 def load(path: str):
@@ -88,10 +89,8 @@ def specs(services=PROCESSES, port_base: int | None = None, bind_host: str | Non
         result.append(ProcessSpec(GATEWAY, ("-m", "services.gateway.run", "--port", str(base + 100)), base + 100,
                                   env=(("PEERNET_WEB_URL", web_url),)))
     if WEB in services:
-        # gthread workers (threads > 1): a page waiting on the gateway holds a thread, not a process.
         bind = f"{bind_host or config.bind_host()}:{base}"
-        result.append(ProcessSpec(WEB, ("-m", "gunicorn", "--bind", bind, "--workers", "2", "--threads", "4",
-                                        "--access-logfile", "-", WEB_APP), base,
+        result.append(ProcessSpec(WEB, ("-m", "gunicorn", "--config", WEB_SETTINGS, "--bind", bind, WEB_APP), base,
                                   env=(("PEERNET_GATEWAY_URL", gateway_url), ("PEERNET_WEB_URL", web_url))))
     return result
 

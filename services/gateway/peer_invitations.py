@@ -6,6 +6,8 @@ another, a peer gets the same 404 as for an invitation that does not exist.
 """
 from __future__ import annotations
 
+from urllib.parse import urlencode, urljoin
+
 from marshmallow import Schema, fields
 
 from services.gateway import people_schemas as s
@@ -13,6 +15,7 @@ from services.gateway.app import Call, Reply, Route
 from services.gateway.people import INVITATION_SECRET, invitation_secret
 from services.gateway.schemas import PeerWorkerProfileRecorded, body_of
 from services.intake import schemas as intake
+from shared import config
 from shared.errors import NotAllowed
 
 InvitationInput = body_of(intake.InvitePeerWorker)
@@ -30,6 +33,9 @@ class InvitationCreated(Schema):
     invitation_secret = fields.String(required=True, metadata={
         "description": "given this once and stored only as a digest: send it to the peer worker with the "
                        "invitation; they send it as the X-Invitation-Secret header to read and accept"})
+    invitation_link = fields.String(required=True, metadata={
+        "description": "the web pages' address where the peer worker signs in and joins (it carries the "
+                       "secret: send it to them alone)"})
 
 
 class Invitation(Schema):
@@ -47,7 +53,9 @@ def invite(call: Call):
     if call.body["organization_id"] != call.caller.organization_id:
         raise NotAllowed("an agency admin invites peer workers only to their own organization")
     made = call.rpc("intake", "invite_peer_worker", call.raw_body)
-    return Reply(made, headers={"Location": f"/peer-worker-invitations/{made['invitation_id']}"})
+    query = urlencode({"secret": made["invitation_secret"]})
+    link = urljoin(config.web_url(), f"invitations/{made['invitation_id']}?{query}")
+    return Reply({**made, "invitation_link": link}, headers={"Location": f"/peer-worker-invitations/{made['invitation_id']}"})
 
 
 def read(call: Call):

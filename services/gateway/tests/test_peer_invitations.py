@@ -7,7 +7,8 @@ from services.gateway.tests.conftest import ORG, bearer
 SECRET = {"X-Invitation-Secret": "k" * 43}
 
 
-def test_an_admin_invites_only_to_their_own_organization_and_hears_the_secret_once(client, backend):
+def test_an_admin_invites_only_to_their_own_organization_and_hears_the_secret_once(client, backend, monkeypatch):
+    monkeypatch.setenv("PEERNET_WEB_URL", "https://peernet.example/")
     invitation = str(uuid.uuid4())
     backend.answers[("intake", "invite_peer_worker")] = {"invitation_id": invitation, "invitation_secret": "k" * 43}
     elsewhere = client.post("/peer-worker-invitations", headers=bearer("agency_admin"),
@@ -15,7 +16,9 @@ def test_an_admin_invites_only_to_their_own_organization_and_hears_the_secret_on
     assert elsewhere.status_code == 403 and backend.calls == []
     made = client.post("/peer-worker-invitations", headers=bearer("agency_admin"),
                        json={"organization_id": ORG, "display_name": "Sam (synthetic)"})
-    assert made.status_code == 201 and made.get_json() == {"invitation_id": invitation, "invitation_secret": "k" * 43}
+    assert made.status_code == 201 and made.get_json() == {
+        "invitation_id": invitation, "invitation_secret": "k" * 43,
+        "invitation_link": f"https://peernet.example/invitations/{invitation}?secret={'k' * 43}"}
     assert made.headers["Location"] == f"/peer-worker-invitations/{invitation}"
     named = client.post("/peer-worker-invitations", headers=bearer("agency_admin"),
                         json={"organization_id": ORG, "display_name": "Sam", "peer_worker_id": str(uuid.uuid4())})
