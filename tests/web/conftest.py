@@ -343,6 +343,13 @@ def sign_in_through(page, web_url: str, issuer: str, login: str, password: str =
         page.goto(web_url + "/")
     page.locator('a[href^="/signin"]').first.click()
     page.wait_for_url(lambda url: origin(url) in (provider, web), timeout=timeout * 1000)
+    complete_sign_in(page, web_url, login, password, timeout)
+
+
+def complete_sign_in(page, web_url: str, login: str, password: str = "any password", timeout: float = 30.0) -> None:
+    """At the provider's pages (wherever the web app sent the browser from): log in, consent if
+    asked, until the browser is back on the web app."""
+    web = origin(web_url)
     deadline = time.monotonic() + timeout
     while origin(page.url) != web:
         assert time.monotonic() < deadline, f"still at {page.url} after {timeout} s of signing in as {login}"

@@ -5,6 +5,8 @@ import uuid
 
 import pytest
 
+from shared.identity import peernet_id
+from tests.web.conftest import complete_sign_in
 from tests.web.setup_api import Api
 from tests.web.test_person_path import step
 
@@ -52,3 +54,21 @@ def test_a_peer_worker_accepts_one_person_declines_another_and_finds_a_superviso
     page.get_by_role("heading", name="Supervisors found").wait_for()
     page.get_by_text("From the networking pool").first.wait_for()
     step(page, check_accessibility, screenshot, "peer-05-supervisor-found-en")
+
+
+def test_a_peer_worker_joins_their_organization_by_its_invitation_link(
+        page, web_network, check_accessibility, screenshot):
+    api = Api(web_network)
+    organization_id, admin = api.organization(REGION)
+    invited = api.call("POST", "/peer-worker-invitations", admin, {"organization_id": organization_id,
+                                                                     "display_name": "Rowan (synthetic)"})
+    login = web_network.new_account("peer")
+    page.goto(invited["invitation_link"])  # signed out: to the provider, then back to the invitation
+    complete_sign_in(page, web_network.web_url, login)
+    page.get_by_role("heading", name="invites you to peernet").wait_for()
+    assert "secret" not in page.url, "the secret leaves the address at once"
+    step(page, check_accessibility, screenshot, "peer-00-invitation-en")
+    page.get_by_role("button", name="Join").click()
+    page.get_by_role("heading", name="Hello, Rowan (synthetic)").wait_for()
+    profile = api.call("GET", f"/peer-workers/{peernet_id(web_network.issuer, login)}", api.token(login))
+    assert profile["organization_id"] == organization_id
