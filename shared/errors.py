@@ -10,13 +10,19 @@ from nameko.exceptions import deserialize_to_instance
 
 @deserialize_to_instance
 class InvalidInput(Exception):
-    """Bad input: nothing was stored. `field_errors` maps each field to its messages."""
+    """Bad input: nothing was stored. `field_errors` maps each field to its messages.
 
-    def __init__(self, field_errors: dict, message: str | None = None):
+    `extra` carries the same refusal as data where a service has more to say than a message
+    (directory's `refused_duties`: the peer-role chart's texts in English and Spanish); the
+    gateway answers 422 with it as extension members of the problem document.
+    """
+
+    def __init__(self, field_errors: dict, message: str | None = None, extra: dict | None = None):
         self.field_errors = field_errors
         self.message = message or self.describe(field_errors)
-        # Both in args: nameko rebuilds the exception from them on the caller's side.
-        super().__init__(field_errors, self.message)
+        self.extra = extra or {}
+        # All in args: nameko rebuilds the exception from them on the caller's side.
+        super().__init__(field_errors, self.message, *([self.extra] if self.extra else []))
 
     def __str__(self) -> str:
         return self.message

@@ -5,7 +5,7 @@ from contextlib import contextmanager
 from datetime import date, datetime, timezone
 
 from services.directory.domain import RuleBroken
-from services.directory.duties import check_duties
+from services.directory.duties import check_duties, load_chart, refusal_document
 from shared.errors import InvalidInput, NotAllowed
 from shared.identity import Caller
 
@@ -33,17 +33,24 @@ def is_self(caller: Caller, peer_worker_id) -> bool:
 
 
 def refuse_chart_duties(field: str, duties: list[str]) -> None:
-    """Refuse duties the handbook's chart says are not a peer role, with its reasons and alternative."""
+    """Refuse duties the handbook's chart says are not a peer role, with its reasons and alternative.
+
+    Each field message is in English; `extra["refused_duties"]` gives the same refusals as data,
+    every chart text in English and Spanish, for pages in either language.
+    """
+    chart = load_chart()
     errors: dict[int, list[str]] = {}
+    refused = []
     for index, text in enumerate(duties):
         for duty in check_duties([text]):
-            reasons = ", ".join(reason.replace("_", " ") for reason in duty.reasons)
+            reasons = ", ".join(chart.reason_names[reason] for reason in duty.reasons)
             message = f"{text!r} is not part of a peer role ({duty.duty}; {reasons}). {duty.why}"
             if duty.alternative:
                 message += f" Consistent with a peer role: {duty.alternative}"
             errors.setdefault(index, []).append(message)
+            refused.append(refusal_document(field, index, duty))
     if errors:
-        raise InvalidInput({field: errors})
+        raise InvalidInput({field: errors}, extra={"refused_duties": refused})
 
 
 @contextmanager

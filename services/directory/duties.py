@@ -3,6 +3,9 @@
 The chart lives next to this module in peer_role_chart.json, so the people who know the
 field can correct it without touching code. Each chart duty carries the chart's reasons
 (power imbalance, agenda, busy work), the handbook's why, and the consistent alternative.
+Every text has its Spanish beside it in the file (`duty_es`, `why_es`, `alternative_es`,
+`reasons_es`, `reason_names_es`), checked at load; matching reads the English phrases only.
+`chart_document` and `refusal_document` give the texts as `{"en": ..., "es": ...}` for the API.
 
 Matching works on normalized words, not substrings: lowercase, punctuation collapsed to
 spaces, "'s" and articles dropped, and a plural "s"/"es"/"ies" tolerated. A phrase may hold
@@ -47,6 +50,9 @@ class RefusedDuty:
     reasons: tuple[str, ...]
     why: str
     alternative: str | None
+    duty_es: str
+    why_es: str
+    alternative_es: str | None
 
 
 @dataclass(frozen=True)
@@ -56,6 +62,9 @@ class ChartDuty:
     reasons: tuple[str, ...]
     why: str
     alternative: str | None
+    duty_es: str
+    why_es: str
+    alternative_es: str | None
     phrases: tuple[str, ...]
     unless: tuple[str, ...]
     ok_at_their_request: bool
@@ -71,6 +80,9 @@ class Chart:
     reasons: Mapping[str, str]
     duties: tuple[ChartDuty, ...]
     at_their_request: tuple[Words, ...]
+    reasons_es: Mapping[str, str]
+    reason_names: Mapping[str, str]  # the chart's short names: "power imbalance", "agenda", "busy work"
+    reason_names_es: Mapping[str, str]
 
     def duty(self, code: str) -> ChartDuty:
         for duty in self.duties:
@@ -120,6 +132,9 @@ def load_chart() -> Chart:
     """The chart, read and checked once per process."""
     raw = json.loads(CHART_PATH.read_text(encoding="utf-8"))
     reasons = dict(raw["reasons"])
+    for name in ("reasons_es", "reason_names", "reason_names_es"):
+        if set(raw[name]) != set(reasons) or not all(isinstance(v, str) and v.strip() for v in raw[name].values()):
+            raise ValueError(f"chart {name} must give a text for each of the reasons {sorted(reasons)}")
     duties = []
     seen: set[str] = set()
     for item in raw["duties"]:
@@ -130,6 +145,7 @@ def load_chart() -> Chart:
         unknown = [reason for reason in item["reasons"] if reason not in reasons]
         if unknown or not item["reasons"]:
             raise ValueError(f"chart duty {code!r} has reasons {item['reasons']!r} not in the chart's reasons")
+        _check_spanish(item)
         phrases = tuple(item["phrases"])
         unless = tuple(item.get("unless", ()))
         phrase_words = tuple(_checked_words(code, phrase) for phrase in phrases)
@@ -140,6 +156,9 @@ def load_chart() -> Chart:
                 reasons=tuple(item["reasons"]),
                 why=item["why"],
                 alternative=item.get("alternative"),
+                duty_es=item["duty_es"],
+                why_es=item["why_es"],
+                alternative_es=item.get("alternative_es"),
                 phrases=phrases,
                 unless=unless,
                 ok_at_their_request=bool(item.get("ok_at_their_request", False)),
@@ -153,7 +172,18 @@ def load_chart() -> Chart:
         reasons=MappingProxyType(reasons),
         duties=tuple(duties),
         at_their_request=tuple(_checked_words("at_their_request", p) for p in raw.get("at_their_request", ())),
+        reasons_es=MappingProxyType(dict(raw["reasons_es"])),
+        reason_names=MappingProxyType(dict(raw["reason_names"])),
+        reason_names_es=MappingProxyType(dict(raw["reason_names_es"])),
     )
+
+
+def _check_spanish(item: dict) -> None:
+    """Every English text of a chart duty has its Spanish beside it, and only those do."""
+    for key in ("duty", "why", "alternative"):
+        english, spanish = item.get(key), item.get(f"{key}_es")
+        if (english is None) != (spanish is None) or (spanish is not None and not spanish.strip()):
+            raise ValueError(f"chart duty {item['code']!r}: {key}_es must be given exactly where {key} is")
 
 
 def _checked_words(code: str, phrase: str) -> Words:
@@ -207,6 +237,9 @@ def _refusals_for(text: str, chart: Chart) -> list[RefusedDuty]:
             reasons=duty.reasons,
             why=duty.why,
             alternative=duty.alternative,
+            duty_es=duty.duty_es,
+            why_es=duty.why_es,
+            alternative_es=duty.alternative_es,
         )
         for _start, duty in sorted(kept.values(), key=lambda kept_duty: kept_duty[0])
     ]
@@ -223,3 +256,38 @@ def check_duties(duty_texts: list[str]) -> list[RefusedDuty]:
     for text in duty_texts:
         refused.extend(_refusals_for(text, chart))
     return refused
+
+
+# -- the chart as the API gives it: every text in English and Spanish --------------------------
+
+
+def _texts(english: str | None, spanish: str | None) -> dict | None:
+    return None if english is None else {"en": english, "es": spanish}
+
+
+def reason_entry(code: str) -> dict:
+    chart = load_chart()
+    return {"code": code, "name": _texts(chart.reason_names[code], chart.reason_names_es[code])}
+
+
+def _duty_entry(duty: ChartDuty | RefusedDuty) -> dict:
+    return {"code": duty.code, "duty": _texts(duty.duty, duty.duty_es),
+            "reasons": [reason_entry(code) for code in duty.reasons],
+            "why": _texts(duty.why, duty.why_es), "alternative": _texts(duty.alternative, duty.alternative_es)}
+
+
+def chart_document() -> dict:
+    """The whole chart for readers: its reasons and duties, each text as {"en", "es"}; no matching phrases."""
+    chart = load_chart()
+    return {
+        "version": chart.version,
+        "source": chart.source,
+        "reasons": [{**reason_entry(code), "description": _texts(text, chart.reasons_es[code])}
+                    for code, text in chart.reasons.items()],
+        "duties": [{**_duty_entry(duty), "ok_at_their_request": duty.ok_at_their_request} for duty in chart.duties],
+    }
+
+
+def refusal_document(field: str, index: int, refused: RefusedDuty) -> dict:
+    """One refused line of a duty list, as the API gives it beside the field's English message."""
+    return {"field": f"{field}.{index}", "index": index, "text": refused.duty_text, **_duty_entry(refused)}

@@ -149,14 +149,18 @@ def _subcontract_act(suffix, operation, summary, method, body, description, path
 ROUTES = [
     Route("POST", "/subcontracts", "makeSubcontract", "Make a subcontract", "agreements", make_subcontract, ADMINS,
           body=SubcontractInput, response=AgreementMade, status=201,
-          description="An agency buys peer support from a peer-run organization: hours, amount, dates, duties."),
+          description="An agency buys peer support from a peer-run organization: hours, amount, dates, duties. "
+                      "Duties are checked against the handbook's chart (GET /peer-role-chart): a refused line "
+                      "is a 422 naming it in errors, and in refused_duties with the chart's reasons, why and "
+                      "alternative in English and Spanish."),
     Route("GET", "/subcontracts", "listSubcontracts", "List subcontracts", "agreements",
           _listing("list_subcontracts"), READERS, query_schema=AgreementQuery,
           response=page_of(Subcontract, "SubcontractPage")),
     Route("GET", "/subcontracts/<agreement_id>", "readSubcontract", "Read a subcontract", "agreements",
           _read("subcontract", "buyer_id", "provider_id"), READERS, path_schema=AgreementPath, response=Subcontract),
     _subcontract_act("/amendments", "amendSubcontract", "Amend a subcontract", "amend_subcontract", AmendmentInput,
-                     "Hours, amount or duties; never fewer hours than are placed."),
+                     "Hours, amount or duties; never fewer hours than are placed. Duties are checked against "
+                     "the chart as for a new subcontract (refused_duties)."),
     _subcontract_act("/renewals", "renewSubcontract", "Renew a subcontract", "renew_subcontract", RenewalInput,
                      "A later end, and the amount for it if it changes."),
     _subcontract_act("/endings", "endSubcontract", "End a subcontract", "end_subcontract", EndingInput,
@@ -164,7 +168,7 @@ ROUTES = [
     _subcontract_act("/placements", "placePeerWorker", "Place a peer worker under a subcontract",
                      "place_peer_worker", PlacementInput,
                      "One of the provider's current peer workers, within the hours agreed; duties checked "
-                     "against the handbook's chart."),
+                     "against the handbook's chart (refused_duties, as for a subcontract)."),
     _subcontract_act("/placements/<peer_worker_id>/endings", "endPlacement", "End a placement", "end_placement",
                      PlacementEndingInput, "The peer worker is no longer placed under this subcontract.",
                      path_schema=PlacementPath),

@@ -166,7 +166,8 @@ class Gateway:
         try:
             result = route.handler(call)
         except InvalidInput as refused:
-            raise Problem(422, str(refused), errors=field_errors(refused.field_errors)) from None
+            raise Problem(422, str(refused), errors=field_errors(refused.field_errors),
+                          extensions=getattr(refused, "extra", None)) from None
         except NotAllowed as refused:
             raise Problem(403, str(refused)) from None
         except NotFound as missing:

@@ -5,11 +5,17 @@ offset pages; the filters are directory's own query fields, so the two never dri
 """
 from __future__ import annotations
 
+import hashlib
+import json
+
 from marshmallow import Schema, fields
+from werkzeug.http import parse_etags
+from werkzeug.wrappers import Response
 
 from services.directory import schemas as directory
-from services.gateway import pagination
-from services.gateway.app import Call, Route
+from services.directory.duties import chart_document
+from services.gateway import pagination, schemas
+from services.gateway.app import Call, Reply, Route
 from services.gateway.auth import TOKEN_ROLES
 from services.gateway.people import PeerWorkerPath, own_peer_worker
 from services.gateway.schemas import PageQuery, body_of, page_of
@@ -28,6 +34,11 @@ GroupQuery = query_of(directory.GroupQuery, "GroupQuery")
 PoolQuery = query_of(directory.PoolQuery, "PoolQuery")
 HsdsQuery = Schema.from_dict({key: field for key, field in directory.GroupQuery._declared_fields.items()
                               if key not in ("offset", "limit")}, name="HsdsQuery")
+
+
+CHART = chart_document()
+CHART_TAG = hashlib.sha256(json.dumps(CHART, sort_keys=True).encode()).hexdigest()[:16]
+CHART_CACHE = {"Cache-Control": "public, max-age=3600", "ETag": f'"{CHART_TAG}"'}
 
 
 PoolMembershipInput = body_of(directory.JoinPool, "peer_worker_id")
@@ -140,6 +151,13 @@ def retire_group(call: Call):
     return {"group_id": group_id, "retired": True}
 
 
+def read_peer_role_chart(call: Call):
+    """Directory's chart as data shipped with the code, like the vocabularies: no call, cacheable."""
+    if call.headers is not None and parse_etags(call.headers.get("If-None-Match")).contains(CHART_TAG):
+        return Response(status=304, headers=CHART_CACHE)
+    return Reply(CHART, headers=CHART_CACHE)
+
+
 def export_hsds(call: Call):
     return call.rpc("directory", "export_hsds", HsdsQuery().dump(call.query))
 
@@ -192,6 +210,12 @@ ROUTES = [
           description="Each peer worker's own choice, for an organization that employs them."),
     Route("POST", "/peer-workers/<peer_worker_id>/pool-departures", "leavePool", "Leave the networking pool",
           "peer workers", _pool("leave_pool", False), ("peer",), path_schema=PeerWorkerPath, response=PoolChange),
+    Route("GET", "/peer-role-chart", "readPeerRoleChart", "Read the peer-role chart", "agreements",
+          read_peer_role_chart, None, response=schemas.PeerRoleChart,
+          description="The handbook's chart \"Is that really part of a 'peer' role?\" that duty lists are checked "
+                      "against: its reasons (power imbalance, agenda, busy work) and each duty with its reasons, "
+                      "why and the consistent alternative, every text in English and Spanish. Public and "
+                      "cacheable (ETag, Cache-Control)."),
     Route("GET", "/hsds-export", "exportHsds", "Export the directory as HSDS", "groups", export_hsds,
           TOKEN_ROLES, query_schema=HsdsQuery, response=HsdsExport,
           description="Open Referral's Human Services Data Specification tables, for 211 and other directories."),

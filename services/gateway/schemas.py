@@ -176,6 +176,42 @@ class FieldError(Schema):
     message = fields.String(required=True)
 
 
+class ChartReason(Schema):
+    code = fields.String(required=True, metadata={"description": "power_imbalance, agenda or busy_work"})
+    name = fields.Nested(Label, required=True, metadata={"description": "the chart's short name"})
+
+
+class ChartReasonDescribed(ChartReason):
+    description = fields.Nested(Label, required=True)
+
+
+class ChartDuty(Schema):
+    code = fields.String(required=True)
+    duty = fields.Nested(Label, required=True, metadata={"description": "the duty as the chart names it"})
+    reasons = fields.List(fields.Nested(ChartReason), required=True)
+    why = fields.Nested(Label, required=True, metadata={"description": "the handbook's why"})
+    alternative = fields.Nested(Label, allow_none=True, metadata={
+        "description": "what is consistent with a peer role instead; null where the chart gives nothing"})
+
+
+class ChartDutyListed(ChartDuty):
+    ok_at_their_request = fields.Boolean(required=True, metadata={
+        "description": "the same task is fine when the person asked for it (a duty line saying so is accepted)"})
+
+
+class PeerRoleChart(Schema):
+    version = fields.Integer(required=True)
+    source = fields.String(required=True)
+    reasons = fields.List(fields.Nested(ChartReasonDescribed), required=True)
+    duties = fields.List(fields.Nested(ChartDutyListed), required=True)
+
+
+class RefusedDuty(ChartDuty):
+    field = fields.String(required=True, metadata={"description": "as in errors: duties.1"})
+    index = fields.Integer(required=True, metadata={"description": "the line of the duty list sent"})
+    text = fields.String(required=True, metadata={"description": "the line as sent"})
+
+
 class Problem(Schema):
     type = fields.String(required=True, metadata={"description": "a link to the explanation of this kind"})
     title = fields.String(required=True)
@@ -184,3 +220,7 @@ class Problem(Schema):
     instance = fields.String(required=True)
     correlation_id = fields.String(required=True)
     errors = fields.List(fields.Nested(FieldError), required=True)
+    refused_duties = fields.List(fields.Nested(RefusedDuty), metadata={
+        "description": "422 on a duty list (subcontracts, amendments, placements): each line the peer-role "
+                       "chart refuses, with the chart's duty, reasons, why and alternative in English and "
+                       "Spanish; a line naming two refused tasks appears twice"})

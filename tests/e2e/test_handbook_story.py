@@ -39,6 +39,9 @@ def subcontract(api, agency, provider) -> str:
                                                                     "Administer medications"]}, **admin)
     assert refused.status_code == 422 and refused.headers["Content-Type"] == "application/problem+json"
     assert [error["field"] for error in refused.json()["errors"]] == ["duties.1"], refused.text
+    # ... in English and in Spanish, for the page in either language.
+    [why] = refused.json()["refused_duties"]
+    assert why["field"] == "duties.1" and why["alternative"]["es"] and why["why"]["en"]
     assert ok(api("GET", f"/subcontracts?organization_id={agency}", **admin))["items"] == []
 
     made = api("POST", "/subcontracts", json={**terms, "duties": ["Facilitate a WRAP group",

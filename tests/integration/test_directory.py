@@ -97,6 +97,10 @@ def test_the_handbooks_subcontracting_scenario_end_to_end(store_env, network_fac
             {"agreement_id": agreement, "duties": ["Facilitate a WRAP group", "Administer medications"]})
     [reason] = medications.value.field_errors["duties"]["1"]
     assert "power imbalance" in reason and "Consistent with a peer role" in reason
+    # Over the broker too, the refusal carries the chart's texts in English and Spanish.
+    [refused_duty] = medications.value.extra["refused_duties"]
+    assert refused_duty["field"] == "duties.1" and refused_duty["code"] == "administering_medications"
+    assert refused_duty["reasons"][0]["name"] == {"en": "power imbalance", "es": "desequilibrio de poder"}
     with pytest.raises(InvalidInput) as too_many:
         provider_admin.directory.place_peer_worker(
             {"agreement_id": agreement, "peer_worker_id": supervisor, "hours_per_week": 1})

@@ -152,6 +152,25 @@ def test_a_chart_duty_on_an_agreement_is_refused_with_the_charts_reason_and_alte
     assert "power imbalance" in message and chart_duty.why in message and chart_duty.alternative in message
 
 
+def test_a_refusal_also_carries_the_charts_texts_in_english_and_spanish(directory, net):
+    chart_duty = load_chart().duty("administering_medications")
+    with pytest.raises(InvalidInput) as error:
+        directory.make_subcontract(subcontract(net.agency, net.provider, duties=[
+            "Facilitate a WRAP group", "Administer medications and triage incoming calls"]), SYSTEM)
+    refused = error.value.extra["refused_duties"]
+    assert [(r["field"], r["code"]) for r in refused] == [("duties.1", "administering_medications"),
+                                                          ("duties.1", "triaging_calls")]
+    first = refused[0]
+    assert first["text"] == "Administer medications and triage incoming calls" and first["index"] == 1
+    assert first["duty"] == {"en": chart_duty.duty, "es": chart_duty.duty_es}
+    assert first["why"] == {"en": chart_duty.why, "es": chart_duty.why_es}
+    assert first["alternative"] == {"en": chart_duty.alternative, "es": chart_duty.alternative_es}
+    assert first["reasons"] == [{"code": "power_imbalance",
+                                 "name": {"en": "power imbalance", "es": "desequilibrio de poder"}}]
+    # The English messages stay as they were, one for each refusal.
+    assert len(error.value.field_errors["duties"][1]) == 2
+
+
 def test_a_chart_duty_on_a_placement_is_refused(directory, net):
     agreement = net.make_subcontract()
     with unchanged(directory):

@@ -8,12 +8,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from services.directory import duties as duties_module
 from services.directory.duties import (
     RefusedDuty,
+    chart_document,
     chart_version,
     check_duties,
     load_chart,
     normalize,
+    refusal_document,
 )
 
 CHART = load_chart()
@@ -49,6 +52,97 @@ def test_every_duty_is_complete():
         assert duty.duty and duty.why and duty.phrases, duty.code
         assert duty.reasons and set(duty.reasons) <= set(CHART.reasons), duty.code
         assert all(phrase == phrase.lower() for phrase in duty.phrases), duty.code
+
+
+# --- the chart in Spanish ------------------------------------------------------------------
+
+SPANISH_WORDS = {"la", "el", "de", "que", "para", "su", "una", "un", "los", "las", "con", "por", "en", "a", "o"}
+
+
+def _reads_as_spanish(text: str) -> bool:
+    """A sentence, not a copy of the English: Spanish's little words are in it."""
+    words = re.findall(r"[a-záéíóúñü]+", text.lower())
+    return sum(word in SPANISH_WORDS for word in words) >= 3
+
+
+def test_every_text_has_its_spanish_beside_it():
+    for duty in CHART.duties:
+        assert duty.duty_es and duty.why_es, duty.code
+        assert (duty.alternative is None) == (duty.alternative_es is None), duty.code
+        assert duty.duty_es != duty.duty, duty.code
+        for english, spanish in ((duty.why, duty.why_es), (duty.alternative, duty.alternative_es)):
+            if english is not None:
+                assert spanish != english and _reads_as_spanish(spanish), (duty.code, spanish)
+    assert set(CHART.reasons_es) == set(CHART.reasons) == set(CHART.reason_names) == set(CHART.reason_names_es)
+    assert all(_reads_as_spanish(text) for text in CHART.reasons_es.values())
+
+
+def test_the_spanish_keeps_the_charts_words():
+    assert dict(CHART.reason_names) == {"power_imbalance": "power imbalance", "agenda": "agenda",
+                                        "busy_work": "busy work"}
+    assert dict(CHART.reason_names_es) == {"power_imbalance": "desequilibrio de poder", "agenda": "agenda ajena",
+                                           "busy_work": "tareas de relleno"}
+    # The people the chart is about are "la persona", never a patient or a client; peers stay peers.
+    spanish = " ".join([*CHART.reasons_es.values(), *(t for d in CHART.duties
+                                                      for t in (d.duty_es, d.why_es, d.alternative_es) if t)])
+    assert not re.search(r"\b(paciente|cliente|caso|diagn[oó]stico)s?\b", spanish, re.IGNORECASE)
+    assert "trabajador de apoyo entre pares" in CHART.reasons_es["power_imbalance"]
+    assert "MAP" in CHART.duty("map_certification").duty_es
+    assert "WRAP" in CHART.duty("carrying_commitment_paperwork").alternative_es
+
+
+def test_the_chart_document_gives_every_text_in_english_and_spanish():
+    document = chart_document()
+    assert document["version"] == CHART.version and document["source"] == CHART.source
+    assert [reason["code"] for reason in document["reasons"]] == list(CHART.reasons)
+    power = document["reasons"][0]
+    assert power["name"] == {"en": "power imbalance", "es": "desequilibrio de poder"}
+    assert power["description"] == {"en": CHART.reasons["power_imbalance"], "es": CHART.reasons_es["power_imbalance"]}
+    assert [duty["code"] for duty in document["duties"]] == CODES
+    rides = next(duty for duty in document["duties"] if duty["code"] == "routine_rides")
+    chart_rides = CHART.duty("routine_rides")
+    assert rides == {
+        "code": "routine_rides", "duty": {"en": chart_rides.duty, "es": chart_rides.duty_es},
+        "reasons": [{"code": "busy_work", "name": {"en": "busy work", "es": "tareas de relleno"}}],
+        "why": {"en": chart_rides.why, "es": chart_rides.why_es},
+        "alternative": {"en": chart_rides.alternative, "es": chart_rides.alternative_es},
+        "ok_at_their_request": True}
+    notes = next(duty for duty in document["duties"] if duty["code"] == "routine_progress_notes")
+    assert notes["alternative"] is None
+    assert "phrases" not in rides  # matching's own business
+
+
+def test_a_refusal_document_names_the_field_line_and_texts():
+    [refused] = check_duties(["Triage incoming calls"])
+    document = refusal_document("duties", 2, refused)
+    assert document["field"] == "duties.2" and document["index"] == 2 and document["text"] == "Triage incoming calls"
+    assert document["code"] == "triaging_calls"
+    assert document["alternative"]["es"] == CHART.duty("triaging_calls").alternative_es
+    assert [reason["name"]["es"] for reason in document["reasons"]] == ["tareas de relleno", "desequilibrio de poder"]
+
+
+@pytest.mark.parametrize("change, complaint", [
+    (lambda raw: raw["duties"][0].pop("why_es"), "why_es"),
+    (lambda raw: raw["duties"][0].update(alternative_es=None), "alternative_es"),
+    (lambda raw: raw["duties"][12].update(alternative_es="Algo"), "alternative_es"),
+    (lambda raw: raw["reasons_es"].pop("agenda"), "reasons_es"),
+    (lambda raw: raw["reason_names_es"].update(busy_work=" "), "reason_names_es"),
+])
+def test_a_chart_missing_spanish_is_refused_at_load(tmp_path, monkeypatch, change, complaint):
+    import json
+
+    raw = json.loads(duties_module.CHART_PATH.read_text(encoding="utf-8"))
+    assert raw["duties"][12]["code"] == "routine_progress_notes"
+    change(raw)
+    broken = tmp_path / "chart.json"
+    broken.write_text(json.dumps(raw), encoding="utf-8")
+    monkeypatch.setattr(duties_module, "CHART_PATH", broken)
+    load_chart.cache_clear()
+    try:
+        with pytest.raises(ValueError, match=complaint):
+            load_chart()
+    finally:
+        load_chart.cache_clear()
 
 
 @pytest.mark.parametrize(
@@ -140,6 +234,9 @@ def test_refusal_carries_the_charts_reasons_why_and_alternative(code):
         reasons=duty.reasons,
         why=duty.why,
         alternative=duty.alternative,
+        duty_es=duty.duty_es,
+        why_es=duty.why_es,
+        alternative_es=duty.alternative_es,
     )
 
 

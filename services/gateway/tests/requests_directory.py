@@ -47,6 +47,7 @@ def directory_requests(me: str, other: str) -> dict:
         "endPlacement": (f"{subcontract}/placements/{other}/endings", {}),
         "recordHoursDelivered": (f"{subcontract}/hours-reports", {"week_start": "2026-12-07", "hours": 18.5}),
         "endSupervisionAgreement": (f"{supervision}/endings", {"ended_on": "2027-06-30", "expected_version": 3}),
+        "readPeerRoleChart": ("/peer-role-chart", None),
     }
 
 

@@ -1,6 +1,6 @@
 """CallBackend: the caller travels with the call; a service's trouble becomes a problem."""
 import pytest
-from nameko.exceptions import MethodNotFound, RemoteError, UnknownService
+from nameko.exceptions import MethodNotFound, RemoteError, UnknownService, deserialize, serialize
 
 from services.gateway import service
 from services.gateway.problems import Problem
@@ -69,3 +69,11 @@ def test_a_conflict_says_what_the_caller_can_do_instead():
     with pytest.raises(Problem) as raised:
         backend.call("matching", "choose", {}, caller=Caller("u", "person"))
     assert raised.value.status == 409 and raised.value.extensions == {"next_offers": offers}
+
+
+def test_a_refusal_keeps_its_data_on_the_way_back_from_a_service():
+    refused = InvalidInput({"duties": {1: ["not part of a peer role"]}},
+                           extra={"refused_duties": [{"field": "duties.1", "code": "triaging_calls"}]})
+    again = deserialize(serialize(refused))
+    assert isinstance(again, InvalidInput) and again.extra == refused.extra
+    assert deserialize(serialize(InvalidInput({"name": ["required"]}))).extra == {}
