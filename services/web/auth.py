@@ -34,6 +34,11 @@ def signed_in() -> bool:
     return bool(session.get("token")) and session.get("ends_at", 0) > time.time()
 
 
+def user_id() -> str:
+    """The signed-in user's peernet id, as the gateway told it at sign-in."""
+    return session["user_id"]
+
+
 def gateway(token: str | None = None) -> Gateway:
     """The gateway as the signed-in user (or anonymous), or as the bearer of a fresh token."""
     if token is not None:
@@ -57,6 +62,14 @@ def requires(*roles: str):
             return view(*args, **kwargs)
         return guarded
     return decorate
+
+
+def end_session() -> None:
+    """Signed out: nothing of the user is kept, but the language they read in."""
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
 
 
 def _begin(token: str, lifetime: float) -> None:
@@ -129,10 +142,7 @@ def blueprint(settings) -> Blueprint:
     @bp.post("/signout")
     def sign_out():
         id_token = session.get("id_token")
-        lang = session.get("lang")
-        session.clear()
-        if lang:
-            session["lang"] = lang
+        end_session()
         if not settings.development and id_token:
             end = oauth.provider.load_server_metadata().get("end_session_endpoint")
             if end:

@@ -55,3 +55,24 @@ class Gateway:
             raise ApiError(answer.status_code, problem.get("detail") or problem.get("title") or "",
                            problem.get("errors") or [])
         return answer.json() if answer.content else None
+
+
+def read_or_none(api: Gateway, path: str, **params):
+    """A record that may not exist yet (404), as None."""
+    try:
+        return api.get(path, **params)
+    except ApiError as error:
+        if error.status == 404:
+            return None
+        raise
+
+
+def read_every(api: Gateway, path: str, page: int = 200, **filters) -> list:
+    """Every item of a paged list (200 a page, the gateway's most), for lists that stay short."""
+    items, cursor = [], None
+    while True:
+        answer = api.get(path, limit=page, cursor=cursor, **filters)
+        items += answer["items"]
+        cursor = answer.get("next_cursor")
+        if not cursor:
+            return items

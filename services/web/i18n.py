@@ -47,6 +47,11 @@ def load_translations() -> dict[str, NullTranslations]:
     return loaded
 
 
+def gettext(message: str, **variables) -> str:
+    """A view's string in the request's language (templates call `_`)."""
+    return current_app.extensions["peernet_languages"].gettext(message, **variables)
+
+
 class Languages:
     def __init__(self, strict: bool = False):
         self.strict = strict

@@ -7,17 +7,14 @@ organization that invited them: nobody types an id.
 """
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 
 from services.web.auth import gateway, requires, signed_in
 from services.web.gateway import ApiError
+from services.web.i18n import gettext
 
 blueprint = Blueprint("invitations", __name__, url_prefix="/invitations")
 KEPT = "invitation"  # the session's {"id", "secret"} of the link last opened
-
-
-def gettext(message: str, **variables) -> str:
-    return current_app.extensions["peernet_languages"].gettext(message, **variables)
 
 
 def _secret_header(invitation_id: str) -> dict:

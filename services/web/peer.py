@@ -5,55 +5,32 @@ Nobody is assigned to a peer worker: every act here is their own choice, and a d
 ending asks no reason."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
 from services.web.auth import gateway, requires
+from services.web.auth import user_id as me
 from services.web.forms import field_errors, listed, text
-from services.web.gateway import ApiError
-from services.web.i18n import format_number
+from services.web.gateway import ApiError, read_every, read_or_none
+from services.web.i18n import format_number, gettext
+from services.web.vocabulary import vocabulary
 
 blueprint = Blueprint("peer", __name__, url_prefix="/peer")
 
 VISIBILITIES = ("private", "matching", "network")
 MAX_PLACES = 50  # intake's own limit, told before asking
-PAGE = 200  # the gateway's largest page
-
-
-def gettext(message: str, **variables) -> str:
-    return current_app.extensions["peernet_languages"].gettext(message, **variables)
-
-
-def vocabulary():
-    return current_app.extensions["peernet_vocabulary"]
-
-
-def me() -> str:
-    return session["user_id"]
 
 
 def _or_none(path: str):
-    """A record that may not exist yet (404), as None."""
-    try:
-        return gateway().get(path)
-    except ApiError as error:
-        if error.status == 404:
-            return None
-        raise
+    return read_or_none(gateway(), path)
+
+
+def _every(path: str, **filters) -> list:
+    """A peer worker's requests and connections are few: every page at once."""
+    return read_every(gateway(), path, **filters)
 
 
 def _profile() -> dict | None:
     return _or_none(f"/peer-workers/{me()}")
-
-
-def _every(path: str, **filters) -> list:
-    """Every item of a paged list: a peer worker's requests and connections are few."""
-    items, cursor = [], None
-    while True:
-        page = gateway().get(path, limit=PAGE, cursor=cursor, **filters)
-        items += page["items"]
-        cursor = page.get("next_cursor")
-        if not cursor:
-            return items
 
 
 def _refused(error: ApiError, messages: dict[str, str]) -> dict[str, str]:
@@ -192,7 +169,7 @@ def availability():
         return redirect(url_for("peer.home"))
     kept = record["availability"] or {}
     if request.method == "GET":
-        body = kept or {"capacity": "", "languages": [session.get("lang") or "en"], "modalities": [],
+        body = kept or {"capacity": "", "languages": [g.locale], "modalities": [],
                         "regions": [], "remote": None}
         return render_template("peer/availability.html", body=body, paused=record["paused"], errors={})
     body = _availability_from(request.form, kept)
@@ -286,7 +263,7 @@ def _pool_messages() -> dict[str, str]:
 def _pool_page(join: dict, errors: dict, status: int = 200):
     found = {name: text(request.args, name) for name in ("region", "language", "specialty")}
     results = gateway().get("/pool-members", limit=50, cursor=text(request.args, "cursor"), **found)
-    names = {o["organization_id"]: o["name"] for o in gateway().get("/organizations", limit=PAGE)["items"]}
+    names = {o["organization_id"]: o["name"] for o in gateway().get("/organizations", limit=200)["items"]}
     return render_template("peer/pool.html", workforce=_or_none(f"/workforce-records/{me()}"), join=join,
                            errors=errors, found=found, results=results, names=names), status
 

@@ -5,11 +5,14 @@ from __future__ import annotations
 import json
 import uuid
 
-from flask import Blueprint, Response, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
 
-from services.web.auth import gateway, requires
+from services.web.auth import end_session, gateway, requires
+from services.web.auth import user_id as me
 from services.web.forms import field_errors, listed, text
-from services.web.gateway import ApiError
+from services.web.gateway import ApiError, read_or_none
+from services.web.i18n import gettext
+from services.web.vocabulary import vocabulary
 
 blueprint = Blueprint("person", __name__, url_prefix="/person")
 
@@ -23,25 +26,8 @@ RELAXABLE = ("include_my_agencies",)
 DEFAULT_CONSENT = {"matching": AUDIENCE_FIELDS["matching"], "offered_peer": ("display_name", "languages", "modalities")}
 
 
-def gettext(message: str, **variables) -> str:
-    return current_app.extensions["peernet_languages"].gettext(message, **variables)
-
-
-def vocabulary():
-    return current_app.extensions["peernet_vocabulary"]
-
-
-def me() -> str:
-    return session["user_id"]
-
-
 def _record() -> dict | None:
-    try:
-        return gateway().get(f"/people/{me()}")
-    except ApiError as error:
-        if error.status == 404:
-            return None
-        raise
+    return read_or_none(gateway(), f"/people/{me()}")
 
 
 # -- home ---------------------------------------------------------------------------------
@@ -364,8 +350,5 @@ def forget():
     if request.method == "GET":
         return render_template("person/forget.html")
     gateway().post(f"/people/{me()}/erasures", {})
-    lang = session.get("lang")
-    session.clear()
-    if lang:
-        session["lang"] = lang
+    end_session()
     return render_template("person/forgotten.html")

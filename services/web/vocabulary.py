@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 import time
 
-from flask import g
+from flask import current_app, g
 
 from services.web.gateway import Gateway
 
@@ -49,3 +49,8 @@ def _label(item, locale: str) -> str:
         return item
     label = item.get("label", _key(item))
     return label.get(locale) or label.get("en") if isinstance(label, dict) else label
+
+
+def vocabulary() -> Vocabulary:
+    """The application's lists."""
+    return current_app.extensions["peernet_vocabulary"]
