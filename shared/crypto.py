@@ -18,6 +18,7 @@ from typing import Protocol
 from cryptography.fernet import Fernet, InvalidToken
 
 from shared import config
+from shared.sqlite_store import ddl_lock
 
 FORGOTTEN = "forgotten"
 TOKEN_PREFIX = "pii1"
@@ -33,7 +34,9 @@ class SQLiteKeyStorage:
     def __init__(self, path: str):
         self.path = path
         self._local = threading.local()
-        with self._connection() as db:
+        # A service and its relay open the vault together: switching a new file to WAL takes a lock
+        # SQLite's busy timeout does not wait for ("database is locked"), so one at a time.
+        with ddl_lock(path), self._connection() as db:
             db.execute(
                 "CREATE TABLE IF NOT EXISTS person_keys "
                 "(subject_id TEXT PRIMARY KEY, wrapped_key BLOB NOT NULL)"

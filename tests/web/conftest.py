@@ -37,7 +37,7 @@ import pytest
 import requests
 
 from shared.network import GATEWAY, PROCESSES, WEB, Network
-from tests.support import free_port_base
+from tests.support import free_port_base, private_vhost
 
 ROOT = Path(__file__).resolve().parents[2]
 NODE_MODULES = ROOT / "node_modules"
@@ -267,6 +267,13 @@ def _urls(network: Network) -> tuple[str, str]:
 
 @pytest.fixture(scope="session")
 def web_network(amqp_uri, oidc_provider, web_port_base, tmp_path_factory):
+    # A vhost of its own: two networks up at once would share nameko's RPC queues (rpc-intake...),
+    # and one's matching would catch up from the other's intake.
+    with private_vhost(amqp_uri) as own_uri:
+        yield from _web_network(own_uri, oidc_provider, web_port_base, tmp_path_factory)
+
+
+def _web_network(amqp_uri, oidc_provider, web_port_base, tmp_path_factory):
     network = start_network(amqp_uri, tmp_path_factory.mktemp("webnet"), {
         "PEERNET_OIDC_ISSUER": str(oidc_provider), "PEERNET_OIDC_AUDIENCE": AUDIENCE,
         "PEERNET_WEB_OIDC_CLIENT_ID": CLIENT_ID, "PEERNET_WEB_OIDC_CLIENT_SECRET": oidc_provider.client_secret,
@@ -282,14 +289,15 @@ def web_network(amqp_uri, oidc_provider, web_port_base, tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def dev_network(amqp_uri, tmp_path_factory):
-    network = start_network(amqp_uri, tmp_path_factory.mktemp("devnet"), {
-        "PEERNET_JWT_SECRET": DEV_JWT_SECRET, "PEERNET_WEB_SECURE_COOKIES": "1",
-    })
-    try:
-        web_url, gateway_url = _urls(network)
-        yield WebNetwork(web_url, gateway_url, None, network)
-    finally:
-        network.stop()
+    with private_vhost(amqp_uri) as own_uri:  # as web_network's
+        network = start_network(own_uri, tmp_path_factory.mktemp("devnet"), {
+            "PEERNET_JWT_SECRET": DEV_JWT_SECRET, "PEERNET_WEB_SECURE_COOKIES": "1",
+        })
+        try:
+            web_url, gateway_url = _urls(network)
+            yield WebNetwork(web_url, gateway_url, None, network)
+        finally:
+            network.stop()
 
 
 # --- checks and helpers ------------------------------------------------------------------
