@@ -1,13 +1,9 @@
-"""Marshmallow helpers shared by every command schema."""
+"""Loading a command's input the way every service does."""
 from __future__ import annotations
 
 from marshmallow import Schema, ValidationError
 
 from shared.errors import InvalidInput
-
-
-class CommandSchema(Schema):
-    """Unknown fields are refused: a typo must not be silently dropped."""
 
 
 def load(schema: Schema, payload) -> dict:

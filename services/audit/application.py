@@ -17,7 +17,7 @@ from eventsourcing.application import AggregateNotFoundError
 from marshmallow import ValidationError
 from tqdm import tqdm
 
-from services.audit import export, figures, metrics, schemas
+from services.audit import export, figures, metrics
 from services.audit.chain import entry_from, now, utc
 from services.audit.domain import PersonalDataAccess
 from services.audit.ledger import Ledger, PostgresLedger, SQLiteLedger
@@ -26,6 +26,7 @@ from services.audit.verify import FetchRange, verify_chain, verify_source
 from services.audit.views import FiguresView
 from shared import config, contracts
 from shared.application import ServiceApplication
+from shared.contracts.commands import audit as schemas
 from shared.crypto import is_sealed, split_token
 from shared.errors import NotAllowed
 from shared.identity import Caller

@@ -7,8 +7,6 @@ import json
 
 from services.audit.ledger import COLUMNS
 
-FORMATS = ("csv", "jsonl")
-
 
 def render(entries: list[dict], format_: str, header: bool) -> str:
     if format_ == "jsonl":

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from services.directory import schemas
 from services.directory.common import check_scope, iso, money, refuse_chart_duties, rules, today
 from services.directory.domain import PeerWorker, SubcontractAgreement, SupervisionAgreement
 from services.directory.views import page
+from shared.contracts.commands import directory as schemas
 from shared.errors import InvalidInput, NotAllowed
 from shared.identity import Caller
 from shared.schemas import load

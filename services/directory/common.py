@@ -5,9 +5,9 @@ from contextlib import contextmanager
 from datetime import date, datetime, timezone
 
 from services.directory.domain import RuleBroken
-from services.directory.duties import check_duties, load_chart, refusal_document
 from shared.errors import InvalidInput, NotAllowed
 from shared.identity import Caller
+from shared.peer_role_chart import check_duties, load_chart, refusal_document
 
 
 def today() -> str:

@@ -9,17 +9,6 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-ORGANIZATION_KINDS = ("agency", "peer_run_organization")
-PROVIDER_DUTIES = ("hiring", "training", "supervision")
-CREDENTIAL_KINDS = (
-    "certified_peer_specialist", "recovery_coach", "peer_supervisor",
-    "specialty_forensic", "specialty_employment", "specialty_youth", "specialty_family", "specialty_veteran",
-    "facilitator_wrap", "facilitator_hearing_voices", "facilitator_alternatives_to_suicide",
-    "facilitator_intentional_peer_support",
-)
-GROUP_KINDS = ("wrap", "hearing_voices", "alternatives_to_suicide", "intentional_peer_support",
-               "peer_support", "recovery", "other")
-
 
 class RuleBroken(Exception):
     """A domain rule refused a change: `field` names what the caller should fix."""

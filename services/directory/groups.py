@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from uuid import UUID, uuid5
 
-from services.directory import schemas
 from services.directory.common import check_scope, rules
 from services.directory.domain import Organization, PeerGroup, PeerWorker
 from services.directory.views import page
+from shared.contracts.commands import directory as schemas
 from shared.identity import Caller
 from shared.languages import codes, english_name
 from shared.schemas import load

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from services.directory import schemas
 from services.directory.common import check_scope, rules
 from services.directory.domain import Organization
 from services.directory.views import page
+from shared.contracts.commands import directory as schemas
 from shared.errors import InvalidInput
 from shared.identity import Caller
 from shared.schemas import load

@@ -4,9 +4,9 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
-from services.directory import schemas
 from services.directory.common import check_scope, is_self, iso, rules, today
 from services.directory.domain import PeerWorker, SubcontractAgreement
+from shared.contracts.commands import directory as schemas
 from shared.errors import Conflict, NotAllowed
 from services.directory.views import page
 from shared.identity import Caller

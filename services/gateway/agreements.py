@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields
 
-from services.directory import schemas as directory
 from services.gateway import pagination
 from services.gateway.app import Call, Reply, Route
 from services.gateway.schemas import PageQuery, body_of, page_of
+from shared.contracts.commands import directory
 from shared.errors import NotAllowed
 
 AgreementQuery = PageQuery.from_dict({key: field for key, field in directory.AgreementQuery._declared_fields.items()

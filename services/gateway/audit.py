@@ -14,13 +14,13 @@ from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header
 from werkzeug.wrappers import Response
 
-from services.audit import schemas as audit
-from services.audit.export import FORMATS
 from services.gateway import pagination
 from services.gateway.app import Call, Reply, Route
 from services.gateway.people import PersonPath
 from services.gateway.schemas import PageQuery, body_of, page_of
 from shared import config
+from shared.contracts.commands import audit
+from shared.contracts.commands.audit import FORMATS
 
 log = logging.getLogger("peernet.gateway")
 FILTERS = {key: field for key, field in audit.HistoryQuery._declared_fields.items() if key not in ("cursor", "limit")}

@@ -12,14 +12,14 @@ from marshmallow import Schema, fields
 from werkzeug.http import parse_etags
 from werkzeug.wrappers import Response
 
-from services.directory import schemas as directory
-from services.directory.duties import chart_document
 from services.gateway import pagination, schemas
 from services.gateway.app import Call, Reply, Route
 from services.gateway.auth import TOKEN_ROLES
 from services.gateway.people import PeerWorkerPath, own_peer_worker
 from services.gateway.schemas import PageQuery, body_of, page_of
+from shared.contracts.commands import directory
 from shared.errors import NotAllowed
+from shared.peer_role_chart import chart_document
 
 
 def query_of(service_query, name: str, *without: str) -> type[Schema]:

@@ -14,8 +14,8 @@ from services.gateway import people_schemas as s
 from services.gateway.app import Call, Reply, Route
 from services.gateway.people import INVITATION_SECRET, invitation_secret
 from services.gateway.schemas import PeerWorkerProfileRecorded, body_of
-from services.intake import schemas as intake
 from shared import config
+from shared.contracts.commands import intake
 from shared.errors import NotAllowed
 
 InvitationInput = body_of(intake.InvitePeerWorker)

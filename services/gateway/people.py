@@ -13,7 +13,7 @@ from services.gateway import pagination
 from services.gateway import people_schemas as s
 from services.gateway.app import Call, Reply, Route
 from services.gateway.schemas import PageQuery, body_of, page_of
-from services.intake import schemas as intake
+from shared.contracts.commands import intake
 from shared.errors import NotAllowed
 
 # The log names whoever asked: a caller may not name another recipient.

@@ -1,13 +1,12 @@
 """What the person's path and the peer's answers accept and answer (marshmallow).
 
-Bodies are intake's and matching's own command schemas, less the ids the path
+Bodies are intake's and matching's command contracts (shared/contracts/commands), less the ids the path
 carries; answers are the gateway's, so the OpenAPI document says what comes back.
 """
 from marshmallow import Schema, fields
 
 from services.gateway.schemas import body_of, page_of
-from services.intake import schemas as intake
-from services.matching import schemas as matching
+from shared.contracts.commands import intake, matching
 
 EnrollmentInput = body_of(intake.Enroll)
 DetailsChangeInput = body_of(intake.ChangeDetails, "person_id")

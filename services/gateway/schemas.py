@@ -8,8 +8,8 @@ from functools import partial
 
 from marshmallow import Schema, fields, validate
 
-from services.directory import schemas as directory
-from services.intake import schemas as intake
+from shared.contracts.commands import directory, intake
+
 
 MAX_PAGE = 200
 

@@ -12,7 +12,7 @@ from marshmallow import Schema, fields
 from services.gateway import pagination, people
 from services.gateway.app import Call, Reply, Route
 from services.gateway.schemas import PageQuery, body_of
-from services.supervision import schemas as supervision
+from shared.contracts.commands import supervision
 from shared.errors import NotAllowed
 
 ShortfallQuery = PageQuery.from_dict(dict(supervision.Shortfall._declared_fields), name="ShortfallQuery")

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields
 
-from services.directory import schemas as directory
 from services.gateway import pagination
 from services.gateway.app import Call, Reply, Route
 from services.gateway.directory import own_organization, query_of, wire
 from services.gateway.people import PeerWorkerPath, own_peer_worker
 from services.gateway.schemas import body_of, page_of
+from shared.contracts.commands import directory
 
 EmploymentInput = body_of(directory.RecordEmployment, "peer_worker_id")
 EmploymentEndingInput = body_of(directory.EndEmployment, "peer_worker_id")

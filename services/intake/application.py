@@ -10,7 +10,6 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
 
-from services.intake import schemas
 from services.intake.domain import PeerWorkerProfile, UnknownExperience
 from services.intake.expiry import ExpiryCommands
 from services.intake.invitation_commands import InvitationCommands
@@ -21,6 +20,7 @@ from shared import languages
 from shared.access import AccessLog
 from shared.application import ServiceApplication
 from shared.contracts import IntegrationEvent
+from shared.contracts.commands import intake as schemas
 from shared.errors import InvalidInput, NotAllowed, NotFound
 from shared.identity import Caller
 from shared.schemas import load

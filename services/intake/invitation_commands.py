@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from services.intake import schemas
 from services.intake.domain import PeerWorkerProfile
 from services.intake.invitations import PeerWorkerInvitation
 from services.intake.people_commands import invitation_expiry, refusals
 from services.intake.referrals import new_secret
+from shared.contracts.commands import intake as schemas
 from shared.errors import InvalidInput, NotAllowed, NotFound
 from shared.identity import Caller
 from shared.schemas import load

@@ -18,11 +18,8 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-PERSON_VISIBILITIES = ("private", "matching")  # `network` is for peer workers only
-MODALITIES = ("in_person", "phone", "text", "video", "group")
-CONSENT_PURPOSES = ("peer_support",)
-AUDIENCES = ("matching", "offered_peer", "referring_agency")
-SEEABLE = ("display_name", "contact", "region", "languages", "modalities", "agencies", "experiences")
+from shared.contracts.commands.intake import PERSON_VISIBILITIES
+
 LIST_DETAILS = ("languages", "modalities", "agencies")
 
 

@@ -12,10 +12,10 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
 
-from services.intake import schemas
 from services.intake.people import Forgotten, Person, Refused, matching_view, visible_to
 from services.intake.referrals import Referral, new_secret
 from shared import languages
+from shared.contracts.commands import intake as schemas
 from shared.errors import InvalidInput, NotAllowed, NotFound
 from shared.identity import Caller
 from shared.schemas import load

@@ -14,8 +14,8 @@ from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError
 
-from services.matching import schemas
 from services.matching.domain import Connection, Places, Seeker
+from shared.contracts.commands import matching as schemas
 from shared.errors import Conflict, NotAllowed, NotFound
 from shared.identity import Caller
 from shared.schemas import load

@@ -6,8 +6,8 @@ from uuid import UUID
 from nameko.rpc import rpc
 from nameko.timer import timer
 
-from services.matching import schemas
 from services.matching.application import MatchingApplication
+from shared.contracts.commands import matching as schemas
 from shared.errors import InvalidInput, NotAllowed
 from shared import config
 from shared.schemas import load

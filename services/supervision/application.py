@@ -15,10 +15,10 @@ from services.supervision.commands import Commands
 from services.supervision.domain import Agreement, Assignment, Organization, Worker
 from services.supervision.queries import Queries
 from services.supervision.rules import problems
-from services.supervision.schemas import today
 from services.supervision.settings import Settings
 from services.supervision.translations import TRANSLATIONS
 from services.supervision.views import Work
+from shared.contracts.commands.supervision import today
 from shared.views import ReplayedAggregates
 from shared.access import AccessLog
 from shared.application import ServiceApplication

@@ -10,11 +10,12 @@ import functools
 
 from eventsourcing.persistence import IntegrityError
 
-from services.supervision import finding, schemas
+from services.supervision import finding
 from services.supervision.domain import Assignment, Session, Worker
 from services.supervision.rules import due, problems, weight
-from services.supervision.schemas import today
 from services.supervision.views import Work
+from shared.contracts.commands import supervision as schemas
+from shared.contracts.commands.supervision import today
 from shared.errors import InvalidInput, NotAllowed
 from shared.identity import Caller
 from shared.schemas import load

@@ -12,9 +12,6 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-KINDS = ("professional_development", "administrative")
-GROUPINGS = ("individual", "group")
-MEDIA = ("in_person", "phone", "video")
 PEER_CREDENTIALS = ("certified_peer_specialist", "recovery_coach")
 PARTIES = ("supervisor", "peer_worker")
 

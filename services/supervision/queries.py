@@ -2,12 +2,13 @@
 a supervisor's load, and who is short. Never what was said in a session."""
 from __future__ import annotations
 
-from services.supervision import finding, schemas
+from services.supervision import finding
 from services.supervision.commands import is_self
 from services.supervision.domain import Assignment, Session, Worker
 from services.supervision.rules import due
-from services.supervision.schemas import today
 from services.supervision.views import Work
+from shared.contracts.commands import supervision as schemas
+from shared.contracts.commands.supervision import today
 from shared.errors import NotAllowed, NotFound
 from shared.identity import Caller
 from shared.schemas import load

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from services.supervision.domain import KINDS, PEER_CREDENTIALS, Worker
+from services.supervision.domain import PEER_CREDENTIALS, Worker
 from services.supervision.settings import Settings
+from shared.contracts.supervision import KINDS
 
 
 def plus_days(day: str, days: int) -> str:

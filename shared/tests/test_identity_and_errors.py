@@ -7,10 +7,12 @@ import pytest
 from marshmallow import ValidationError
 from nameko.exceptions import RemoteError, deserialize, serialize
 
-from services.intake import schemas as intake_schemas
+from shared.contracts.commands import CommandSchema
+from shared.contracts.commands import directory as directory_schemas
+from shared.contracts.commands import intake as intake_schemas
 from shared.errors import InvalidInput, NotAllowed, NotFound
 from shared.identity import ROLES, Caller, CallerSchema
-from shared.schemas import CommandSchema, load
+from shared.schemas import load
 
 # --- CallerSchema and Caller -------------------------------------------------------------
 
@@ -134,8 +136,6 @@ def test_load_refuses_unknown_fields_inside_nested_items():
 
 
 def test_every_command_schema_refuses_unknown_fields():
-    from services.directory import schemas as directory_schemas
-
     command_schemas = [cls for module in (intake_schemas, directory_schemas)
                        for cls in vars(module).values()
                        if isinstance(cls, type) and issubclass(cls, CommandSchema) and cls is not CommandSchema]

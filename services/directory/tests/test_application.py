@@ -6,8 +6,8 @@ import uuid
 import pytest
 
 from services.directory.application import DirectoryApplication
-from services.directory.duties import load_chart
 from shared.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from shared.peer_role_chart import load_chart
 from services.directory.tests.support import (
     SYSTEM, Network, admin_of, cps, employment, group, organization, peer_caller, subcontract,
 )

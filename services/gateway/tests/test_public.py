@@ -1,10 +1,10 @@
 """The gateway's public answers: where things are, the lists the pages offer, the peer-role chart."""
 from services.directory.common import refuse_chart_duties
-from services.directory.duties import load_chart
 from services.gateway.tests.conftest import ORG, bearer
 from shared.contracts.intake import MODALITIES
 from shared.errors import InvalidInput
 from shared.experiences import EXPERIENCE_CODES
+from shared.peer_role_chart import load_chart
 
 
 def test_the_vocabularies_are_public_cacheable_and_labelled_in_english_and_spanish(client, backend):

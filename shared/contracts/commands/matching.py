@@ -1,7 +1,7 @@
 """Command inputs matching accepts (marshmallow); unknown fields are refused."""
 from marshmallow import fields
 
-from shared.schemas import CommandSchema
+from shared.contracts.commands import CommandSchema
 
 
 class PersonCommand(CommandSchema):

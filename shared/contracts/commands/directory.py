@@ -1,9 +1,19 @@
 """Command and query inputs directory accepts (marshmallow); unknown fields are refused."""
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from services.directory.domain import CREDENTIAL_KINDS, GROUP_KINDS, ORGANIZATION_KINDS, PROVIDER_DUTIES
+from shared.contracts.commands import CommandSchema
+from shared.contracts.directory import KINDS as ORGANIZATION_KINDS
 from shared.languages import Language, Languages
-from shared.schemas import CommandSchema
+
+PROVIDER_DUTIES = ("hiring", "training", "supervision")
+CREDENTIAL_KINDS = (
+    "certified_peer_specialist", "recovery_coach", "peer_supervisor",
+    "specialty_forensic", "specialty_employment", "specialty_youth", "specialty_family", "specialty_veteran",
+    "facilitator_wrap", "facilitator_hearing_voices", "facilitator_alternatives_to_suicide",
+    "facilitator_intentional_peer_support",
+)
+GROUP_KINDS = ("wrap", "hearing_voices", "alternatives_to_suicide", "intentional_peer_support",
+               "peer_support", "recovery", "other")
 
 HOURS_IN_A_WEEK = 168
 

@@ -1,9 +1,10 @@
 """Command and query inputs audit accepts (marshmallow); unknown fields are refused."""
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from services.audit.export import FORMATS
 from shared.contracts.audit import BREAK_GLASS_REASONS, Reference
-from shared.schemas import CommandSchema
+from shared.contracts.commands import CommandSchema
+
+FORMATS = ("csv", "jsonl")  # of the history's export
 
 
 class HistoryQuery(CommandSchema):

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.directory import duties as duties_module
-from services.directory.duties import (
+from shared import peer_role_chart as duties_module
+from shared.peer_role_chart import (
     RefusedDuty,
     chart_document,
     chart_version,

@@ -1,8 +1,10 @@
 """Check a peer worker's duty list against the handbook's "Is that really part of a 'peer' role?" chart.
 
-The chart lives next to this module in peer_role_chart.json, so the people who know the
-field can correct it without touching code. Each chart duty carries the chart's reasons
-(power imbalance, agenda, busy work), the handbook's why, and the consistent alternative.
+The chart is data, shared/data/peer_role_chart.json, so the people who know the field can
+correct it without touching code; it lives in shared because directory checks duty lists
+against it and the gateway publishes it (`GET /peer-role-chart`). Each chart duty carries
+the chart's reasons (power imbalance, agenda, busy work), the handbook's why, and the
+consistent alternative.
 Every text has its Spanish beside it in the file (`duty_es`, `why_es`, `alternative_es`,
 `reasons_es`, `reason_names_es`), checked at load; matching reads the English phrases only.
 `chart_document` and `refusal_document` give the texts as `{"en": ..., "es": ...}` for the API.
@@ -31,7 +33,7 @@ from pathlib import Path
 from types import MappingProxyType
 from collections.abc import Mapping, Sequence
 
-CHART_PATH = Path(__file__).with_name("peer_role_chart.json")
+CHART_PATH = Path(__file__).with_name("data") / "peer_role_chart.json"
 
 WILDCARD = "*"
 # Articles carry no meaning for matching; dropping them lets "answer the phones" meet "answer phones".

@@ -5,9 +5,12 @@ from datetime import datetime, timezone
 
 from marshmallow import ValidationError, fields, validate, validates
 
-from services.supervision.domain import GROUPINGS, KINDS, MEDIA
+from shared.contracts.commands import CommandSchema
+from shared.contracts.supervision import KINDS
 from shared.languages import Languages
-from shared.schemas import CommandSchema
+
+GROUPINGS = ("individual", "group")
+MEDIA = ("in_person", "phone", "video")
 
 MINUTES_IN_A_DAY = 24 * 60
 

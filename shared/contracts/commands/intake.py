@@ -4,12 +4,16 @@ from datetime import datetime, timezone
 
 from marshmallow import ValidationError, fields, validate, validates, validates_schema
 
-from services.intake.people import AUDIENCES, CONSENT_PURPOSES, MODALITIES, PERSON_VISIBILITIES, SEEABLE
-from shared.contracts.intake import WeeklyTime
+from shared.contracts.commands import CommandSchema
+from shared.contracts.intake import MODALITIES, WeeklyTime
 from shared.experiences import EXPERIENCE_CODES, VISIBILITIES
 from shared.identity import ROLES
 from shared.languages import Languages
-from shared.schemas import CommandSchema
+
+PERSON_VISIBILITIES = ("private", "matching")  # `network` is for peer workers only
+CONSENT_PURPOSES = ("peer_support",)
+AUDIENCES = ("matching", "offered_peer", "referring_agency")
+SEEABLE = ("display_name", "contact", "region", "languages", "modalities", "agencies", "experiences")
 
 
 class ExperienceItem(CommandSchema):
