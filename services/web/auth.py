@@ -26,7 +26,7 @@ from shared.dev_tokens import mint_development_token
 
 SIGNED_IN = ("token", "user_id", "role", "organization_id", "ends_at")
 CARRIED = ("lang", "invitation")  # what signing in keeps: the language, and an invitation link opened before
-ROLE_HOME = {"person": "person.home", "peer": "peer.home"}
+ROLE_HOME = {"person": "person.home", "peer": "peer.home", "supervisor": "supervisor.home"}
 DEMO_SIZE = 6  # synthetic users offered per role on the development sign-in page
 
 
@@ -133,7 +133,7 @@ def blueprint(settings) -> Blueprint:
             abort(404)  # never on an installation with an identity provider
         role = request.form.get("role", "")
         user_id = request.form.get("user_id") or str(uuid.uuid4())
-        if role not in ("person", "peer") or not _is_uuid(user_id):
+        if role not in ("person", "peer", "supervisor") or not _is_uuid(user_id):
             abort(400)
         following = session.get("next")
         _begin(mint_development_token(role, user_id, lifetime=int(lifetime)), lifetime)
@@ -162,12 +162,14 @@ def _is_uuid(value: str) -> bool:
 
 
 def _demo_users() -> dict:
-    """The first synthetic people and peer workers of `make demo` (same ids, same names)."""
+    """The first synthetic people and peer workers of `make demo` (same ids, same names); its peer
+    supervisors sign in as supervisors with their peer worker id, as the demo itself does."""
     from deploy.demo.plan import plan
 
     network = plan(people=DEMO_SIZE, peer_workers=DEMO_SIZE)
     return {"person": [(p.person_id, p.display_name) for p in network.people],
-            "peer": [(w.peer_worker_id, w.display_name) for w in network.peer_workers]}
+            "peer": [(w.peer_worker_id, w.display_name) for w in network.peer_workers],
+            "supervisor": [(w.peer_worker_id, w.display_name) for w in network.peer_workers if w.supervisor]}
 
 
 __all__ = ["ApiError", "blueprint", "gateway", "requires", "signed_in"]

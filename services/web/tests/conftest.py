@@ -57,7 +57,8 @@ class FakeGateway:
 def fake(monkeypatch):
     gateway = FakeGateway()
     monkeypatch.setattr(auth, "gateway", lambda token=None: gateway)
-    for name in ("services.web.person", "services.web.peer", "services.web.invitations"):
+    for name in ("services.web.person", "services.web.peer", "services.web.invitations",
+                 "services.web.supervisor"):
         try:
             module = importlib.import_module(name)
         except ImportError:  # a module not written yet has nothing to replace
