@@ -14,7 +14,7 @@ from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError
 
-from services.matching.domain import Connection, Places, Seeker
+from services.matching.domain import Connection, NoFreePlace, Places, Seeker
 from shared.contracts.commands import matching as schemas
 from shared.errors import Conflict, NotAllowed, NotFound
 from shared.identity import Caller
@@ -92,18 +92,20 @@ class Choices:
             places = places or Places(peer_worker_id=command["peer_worker_id"], actor=caller.as_actor())
             peer = self.pool.peers.get(peer_id)
             person = self.pool.people.get(str(seeker.id))
-            holds_free = peer is not None and peer.capacity - len(places.holds) > 0
             if not self.pool.usable(person):
                 raise Conflict("your consent for matching has expired: renew it to choose")
-            if not holds_free or not self.pool.fits(
-                    person, peer, seeker.request["include_my_agencies"]):
+            choice_id = str(uuid.uuid4())
+            try:
+                if peer is None or not self.pool.fits(person, peer, seeker.request["include_my_agencies"]):
+                    raise NoFreePlace(peer_id)
+                # The pool's count of free places is a quick answer; Places decides.
+                places.hold(peer_id, choice_id, str(seeker.id), peer.capacity, caller.as_actor())
+            except NoFreePlace:
                 self._offer_next(seeker, peer_id, caller)
                 continue_with = self.offers_for(command["person_id"], caller)["offers"]
                 raise Conflict("that peer has no free place any more: here are your next offers",
-                               {"next_offers": continue_with})
-            choice_id = str(uuid.uuid4())
+                               {"next_offers": continue_with}) from None
             deadline = (datetime.now(timezone.utc) + timedelta(hours=self.answer_hours)).isoformat()
-            places.hold(peer_id, choice_id, str(seeker.id), caller.as_actor())
             seeker.choose(choice_id, peer_id, deadline, caller.as_actor())
             try:
                 self.save(places, seeker)

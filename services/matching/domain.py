@@ -8,8 +8,8 @@
 - Seeker: a person looking for a peer: sealed matching view, open request,
   offers, their one open choice, waitlist, peers they liked.
 - Places: the holds on one peer worker's places (a pending choice or a
-  connection). Saved with optimistic concurrency, so two people can never
-  take the same last place.
+  connection). It refuses a hold beyond the peer's capacity, and is saved with
+  optimistic concurrency, so two people can never take the same last place.
 - Connection: active until either side ends it. No reason is asked or kept.
 """
 from __future__ import annotations
@@ -183,6 +183,10 @@ class Seeker(Aggregate):
         self.liked = sorted(set(self.liked) | {peer_worker_id})
 
 
+class NoFreePlace(Exception):
+    """The peer's places are all held: the choice is refused and nothing is stored."""
+
+
 class Places(Aggregate):
     @event("Opened")
     def __init__(self, peer_worker_id: UUID, actor: dict):
@@ -193,8 +197,14 @@ class Places(Aggregate):
     def create_id(peer_worker_id: UUID, **_) -> UUID:
         return derived_id("places", peer_worker_id)
 
+    def hold(self, peer_worker_id: str, hold_id: str, person_id: str, capacity: int, actor: dict):
+        """Capacity is the peer's own setting (intake's availability), not part of the event."""
+        if len(self.holds) >= capacity:
+            raise NoFreePlace(peer_worker_id)
+        self._hold(peer_worker_id, hold_id, person_id, actor)
+
     @event("Held")
-    def hold(self, peer_worker_id: str, hold_id: str, person_id: str, actor: dict):
+    def _hold(self, peer_worker_id: str, hold_id: str, person_id: str, actor: dict):
         self.holds[hold_id] = person_id
 
     @event("Released")

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from services.matching.application import MatchingApplication
-from services.matching.domain import Places, Seeker
+from services.matching.domain import NoFreePlace, Places, Seeker
 from shared.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from services.matching.tests.support import World, peer_caller, person_caller
 from shared.tests.conftest import app_factory, isolated_env, notification_count, stored_events, vault  # noqa: F401
@@ -163,3 +163,26 @@ def test_two_people_choosing_the_last_place_at_once_one_gets_it(app_factory, vau
     assert world.offered(lost[0]) == [nxt]
     assert len(world.matching.get(Places.create_id(uuid.UUID(last))).holds) == 1
     assert world.matching.rebuild().peers[last].free == 0
+
+
+def test_places_refuses_a_hold_beyond_capacity_and_records_nothing():
+    actor = {"user_id": "p", "role": "person", "organization_id": None, "correlation_id": "c"}
+    places = Places(peer_worker_id=uuid.uuid4(), actor=actor)
+    places.hold("peer", "first", "someone", 1, actor)
+    with pytest.raises(NoFreePlace):
+        places.hold("peer", "second", "someone else", 1, actor)
+    assert places.holds == {"first": "someone"}
+    assert [type(e).__name__ for e in places.collect_events()] == ["Opened", "Held"]
+
+
+def test_the_aggregate_refuses_even_when_the_read_model_says_a_place_is_free(world):
+    peer, nxt = world.peer(items=["veteran"], capacity=1), world.peer(capacity=2)
+    first, second = world.person(items=["veteran"]), world.person(items=["veteran"])
+    assert peer in world.offered(first) and peer in world.offered(second)
+    choose(world, first, peer)
+    world.matching.pool.peers[peer].holds.clear()  # a read model behind the store
+    with pytest.raises(Conflict) as refused:
+        choose(world, second, peer)
+    assert [o["peer_worker_id"] for o in refused.value.extra["next_offers"]] == [nxt]
+    assert len(world.matching.get(Places.create_id(uuid.UUID(peer))).holds) == 1
+    assert len([e for e in stored_events(world.matching) if isinstance(e, Places.Held)]) == 1
