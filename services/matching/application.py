@@ -10,7 +10,7 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
 from services.matching.choices import Choices
-from services.matching.domain import Candidate, Places, Seeker, Workforce
+from services.matching.domain import VIEW_EVENTS, Candidate, Places, Seeker, Workforce
 from services.matching.queries import Queries
 from services.matching.translations import TRANSLATIONS
 from services.matching.views import Pool
@@ -19,10 +19,6 @@ from shared.application import ServiceApplication
 from shared.errors import NotFound
 from shared.identity import Caller
 
-PEER_EVENTS = ("PeerWorkerExperienceShared", "PeerWorkerExperienceWithdrawn", "PeerWorkerPrivateExperienceKept",
-               "PeerWorkerAvailabilityChanged", "PeerWorkerPaused", "PeerWorkerResumed")
-VIEW_EVENTS = ("PersonEnrolled", "PersonDetailsChanged", "PersonConsentGranted", "PersonConsentChanged")
-STOP_EVENTS = ("PersonConsentRevoked", "PersonConsentLapsed", "PersonForgotten")
 # Events after which a peer may fit someone on the waitlist.
 FREEING = (Places.Released, Candidate.AvailabilityChanged, Candidate.Resumed, Candidate.ItemAdded,
            Workforce.CredentialRenewed, Workforce.EmploymentEnded)
@@ -82,7 +78,7 @@ class MatchingApplication(AccessLog, Choices, Queries, ServiceApplication):
     def policy(self, event, processing):
         actor = Caller.system(self.service, event.actor["correlation_id"]).as_actor()
         if event.source == "intake":
-            if event.type == "PeerWorkerProfiled" or event.type in PEER_EVENTS:
+            if event.type in Candidate.FOLLOWS:
                 self._peer_worker(event, actor, processing)
             elif "person_id" in event.body:
                 self._person(event, actor, processing)
@@ -95,92 +91,37 @@ class MatchingApplication(AccessLog, Choices, Queries, ServiceApplication):
         return event.source == "intake" and event.type in ("SupportRequested", "PersonForgotten")
 
     def _peer_worker(self, event, actor, processing):
-        body = event.body
         if event.type == "PeerWorkerProfiled":
-            if body["peer_worker_id"] not in self.repository:
-                processing.collect_events(Candidate(
-                    peer_worker_id=body["peer_worker_id"], organization_id=body["organization_id"],
-                    display_name=body["display_name"], shared_for_matching=body["shared_for_matching"],
-                    upstream_position=event.position, actor=actor))
+            if event.body["peer_worker_id"] not in self.repository:
+                processing.collect_events(Candidate.listed(event, actor))
             return
-        candidate: Candidate | None = self.get(body["peer_worker_id"])
-        if candidate is None:
-            return
-        shares = event.type == "PeerWorkerExperienceShared" and body["visibility"] == "matching"
-        stops = event.type == "PeerWorkerExperienceWithdrawn" or (
-            event.type == "PeerWorkerExperienceShared" and body["visibility"] != "matching")
-        if shares and body["experience"] not in candidate.shared_for_matching:
-            candidate.add_item(body["experience"], event.position, actor)
-        elif stops and body["experience"] in candidate.shared_for_matching:
-            candidate.remove_item(body["experience"], event.position, actor)
-        elif event.type == "PeerWorkerAvailabilityChanged":
-            availability = {k: v for k, v in body.items() if k != "peer_worker_id"}
-            candidate.change_availability(availability, event.position, actor)
-        elif event.type == "PeerWorkerPaused":
-            candidate.pause(event.position, actor)
-        elif event.type == "PeerWorkerResumed":
-            candidate.resume(event.position, actor)
-        else:
-            candidate.touch(event.position, actor)
-        processing.collect_events(candidate)
+        candidate: Candidate | None = self.get(event.body["peer_worker_id"])
+        if candidate is not None:
+            candidate.follow(event, actor)
+            processing.collect_events(candidate)
 
     def _person(self, event, actor, processing):
         body = event.body
         seeker: Seeker | None = self.get(body["person_id"])
-        if event.type in VIEW_EVENTS:
-            if seeker is None:
-                if body["matching"] is not None:
-                    processing.collect_events(Seeker(person_id=body["person_id"], view=body["matching"], actor=actor))
-                return
-            if body["matching"] is None:
-                self._stop(seeker, "consent", actor, processing)
-            else:
-                seeker.profile(body["matching"], actor)
-                processing.collect_events(seeker)
-            return
         if seeker is None:
+            if event.type in VIEW_EVENTS and body["matching"] is not None:
+                processing.collect_events(Seeker(person_id=body["person_id"], view=body["matching"], actor=actor))
             return
-        if event.type in STOP_EVENTS:
-            self._stop(seeker, event.type, actor, processing, end_connections=event.type == "PersonForgotten")
-        elif seeker.view is None:
-            return
-        elif event.type == "PersonExperienceShared":
-            seeker.share_item(body["experience"], actor)
-        elif event.type == "PersonExperienceWithdrawn":
-            code = self.vault.open(body["experience"])
-            for token in [t for t in seeker.view["shared_for_matching"] if self.vault.open(t) == code]:
-                seeker.withdraw_item(token, actor)
-        elif event.type == "SupportRequested":
-            self._release_choice(seeker, actor, processing)
-            seeker.open_request(str(body["request_id"]), False, actor)
-            offers, relaxed = self.pool.best(seeker.id, self.offers_wanted)
-            seeker.offer(str(body["request_id"]), offers, relaxed, actor)
-        elif event.type in ("SupportRequestWithdrawn", "SupportRequestExpired"):
-            if seeker.request and seeker.request["request_id"] == str(body["request_id"]):
-                self._release_choice(seeker, actor, processing)
-                seeker.close_request(str(body["request_id"]), actor)
-        processing.collect_events(seeker)
+        holds = seeker.follow(event, actor, lambda: self.pool.best(seeker.id, self.offers_wanted), self.vault.open)
+        if event.type == "PersonForgotten":
+            holds += self._end_connections(seeker, actor, processing)
+        processing.collect_events(*self.released(holds, actor), seeker)
 
-    def _stop(self, seeker: Seeker, why: str, actor, processing, end_connections=False):
-        """Stop all use of the person's data: open request and choice closed, places freed."""
+    def _end_connections(self, seeker: Seeker, actor, processing) -> list[tuple[str, str]]:
+        """A forgotten person's connections end; returns their holds, to release."""
         holds = []
-        if seeker.choice is not None:
-            holds.append((seeker.choice["peer_worker_id"], seeker.choice["choice_id"]))
-        if end_connections:
-            for connection_id, connection in list(self.pool.connections.items()):
-                if connection["person_id"] == str(seeker.id) and connection["active"]:
-                    ending = self.repository.get(UUID(connection_id))
-                    ending.end(actor)
-                    processing.collect_events(ending)
-                    holds.append((connection["peer_worker_id"], connection_id))
-        processing.collect_events(*self.released(holds, actor))
-        seeker.clear(why, actor)
-        processing.collect_events(seeker)
-
-    def _release_choice(self, seeker: Seeker, actor, processing):
-        if seeker.choice is not None:
-            processing.collect_events(*self.released([(seeker.choice["peer_worker_id"],
-                                                       seeker.choice["choice_id"])], actor))
+        for connection_id, connection in list(self.pool.connections.items()):
+            if connection["person_id"] == str(seeker.id) and connection["active"]:
+                ending = self.repository.get(UUID(connection_id))
+                ending.end(actor)
+                processing.collect_events(ending)
+                holds.append((connection["peer_worker_id"], connection_id))
+        return holds
 
     def released(self, holds, actor) -> list[Places]:
         """Places with these (peer id, hold id) released, one aggregate per peer."""
@@ -193,22 +134,12 @@ class MatchingApplication(AccessLog, Choices, Queries, ServiceApplication):
         return list(by_peer.values())
 
     def _workforce(self, event, actor, processing):
-        body, peer_id = event.body, str(event.body["peer_worker_id"])
-        workforce: Workforce | None = self.get(Workforce.create_id(body["peer_worker_id"]))
-        if event.type == "EmploymentBegan":
-            workforce = workforce or Workforce(peer_worker_id=body["peer_worker_id"], actor=actor)
-            workforce.employ(peer_id, body["employment_id"], body["organization_id"], actor)
-        elif workforce is None:
-            if not (event.type == "CredentialExpired" and body["blocks_offers"]):
+        workforce: Workforce | None = self.get(Workforce.create_id(event.body["peer_worker_id"]))
+        if workforce is None:
+            if not Workforce.opened_by(event):
                 return
-            workforce = Workforce(peer_worker_id=body["peer_worker_id"], actor=actor)
-        if event.type == "EmploymentEnded":
-            workforce.end_employment(peer_id, body["employment_id"], actor)
-        elif event.type == "CredentialExpired" and body["blocks_offers"]:
-            workforce.block(peer_id, body["credential_id"], body["kind"], actor)
-        elif event.type == "CredentialRecorded" and (body["expires"] is None or body["expires"] > date.today()):
-            if body["kind"] in workforce.blocking.values():
-                workforce.renew(peer_id, body["kind"], actor)
+            workforce = Workforce(peer_worker_id=event.body["peer_worker_id"], actor=actor)
+        workforce.follow(event, actor, date.today())
         processing.collect_events(workforce)
 
     # -- the waitlist -------------------------------------------------------------------

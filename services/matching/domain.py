@@ -11,15 +11,51 @@
   connection). It refuses a hold beyond the peer's capacity, and is saved with
   optimistic concurrency, so two people can never take the same last place.
 - Connection: active until either side ends it. No reason is asked or kept.
+
+Candidate, Workforce and Seeker each decide, in `follow`, what an upstream
+event (intake's or directory's) means for them; the application only routes
+the event to the aggregate and saves it.
 """
 from __future__ import annotations
 
+from datetime import date
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
 
 class Candidate(Aggregate):
+    # intake's events about a peer worker
+    FOLLOWS = ("PeerWorkerProfiled", "PeerWorkerExperienceShared", "PeerWorkerExperienceWithdrawn",
+               "PeerWorkerPrivateExperienceKept", "PeerWorkerAvailabilityChanged", "PeerWorkerPaused",
+               "PeerWorkerResumed")
+
+    @classmethod
+    def listed(cls, event, actor: dict) -> "Candidate":
+        body = event.body
+        return cls(peer_worker_id=body["peer_worker_id"], organization_id=body["organization_id"],
+                   display_name=body["display_name"], shared_for_matching=body["shared_for_matching"],
+                   upstream_position=event.position, actor=actor)
+
+    def follow(self, event, actor: dict) -> None:
+        """Only items shared for matching count: any other visibility takes the item out."""
+        body, position = event.body, event.position
+        shares = event.type == "PeerWorkerExperienceShared" and body["visibility"] == "matching"
+        stops = event.type == "PeerWorkerExperienceWithdrawn" or (
+            event.type == "PeerWorkerExperienceShared" and body["visibility"] != "matching")
+        if shares and body["experience"] not in self.shared_for_matching:
+            self.add_item(body["experience"], position, actor)
+        elif stops and body["experience"] in self.shared_for_matching:
+            self.remove_item(body["experience"], position, actor)
+        elif event.type == "PeerWorkerAvailabilityChanged":
+            self.change_availability({k: v for k, v in body.items() if k != "peer_worker_id"}, position, actor)
+        elif event.type == "PeerWorkerPaused":
+            self.pause(position, actor)
+        elif event.type == "PeerWorkerResumed":
+            self.resume(position, actor)
+        else:
+            self.touch(position, actor)
+
     @event("Listed")
     def __init__(self, peer_worker_id: UUID, organization_id: str, display_name: str,
                  shared_for_matching: list, upstream_position: int, actor: dict):
@@ -81,6 +117,25 @@ class Workforce(Aggregate):
     def create_id(peer_worker_id: UUID, **_) -> UUID:
         return derived_id("workforce", peer_worker_id)
 
+    @staticmethod
+    def opened_by(event) -> bool:
+        """Kept only once directory employs the peer or blocks them from offers: nothing before matters."""
+        return event.type == "EmploymentBegan" or (event.type == "CredentialExpired" and event.body["blocks_offers"])
+
+    def follow(self, event, actor: dict, today: date) -> None:
+        """Directory decides whether an expiry blocks offers (a state setting); a current
+        credential of a blocked kind lifts the block."""
+        body, peer_id = event.body, str(event.body["peer_worker_id"])
+        if event.type == "EmploymentBegan":
+            self.employ(peer_id, body["employment_id"], body["organization_id"], actor)
+        elif event.type == "EmploymentEnded":
+            self.end_employment(peer_id, body["employment_id"], actor)
+        elif event.type == "CredentialExpired" and body["blocks_offers"]:
+            self.block(peer_id, body["credential_id"], body["kind"], actor)
+        elif event.type == "CredentialRecorded" and (body["expires"] is None or body["expires"] > today):
+            if body["kind"] in self.blocking.values():
+                self.renew(peer_id, body["kind"], actor)
+
     @event("Employed")
     def employ(self, peer_worker_id: str, employment_id: str, organization_id: str, actor: dict):
         self.employments[employment_id] = organization_id
@@ -96,6 +151,11 @@ class Workforce(Aggregate):
     @event("CredentialRenewed")
     def renew(self, peer_worker_id: str, kind: str, actor: dict):
         self.blocking = {c: k for c, k in self.blocking.items() if k != kind}
+
+
+# intake's events that carry the person's matching view (None once they no longer consent to matching)
+VIEW_EVENTS = ("PersonEnrolled", "PersonDetailsChanged", "PersonConsentGranted", "PersonConsentChanged")
+STOP_EVENTS = ("PersonConsentRevoked", "PersonConsentLapsed", "PersonForgotten")
 
 
 class Seeker(Aggregate):
@@ -114,6 +174,39 @@ class Seeker(Aggregate):
     @staticmethod
     def create_id(person_id: UUID, **_) -> UUID:
         return person_id
+
+    def follow(self, event, actor: dict, best, open_token) -> list[tuple[str, str]]:
+        """Step for one of intake's events about this person; returns the open choice's hold
+        (peer id, choice id) when the event gives it up, for the application to release.
+
+        `best()` is the pool's offers for a new request; `open_token` opens a sealed item.
+        """
+        body = event.body
+        given_up = [(self.choice["peer_worker_id"], self.choice["choice_id"])] if self.choice else []
+        if event.type in VIEW_EVENTS and body["matching"] is not None:
+            self.profile(body["matching"], actor)
+        elif event.type in VIEW_EVENTS or event.type in STOP_EVENTS:
+            # consent withdrawn from matching, revoked, lapsed, or forgotten: stop all use
+            self.clear("consent" if event.type in VIEW_EVENTS else event.type, actor)
+            return given_up
+        elif self.view is None:
+            pass
+        elif event.type == "PersonExperienceShared":
+            self.share_item(body["experience"], actor)
+        elif event.type == "PersonExperienceWithdrawn":
+            code = open_token(body["experience"])  # tokens differ; the item is the same
+            for token in [t for t in self.view["shared_for_matching"] if open_token(t) == code]:
+                self.withdraw_item(token, actor)
+        elif event.type == "SupportRequested":
+            self.open_request(str(body["request_id"]), False, actor)
+            offers, relaxed = best()
+            self.offer(str(body["request_id"]), offers, relaxed, actor)
+            return given_up
+        elif event.type in ("SupportRequestWithdrawn", "SupportRequestExpired"):
+            if self.request and self.request["request_id"] == str(body["request_id"]):
+                self.close_request(str(body["request_id"]), actor)
+                return given_up
+        return []
 
     @event("Profiled")
     def profile(self, view: dict | None, actor: dict):
