@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from services.directory import eligibility
 from services.directory.common import check_scope, iso, money, refuse_chart_duties, rules, today
 from services.directory.domain import PeerWorker, SubcontractAgreement, SupervisionAgreement
 from services.directory.views import page
@@ -146,10 +147,10 @@ class AgreementCommands:
         supervisor_id = command["supervisor_id"]
         if supervisor_id is not None:
             supervisor = self.employed_worker(supervisor_id, supervising, "supervisor_id")
-            if not self.is_eligible_supervisor(supervisor, iso(command["start"])):
+            if not eligibility.is_eligible_supervisor(supervisor, iso(command["start"])):
                 raise InvalidInput({"supervisor_id": [
                     "not an eligible peer supervisor: needs a current peer-supervisor credential and "
-                    f"{self.supervisor_min_years} years in peer roles"]})
+                    f"{eligibility.min_peer_years()} years in peer roles"]})
             if supervisor_id in command["peer_worker_ids"]:
                 raise InvalidInput({"supervisor_id": ["nobody supervises themselves"]})
         agreement = SupervisionAgreement(
@@ -205,7 +206,7 @@ class AgreementCommands:
         as_of = today()
         return sorted(str(w.id) for w in self.views.all(PeerWorker)
                       if str(query["organization_id"]) in w.current_employers()
-                      and self.is_eligible_supervisor(w, as_of))
+                      and eligibility.is_eligible_supervisor(w, as_of))
 
     def _supervision(self, command: dict, caller: Caller) -> SupervisionAgreement:
         agreement = self.load_aggregate(SupervisionAgreement, command["agreement_id"], "agreement_id")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import threading
-from datetime import date, timedelta
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
@@ -39,10 +38,9 @@ class DirectoryApplication(AccessLog, OrganizationCommands, WorkforceCommands, A
         # Checking a name and saving it happen under one lock, so two registrations in this
         # process cannot both pass; separate instances can still race (see README).
         self.names_lock = threading.Lock()
-        # State settings: how long a new hire has to certify, what makes a peer supervisor
-        # eligible, and whether an expired credential keeps a peer worker from offers.
+        # State settings: how long a new hire has to certify and whether an expired credential
+        # keeps a peer worker from offers (what makes a peer supervisor eligible: eligibility.py).
         self.certify_within_days = int(config.env("PEERNET_CERTIFY_WITHIN_DAYS", "182"))
-        self.supervisor_min_years = int(config.env("PEERNET_SUPERVISOR_MIN_PEER_YEARS", "2"))
         self.expired_blocks_offers = config.env("PEERNET_EXPIRED_CREDENTIAL_BLOCKS_OFFERS", "no") == "yes"
 
     # -- shared helpers of the command mixins -------------------------------------
@@ -83,11 +81,3 @@ class DirectoryApplication(AccessLog, OrganizationCommands, WorkforceCommands, A
         if expected is not None and expected != aggregate.version:
             raise Conflict(f"the record is at version {aggregate.version}, not {expected}: "
                            "someone else changed it; read it again and retry")
-
-    def is_eligible_supervisor(self, worker: PeerWorker, as_of: str) -> bool:
-        """Peer-supervisor credential and enough years in peer roles (state settings)."""
-        if worker.peer_role_since is None or not worker.holds("peer_supervisor", as_of):
-            return False
-        since = date.fromisoformat(worker.peer_role_since)
-        asof = date.fromisoformat(as_of)
-        return (asof - since) >= timedelta(days=round(365.25 * self.supervisor_min_years))

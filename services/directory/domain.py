@@ -48,8 +48,10 @@ class PeerWorker(Aggregate):
     """
 
     @event("Recorded")
-    def __init__(self, peer_worker_id: UUID, peer_role_since: str | None, actor: dict):
+    def __init__(self, peer_worker_id: UUID, peer_role_since: str | None, actor: dict,
+                 peer_years_met_on: str | None = None):
         self.peer_role_since = peer_role_since
+        self.peer_years_met_on = peer_years_met_on  # eligibility.peer_years_met_on; None in events stored before it
         self.employments: dict[str, dict] = {}
         self.credentials: dict[str, dict] = {}
         self.pool: dict | None = None
@@ -96,8 +98,9 @@ class PeerWorker(Aggregate):
         self.employments[employment_id]["left_on"] = left_on
 
     @event("PeerRoleSinceSet")
-    def set_peer_role_since(self, peer_role_since: str, actor: dict):
+    def set_peer_role_since(self, peer_role_since: str, actor: dict, peer_years_met_on: str | None = None):
         self.peer_role_since = peer_role_since
+        self.peer_years_met_on = peer_years_met_on
 
     # -- credentials ----------------------------------------------------------
     @event("CredentialRecorded")

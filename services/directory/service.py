@@ -91,9 +91,11 @@ class DirectoryService(ServiceBase):
     def expire_credentials_hourly(self):
         """Expiry happens by itself when the date passes; the event tells the other services.
 
-        Eager, so dates that passed while the service was down are caught at start.
+        Eager, so dates that passed while the service was down are caught at start (and the
+        years in peer roles of starts stored before directory kept that day are decided then).
         """
         self.application.expire_credentials({}, Caller.system(self.name))
+        self.application.decide_peer_years(Caller.system(self.name))
 
     # -- the networking pool ----------------------------------------------------
     @rpc(expected_exceptions=EXPECTED)

@@ -33,6 +33,15 @@ def _registered(event):
                                       "contact": getattr(event, "contact", None)}
 
 
+def _peer_role(type_: str):
+    """Version 2 with the day directory decided the years are met; a start stored before keeps version 1."""
+    def translate(event):
+        body = {WORKER: event.originator_id, "peer_role_since": event.peer_role_since}
+        met_on = getattr(event, "peer_years_met_on", None)
+        return (type_, body) if met_on is None else (type_, {**body, "peer_years_met_on": met_on}, 2)
+    return translate
+
+
 def _activated(event):
     return "SupervisionAgreementActivated", {"agreement_id": event.originator_id, **event.terms}
 
@@ -41,8 +50,8 @@ TRANSLATIONS = {
     Organization.Registered: _registered,
     Organization.Updated: named("OrganizationUpdated", fields_of("name", "regions", "contact", id_as=ORGANIZATION)),
     Organization.Closed: named("OrganizationClosed", fields_of(id_as=ORGANIZATION)),
-    PeerWorker.Recorded: named("PeerWorkerRecorded", fields_of("peer_role_since", id_as=WORKER)),
-    PeerWorker.PeerRoleSinceSet: named("PeerRoleSinceSet", fields_of("peer_role_since", id_as=WORKER)),
+    PeerWorker.Recorded: _peer_role("PeerWorkerRecorded"),
+    PeerWorker.PeerRoleSinceSet: _peer_role("PeerRoleSinceSet"),
     PeerWorker.EmploymentBegan: named("EmploymentBegan", fields_of(
         "employment_id", "organization_id", "role_title", "hours_per_week", "start", "end", "certify_by",
         id_as=WORKER)),

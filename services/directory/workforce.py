@@ -4,6 +4,7 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
+from services.directory import eligibility
 from services.directory.common import check_scope, is_self, iso, rules, today
 from services.directory.domain import PeerWorker, SubcontractAgreement
 from shared.contracts.commands import directory as schemas
@@ -35,11 +36,13 @@ class WorkforceCommands:
         actor = caller.as_actor()
         if worker_id in self.repository:
             worker = self.load_aggregate(PeerWorker, worker_id, "peer_worker_id")
-            if command["peer_role_since"] is not None and iso(command["peer_role_since"]) != worker.peer_role_since:
-                worker.set_peer_role_since(iso(command["peer_role_since"]), actor)
+            since = iso(command["peer_role_since"])
+            if since is not None and since != worker.peer_role_since:
+                worker.set_peer_role_since(since, actor, eligibility.peer_years_met_on(since))
         else:
-            worker = PeerWorker(peer_worker_id=worker_id, peer_role_since=iso(command["peer_role_since"]),
-                                actor=actor)
+            since = iso(command["peer_role_since"])
+            worker = PeerWorker(peer_worker_id=worker_id, peer_role_since=since, actor=actor,
+                                peer_years_met_on=eligibility.peer_years_met_on(since))
         certify_by = None
         if command["certification_required"] and not worker.holds(CERTIFICATION, iso(command["start"])):
             certify_by = iso(command["certify_by"] or command["start"] + timedelta(days=self.certify_within_days))
@@ -75,7 +78,8 @@ class WorkforceCommands:
         command = load(schemas.SetPeerRoleSince(), payload)
         worker = self.load_aggregate(PeerWorker, command["peer_worker_id"], "peer_worker_id")
         self._check_may_change(worker, caller)
-        worker.set_peer_role_since(iso(command["peer_role_since"]), caller.as_actor())
+        since = iso(command["peer_role_since"])
+        worker.set_peer_role_since(since, caller.as_actor(), eligibility.peer_years_met_on(since))
         self.store(worker)
 
     def workforce_record(self, peer_worker_id, caller: Caller) -> dict:
@@ -141,6 +145,22 @@ class WorkforceCommands:
                     continue  # another instance, or an edit, got there first: the next round sees it
                 expired += count
         return expired
+
+    def decide_peer_years(self, caller: Caller) -> int:
+        """Keep and publish the day the years in peer roles are met for starts stored before
+        directory kept it (supervision waits for it); the hourly timer calls this, so it is done at start."""
+        decided = 0
+        for seen in self.views.all(PeerWorker):
+            if seen.peer_role_since is not None and seen.peer_years_met_on is None:
+                worker = self.load_aggregate(PeerWorker, seen.id)
+                since = worker.peer_role_since
+                worker.set_peer_role_since(since, caller.as_actor(), eligibility.peer_years_met_on(since))
+                try:
+                    self.store(worker)
+                except Conflict:
+                    continue  # another instance, or an edit, got there first
+                decided += 1
+        return decided
 
     def _expire_due(self, worker: PeerWorker, as_of: str, actor: dict) -> int:
         due = worker.due_to_expire(as_of)
@@ -240,7 +260,7 @@ class WorkforceCommands:
                             for c in sorted(worker.credentials.values(), key=lambda c: c["issued"])],
             "continuing_education": continuing_education_by_period(worker),
             "in_pool": worker.pool is not None,
-            "eligible_peer_supervisor": self.is_eligible_supervisor(worker, as_of),
+            "eligible_peer_supervisor": eligibility.is_eligible_supervisor(worker, as_of),
             "version": worker.version,
         }
 

@@ -18,6 +18,7 @@ from services.supervision.rules import problems
 from services.supervision.settings import Settings
 from services.supervision.translations import TRANSLATIONS
 from services.supervision.views import Work
+from shared.contracts import latest
 from shared.contracts.commands.supervision import today
 from shared.views import ReplayedAggregates
 from shared.access import AccessLog
@@ -63,21 +64,25 @@ class SupervisionApplication(AccessLog, Commands, Queries, ServiceApplication):
             return
         work = self.work()
         actor = Caller.system(self.service, event.actor["correlation_id"]).as_actor()
-        handler(self, work, plain(event.body), actor)
+        handler(self, work, plain(latest(event).body), actor)
         self.review(work, today(), actor)
         processing.collect_events(*work.changed())
 
-    def worker(self, work: Work, worker_id: str, actor: dict, peer_role_since: str | None = None) -> Worker:
+    def worker(self, work: Work, worker_id: str, actor: dict, peer_role_since: str | None = None,
+               peer_years_met_on: str | None = None) -> Worker:
         return work.change(worker_id, Worker) or work.add(
-            Worker(worker_id=UUID(worker_id), peer_role_since=peer_role_since, actor=actor))
+            Worker(worker_id=UUID(worker_id), peer_role_since=peer_role_since, actor=actor,
+                   peer_years_met_on=peer_years_met_on))
 
     def _recorded(self, work, body, actor):
-        worker = self.worker(work, body["peer_worker_id"], actor, body["peer_role_since"])
-        if body["peer_role_since"] and worker.peer_role_since != body["peer_role_since"]:
-            worker.set_peer_role_since(body["peer_role_since"], actor)
+        since, met_on = body["peer_role_since"], body["peer_years_met_on"]
+        worker = self.worker(work, body["peer_worker_id"], actor, since, met_on)
+        if since and (worker.peer_role_since, worker.peer_years_met_on) != (since, met_on):
+            worker.set_peer_role_since(since, actor, met_on)
 
     def _role_since(self, work, body, actor):
-        self.worker(work, body["peer_worker_id"], actor).set_peer_role_since(body["peer_role_since"], actor)
+        self.worker(work, body["peer_worker_id"], actor).set_peer_role_since(
+            body["peer_role_since"], actor, body["peer_years_met_on"])
 
     def _employed(self, work, body, actor):
         self.worker(work, body["peer_worker_id"], actor).begin_employment(

@@ -18,8 +18,10 @@ PARTIES = ("supervisor", "peer_worker")
 
 class Worker(Aggregate):
     @event("Noted")
-    def __init__(self, worker_id: UUID, peer_role_since: str | None, actor: dict):
+    def __init__(self, worker_id: UUID, peer_role_since: str | None, actor: dict,
+                 peer_years_met_on: str | None = None):
         self.peer_role_since = peer_role_since
+        self.peer_years_met_on = peer_years_met_on  # directory's decision (its eligibility rule)
         self.employments: dict[str, dict] = {}
         self.credentials: dict[str, dict] = {}
         self.pool: dict | None = None
@@ -37,8 +39,9 @@ class Worker(Aggregate):
         return worker_id
 
     @event("PeerRoleSinceSet")
-    def set_peer_role_since(self, since: str, actor: dict):
+    def set_peer_role_since(self, since: str, actor: dict, peer_years_met_on: str | None = None):
         self.peer_role_since = since
+        self.peer_years_met_on = peer_years_met_on
 
     @event("EmploymentBegan")
     def begin_employment(self, employment_id: str, organization_id: str, hours_per_week: float, start: str,

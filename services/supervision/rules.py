@@ -13,10 +13,6 @@ def plus_days(day: str, days: int) -> str:
     return (date.fromisoformat(day) + timedelta(days=days)).isoformat()
 
 
-def years_between(start: str, end: str) -> float:
-    return (date.fromisoformat(end) - date.fromisoformat(start)).days / 365.25
-
-
 def problems(supervisor: Worker, supervisee: Worker, kind: str, settings: Settings, as_of: str) -> list[str]:
     """Why this supervisor may not supervise this peer worker in this kind; empty when they may."""
     found = []
@@ -30,10 +26,13 @@ def problems(supervisor: Worker, supervisee: Worker, kind: str, settings: Settin
         if settings.admin_requires_masters and not supervisor.masters_level:
             found.append("not_masters_level")
         return found
-    # Professional development comes only from someone who has worked in a peer role.
+    # Professional development comes only from someone who has worked in a peer role, for
+    # as long as the state says: directory decides that day (directory/eligibility.py). No day
+    # yet: a start directory stored before it kept one; it publishes the day when it starts
+    # (decide_peer_years), and meanwhile nobody's supervision is ended for want of it.
     if supervisor.peer_role_since is None:
         found.append("no_peer_role")
-    elif years_between(supervisor.peer_role_since, as_of) < settings.min_peer_years:
+    elif supervisor.peer_years_met_on is not None and as_of < supervisor.peer_years_met_on:
         found.append("too_few_peer_years")
     if not supervisor.holds(PEER_CREDENTIALS, as_of):
         found.append("no_valid_peer_credential")

@@ -2,7 +2,6 @@
 
 | variable                                   | default | meaning |
 | ------------------------------------------ | ------- | ------- |
-| PEERNET_SUPERVISOR_MIN_PEER_YEARS          | 2       | years in peer roles before supervising professional development |
 | PEERNET_SUPERVISOR_TRAINING_WITHIN_DAYS    | 182     | a new supervisor's deadline for a peer-supervisor credential or training |
 | PEERNET_SUPERVISION_CAPACITY               | 7       | full-time supervisees per supervisor |
 | PEERNET_SUPERVISION_FULL_TIME_HOURS        | 40      | weekly hours that count as one full-time supervisee |
@@ -21,7 +20,6 @@ from shared import config
 
 @dataclass(frozen=True)
 class Settings:
-    min_peer_years: int = 2
     training_within_days: int = 182
     capacity: float = 7.0
     full_time_hours: float = 40.0
@@ -39,7 +37,6 @@ class Settings:
             return str(env.get(name) or config.env(name, default))
 
         return cls(
-            min_peer_years=int(read("PEERNET_SUPERVISOR_MIN_PEER_YEARS", "2")),
             training_within_days=int(read("PEERNET_SUPERVISOR_TRAINING_WITHIN_DAYS", "182")),
             capacity=float(read("PEERNET_SUPERVISION_CAPACITY", "7")),
             full_time_hours=float(read("PEERNET_SUPERVISION_FULL_TIME_HOURS", "40")),

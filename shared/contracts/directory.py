@@ -8,7 +8,7 @@ from datetime import date
 
 from marshmallow import Schema, ValidationError, fields, validate
 
-from shared.contracts import contract
+from shared.contracts import contract, upcaster
 from shared.contracts.fields import Sealed
 
 KINDS = ("agency", "peer_run_organization")
@@ -79,6 +79,25 @@ class PeerWorkerRecorded(Schema):
 class PeerRoleSinceSet(Schema):
     peer_worker_id = fields.UUID(required=True)
     peer_role_since = Day(required=True)
+
+
+# Version 2: directory decides the day the state's years in peer roles are met
+# (services/directory/eligibility.py) and supervision uses it; None where a start
+# was recorded before the day was kept with it.
+@contract("directory", "PeerWorkerRecorded", version=2)
+class PeerWorkerRecordedV2(PeerWorkerRecorded):
+    peer_years_met_on = Day(required=True, allow_none=True)
+
+
+@contract("directory", "PeerRoleSinceSet", version=2)
+class PeerRoleSinceSetV2(PeerRoleSinceSet):
+    peer_years_met_on = Day(required=True, allow_none=True)
+
+
+@upcaster("directory", "PeerWorkerRecorded", 1)
+@upcaster("directory", "PeerRoleSinceSet", 1)
+def _peer_years_not_decided(body: dict) -> dict:
+    return {**body, "peer_years_met_on": None}
 
 
 @contract("directory", "EmploymentBegan")

@@ -77,7 +77,10 @@ def directory_samples(vault) -> dict[tuple[str, str, int], dict]:
                             "languages": ["English"], "schedule": {"freq": "WEEKLY", "byday": "TU"}},
         "PeerGroupRetired": {"group_id": AGREEMENT},
     }
-    return {**{("directory", type_, 1): body for type_, body in bodies.items()}, **access_sample("directory")}
+    samples = {("directory", type_, 1): body for type_, body in bodies.items()}
+    samples[("directory", "PeerWorkerRecorded", 2)] = {**bodies["PeerWorkerRecorded"], "peer_years_met_on": None}
+    samples[("directory", "PeerRoleSinceSet", 2)] = {**bodies["PeerRoleSinceSet"], "peer_years_met_on": "2021-04-01"}
+    return {**samples, **access_sample("directory")}
 
 
 def make(key, body):

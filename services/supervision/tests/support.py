@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta, timezone
 
+from services.directory.eligibility import peer_years_met_on
 from shared import contracts
 from shared.identity import Caller
 
@@ -26,10 +27,10 @@ class Upstream:
     def __init__(self, app):
         self.app, self.position = app, 0
 
-    def emit(self, type_: str, **body) -> None:
+    def emit(self, type_: str, version: int = 1, **body) -> None:
         self.position += 1
         built = contracts.build(self.source, self.position, type_, "2026-01-01T00:00:00+00:00",
-                                SYSTEM.as_actor(), str(uuid.uuid4()), body)
+                                SYSTEM.as_actor(), str(uuid.uuid4()), body, version)
         assert self.app.process_upstream(contracts.parse(built.as_message()))
 
 
@@ -58,7 +59,8 @@ class Directory(Upstream):
              peer_role_since: str | None = None, worker_id: str | None = None) -> tuple[str, str]:
         worker_id = worker_id or str(uuid.uuid4())
         employment_id = str(uuid.uuid4())
-        self.emit("PeerWorkerRecorded", peer_worker_id=worker_id, peer_role_since=peer_role_since)
+        self.emit("PeerWorkerRecorded", 2, peer_worker_id=worker_id, peer_role_since=peer_role_since,
+                  peer_years_met_on=peer_years_met_on(peer_role_since))  # as directory decides it
         self.emit("EmploymentBegan", peer_worker_id=worker_id, employment_id=employment_id,
                   organization_id=organization_id, role_title="Peer Specialist", hours_per_week=hours,
                   start=start or day(-60), end=None, certify_by=None)

@@ -4,6 +4,7 @@ from datetime import date, timedelta
 
 from hypothesis import given, settings as hypothesis_settings, strategies as st
 
+from services.directory.eligibility import peer_years_met_on
 from services.supervision.domain import Worker
 from services.supervision.rules import due, problems
 from services.supervision.settings import Settings
@@ -18,22 +19,24 @@ def on(offset: int) -> str:
     return (START + timedelta(days=offset)).isoformat()
 
 
-def worker(peer_years: float | None = None, credentials=(), start: int = 0, hours: float = 40) -> Worker:
+def worker(peer_years: float | None = None, credentials=(), start: int = 0, hours: float = 40,
+           min_peer_years: int = 2) -> Worker:
     since = None if peer_years is None else on(-round(peer_years * 365.25))
-    made = Worker(worker_id=uuid.uuid4(), peer_role_since=since, actor=ACTOR)
+    made = Worker(worker_id=uuid.uuid4(), peer_role_since=since, actor=ACTOR,
+                  peer_years_met_on=peer_years_met_on(since, min_peer_years))  # as directory decides it
     made.begin_employment(str(uuid.uuid4()), "org-a", hours, on(start), ACTOR)
     for kind in credentials:
         made.record_credential(kind, kind, on(-800), on(800), ACTOR)
     return made
 
 
-def supervisor(peer_years: float = 8) -> Worker:
-    return worker(peer_years, ("certified_peer_specialist", "peer_supervisor"))
+def supervisor(peer_years: float = 8, min_peer_years: int = 2) -> Worker:
+    return worker(peer_years, ("certified_peer_specialist", "peer_supervisor"), min_peer_years=min_peer_years)
 
 
 @given(years=st.floats(min_value=0, max_value=20), minimum=st.integers(min_value=0, max_value=10))
 def test_professional_development_needs_the_states_years_in_peer_roles(years, minimum):
-    found = problems(supervisor(years), worker(), PD, Settings(min_peer_years=minimum), on(0))
+    found = problems(supervisor(years, minimum), worker(), PD, Settings(), on(0))
     served = round(years * 365.25) / 365.25  # whole days in peer roles
     assert ("too_few_peer_years" in found) == (served < minimum)
     assert found == ([] if served >= minimum else ["too_few_peer_years"])
@@ -111,3 +114,19 @@ def test_nothing_is_due_for_someone_not_working():
     peer = worker(1)
     peer.end_employment(next(iter(peer.employments)), on(10), ACTOR)
     assert due(peer, Settings(), on(20)) is None
+
+
+def test_peer_years_are_directorys_decision_not_a_setting_read_here(monkeypatch):
+    monkeypatch.setenv("PEERNET_SUPERVISOR_MIN_PEER_YEARS", "50")  # directory's to read, not supervision's
+    decided = worker(8, ("certified_peer_specialist", "peer_supervisor"))
+    assert problems(decided, worker(), PD, Settings.from_env(), on(0)) == []
+    decided.set_peer_role_since(decided.peer_role_since, ACTOR, on(1))  # directory decided a later day
+    assert problems(decided, worker(), PD, Settings(), on(0)) == ["too_few_peer_years"]
+    assert problems(decided, worker(), PD, Settings(), on(1)) == []
+    undecided = Worker(worker_id=uuid.uuid4(), peer_role_since=on(-3000), actor=ACTOR)  # a version 1 event
+    undecided.begin_employment(str(uuid.uuid4()), "org-a", 40, on(0), ACTOR)
+    for kind in ("certified_peer_specialist", "peer_supervisor"):
+        undecided.record_credential(kind, kind, on(-800), on(800), ACTOR)
+    assert problems(undecided, worker(), PD, Settings(), on(0)) == []  # until directory publishes its day
+    undecided.set_peer_role_since(undecided.peer_role_since, ACTOR, on(1))
+    assert problems(undecided, worker(), PD, Settings(), on(0)) == ["too_few_peer_years"]
