@@ -5,7 +5,8 @@ years in peer roles and their credentials. When it records a start it decides
 the day the state's years are met (`PEERNET_SUPERVISOR_MIN_PEER_YEARS`, read
 only here), keeps it in the event and publishes it (`peer_years_met_on`,
 version 2 of PeerWorkerRecorded and PeerRoleSinceSet); supervision compares
-that day with its own and never reads the setting.
+that day with its own and never reads the setting. When the state changes the
+setting, directory's hourly timer (and its start) decides everyone's day again.
 """
 from __future__ import annotations
 

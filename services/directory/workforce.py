@@ -147,11 +147,13 @@ class WorkforceCommands:
         return expired
 
     def decide_peer_years(self, caller: Caller) -> int:
-        """Keep and publish the day the years in peer roles are met for starts stored before
-        directory kept it (supervision waits for it); the hourly timer calls this, so it is done at start."""
+        """Keep and publish the day the years in peer roles are met wherever the kept day is not what
+        the state's setting gives now: starts stored before directory kept it, and everyone after the
+        setting changed. The hourly timer calls this, and it runs at start."""
         decided = 0
         for seen in self.views.all(PeerWorker):
-            if seen.peer_role_since is not None and seen.peer_years_met_on is None:
+            due = eligibility.peer_years_met_on(seen.peer_role_since)
+            if seen.peer_role_since is not None and seen.peer_years_met_on != due:
                 worker = self.load_aggregate(PeerWorker, seen.id)
                 since = worker.peer_role_since
                 worker.set_peer_role_since(since, caller.as_actor(), eligibility.peer_years_met_on(since))

@@ -66,10 +66,24 @@ def test_the_day_is_published_as_version_2_and_a_start_stored_before_keeps_versi
     assert latest(before).body["peer_years_met_on"] is None  # until decide_peer_years publishes it
 
 
-def test_starts_stored_before_the_day_was_kept_are_decided_once(app_factory):
+def test_starts_stored_before_the_day_was_kept_are_decided_once(app_factory, monkeypatch):
+    monkeypatch.delenv("PEERNET_SUPERVISOR_MIN_PEER_YEARS", raising=False)
     directory = app_factory(DirectoryApplication)
     stored_before = PeerWorker(peer_worker_id=uuid.uuid4(), peer_role_since="2019-01-01", actor=ACTOR)
     directory.save(stored_before, PeerWorker(peer_worker_id=uuid.uuid4(), peer_role_since=None, actor=ACTOR))
     assert directory.decide_peer_years(SYSTEM) == 1
     assert directory.repository.get(stored_before.id).peer_years_met_on == "2021-01-01"
+    assert directory.decide_peer_years(SYSTEM) == 0
+
+
+def test_a_changed_setting_decides_everyones_day_again(app_factory, monkeypatch):
+    monkeypatch.delenv("PEERNET_SUPERVISOR_MIN_PEER_YEARS", raising=False)
+    directory = app_factory(DirectoryApplication)
+    recorded = PeerWorker(peer_worker_id=uuid.uuid4(), peer_role_since="2019-01-01", actor=ACTOR,
+                          peer_years_met_on=peer_years_met_on("2019-01-01"))
+    directory.save(recorded)
+    assert directory.decide_peer_years(SYSTEM) == 0
+    monkeypatch.setenv("PEERNET_SUPERVISOR_MIN_PEER_YEARS", "5")
+    assert directory.decide_peer_years(SYSTEM) == 1
+    assert directory.repository.get(recorded.id).peer_years_met_on == "2024-01-02"
     assert directory.decide_peer_years(SYSTEM) == 0
