@@ -37,14 +37,11 @@ def load_catalog(locale: str) -> Catalog:
     return merged
 
 
-def load_translations() -> dict[str, NullTranslations]:
-    loaded: dict[str, NullTranslations] = {"en": NullTranslations()}
-    for locale in LOCALES[1:]:
-        buffer = io.BytesIO()
-        write_mo(buffer, load_catalog(locale))
-        buffer.seek(0)
-        loaded[locale] = Translations(buffer)
-    return loaded
+def translations_of(catalog: Catalog) -> Translations:
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return Translations(buffer)
 
 
 def gettext(message: str, **variables) -> str:
@@ -55,8 +52,11 @@ def gettext(message: str, **variables) -> str:
 class Languages:
     def __init__(self, strict: bool = False):
         self.strict = strict
-        self.translations = load_translations()
-        self.known = {locale: set(load_catalog(locale)._messages) for locale in LOCALES[1:]}  # noqa: SLF001
+        catalogs = {locale: load_catalog(locale) for locale in LOCALES[1:]}  # each .po read once
+        self.translations: dict[str, NullTranslations] = {
+            "en": NullTranslations(), **{locale: translations_of(c) for locale, c in catalogs.items()}}
+        self.known = {locale: {message.id if isinstance(message.id, str) else message.id[0]
+                               for message in catalog if message.id} for locale, catalog in catalogs.items()}
 
     def select(self) -> str:
         chosen = session.get("lang")

@@ -27,11 +27,12 @@ import os
 import secrets
 import shutil
 import subprocess
+import sys
 import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import pytest
 import requests
@@ -300,7 +301,48 @@ def dev_network(amqp_uri, tmp_path_factory):
             network.stop()
 
 
+DEMO_SIZE = {"counties": 2, "people": 12, "peer_workers": 6}
+
+
+@pytest.fixture(scope="session")
+def demo(dev_network):
+    """`make demo`, small, into the development network: the users its sign-in page offers."""
+    done = subprocess.run([sys.executable, "-m", "deploy.demo", "--gateway", dev_network.gateway_url, "--quiet",
+                           *[f"--{k.replace('_', '-')}={v}" for k, v in DEMO_SIZE.items()]], cwd=ROOT,
+                          timeout=300, env={**os.environ, "PEERNET_JWT_SECRET": DEV_JWT_SECRET},
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return dev_network
+
+
 # --- checks and helpers ------------------------------------------------------------------
+
+def sign_in_as(page, network, name: str) -> None:
+    """The development sign-in page's button of that name."""
+    page.goto(network.url("/signin"))
+    page.get_by_role("button", name=name, exact=True).click()
+    page.wait_for_load_state()
+
+
+def narrow_enough(page) -> None:
+    """WCAG 1.4.10: at 320 CSS pixels wide nothing scrolls sideways."""
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 320, f"{page.url} is {width} px wide at a 320 px viewport"
+
+
+def check_pages(page, network, paths) -> None:
+    """Each page in English and Spanish: one main heading, no axe violation; and at 320 px, no
+    sideways scrolling."""
+    for path in paths:
+        for language in ("en", "es"):
+            page.goto(network.url(f"/language/{language}?next={quote(path)}"))
+            assert page.locator("h1").count() == 1, f"{path} has one main heading"
+            check_accessibility_of(page, f"{path} ({language})")
+        page.set_viewport_size({"width": 320, "height": 700})
+        page.reload()
+        narrow_enough(page)
+        page.set_viewport_size({"width": 1280, "height": 900})
+
 
 def run_axe(page) -> list[dict]:
     """axe-core's violations on the page as it is now. Injected through the DevTools protocol,

@@ -2,21 +2,15 @@
 network: no axe-core violation (WCAG 2.2 A and AA), reflow at 320 CSS pixels without horizontal
 scrolling, a first load of at most 100 KB over the wire, enrollment by keyboard alone, and bad
 input shown beside its field with nothing stored."""
-import os
-import subprocess
-import sys
-
 import pytest
 import requests
 
 from deploy.demo.plan import plan
 from shared.dev_tokens import mint_development_token
-from shared.network import ROOT
-from tests.web.conftest import DEV_JWT_SECRET
+from tests.web.conftest import DEMO_SIZE, DEV_JWT_SECRET, check_pages, narrow_enough, sign_in_as
 
 pytestmark = pytest.mark.integration
-SIZE = {"counties": 2, "people": 12, "peer_workers": 6}
-DEMO = plan(**SIZE)
+DEMO = plan(**DEMO_SIZE)
 PERSON_PAGES = ["/person", "/person/experiences", "/person/support", "/person/offers", "/person/data",
                 "/person/consent", "/person/forget"]
 PEER_PAGES = ["/peer", "/peer/profile", "/peer/experiences", "/peer/availability", "/peer/requests",
@@ -25,44 +19,13 @@ PEER_PAGES = ["/peer", "/peer/profile", "/peer/experiences", "/peer/availability
 MOST_BYTES = 100 * 1024
 
 
-@pytest.fixture(scope="module")
-def demo(dev_network):
-    """`make demo`, small, into the development network: the users its sign-in page offers."""
-    done = subprocess.run([sys.executable, "-m", "deploy.demo", "--gateway", dev_network.gateway_url, "--quiet",
-                           *[f"--{k.replace('_', '-')}={v}" for k, v in SIZE.items()]], cwd=ROOT, timeout=300,
-                          env={**os.environ, "PEERNET_JWT_SECRET": DEV_JWT_SECRET}, capture_output=True, text=True)
-    assert done.returncode == 0, done.stdout + done.stderr
-    return dev_network
-
-
-def sign_in_as(page, network, name: str) -> None:
-    page.goto(network.url("/signin"))
-    page.get_by_role("button", name=name, exact=True).click()
-    page.wait_for_load_state()
-
-
-def narrow_enough(page) -> None:
-    """WCAG 1.4.10: at 320 CSS pixels wide nothing scrolls sideways."""
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= 320, f"{page.url} is {width} px wide at a 320 px viewport"
-
-
 @pytest.mark.parametrize("role, name, pages", [
     ("person", DEMO.people[0].display_name, PERSON_PAGES),
     ("peer", DEMO.peer_workers[0].display_name, PEER_PAGES),
 ])
-def test_every_page_passes_axe_and_reflows_at_320_pixels(demo, page, check_accessibility, screenshot,
-                                                         role, name, pages):
+def test_every_page_passes_axe_and_reflows_at_320_pixels(demo, page, screenshot, role, name, pages):
     sign_in_as(page, demo, name)
-    for path in pages:
-        for language in ("en", "es"):
-            page.goto(demo.url(f"/language/{language}?next={requests.utils.quote(path)}"))
-            assert page.locator("h1").count() == 1, f"{path} has one main heading"
-            check_accessibility(page, f"{path} ({language})")
-        page.set_viewport_size({"width": 320, "height": 700})
-        page.reload()
-        narrow_enough(page)
-        page.set_viewport_size({"width": 1280, "height": 900})
+    check_pages(page, demo, pages)
     screenshot(page, f"{role}-last-page")
 
 

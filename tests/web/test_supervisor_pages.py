@@ -3,9 +3,9 @@ network: signed in from the development sign-in page, every page without an axe-
 (WCAG 2.2 A and AA) in English and Spanish and reflowing at 320 CSS pixels, and a session logged
 through the form shown on the sessions page afterwards."""
 import pytest
-import requests
 
-from tests.web.test_every_page import DEMO, demo, narrow_enough, sign_in_as  # noqa: F401  (demo: a fixture)
+from tests.web.conftest import check_pages, sign_in_as
+from tests.web.test_every_page import DEMO
 
 pytestmark = pytest.mark.integration
 SUPERVISOR = next(worker for worker in DEMO.peer_workers if worker.supervisor)
@@ -14,23 +14,14 @@ PAGES = ["/supervisor", "/supervisor/offers", "/supervisor/sessions", "/supervis
          "/supervisor/overdue"]
 
 
-def test_every_supervisor_page_passes_axe_and_reflows_at_320_pixels(demo, page, check_accessibility,  # noqa: F811
-                                                                    screenshot):
+def test_every_supervisor_page_passes_axe_and_reflows_at_320_pixels(demo, page, screenshot):
     sign_in_as(page, demo, SIGN_IN_AS)
     assert page.url.endswith("/supervisor")
-    for path in PAGES:
-        for language in ("en", "es"):
-            page.goto(demo.url(f"/language/{language}?next={requests.utils.quote(path)}"))
-            assert page.locator("h1").count() == 1, f"{path} has one main heading"
-            check_accessibility(page, f"{path} ({language})")
-        page.set_viewport_size({"width": 320, "height": 700})
-        page.reload()
-        narrow_enough(page)
-        page.set_viewport_size({"width": 1280, "height": 900})
+    check_pages(page, demo, PAGES)
     screenshot(page, "supervisor-last-page")
 
 
-def test_a_session_logged_through_the_form_shows_on_the_sessions_page(demo, page, check_accessibility):  # noqa: F811
+def test_a_session_logged_through_the_form_shows_on_the_sessions_page(demo, page, check_accessibility):
     sign_in_as(page, demo, SIGN_IN_AS)
     page.goto(demo.url("/supervisor/sessions/new"))
     supervisee = page.get_by_label("Supervisee", exact=True)
