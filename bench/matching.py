@@ -75,7 +75,7 @@ def _person_view(rng, items) -> dict:
 
 def build_population(rng) -> tuple:
     from services.matching.domain import Seeker
-    from services.matching.views import Pool
+    from services.matching.projections import Pool
 
     items = [f"item-{n:02d}" for n in range(ITEM_KINDS)]
     gc.collect()
@@ -119,7 +119,7 @@ def time_rebuild(rng) -> dict:
     """A real encrypted SQLite store and the real vault: save, then replay it all."""
     from cryptography.fernet import Fernet
 
-    from services.matching.application import MatchingApplication
+    from services.matching.setup import setup
     from services.matching.domain import Seeker
     from shared import config
     from shared.crypto import MemoryKeyStorage, PersonKeyVault
@@ -130,7 +130,7 @@ def time_rebuild(rng) -> dict:
         os.environ["PEERNET_VAR_DIR"] = var
         env = {**config.application_env("matching"), "PERSISTENCE_MODULE": "eventsourcing.sqlite",
                "SQLITE_DBNAME": f"{var}/matching.sqlite"}
-        matching = MatchingApplication(vault, env)
+        matching = setup(vault, env)
         batch = []
         for _ in tqdm(range(REPLAY_PEERS), desc="matching bench: storing peers", leave=False):
             batch.append(_peer_events(rng, items))

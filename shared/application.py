@@ -8,6 +8,7 @@ nothing twice.
 """
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 from contextlib import contextmanager
@@ -18,12 +19,14 @@ from uuid import UUID
 from eventsourcing.persistence import IntegrityError, Tracking
 from eventsourcing.projection import EventSourcedProjection
 from eventsourcing.application import ProcessingEvent, Repository
+from eventsourcing.utils import strtobool
 
 from shared import config, contracts
 from shared.contracts import IntegrationEvent
 from shared.crypto import PersonKeyVault
 from shared.identity import Caller
 from shared.metrics import METRICS
+from shared.operations import Operations
 from shared.postgres import postgres_ddl_lock, postgres_from
 from shared.sqlite_store import ddl_lock as sqlite_ddl_lock
 
@@ -40,6 +43,10 @@ class BatchRepository(Repository):
 
     Only the applying thread's reads: a command running meanwhile must not see unsaved changes.
     """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._batch = threading.local()  # green once eventlet has patched threading
 
     @property
     def pending(self) -> dict | None:
@@ -61,6 +68,7 @@ class BatchRepository(Repository):
 
 class ServiceApplication(EventSourcedProjection):
     service: str = ""
+    follows: tuple[str, ...] = ()  # the services whose events this one applies
     # domain event class -> Translation; every stored event class must have one.
     translations: dict[type, Translation] = {}
 
@@ -82,11 +90,32 @@ class ServiceApplication(EventSourcedProjection):
         self._ignored: dict[str, tuple[int, int]] = {}  # source -> (position, how many) not yet stored
         self._together = threading.local()  # green once eventlet has patched threading
 
-    def construct_repository(self):
-        repository = super().construct_repository()
-        repository.__class__ = BatchRepository  # the same repository, with one lookup first
-        repository._batch = threading.local()  # green once eventlet has patched threading
-        return repository
+    def construct_repository(self) -> BatchRepository:
+        """eventsourcing's repository, built as the library builds it, with the batch's lookup first."""
+        cache_maxsize = self.env.get(self.AGGREGATE_CACHE_MAXSIZE)
+        return BatchRepository(
+            event_store=self.events,
+            snapshot_store=self.snapshots,
+            cache_maxsize=int(cache_maxsize) if cache_maxsize else None,
+            fastforward=strtobool(self.env.get(self.AGGREGATE_CACHE_FASTFORWARD, "y")),
+            fastforward_skipping=strtobool(self.env.get(self.AGGREGATE_CACHE_FASTFORWARD_SKIPPING, "n")),
+            deepcopy_from_cache=strtobool(self.env.get(self.DEEPCOPY_FROM_AGGREGATE_CACHE, "y")),
+        )
+
+    # -- operations -----------------------------------------------------------
+    operations: Operations | None = None
+    handlers: dict[str, Callable] = {}  # operation name -> handler bound to its dependencies
+
+    def register(self, operations: Operations, handlers: dict[str, Callable]) -> None:
+        """The service's access table and its bound handlers (its setup): the same names, or it does not start."""
+        unmatched = sorted(set(operations.by_name) ^ set(handlers))
+        if unmatched:
+            raise TypeError(f"{self.service}: the access table and the handlers differ on {unmatched}")
+        self.operations, self.handlers = operations, handlers
+
+    def perform(self, operation: str, caller: Caller | None, *args):
+        """One call, as every entrypoint makes it: admitted by the access table, then handled."""
+        return self.handlers[operation](self.operations[operation].admit(caller, args), caller)
 
     # -- commands -------------------------------------------------------------
     # Whether commands that arrive together may be saved in one transaction:
@@ -142,6 +171,22 @@ class ServiceApplication(EventSourcedProjection):
             start=after, limit=limit, inclusive_of_start=False
         )
         return [self.to_integration_event(n) for n in notifications]
+
+    def integration_events_at(self, positions: list[int]) -> list[IntegrationEvent]:
+        """Published form of the stored events at these positions (those that exist), in order."""
+        notifications = [n for position in sorted(set(positions))
+                         for n in self.recorder.select_notifications(start=position, limit=1) if n.id == position]
+        return [self.to_integration_event(n) for n in notifications]
+
+    def stored_digests(self, after: int, limit: int) -> list[tuple[int, str]]:
+        """(position, sha256 of everything its published form is made from) after a position.
+
+        Audit compares these with the ones it kept when it last read the events in full: equal bytes
+        publish the same event, so only what changed since has to be read and decoded again.
+        """
+        notifications = self.recorder.select_notifications(start=after, limit=limit, inclusive_of_start=False)
+        return [(n.id, hashlib.sha256(f"{n.originator_id}\x1f{n.originator_version}\x1f{n.topic}\x1f".encode()
+                                      + n.state).hexdigest()) for n in notifications]
 
     def to_integration_event(self, notification) -> IntegrationEvent:
         domain_event = self.mapper.to_domain_event(notification)

@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 APPLICATIONS = {
     "intake": "services.intake.application:IntakeApplication",
     "directory": "services.directory.application:DirectoryApplication",
-    "matching": "services.matching.application:MatchingApplication",
+    "matching": "services.matching.setup:setup",
     "supervision": "services.supervision.application:SupervisionApplication",
     "audit": "services.audit.application:AuditApplication",
 }

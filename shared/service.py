@@ -1,8 +1,10 @@
 """The nameko side: thin adapters between the bus and a service's Application.
 
-A service class is `class IntakeService(ServiceBase)` with an Application
-factory; ServiceBase gives it /health, /metrics, the notification-log RPCs
-that consumers catch up from, and (with `follows`) a tracked consumer.
+A service class is `@serves(OPERATIONS) class IntakeService(ServiceBase)` with
+the service's setup as its Application factory: `serves` makes one entrypoint
+per operation of the service's access table (shared.operations), and
+ServiceBase gives it /health, /metrics, the notification-log RPCs that
+consumers catch up from, and (with `follows`) a tracked consumer.
 """
 from __future__ import annotations
 
@@ -24,6 +26,7 @@ from shared.crypto import vault_from_env
 from shared.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from shared.identity import Caller, caller_from
 from shared.metrics import METRICS, metrics_response
+from shared.operations import Operation, Operations, require
 
 EXPECTED = (InvalidInput, NotAllowed, NotFound, Conflict)
 CALLER_KEY = "caller"
@@ -32,9 +35,8 @@ CALLER_KEY = "caller"
 class ApplicationProvider(DependencyProvider):
     """One Application per process, built at start; also runs the tracked consumer."""
 
-    def __init__(self, application_factory, follows: tuple[str, ...] = ()):
+    def __init__(self, application_factory):
         self.application_factory = application_factory
-        self.follows = follows
         self.application = None
         self.bus_consumer: BusConsumer | None = None
         self.call_server: CallServer | None = None
@@ -48,7 +50,8 @@ class ApplicationProvider(DependencyProvider):
                                       EXPECTED, workers=self.container.max_workers)
         self.call_server.declare()
         start_in_thread(self.call_server, name=f"calls-{self.application.service}")
-        if not self.follows:
+        follows = self.application.follows
+        if not follows:
             return
         rpc_config = {"AMQP_URI": uri}
 
@@ -62,9 +65,9 @@ class ApplicationProvider(DependencyProvider):
                 return proxy[source].integration_events(after, limit)
 
         connection = Connection(uri, heartbeat=0)
-        tracked = TrackedConsumer(self.application, self.follows, fetch_range,
+        tracked = TrackedConsumer(self.application, follows, fetch_range,
                                   DeadLetterPublisher(Connection(uri), self.application.service))
-        self.bus_consumer = BusConsumer(connection, tracked, consumer_queue(self.application.service, self.follows))
+        self.bus_consumer = BusConsumer(connection, tracked, consumer_queue(self.application.service, follows))
         start_in_thread(self.bus_consumer, name=f"consumer-{self.application.service}")
 
     def stop(self):
@@ -121,11 +124,28 @@ class Instrumentation(DependencyProvider):
         ).observe(time.perf_counter() - started)
 
 
-def require(caller: Caller | None, *roles: str) -> None:
-    if caller is None:
-        raise NotAllowed("every call must say who is calling: a valid 'caller' in the context data")
-    if caller.role not in roles:
-        raise NotAllowed(f"role {caller.role!r} may not do this; allowed: {', '.join(roles)}")
+def serves(operations: Operations):
+    """Class decorator: an @rpc entrypoint for each operation of the service's access table.
+
+    Each is `Application.perform`: the call admitted as the table says (role,
+    input contract, ownership, scope), then handed to the handler the service's
+    setup registered under the operation's name.
+    """
+    def decorate(service_cls):
+        for operation in operations:
+            if operation.name in vars(service_cls):
+                raise TypeError(f"{service_cls.__name__}.{operation.name} is written out and declared")
+            setattr(service_cls, operation.name, _entrypoint(operation))
+        return service_cls
+    return decorate
+
+
+def _entrypoint(operation: Operation):
+    def entrypoint(self, *args):
+        return self.application.perform(operation.name, self.caller, *args)
+
+    entrypoint.__name__ = entrypoint.__qualname__ = operation.name
+    return rpc(expected_exceptions=EXPECTED)(entrypoint)
 
 
 class ServiceBase:

@@ -37,7 +37,7 @@ class AuditProvider(ApplicationProvider):
 
 class AuditService(ServiceBase):
     name = "audit"
-    application = AuditProvider(AuditApplication, follows=AuditApplication.follows)
+    application = AuditProvider(AuditApplication)
 
     @timer(interval=float(config.env("PEERNET_AUDIT_CHECKPOINT_SECONDS", "300")))
     def sign_head(self):

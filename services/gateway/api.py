@@ -17,6 +17,7 @@ from services.gateway.app import Call, Reply, Route
 from services.gateway.auth import TOKEN_ROLES
 from services.gateway.docs import render_docs
 from shared import config
+from shared.contracts.commands.matching import OPERATIONS as MATCHING
 from shared.errors import NotAllowed
 from shared.metrics import metrics_response
 from shared.vocabularies import vocabularies
@@ -63,12 +64,7 @@ def read_peer_worker(call: Call):
 
 # -- matching -------------------------------------------------------------------
 def read_candidate(call: Call):
-    peer_worker_id = call.path["peer_worker_id"]
-    people.own_peer_worker(call, peer_worker_id)
-    candidate = call.rpc("matching", "candidate", str(peer_worker_id))
-    if call.caller.role == "agency_admin" and candidate["organization_id"] != call.caller.organization_id:
-        raise NotAllowed("an agency admin may read only their own organization's candidates")
-    return candidate
+    return call.rpc("matching", "candidate", str(call.path["peer_worker_id"]))
 
 
 # -- organizations (directory) --------------------------------------------------------
@@ -171,7 +167,7 @@ ROUTES = people.PERSON_ROUTES + [
           response=schemas.ExperienceWithdrawal,
           description="The item is kept private from now on; matching stops using it."),
     Route("GET", "/candidates/<peer_worker_id>", "readCandidate", "Read a peer worker as matching sees them",
-          "matching", read_candidate, ("peer", "agency_admin", "state_auditor"), path_schema=people.PeerWorkerPath,
+          "matching", read_candidate, MATCHING["candidate"], path_schema=people.PeerWorkerPath,
           response=schemas.Candidate,
           description="Only the items the peer worker shared for matching. A peer worker reads only their own; "
                       "an agency admin only their organization's."),

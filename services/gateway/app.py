@@ -29,6 +29,7 @@ from services.gateway.openapi import build_spec
 from services.gateway.problems import Problem, field_errors, problem_response
 from shared.errors import InvalidInput, NotAllowed, NotFound
 from shared.identity import Caller
+from shared.operations import Operation
 
 log = logging.getLogger("peernet.gateway")
 CORRELATION_ID = contextvars.ContextVar("correlation_id", default="-")
@@ -48,7 +49,9 @@ class Route:
     summary: str
     tag: str
     handler: Callable[["Call"], Any]
-    roles: tuple[str, ...] | None  # None: public, no token needed
+    # None: public, no token needed. An Operation of a service's access table: its roles, and
+    # its ownership and scope rules checked on the path, query and body before any call.
+    roles: tuple[str, ...] | Operation | None
     path_schema: type[Schema] = _NoParameters
     query_schema: type[Schema] = _NoParameters
     body: type[Schema] | None = None
@@ -57,6 +60,13 @@ class Route:
     description: str = ""
     content_type: str = "application/json"  # of a successful answer
     headers: tuple[tuple[str, str], ...] = ()  # (name, description) of request headers the route reads
+
+    access: Operation | None = None
+
+    def __post_init__(self):
+        if isinstance(self.roles, Operation):
+            object.__setattr__(self, "access", self.roles)
+            object.__setattr__(self, "roles", self.roles.public_roles)
 
     @property
     def openapi_path(self) -> str:
@@ -164,6 +174,8 @@ class Gateway:
         body = _load(route.body(), raw_body) if route.body else None
         call = Call(self, caller, path, query, body, raw_body, backend, request.headers)
         try:
+            if route.access is not None:  # the service checks again; refusing here spares the call
+                route.access.check(caller, {**query, **(body or {}), **path})
             result = route.handler(call)
         except InvalidInput as refused:
             raise Problem(422, str(refused), errors=field_errors(refused.field_errors),

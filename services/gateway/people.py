@@ -14,6 +14,7 @@ from services.gateway import people_schemas as s
 from services.gateway.app import Call, Reply, Route
 from services.gateway.schemas import PageQuery, body_of, page_of
 from shared.contracts.commands import intake
+from shared.contracts.commands.matching import OPERATIONS as MATCHING
 from shared.errors import NotAllowed
 
 # The log names whoever asked: a caller may not name another recipient.
@@ -165,31 +166,25 @@ def _availability_act(method: str):
 
 
 # -- offers, choices, connections (matching) ---------------------------------------------------
+# Matching's access table (shared/contracts/commands/matching.py) gives each route its roles and
+# refuses, before any call, a person or peer worker naming someone else, or an agency admin
+# asking for another organization's counts.
 def _person_matching(method: str):
     def act(call: Call):
-        person_id = _own_person(call, call.path["person_id"])
-        return call.rpc("matching", method, {**(call.raw_body or {}), "person_id": person_id})
+        return call.rpc("matching", method, {**(call.raw_body or {}), "person_id": str(call.path["person_id"])})
     act.__name__ = method
     return act
 
 
 def read_offers(call: Call):
-    return call.rpc("matching", "my_offers", _own_person(call, call.path["person_id"]))
+    return call.rpc("matching", "my_offers", str(call.path["person_id"]))
 
 
-def list_person_connections(call: Call):
-    person_id = _own_person(call, call.path["person_id"])
-    return pagination.page(call.rpc("matching", "my_connections", person_id), call.query)
-
-
-def list_peer_requests(call: Call):
-    peer_worker_id = own_peer_worker(call, call.path["peer_worker_id"])
-    return pagination.page(call.rpc("matching", "peer_requests", peer_worker_id), call.query)
-
-
-def list_peer_connections(call: Call):
-    peer_worker_id = own_peer_worker(call, call.path["peer_worker_id"])
-    return pagination.page(call.rpc("matching", "peer_connections", peer_worker_id), call.query)
+def _page_of(method: str, subject: str):
+    def act(call: Call):
+        return pagination.page(call.rpc("matching", method, str(call.path[subject])), call.query)
+    act.__name__ = method
+    return act
 
 
 def _answer(method: str):
@@ -204,10 +199,7 @@ def end_connection(call: Call):
 
 
 def read_counts(call: Call):
-    wanted = call.query.get("organization_id")
-    if call.caller.role == "agency_admin" and wanted not in (None, call.caller.organization_id):
-        raise NotAllowed("an agency admin sees only their own organization's counts")
-    return call.rpc("matching", "counts", {"organization_id": wanted})
+    return call.rpc("matching", "counts", {"organization_id": call.query.get("organization_id")})
 
 
 PERSON, PEER, ADMIN = ("person",), ("peer",), ("agency_admin",)
@@ -215,8 +207,9 @@ P = "/people/<person_id>"
 W = "/peer-workers/<peer_worker_id>"
 
 
-def _person_route(method, suffix, operation, summary, handler, body=None, response=s.Done, status=200, **kw):
-    return Route(method, P + suffix, operation, summary, "people", handler, PERSON, path_schema=PersonPath,
+def _person_route(method, suffix, operation, summary, handler, body=None, response=s.Done, status=200,
+                  access=PERSON, **kw):
+    return Route(method, P + suffix, operation, summary, "people", handler, access, path_schema=PersonPath,
                  body=body, response=response, status=status, **kw)
 
 
@@ -249,20 +242,23 @@ PERSON_ROUTES = [
     _person_route("POST", "/erasures", "forgetMe", "Forget me", _person_act("forget_me"),
                   description="My key is destroyed: my fields read \"forgotten\" everywhere, at once."),
     _person_route("POST", "/offer-requests", "askForOffers", "Ask for offers", _person_matching("ask_for_offers"),
-                  body=s.OfferRequestInput, response=s.Offers,
+                  access=MATCHING["ask_for_offers"], body=s.OfferRequestInput, response=s.Offers,
                   description="Offers with explanations that name only what both sides shared; asking again "
                               "keeps the offers still open and adds any not seen already. With no offers, "
                               "`reason` says why and `next_steps` what the person can do (codes)."),
-    _person_route("GET", "/offers", "readOffers", "Read my offers", read_offers, response=s.Offers),
+    _person_route("GET", "/offers", "readOffers", "Read my offers", read_offers, response=s.Offers,
+                  access=MATCHING["my_offers"]),
     _person_route("POST", "/choices", "choose", "Choose a peer worker from my offers", _person_matching("choose"),
-                  body=s.ChoiceInput, response=s.Choice, status=201,
+                  access=MATCHING["choose"], body=s.ChoiceInput, response=s.Choice, status=201,
                   description="Holds the peer's place until they answer; 409 when the place went meanwhile."),
     _person_route("POST", "/waitlist-entries", "wait", "Wait for a place", _person_matching("wait"),
-                  response=s.Offers, description="Offered again, in turn, when a fitting peer frees a place."),
+                  access=MATCHING["wait"], response=s.Offers, description="Offered again, in turn, when a fitting peer frees a place."),
     _person_route("POST", "/liked-peers", "likePeer", "Say I would see a peer worker again",
-                  _person_matching("like_peer"), body=s.LikedPeerInput, response=s.LikedPeers),
+                  _person_matching("like_peer"), access=MATCHING["like_peer"], body=s.LikedPeerInput,
+                  response=s.LikedPeers),
     _person_route("GET", "/connections", "listPersonConnections", "List my connections",
-                  list_person_connections, response=s.PersonConnectionPage, query_schema=PageQuery),
+                  _page_of("my_connections", "person_id"), access=MATCHING["my_connections"],
+                  response=s.PersonConnectionPage, query_schema=PageQuery),
     _person_route("GET", "/disclosures", "listDisclosures", "List who was shown my details", list_disclosures,
                   response=page_of(Disclosure, "DisclosurePage"), query_schema=PageQuery,
                   description="My disclosure log, oldest first: each time someone else got my fields, who, "
@@ -297,21 +293,21 @@ OTHER_ROUTES = [
     Route("POST", W + "/resumptions", "resumeAvailability", "Resume my availability", "peer workers",
           _availability_act("resume_availability"), PEER, path_schema=PeerWorkerPath, response=s.Done),
     Route("GET", W + "/requests", "listPeerRequests", "List choices waiting for my answer", "peer workers",
-          list_peer_requests, PEER, path_schema=PeerWorkerPath, query_schema=PageQuery,
+          _page_of("peer_requests", "peer_worker_id"), MATCHING["peer_requests"], path_schema=PeerWorkerPath, query_schema=PageQuery,
           response=s.PeerRequestPage, description="Only what both shared, and the deadline: no name, no place."),
     Route("GET", W + "/connections", "listPeerConnections", "List my connections as a peer worker",
-          "peer workers", list_peer_connections, PEER, path_schema=PeerWorkerPath, query_schema=PageQuery,
+          "peer workers", _page_of("peer_connections", "peer_worker_id"), MATCHING["peer_connections"], path_schema=PeerWorkerPath, query_schema=PageQuery,
           response=s.PeerConnectionPage),
     Route("POST", "/choices/<choice_id>/acceptances", "acceptChoice", "Accept a person's choice", "matching",
-          _answer("accept"), PEER, path_schema=ChoicePath, response=s.Accepted, status=201,
+          _answer("accept"), MATCHING["accept"], path_schema=ChoicePath, response=s.Accepted, status=201,
           description="The choice becomes a connection."),
     Route("POST", "/choices/<choice_id>/declines", "declineChoice", "Decline a person's choice", "matching",
-          _answer("decline"), PEER, path_schema=ChoicePath, response=s.Declined,
+          _answer("decline"), MATCHING["decline"], path_schema=ChoicePath, response=s.Declined,
           description="No reason is asked; the person is told and chooses again."),
     Route("POST", "/connections/<connection_id>/endings", "endConnection", "End a connection", "matching",
-          end_connection, ("person", "peer"), path_schema=ConnectionPath, response=s.ConnectionEnded,
+          end_connection, MATCHING["end_connection"], path_schema=ConnectionPath, response=s.ConnectionEnded,
           description="Either side, at any time, no reason asked."),
     Route("GET", "/connection-counts", "readCounts", "Read connection counts", "matching", read_counts,
-          ("agency_admin", "state_auditor"), query_schema=s.CountsQuery, response=s.Counts,
+          MATCHING["counts"], query_schema=s.CountsQuery, response=s.Counts,
           description="For reports; an agency admin only their own organization. 1 to 10 come back null."),
 ]

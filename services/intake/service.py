@@ -29,7 +29,7 @@ def parse_id(value, field: str) -> UUID:
 
 class IntakeService(ServiceBase):
     name = "intake"
-    application = ApplicationProvider(IntakeApplication, follows=IntakeApplication.follows)
+    application = ApplicationProvider(IntakeApplication)
 
     # -- peer workers -----------------------------------------------------------------------
     @rpc(expected_exceptions=EXPECTED)

@@ -1,22 +1,21 @@
-"""Matching's Application: follows intake and directory, keeps the projection of
-who can be offered (views.Pool) up to date from its own stored events."""
+"""Matching's Application, the store its handlers are given: follows intake and
+directory (each event to the aggregate it steps), keeps the projection of who
+can be offered (projections.Pool) up to date from its own stored events, and
+offers again to waiting people when a place frees."""
 from __future__ import annotations
 
-import os
-from datetime import date
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
-from services.matching.choices import Choices
 from services.matching.domain import VIEW_EVENTS, Candidate, Places, Seeker, Workforce
-from services.matching.queries import Queries
+from services.matching.projections import Pool
+from services.matching.settings import Settings
 from services.matching.translations import TRANSLATIONS
-from services.matching.views import Pool
 from shared.access import AccessLog
 from shared.application import ServiceApplication
-from shared.errors import NotFound
+from shared.clock import Clock
 from shared.identity import Caller
 
 # Events after which a peer may fit someone on the waitlist.
@@ -25,16 +24,14 @@ FREEING = (Places.Released, Candidate.AvailabilityChanged, Candidate.Resumed, Ca
 PAGE = 1000
 
 
-class MatchingApplication(AccessLog, Choices, Queries, ServiceApplication):
+class MatchingApplication(AccessLog, ServiceApplication):
     service = "matching"
     follows = ("intake", "directory")
     translations = TRANSLATIONS
 
-    def __init__(self, vault, env: dict | None = None):
+    def __init__(self, vault, env: dict | None, settings: Settings, clock: Clock):
         super().__init__(vault, env)
-        settings = {**os.environ, **(env or {})}
-        self.offers_wanted = int(settings.get("PEERNET_OFFERS", "3"))
-        self.answer_hours = float(settings.get("PEERNET_PEER_ANSWER_HOURS", "72"))
+        self.settings, self.clock = settings, clock
         self.pool = self.rebuild()
 
     # -- the projection ---------------------------------------------------------------
@@ -107,7 +104,7 @@ class MatchingApplication(AccessLog, Choices, Queries, ServiceApplication):
             if event.type in VIEW_EVENTS and body["matching"] is not None:
                 processing.collect_events(Seeker(person_id=body["person_id"], view=body["matching"], actor=actor))
             return
-        holds = seeker.follow(event, actor, lambda: self.pool.best(seeker.id, self.offers_wanted), self.vault.open)
+        holds = seeker.follow(event, actor, lambda: self.pool.best(seeker.id, self.settings.offers), self.vault.open)
         if event.type == "PersonForgotten":
             holds += self._end_connections(seeker, actor, processing)
         processing.collect_events(*self.released(holds, actor), seeker)
@@ -139,7 +136,7 @@ class MatchingApplication(AccessLog, Choices, Queries, ServiceApplication):
             if not Workforce.opened_by(event):
                 return
             workforce = Workforce(peer_worker_id=event.body["peer_worker_id"], actor=actor)
-        workforce.follow(event, actor, date.today())
+        workforce.follow(event, actor, self.clock().date())
         processing.collect_events(workforce)
 
     # -- the waitlist -------------------------------------------------------------------
@@ -151,7 +148,7 @@ class MatchingApplication(AccessLog, Choices, Queries, ServiceApplication):
             seeker: Seeker = self.repository.get(UUID(person_id))
             if not seeker.waiting or seeker.request is None:
                 continue
-            offers, relaxed = self.pool.best(person_id, self.offers_wanted, seeker.request["declined"],
+            offers, relaxed = self.pool.best(person_id, self.settings.offers, seeker.request["declined"],
                                              seeker.request["include_my_agencies"])
             if offers:
                 seeker.offer(seeker.request["request_id"], offers, relaxed, actor)
@@ -161,18 +158,3 @@ class MatchingApplication(AccessLog, Choices, Queries, ServiceApplication):
                 except IntegrityError:
                     continue  # the person acted at the same moment; they see their own result
         return offered
-
-    def candidate(self, peer_worker_id: UUID, caller: Caller | None = None) -> dict:
-        candidate: Candidate | None = self.get(peer_worker_id)
-        if not isinstance(candidate, Candidate):
-            raise NotFound(f"no candidate {peer_worker_id}")
-        if caller:
-            self.record_access(caller, "candidate", [(candidate.id, "peer_worker",
-                                                      ["display_name", "shared_for_matching"])])
-        return {
-            "peer_worker_id": str(candidate.id),
-            "organization_id": candidate.organization_id,
-            "display_name": self.vault.open(candidate.display_name),
-            "shared_for_matching": candidate.shared_for_matching,
-            "upstream_position": candidate.upstream_position,
-        }

@@ -1,12 +1,17 @@
-"""What matching answers: a person's offers and connections, a peer's requests
-and connections, counts for reports. Every answer comes from the projection.
+"""What matching answers: a peer worker as matching sees them, a person's offers
+and connections, a peer's requests and connections, counts for reports. Every
+answer but the first comes from the projection (`pool`).
 
-Given the caller, an answer showing someone else's data (a peer's name to a
-person, a person's shared items to a peer) records the access (shared.access)."""
+Handlers as in commands.py. An answer showing someone else's data (a peer's
+name to a person, a person's shared items to a peer) records the access
+(shared.access) for the caller."""
 from __future__ import annotations
 
 from services.matching import scoring
+from services.matching.domain import Candidate
 from shared.crypto import FORGOTTEN
+from shared.errors import NotAllowed, NotFound
+from shared.identity import Caller
 
 SUPPRESS_UP_TO = 10  # counts from 1 to 10 are not shown (small numbers could point at someone)
 
@@ -15,114 +20,139 @@ def suppressed(count: int) -> int | None:
     return None if 1 <= count <= SUPPRESS_UP_TO else count
 
 
-class Queries:
-    def _name(self, peer) -> str:
-        return self.vault.open(peer.name) if peer.name else FORGOTTEN
+def _name(vault, peer) -> str:
+    return vault.open(peer.name) if peer.name else FORGOTTEN
 
-    def offers_for(self, person_id, caller=None) -> dict:
-        answer = self._offers_for(person_id)
-        if caller:
-            self.record_access(caller, "my_offers", [
-                (offer["peer_worker_id"], "peer_worker",
-                 ["display_name", *(name for name in ("shared_items", "languages", "modalities") if offer[name])])
-                for offer in answer["offers"]])
-        return answer
 
-    def _offers_for(self, person_id) -> dict:
-        pool = self.pool
-        with pool.lock:
-            person = pool.people.get(str(person_id))
-            if person is None:
-                return {"request_id": None, "offers": [], "relaxed": [], "note": scoring.REASON_NOTES["no_consent"],
-                        "choice": None, "waiting": False, "reason": "no_consent", "next_steps": ["grant_consent"]}
-            offers = []
-            for offer in person.offers:
-                peer = pool.peers.get(offer["peer_worker_id"])
-                if peer is None:
-                    continue
-                offers.append({"peer_worker_id": peer.id, "display_name": self._name(peer), "score": offer["score"],
-                               "free_places": peer.free, **pool.explain(person, peer)})
-            if offers:
-                reason, steps, note = None, [] if person.choice else ["choose"], scoring.relaxed_note(person.relaxed)
-            else:
-                reason, steps = self._why_none(person)
-                note = scoring.REASON_NOTES[reason]
-            return {"request_id": (person.request or {}).get("request_id"), "offers": offers,
-                    "relaxed": list(person.relaxed), "note": note,
-                    "choice": dict(person.choice) if person.choice else None, "waiting": person.waiting,
-                    "reason": reason, "next_steps": steps}
+def candidate(command: dict, caller: Caller, *, store, vault) -> dict:
+    candidate: Candidate | None = store.get(command["peer_worker_id"])
+    if not isinstance(candidate, Candidate):
+        raise NotFound(f"no candidate {command['peer_worker_id']}")
+    if caller.role == "agency_admin" and candidate.organization_id != caller.organization_id:
+        raise NotAllowed("an agency admin may read only their own organization's candidates")
+    store.record_access(caller, "candidate", [(candidate.id, "peer_worker", ["display_name", "shared_for_matching"])])
+    return {
+        "peer_worker_id": str(candidate.id),
+        "organization_id": candidate.organization_id,
+        "display_name": vault.open(candidate.display_name),
+        "shared_for_matching": candidate.shared_for_matching,
+        "upstream_position": candidate.upstream_position,
+    }
 
-    def _why_none(self, person) -> tuple[str, list[str]]:
-        """Why a person has no offers, and what they can do now (codes: see scoring.REASON_NOTES)."""
-        pool, request = self.pool, person.request
-        if not pool.usable(person):
-            return "consent_expired", ["grant_consent"]
-        if request is None:
-            return "no_open_request", ["ask"]
-        if person.choice is not None:
-            return "choice_pending", []
-        include, seen = request["include_my_agencies"], request["seen"] + request["declined"]
-        # The only limit a person may relax is the dual-relationship rule (AskForOffers.include_my_agencies).
-        relax = ["relax:include_my_agencies"] if not include and person.agencies and pool.best(
-            person.id, 1, seen, include_my_agencies=True)[0] else []
-        if person.waiting:
-            return "waiting", relax
-        reason = "all_offered" if pool.best(person.id, 1, (), include)[0] else "no_fitting_peer"
-        return reason, ["wait", *relax]
 
-    def person_connections(self, person_id, caller=None) -> list[dict]:
-        with self.pool.lock:
-            answer = [{"connection_id": cid, "peer_worker_id": c["peer_worker_id"], "active": c["active"],
-                       "display_name": self._name(self.pool.peer(c["peer_worker_id"]))}
-                      for cid, c in self.pool.connections.items() if c["person_id"] == str(person_id)]
-        if caller:
-            self.record_access(caller, "my_connections",
-                               [(c["peer_worker_id"], "peer_worker", ["display_name"]) for c in answer])
-        return answer
+def my_offers(command: dict, caller: Caller, *, store, pool, vault) -> dict:
+    return offers_for(command["person_id"], caller, store, pool, vault)
 
-    def peer_requests(self, peer_worker_id, caller=None) -> list[dict]:
-        """Open choices waiting for this peer's answer: only what both shared, no name, no place."""
-        pool, answers, people = self.pool, [], []
-        with pool.lock:
-            peer = pool.peers.get(str(peer_worker_id))
-            for choice_id, choice in pool.choices.items():
-                person = pool.people.get(choice["person_id"])
-                if peer is None or choice["peer_worker_id"] != peer.id or person is None:
-                    continue
-                explained = pool.explain(person, peer)
-                answers.append({"choice_id": choice_id, "deadline": choice["deadline"],
-                                "shared_items": explained["shared_items"], "languages": explained["languages"],
-                                "modalities": explained["modalities"]})
-                people.append(person.id)
-        if caller:
-            self.record_access(caller, "peer_requests", [
-                (person_id, "person", [name for name in ("shared_items", "languages", "modalities") if answer[name]])
-                for person_id, answer in zip(people, answers)])
-        return answers
 
-    def peer_connections(self, peer_worker_id) -> list[dict]:
-        with self.pool.lock:
-            return [{"connection_id": cid, "person_id": c["person_id"], "active": c["active"]}
-                    for cid, c in self.pool.connections.items() if c["peer_worker_id"] == str(peer_worker_id)]
+def offers_for(person_id, caller: Caller, store, pool, vault) -> dict:
+    """A person's offers as they see them; also the answer of the commands that change them."""
+    answer = _offers_for(pool, vault, person_id)
+    store.record_access(caller, "my_offers", [
+        (offer["peer_worker_id"], "peer_worker",
+         ["display_name", *(name for name in ("shared_items", "languages", "modalities") if offer[name])])
+        for offer in answer["offers"]])
+    return answer
 
-    def counts(self, organization_id: str | None = None) -> dict:
-        """For reports: of one organization's peer workers, or of everyone."""
-        pool = self.pool
-        with pool.lock:
-            def ours(peer_id):
-                peer = pool.peers.get(peer_id)
-                return organization_id is None or (peer is not None and organization_id in peer.organizations)
 
-            figures = {
-                "active_connections": sum(1 for c in pool.connections.values()
-                                          if c["active"] and ours(c["peer_worker_id"])),
-                "ended_connections": sum(1 for c in pool.connections.values()
-                                         if not c["active"] and ours(c["peer_worker_id"])),
-                "waiting_for_peer_answer": sum(1 for c in pool.choices.values() if ours(c["peer_worker_id"])),
-                "peers_with_free_places": sum(1 for p in pool.peers.values()
-                                              if p.listed and p.free > 0 and not p.paused and ours(p.id)),
-            }
-            if organization_id is None:
-                figures["people_waiting"] = len(pool.waitlist)
-                figures["offers_made"] = pool.offers_made
-        return {name: suppressed(value) for name, value in figures.items()}
+def _offers_for(pool, vault, person_id) -> dict:
+    with pool.lock:
+        person = pool.people.get(str(person_id))
+        if person is None:
+            return {"request_id": None, "offers": [], "relaxed": [], "note": scoring.REASON_NOTES["no_consent"],
+                    "choice": None, "waiting": False, "reason": "no_consent", "next_steps": ["grant_consent"]}
+        offers = []
+        for offer in person.offers:
+            peer = pool.peers.get(offer["peer_worker_id"])
+            if peer is None:
+                continue
+            offers.append({"peer_worker_id": peer.id, "display_name": _name(vault, peer), "score": offer["score"],
+                           "free_places": peer.free, **pool.explain(person, peer)})
+        if offers:
+            reason, steps, note = None, [] if person.choice else ["choose"], scoring.relaxed_note(person.relaxed)
+        else:
+            reason, steps = _why_none(pool, person)
+            note = scoring.REASON_NOTES[reason]
+        return {"request_id": (person.request or {}).get("request_id"), "offers": offers,
+                "relaxed": list(person.relaxed), "note": note,
+                "choice": dict(person.choice) if person.choice else None, "waiting": person.waiting,
+                "reason": reason, "next_steps": steps}
+
+
+def _why_none(pool, person) -> tuple[str, list[str]]:
+    """Why a person has no offers, and what they can do now (codes: see scoring.REASON_NOTES)."""
+    request = person.request
+    if not pool.usable(person):
+        return "consent_expired", ["grant_consent"]
+    if request is None:
+        return "no_open_request", ["ask"]
+    if person.choice is not None:
+        return "choice_pending", []
+    include, seen = request["include_my_agencies"], request["seen"] + request["declined"]
+    # The only limit a person may relax is the dual-relationship rule (AskForOffers.include_my_agencies).
+    relax = ["relax:include_my_agencies"] if not include and person.agencies and pool.best(
+        person.id, 1, seen, include_my_agencies=True)[0] else []
+    if person.waiting:
+        return "waiting", relax
+    reason = "all_offered" if pool.best(person.id, 1, (), include)[0] else "no_fitting_peer"
+    return reason, ["wait", *relax]
+
+
+def my_connections(command: dict, caller: Caller, *, store, pool, vault) -> list[dict]:
+    person_id = str(command["person_id"])
+    with pool.lock:
+        answer = [{"connection_id": cid, "peer_worker_id": c["peer_worker_id"], "active": c["active"],
+                   "display_name": _name(vault, pool.peer(c["peer_worker_id"]))}
+                  for cid, c in pool.connections.items() if c["person_id"] == person_id]
+    store.record_access(caller, "my_connections", [(c["peer_worker_id"], "peer_worker", ["display_name"])
+                                                   for c in answer])
+    return answer
+
+
+def peer_requests(command: dict, caller: Caller, *, store, pool) -> list[dict]:
+    """Open choices waiting for this peer's answer: only what both shared, no name, no place."""
+    answers, people = [], []
+    with pool.lock:
+        peer = pool.peers.get(str(command["peer_worker_id"]))
+        for choice_id, choice in pool.choices.items():
+            person = pool.people.get(choice["person_id"])
+            if peer is None or choice["peer_worker_id"] != peer.id or person is None:
+                continue
+            explained = pool.explain(person, peer)
+            answers.append({"choice_id": choice_id, "deadline": choice["deadline"],
+                            "shared_items": explained["shared_items"], "languages": explained["languages"],
+                            "modalities": explained["modalities"]})
+            people.append(person.id)
+    store.record_access(caller, "peer_requests", [
+        (person_id, "person", [name for name in ("shared_items", "languages", "modalities") if answer[name]])
+        for person_id, answer in zip(people, answers)])
+    return answers
+
+
+def peer_connections(command: dict, caller: Caller, *, pool) -> list[dict]:
+    peer_worker_id = str(command["peer_worker_id"])
+    with pool.lock:
+        return [{"connection_id": cid, "person_id": c["person_id"], "active": c["active"]}
+                for cid, c in pool.connections.items() if c["peer_worker_id"] == peer_worker_id]
+
+
+def counts(command: dict, caller: Caller, *, pool) -> dict:
+    """For reports: of one organization's peer workers (an agency admin's own), or of everyone."""
+    organization_id = command["organization_id"]
+    with pool.lock:
+        def ours(peer_id):
+            peer = pool.peers.get(peer_id)
+            return organization_id is None or (peer is not None and organization_id in peer.organizations)
+
+        figures = {
+            "active_connections": sum(1 for c in pool.connections.values()
+                                      if c["active"] and ours(c["peer_worker_id"])),
+            "ended_connections": sum(1 for c in pool.connections.values()
+                                     if not c["active"] and ours(c["peer_worker_id"])),
+            "waiting_for_peer_answer": sum(1 for c in pool.choices.values() if ours(c["peer_worker_id"])),
+            "peers_with_free_places": sum(1 for p in pool.peers.values()
+                                          if p.listed and p.free > 0 and not p.paused and ours(p.id)),
+        }
+        if organization_id is None:
+            figures["people_waiting"] = len(pool.waitlist)
+            figures["offers_made"] = pool.offers_made
+    return {name: suppressed(value) for name, value in figures.items()}

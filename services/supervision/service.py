@@ -14,7 +14,7 @@ READERS = ("peer", "supervisor", "agency_admin", "state_auditor", "system")
 
 class SupervisionService(ServiceBase):
     name = "supervision"
-    application = ApplicationProvider(SupervisionApplication, follows=SupervisionApplication.follows)
+    application = ApplicationProvider(SupervisionApplication)
 
     def _call(self, roles, method, payload):
         require(self.caller, *roles)

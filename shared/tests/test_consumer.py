@@ -1,6 +1,6 @@
 """The tracked consumer: intake's events into matching, in order and exactly once.
 
-The source is a real IntakeApplication, the consumer a real MatchingApplication,
+The source is a real IntakeApplication, the consumer a real matching (as set up),
 both in memory; only the broker is left out (messages are handed to `handle`).
 """
 from __future__ import annotations
@@ -13,9 +13,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from services.intake.application import IntakeApplication
-from services.matching.application import MatchingApplication
+from services.matching.setup import setup as matching_setup
 from shared.consumer import TrackedConsumer
+from shared.identity import Caller
 from shared.tests.conftest import item, notification_count, peer_worker, profile_payload, stored_events
+
+SYSTEM = Caller.system("matching")
 
 
 class CollectedDeadLetters:
@@ -57,7 +60,7 @@ class Scenario:
         return [e.as_message() for e in self.intake.integration_events(after, limit)]
 
     def consumer(self, app_factory, vault=None):
-        matching = app_factory(MatchingApplication, with_vault=vault)
+        matching = app_factory(matching_setup, with_vault=vault)
         dead = CollectedDeadLetters()
         return matching, TrackedConsumer(matching, ("intake",), self.fetch_range, dead), dead
 
@@ -68,7 +71,7 @@ class Scenario:
         return matching
 
     def projection(self, matching) -> dict:
-        return {who: matching.candidate(who) for who in (self.rowan, self.sky)}
+        return {who: matching.perform("candidate", SYSTEM, who) for who in (self.rowan, self.sky)}
 
 
 @pytest.fixture
@@ -217,7 +220,7 @@ def test_a_forged_message_ahead_of_the_log_does_not_take_the_position(scenario, 
 
 
 def test_an_event_broken_in_the_sources_own_log_is_skipped_for_good(scenario, app_factory):
-    matching = app_factory(MatchingApplication)
+    matching = app_factory(matching_setup)
     dead = CollectedDeadLetters()
 
     def fetch_with_position_2_broken(source, after, limit):

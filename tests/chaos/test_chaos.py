@@ -35,6 +35,7 @@ import pytest
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from shared.errors import InvalidInput
+from shared.identity import Caller
 from shared.experiences import EXPERIENCE_CODES
 from tests.support import caller, can_manage_broker, rabbitmqctl, wait_until
 
@@ -248,7 +249,8 @@ def read_stores(monkeypatch, env: dict, workers: list[PeerWorker]) -> Stores:
             profile = intake.peer_worker_profile(UUID(worker.id))
             intake_for_matching[worker.id] = sorted(
                 item["experience"] for item in profile["experiences"] if item["visibility"] == "matching")
-            matching_for_matching[worker.id] = sorted(matching.candidate(UUID(worker.id))["shared_for_matching"])
+            candidate = matching.perform("candidate", Caller.system("matching"), UUID(worker.id))
+            matching_for_matching[worker.id] = sorted(candidate["shared_for_matching"])
         return Stores(intake_positions, upstream, intake_for_matching, matching_for_matching,
                       matching.position_in("intake"))
     finally:

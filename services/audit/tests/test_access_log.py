@@ -5,18 +5,18 @@ import uuid
 
 from services.audit.application import AuditApplication
 from services.audit.tests.support import Sources, catch_up, consumer
-from services.matching.application import MatchingApplication
+from services.matching.setup import setup as matching_setup
 from services.matching.tests.support import World, peer_caller, person_caller
 from shared.tests.conftest import app_factory, isolated_env, vault  # noqa: F401
 
 
 def test_a_peer_reading_a_persons_items_is_in_the_ledger_about_the_person_and_verifies(app_factory, vault):
-    matching = app_factory(MatchingApplication)
+    matching = app_factory(matching_setup)
     world = World(matching, vault)
     peer = world.peer(items=["veteran"])
     person = world.person(items=["veteran"])
-    matching.choose({"person_id": person, "peer_worker_id": peer}, person_caller(person))
-    matching.peer_requests(uuid.UUID(peer), peer_caller(peer))
+    matching.perform("choose", person_caller(person), {"person_id": person, "peer_worker_id": peer})
+    matching.perform("peer_requests", peer_caller(peer), uuid.UUID(peer))
     audit = app_factory(AuditApplication)
     catch_up(consumer(audit, Sources(matching=matching)))
     [entry] = audit.history({"type": "AccessRecorded"})["entries"]

@@ -13,7 +13,7 @@ from services.audit.ledger import COLUMNS
 from services.audit.tests.support import ADMIN, NAME, Sources, catch_up, consumer, profile
 from services.directory.application import DirectoryApplication
 from services.intake.application import IntakeApplication
-from services.matching.application import MatchingApplication
+from services.matching.setup import setup as matching_setup
 from shared import contracts
 from shared.tests.conftest import app_factory, isolated_env, vault  # noqa: F401
 
@@ -22,7 +22,7 @@ from shared.tests.conftest import app_factory, isolated_env, vault  # noqa: F401
 def network(app_factory, isolated_env):
     intake = app_factory(IntakeApplication, store="sqlite")
     directory = app_factory(DirectoryApplication, store="sqlite")
-    matching = app_factory(MatchingApplication, store="sqlite")
+    matching = app_factory(matching_setup, store="sqlite")
     audit = app_factory(AuditApplication, env={"AUDIT_CHECKPOINT_EVERY": "3",
                                                "AUDIT_LEDGER_DBNAME": str(isolated_env / "audit_ledger.sqlite")})
     sources = Sources(intake=intake, directory=directory, matching=matching, audit=audit)

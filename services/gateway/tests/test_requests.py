@@ -137,9 +137,13 @@ def test_an_agency_admin_sees_only_their_organization(client, backend):
     candidate = {"peer_worker_id": peer_worker_id, "organization_id": "org-elsewhere", "display_name": "x",
                  "shared_for_matching": [], "upstream_position": 3}
     backend.answers[("matching", "candidate")] = candidate
-    problem(client.get(f"/candidates/{peer_worker_id}", headers=bearer("agency_admin")), 403)
     assert client.get(f"/candidates/{peer_worker_id}",
                       headers=bearer("agency_admin", organization_id="org-elsewhere")).get_json() == candidate
+    # Whose candidate it is, matching knows (services/matching/tests/test_service.py); its refusal is a 403.
+    backend.answers[("matching", "candidate")] = NotAllowed("an agency admin may read only their own "
+                                                           "organization's candidates")
+    assert "own organization" in problem(client.get(f"/candidates/{peer_worker_id}",
+                                                    headers=bearer("agency_admin")), 403)["detail"]
 
 
 def test_addresses_that_name_nothing(client):

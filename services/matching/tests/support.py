@@ -6,11 +6,12 @@ import uuid
 from shared import contracts
 from shared.identity import Caller
 
+SYSTEM = Caller.system("matching")  # the service itself: timers, tools, tests reading what anyone may
 ACTOR = {"user_id": "service:intake", "role": "system", "organization_id": None, "correlation_id": "corr-1"}
 
 
 class World:
-    """Upstream events at rising positions, applied to a MatchingApplication."""
+    """Upstream events at rising positions, applied to matching as set up (services.matching.setup)."""
 
     def __init__(self, matching, vault):
         self.matching, self.vault = matching, vault
@@ -73,7 +74,7 @@ class World:
         return request_id
 
     def offered(self, person_id) -> list[str]:
-        return [o["peer_worker_id"] for o in self.matching.offers_for(person_id)["offers"]]
+        return [o["peer_worker_id"] for o in self.matching.perform("my_offers", SYSTEM, person_id)["offers"]]
 
 
 def person_caller(person_id) -> Caller:

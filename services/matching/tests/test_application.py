@@ -5,7 +5,8 @@ import uuid
 
 import pytest
 
-from services.matching.application import MatchingApplication
+from services.matching.setup import setup
+from services.matching.tests.support import SYSTEM
 from services.matching.domain import Candidate
 from shared import contracts
 from shared.errors import NotFound
@@ -50,7 +51,7 @@ class Upstream:
 
 @pytest.fixture
 def matching(app_factory):
-    return app_factory(MatchingApplication)
+    return app_factory(setup)
 
 
 @pytest.fixture
@@ -64,13 +65,13 @@ def rowan():
 
 
 def items(matching, who) -> list[str]:
-    return matching.candidate(who)["shared_for_matching"]
+    return matching.perform("candidate", SYSTEM, who)["shared_for_matching"]
 
 
 def test_profiled_lists_only_the_items_shared_for_matching(matching, upstream, rowan):
     assert matching.process_upstream(upstream.profiled(rowan, matching=["veteran", "heard_voices"],
                                                        network=["lgbtq"])) is True
-    candidate = matching.candidate(rowan)
+    candidate = matching.perform("candidate", SYSTEM, rowan)
     assert candidate == {"peer_worker_id": str(rowan), "organization_id": "org-harbor",
                          "display_name": "Rowan Example", "shared_for_matching": ["heard_voices", "veteran"],
                          "upstream_position": 1}
@@ -92,7 +93,7 @@ def test_shared_with_network_removes_a_matching_item(matching, upstream, rowan):
     matching.process_upstream(upstream.shared(rowan, "veteran", "network"))
     assert items(matching, rowan) == ["lgbtq"]
     assert isinstance(stored_events(matching)[-1], Candidate.ItemRemoved)
-    assert matching.candidate(rowan)["upstream_position"] == 2
+    assert matching.perform("candidate", SYSTEM, rowan)["upstream_position"] == 2
 
 
 def test_shared_with_network_of_an_item_never_matched_changes_no_item(matching, upstream, rowan):
@@ -108,14 +109,14 @@ def test_withdrawn_removes_the_item(matching, upstream, rowan):
     assert items(matching, rowan) == ["heard_voices"]
     matching.process_upstream(upstream.withdrawn(rowan, "heard_voices"))
     assert items(matching, rowan) == []
-    assert matching.candidate(rowan)["upstream_position"] == 3
+    assert matching.perform("candidate", SYSTEM, rowan)["upstream_position"] == 3
 
 
 def test_something_private_changed_alters_no_item_but_is_tracked(matching, upstream, rowan):
     matching.process_upstream(upstream.profiled(rowan, matching=["veteran"]))
     assert matching.process_upstream(upstream.kept(rowan)) is True
     assert items(matching, rowan) == ["veteran"]
-    assert matching.candidate(rowan)["upstream_position"] == 2
+    assert matching.perform("candidate", SYSTEM, rowan)["upstream_position"] == 2
     assert matching.position_in("intake") == 2
 
 
@@ -125,7 +126,7 @@ def test_duplicate_positions_change_nothing(matching, upstream, rowan):
     assert matching.process_upstream(first) is True
     assert matching.process_upstream(second) is True
     count = notification_count(matching)
-    before = matching.candidate(rowan)
+    before = matching.perform("candidate", SYSTEM, rowan)
     assert matching.process_upstream(first) is False
     assert matching.process_upstream(second) is False
     # a different event claiming an old position is a duplicate too
@@ -133,7 +134,7 @@ def test_duplicate_positions_change_nothing(matching, upstream, rowan):
                                                  {"peer_worker_id": rowan, "experience": "lgbtq",
                                                   "visibility": "matching"})) is False
     assert notification_count(matching) == count == 2
-    assert matching.candidate(rowan) == before
+    assert matching.perform("candidate", SYSTEM, rowan) == before
     assert matching.position_in("intake") == 2
 
 
@@ -149,7 +150,7 @@ def test_events_about_someone_unknown_are_tracked_and_ignored(matching, upstream
     assert matching.position_in("intake") == 1
     assert notification_count(matching) == 0
     with pytest.raises(NotFound):
-        matching.candidate(rowan)
+        matching.perform("candidate", SYSTEM, rowan)
 
 
 def test_events_from_another_source_are_ignored(matching, upstream):
@@ -165,7 +166,7 @@ def test_events_from_another_source_are_ignored(matching, upstream):
 def test_forgetting_the_peer_worker_reaches_the_candidate(matching, upstream, rowan, vault):
     matching.process_upstream(upstream.profiled(rowan, matching=["veteran"]))
     vault.forget(str(rowan))
-    assert matching.candidate(rowan)["display_name"] == "forgotten"
+    assert matching.perform("candidate", SYSTEM, rowan)["display_name"] == "forgotten"
 
 
 def test_what_matching_publishes(matching, upstream, rowan):

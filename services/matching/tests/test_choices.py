@@ -7,20 +7,20 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from services.matching.application import MatchingApplication
+from services.matching.setup import setup
 from services.matching.domain import NoFreePlace, Places, Seeker
 from shared.errors import Conflict, InvalidInput, NotAllowed, NotFound
-from services.matching.tests.support import World, peer_caller, person_caller
+from services.matching.tests.support import SYSTEM, World, peer_caller, person_caller
 from shared.tests.conftest import app_factory, isolated_env, notification_count, stored_events, vault  # noqa: F401
 
 
 @pytest.fixture
 def world(app_factory, vault):
-    return World(app_factory(MatchingApplication), vault)
+    return World(app_factory(setup), vault)
 
 
 def choose(world, person, peer):
-    return world.matching.choose({"person_id": person, "peer_worker_id": peer}, person_caller(person))
+    return world.matching.perform("choose", person_caller(person), {"person_id": person, "peer_worker_id": peer})
 
 
 def test_choose_decline_choose_again_accept_end_and_ask_again(world):
@@ -29,30 +29,30 @@ def test_choose_decline_choose_again_accept_end_and_ask_again(world):
     assert world.offered(person) == [first, second]
 
     choice = choose(world, person, first)
-    assert world.matching.peer_requests(first)[0]["choice_id"] == choice["choice_id"]
-    assert world.matching.peer_requests(first)[0]["shared_items"] == ["veteran"]
+    assert world.matching.perform("peer_requests", SYSTEM, first)[0]["choice_id"] == choice["choice_id"]
+    assert world.matching.perform("peer_requests", SYSTEM, first)[0]["shared_items"] == ["veteran"]
     assert world.matching.pool.peers[first].free == 0  # held while the peer decides
     with pytest.raises(Conflict, match="one at a time"):
         choose(world, person, second)
 
-    world.matching.decline({"choice_id": choice["choice_id"]}, peer_caller(first))
+    world.matching.perform("decline", peer_caller(first), {"choice_id": choice["choice_id"]})
     told = [e for e in stored_events(world.matching) if isinstance(e, Seeker.ChoiceDeclined)]
     assert len(told) == 1  # the person is told by an event
     assert world.matching.pool.peers[first].free == 1
     assert world.offered(person) == [second]
 
     again = choose(world, person, second)
-    connection = world.matching.accept({"choice_id": again["choice_id"]}, peer_caller(second))
-    assert world.matching.person_connections(person)[0]["active"] is True
-    assert world.matching.peer_connections(second)[0]["connection_id"] == connection["connection_id"]
-    assert world.matching.offers_for(person)["request_id"] is None  # the request is fulfilled
+    connection = world.matching.perform("accept", peer_caller(second), {"choice_id": again["choice_id"]})
+    assert world.matching.perform("my_connections", SYSTEM, person)[0]["active"] is True
+    assert world.matching.perform("peer_connections", SYSTEM, second)[0]["connection_id"] == connection["connection_id"]
+    assert world.matching.perform("my_offers", SYSTEM, person)["request_id"] is None  # the request is fulfilled
     assert world.matching.pool.peers[second].free == 0
 
-    world.matching.end_connection({"connection_id": connection["connection_id"]}, person_caller(person))
+    world.matching.perform("end_connection", person_caller(person), {"connection_id": connection["connection_id"]})
     assert world.matching.pool.peers[second].free == 1  # ending frees the place
     with pytest.raises(Conflict, match="ended already"):
-        world.matching.end_connection({"connection_id": connection["connection_id"]}, peer_caller(second))
-    fresh = world.matching.ask_for_offers({"person_id": person}, person_caller(person))
+        world.matching.perform("end_connection", peer_caller(second), {"connection_id": connection["connection_id"]})
+    fresh = world.matching.perform("ask_for_offers", person_caller(person), {"person_id": person})
     assert {o["peer_worker_id"] for o in fresh["offers"]} == {first, second}
 
 
@@ -63,13 +63,13 @@ def test_a_lapsed_or_unknown_offer_is_a_conflict_and_stores_nothing(world):
     with pytest.raises(Conflict, match="lapsed"):
         choose(world, person, str(uuid.uuid4()))
     with pytest.raises(InvalidInput) as refused:
-        world.matching.choose({"person_id": person, "peer_worker_id": "nope"}, person_caller(person))
+        world.matching.perform("choose", person_caller(person), {"person_id": person, "peer_worker_id": "nope"})
     assert "peer_worker_id" in refused.value.field_errors
     with pytest.raises(InvalidInput) as refused:
-        world.matching.choose({"person_id": person, "peer_worker_id": peer, "why": "x"}, person_caller(person))
+        world.matching.perform("choose", person_caller(person), {"person_id": person, "peer_worker_id": peer, "why": "x"})
     assert "why" in refused.value.field_errors
     with pytest.raises(NotAllowed):
-        world.matching.choose({"person_id": person, "peer_worker_id": peer}, person_caller(uuid.uuid4()))
+        world.matching.perform("choose", person_caller(uuid.uuid4()), {"person_id": person, "peer_worker_id": peer})
     assert notification_count(world.matching) == count
 
 
@@ -78,28 +78,28 @@ def test_only_the_asked_peer_may_answer(world):
     person = world.person()
     choice = choose(world, person, peer)
     with pytest.raises(NotFound):
-        world.matching.accept({"choice_id": choice["choice_id"]}, peer_caller(other))
+        world.matching.perform("accept", peer_caller(other), {"choice_id": choice["choice_id"]})
     with pytest.raises(NotFound):
-        world.matching.end_connection({"connection_id": choice["choice_id"]}, peer_caller(other))
+        world.matching.perform("end_connection", peer_caller(other), {"connection_id": choice["choice_id"]})
 
 
 def test_no_answer_by_the_deadline_lapses_and_frees_the_place(world):
     peer, other = world.peer(), world.peer()
     person = world.person()
     choice = choose(world, person, peer)
-    assert world.matching.expire_due(datetime.now(timezone.utc)) == 0
+    assert world.matching.perform("expire_due", SYSTEM, datetime.now(timezone.utc).isoformat())["lapsed"] == 0
     later = datetime.now(timezone.utc) + timedelta(hours=72, minutes=1)
-    assert world.matching.expire_due(later) == 1
+    assert world.matching.perform("expire_due", SYSTEM, later.isoformat())["lapsed"] == 1
     assert any(isinstance(e, Seeker.ChoiceLapsed) for e in stored_events(world.matching))
     assert world.matching.pool.peers[peer].free == 1
     with pytest.raises(Conflict):
-        world.matching.accept({"choice_id": choice["choice_id"]}, peer_caller(peer))
+        world.matching.perform("accept", peer_caller(peer), {"choice_id": choice["choice_id"]})
     assert world.offered(person) == [other]
     assert choose(world, person, other)["peer_worker_id"] == other
 
 
 def test_the_deadline_is_configurable(app_factory, vault):
-    world = World(app_factory(MatchingApplication, env={"PEERNET_PEER_ANSWER_HOURS": "1"}), vault)
+    world = World(app_factory(setup, env={"PEERNET_PEER_ANSWER_HOURS": "1"}), vault)
     peer = world.peer()
     person = world.person()
     deadline = datetime.fromisoformat(choose(world, person, peer)["deadline"])
@@ -109,20 +109,20 @@ def test_the_deadline_is_configurable(app_factory, vault):
 def test_the_waitlist_offers_again_when_a_fitting_peer_frees_a_place(world):
     peer = world.peer(capacity=1)
     first = world.person()
-    connection = world.matching.accept({"choice_id": choose(world, first, peer)["choice_id"]}, peer_caller(peer))
+    connection = world.matching.perform("accept", peer_caller(peer), {"choice_id": choose(world, first, peer)["choice_id"]})
     waiting = world.person()
     assert world.offered(waiting) == []
-    world.matching.wait({"person_id": waiting}, person_caller(waiting))
-    assert world.matching.offers_for(waiting)["waiting"] is True
-    world.matching.end_connection({"connection_id": connection["connection_id"]}, peer_caller(peer))
+    world.matching.perform("wait", person_caller(waiting), {"person_id": waiting})
+    assert world.matching.perform("my_offers", SYSTEM, waiting)["waiting"] is True
+    world.matching.perform("end_connection", peer_caller(peer), {"connection_id": connection["connection_id"]})
     assert world.offered(waiting) == [peer]
-    assert world.matching.offers_for(waiting)["waiting"] is False
+    assert world.matching.perform("my_offers", SYSTEM, waiting)["waiting"] is False
 
 
 def test_the_waitlist_follows_new_availability_too(world):
     peer = world.peer(capacity=0)
     waiting = world.person()
-    world.matching.wait({"person_id": waiting}, person_caller(waiting))
+    world.matching.perform("wait", person_caller(waiting), {"person_id": waiting})
     world.availability(peer, capacity=2)
     assert world.offered(waiting) == [peer]
 
@@ -138,7 +138,7 @@ def test_revoking_consent_frees_the_held_place(world):
 
 @pytest.mark.parametrize("store", ["popo", "sqlite"])
 def test_two_people_choosing_the_last_place_at_once_one_gets_it(app_factory, vault, store):
-    world = World(app_factory(MatchingApplication, store=store), vault)
+    world = World(app_factory(setup, store=store), vault)
     last, nxt = world.peer(items=["veteran"], capacity=1), world.peer(capacity=2)
     people = [world.person(items=["veteran"]) for _ in range(2)]
     assert all(last in world.offered(person) for person in people)

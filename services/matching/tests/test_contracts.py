@@ -8,7 +8,8 @@ import pytest
 from eventsourcing.domain import Aggregate
 
 from services.matching import domain
-from services.matching.application import MatchingApplication
+from services.matching.setup import setup
+from services.matching.translations import TRANSLATIONS
 from services.matching.tests.support import World, peer_caller, person_caller
 from shared.contracts import known_contracts
 from shared.tests.test_access import access_sample
@@ -56,12 +57,12 @@ def stored_event_classes() -> set:
 
 
 def test_every_stored_event_class_has_a_translation():
-    assert stored_event_classes() <= set(MatchingApplication.translations)
+    assert stored_event_classes() <= set(TRANSLATIONS)
 
 
 @pytest.fixture
 def world(app_factory, vault):
-    return World(app_factory(MatchingApplication), vault)
+    return World(app_factory(setup), vault)
 
 
 def test_a_whole_path_publishes_only_valid_pseudonymous_events(world):
@@ -70,12 +71,12 @@ def test_a_whole_path_publishes_only_valid_pseudonymous_events(world):
                                    "role_title": "Peer Specialist", "hours_per_week": 20, "start": "2026-01-05",
                                    "end": None, "certify_by": None}, source="directory")
     person = world.person(items=["veteran"])
-    choice = world.matching.choose({"person_id": person, "peer_worker_id": peer}, person_caller(person))
-    connection = world.matching.accept({"choice_id": choice["choice_id"]}, peer_caller(peer))
-    world.matching.like_peer({"person_id": person, "peer_worker_id": peer}, person_caller(person))
-    world.matching.end_connection({"connection_id": connection["connection_id"]}, person_caller(person))
-    world.matching.ask_for_offers({"person_id": person}, person_caller(person))
-    world.matching.wait({"person_id": person}, person_caller(person))
+    choice = world.matching.perform("choose", person_caller(person), {"person_id": person, "peer_worker_id": peer})
+    connection = world.matching.perform("accept", peer_caller(peer), {"choice_id": choice["choice_id"]})
+    world.matching.perform("like_peer", person_caller(person), {"person_id": person, "peer_worker_id": peer})
+    world.matching.perform("end_connection", person_caller(person), {"connection_id": connection["connection_id"]})
+    world.matching.perform("ask_for_offers", person_caller(person), {"person_id": person})
+    world.matching.perform("wait", person_caller(person), {"person_id": person})
     world.send("PersonForgotten", {"person_id": person})
     published = [e.as_message() for e in world.matching.integration_events(0, limit=1000)]
     types = {m["type"] for m in published}
@@ -91,9 +92,9 @@ def test_a_whole_path_publishes_only_valid_pseudonymous_events(world):
 def test_a_remote_connection_says_remote_not_the_persons_region(world):
     peer = world.peer(regions=("Berkshire County",), remote=True)
     person = world.person(region="Franklin County")
-    choice = world.matching.choose({"person_id": person, "peer_worker_id": peer}, person_caller(person))
-    connection = world.matching.accept({"choice_id": choice["choice_id"]}, peer_caller(peer))
-    world.matching.end_connection({"connection_id": connection["connection_id"]}, peer_caller(peer))
+    choice = world.matching.perform("choose", person_caller(person), {"person_id": person, "peer_worker_id": peer})
+    connection = world.matching.perform("accept", peer_caller(peer), {"choice_id": choice["choice_id"]})
+    world.matching.perform("end_connection", peer_caller(peer), {"connection_id": connection["connection_id"]})
     published = [e for e in world.matching.integration_events(0, limit=1000) if e.type.startswith("Connection")]
     assert [(e.type, e.version, e.body["region"]) for e in published] == [
         ("ConnectionBegan", 2, "remote"), ("ConnectionEnded", 2, "remote")]

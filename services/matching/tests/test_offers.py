@@ -3,21 +3,21 @@ from __future__ import annotations
 
 import pytest
 
-from services.matching.application import MatchingApplication
-from services.matching.tests.support import World
+from services.matching.setup import setup
+from services.matching.tests.support import SYSTEM, World
 from shared.tests.conftest import app_factory, isolated_env, vault  # noqa: F401
 
 
 @pytest.fixture
 def world(app_factory, vault):
-    return World(app_factory(MatchingApplication), vault)
+    return World(app_factory(setup), vault)
 
 
 def test_offers_rank_by_shared_items_and_explain_in_plain_words(world):
     close = world.peer(items=["heard_voices", "veteran"], languages=["Spanish", "English"], name="Ana Example")
     other = world.peer(items=["lgbtq"])
     person = world.person(items=["heard_voices", "homelessness"], languages=["spanish"])
-    offers = world.matching.offers_for(person)
+    offers = world.matching.perform("my_offers", SYSTEM, person)
     assert [o["peer_worker_id"] for o in offers["offers"]] == [close]  # `other` shares no language
     [offer] = offers["offers"]
     assert offer["display_name"] == "Ana Example"
@@ -46,7 +46,7 @@ def test_hard_limits_language_modality_place_capacity_pause(world):
 def test_what_was_relaxed_is_said(world):
     remote = world.peer(regions=["Suffolk County"], remote=True)
     person = world.person(items=["veteran"])
-    offers = world.matching.offers_for(person)
+    offers = world.matching.perform("my_offers", SYSTEM, person)
     assert [o["peer_worker_id"] for o in offers["offers"]] == [remote]
     assert offers["relaxed"] == ["shared experience", "same place"]
     assert offers["note"].startswith("Nothing fits closely")
@@ -54,11 +54,11 @@ def test_what_was_relaxed_is_said(world):
 
 
 def test_the_short_list_is_three_by_default_and_configurable(app_factory, vault):
-    world = World(app_factory(MatchingApplication), vault)
+    world = World(app_factory(setup), vault)
     for _ in range(5):
         world.peer(capacity=5)
     assert len(world.offered(world.person())) == 3
-    two = World(app_factory(MatchingApplication, env={"PEERNET_OFFERS": "2"}), vault)
+    two = World(app_factory(setup, env={"PEERNET_OFFERS": "2"}), vault)
     for _ in range(5):
         two.peer(capacity=5)
     assert len(two.offered(two.person())) == 2
@@ -75,7 +75,7 @@ def test_no_peer_employed_where_the_person_receives_services_unless_they_choose(
                source="directory")
     person = world.person(agencies=["org-harbor"])
     assert world.offered(person) == [elsewhere]
-    world.matching.ask_for_offers({"person_id": person, "include_my_agencies": True}, person_caller(person))
+    world.matching.perform("ask_for_offers", person_caller(person), {"person_id": person, "include_my_agencies": True})
     assert len(world.offered(person)) == 3
 
 
@@ -104,14 +104,14 @@ def test_a_peer_with_one_place_is_not_the_top_offer_to_many(world):
 def test_withdrawals_of_either_side_change_the_next_offers(world):
     peer = world.peer(items=["veteran"])
     person = world.person(items=["veteran"])
-    assert world.matching.offers_for(person)["offers"][0]["shared_items"] == ["veteran"]
+    assert world.matching.perform("my_offers", SYSTEM, person)["offers"][0]["shared_items"] == ["veteran"]
     world.send("PersonExperienceWithdrawn", {"person_id": person, "experience": world.vault.seal(person, "veteran")})
     world.request(person)
-    assert world.matching.offers_for(person)["offers"][0]["shared_items"] == []
+    assert world.matching.perform("my_offers", SYSTEM, person)["offers"][0]["shared_items"] == []
     world.send("PeerWorkerExperienceWithdrawn", {"peer_worker_id": peer, "experience": "veteran"})
     world.send("PersonExperienceShared", {"person_id": person, "experience": world.vault.seal(person, "veteran")})
     world.request(person)
-    assert world.matching.offers_for(person)["offers"][0]["shared_items"] == []
+    assert world.matching.perform("my_offers", SYSTEM, person)["offers"][0]["shared_items"] == []
 
 
 def test_forgetting_and_revoking_leave_nothing_readable(world, vault):
@@ -122,7 +122,7 @@ def test_forgetting_and_revoking_leave_nothing_readable(world, vault):
     world.send("PersonConsentRevoked", {"person_id": revoking})
     for person in (forgotten, revoking):
         assert person not in world.matching.pool.people
-        assert world.matching.offers_for(person)["offers"] == []
+        assert world.matching.perform("my_offers", SYSTEM, person)["offers"] == []
     rebuilt = world.matching.rebuild()
     assert forgotten not in rebuilt.people and revoking not in rebuilt.people
     stored = b"".join(n.state for n in world.matching.recorder.select_notifications(start=1, limit=10_000))

@@ -8,9 +8,9 @@ from cryptography.fernet import Fernet
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from services.matching.application import MatchingApplication
+from services.matching.setup import setup
 from shared.errors import Conflict
-from services.matching.tests.support import World, peer_caller, person_caller
+from services.matching.tests.support import SYSTEM, World, peer_caller, person_caller
 from shared.crypto import MemoryKeyStorage, PersonKeyVault
 from shared.experiences import EXPERIENCE_LABELS
 from shared.tests.conftest import isolated_env  # noqa: F401
@@ -28,7 +28,7 @@ steps = st.lists(st.tuples(st.sampled_from(("withdraw_peer", "withdraw_person", 
 def check(world: World, truth_peer: dict, truth_person: dict) -> None:
     pool = world.matching.pool
     for person_id in truth_person:
-        for offer in world.matching.offers_for(person_id)["offers"]:
+        for offer in world.matching.perform("my_offers", SYSTEM, person_id)["offers"]:
             both = truth_person[person_id] & truth_peer[offer["peer_worker_id"]]
             assert set(offer["shared_items"]) == both
             for item in set(ITEMS) - both:  # an item only one side shared is never shown
@@ -44,7 +44,7 @@ def check(world: World, truth_peer: dict, truth_person: dict) -> None:
 @given(peers, people, steps)
 def test_offers_rest_only_on_items_both_shared_and_free_places(peer_specs, person_specs, actions):
     vault = PersonKeyVault(MemoryKeyStorage(), Fernet.generate_key().decode())
-    world = World(MatchingApplication(vault, {"PERSISTENCE_MODULE": "eventsourcing.popo"}), vault)
+    world = World(setup(vault, {"PERSISTENCE_MODULE": "eventsourcing.popo"}), vault)
     truth_peer, truth_person, capacity = {}, {}, {}
     for shared, places, region, remote in peer_specs:
         peer_id = world.peer(items=sorted(shared), capacity=places, regions=[region], remote=remote)
@@ -66,21 +66,20 @@ def test_offers_rest_only_on_items_both_shared_and_free_places(peer_specs, perso
             world.send("PeerWorkerPaused" if action == "pause" else "PeerWorkerResumed", {"peer_worker_id": peer_id})
         elif action == "choose" and world.offered(person_id):
             try:
-                world.matching.choose({"person_id": person_id, "peer_worker_id": world.offered(person_id)[0]},
-                                      person_caller(person_id))
+                world.matching.perform("choose", person_caller(person_id), {"person_id": person_id, "peer_worker_id": world.offered(person_id)[0]})
             except Conflict:
                 pass
         elif action == "accept":
             for choice_id, choice in list(world.matching.pool.choices.items())[:1]:
-                world.matching.accept({"choice_id": choice_id}, peer_caller(choice["peer_worker_id"]))
+                world.matching.perform("accept", peer_caller(choice["peer_worker_id"]), {"choice_id": choice_id})
         elif action == "end":
             for connection_id, c in list(world.matching.pool.connections.items()):
                 if c["active"]:
-                    world.matching.end_connection({"connection_id": connection_id}, person_caller(c["person_id"]))
+                    world.matching.perform("end_connection", person_caller(c["person_id"]), {"connection_id": connection_id})
                     break
         elif action == "ask":
             try:
-                world.matching.ask_for_offers({"person_id": person_id}, person_caller(person_id))
+                world.matching.perform("ask_for_offers", person_caller(person_id), {"person_id": person_id})
             except Conflict:
                 pass
         check(world, truth_peer, truth_person)

@@ -6,7 +6,7 @@ import uuid
 import pytest
 from nameko.testing.services import worker_factory
 
-from services.matching.application import MatchingApplication
+from services.matching.setup import setup
 from services.matching.service import MatchingService
 from services.matching.tests.support import World
 from shared.errors import InvalidInput, NotAllowed
@@ -16,7 +16,7 @@ from shared.tests.conftest import app_factory, isolated_env, vault  # noqa: F401
 
 @pytest.fixture
 def world(app_factory, vault):
-    return World(app_factory(MatchingApplication), vault)
+    return World(app_factory(setup), vault)
 
 
 def service(world, role, user_id="someone", organization_id=None):
@@ -80,10 +80,23 @@ def test_expire_due_is_for_the_system_and_needs_an_aware_time(world):
 def test_the_cli_rebuilds_the_projection_from_the_store(app_factory, vault, capsys):
     from services.matching import cli
 
-    world = World(app_factory(MatchingApplication, store="sqlite"), vault)
+    world = World(app_factory(setup, store="sqlite"), vault)
     world.peer()
     world.person()
     world.matching.close()
     cli.main(["rebuild"])
     printed = capsys.readouterr().out
     assert "peer_workers: 1" in printed and "people: 1" in printed and "events: " in printed
+
+
+def test_a_candidate_is_read_by_their_own_peer_and_their_organizations_admin(world):
+    peer = world.peer(organization_id="org-harbor")
+    assert service(world, "peer", peer).candidate(peer)["peer_worker_id"] == peer
+    assert service(world, "agency_admin", organization_id="org-harbor").candidate(peer)["organization_id"] == \
+        "org-harbor"
+    with pytest.raises(NotAllowed):
+        service(world, "peer", uuid.uuid4()).candidate(peer)
+    with pytest.raises(NotAllowed, match="own organization"):
+        service(world, "agency_admin", organization_id="org-elsewhere").candidate(peer)
+    with pytest.raises(NotAllowed):
+        service(world, "person").candidate(peer)

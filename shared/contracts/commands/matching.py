@@ -2,6 +2,7 @@
 from marshmallow import fields
 
 from shared.contracts.commands import CommandSchema
+from shared.operations import Operation, Operations
 
 
 class PersonCommand(CommandSchema):
@@ -32,3 +33,36 @@ class EndConnection(CommandSchema):
 
 class Counts(CommandSchema):
     organization_id = fields.String(load_default=None, allow_none=True)
+
+
+class PeerWorkerCommand(CommandSchema):
+    peer_worker_id = fields.UUID(required=True)
+
+
+class ExpireDue(CommandSchema):
+    # Tests and tools move time; the timer passes nothing and the service's clock is read.
+    now = fields.AwareDateTime(load_default=None, error_messages={
+        "invalid": "an ISO time with its offset", "invalid_awareness": "an ISO time with its offset"})
+
+
+# Who may call what. A person acts only for themselves and a peer worker only on their own
+# requests; whether a choice or a connection is the caller's is the handler's to check.
+OPERATIONS = Operations("matching", [
+    Operation("candidate", ("peer", "agency_admin", "state_auditor", "system"), PeerWorkerCommand,
+              args=("peer_worker_id",), own="peer_worker_id"),
+    Operation("ask_for_offers", ("person", "system"), AskForOffers, own="person_id"),
+    Operation("choose", ("person", "system"), Choose, own="person_id"),
+    Operation("wait", ("person", "system"), PersonCommand, own="person_id"),
+    Operation("like_peer", ("person", "system"), LikePeer, own="person_id"),
+    Operation("my_offers", ("person", "system"), PersonCommand, args=("person_id",), own="person_id"),
+    Operation("my_connections", ("person", "system"), PersonCommand, args=("person_id",), own="person_id"),
+    Operation("accept", ("peer", "system"), Answer),
+    Operation("decline", ("peer", "system"), Answer),
+    Operation("peer_requests", ("peer", "system"), PeerWorkerCommand, args=("peer_worker_id",),
+              own="peer_worker_id"),
+    Operation("peer_connections", ("peer", "system"), PeerWorkerCommand, args=("peer_worker_id",),
+              own="peer_worker_id"),
+    Operation("end_connection", ("person", "peer", "system"), EndConnection),
+    Operation("counts", ("agency_admin", "state_auditor", "system"), Counts, scope="organization_id"),
+    Operation("expire_due", ("system",), ExpireDue, args=("now",)),
+])
