@@ -311,7 +311,7 @@ class Connection(Aggregate):
                  region: str | None = None):
         self.person_id = person_id
         self.peer_worker_id = peer_worker_id
-        self.region = region  # see views.Pool.connection_region; None on connections stored before regions
+        self.region = region  # see projections.Pool.connection_region; None on connections stored before regions
         self.active = True
 
     @staticmethod

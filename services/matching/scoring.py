@@ -1,7 +1,7 @@
 """The documented score of an offer, and its explanation in plain words.
 
 Score of a peer worker for a person (only peers that pass every hard limit
-are scored; see views.Pool.fits):
+are scored; see projections.Pool.fits):
 
     10 for each item both of them shared for matching
      5 when they are in the same place (region)
