@@ -12,6 +12,7 @@ from typing import Any
 
 YES = ("yes", "true", "1")
 NO = ("no", "false", "0")
+KINDS = {int: "a whole number", float: "a number"}
 
 
 def setting(variable: str, default: Any, meaning: str):
@@ -26,7 +27,7 @@ def _cast(kind: type, variable: str, raw: str):
     try:
         return kind(raw)
     except ValueError:
-        raise ValueError(f"{variable} must be a {kind.__name__}, not {raw!r}") from None
+        raise ValueError(f"{variable} must be {KINDS.get(kind, kind.__name__)}, not {raw!r}") from None
 
 
 class ServiceSettings:
