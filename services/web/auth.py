@@ -21,13 +21,15 @@ from urllib.parse import urlencode
 from authlib.integrations.flask_client import OAuth, OAuthError
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, session, url_for
 
-from services.web.gateway import ApiError, Gateway
+from services.web.gateway import ApiError, Gateway, read_every
 from shared.dev_tokens import mint_development_token
 
 SIGNED_IN = ("token", "user_id", "role", "organization_id", "ends_at")
 CARRIED = ("lang", "invitation")  # what signing in keeps: the language, and an invitation link opened before
-ROLE_HOME = {"person": "person.home", "peer": "peer.home", "supervisor": "supervisor.home"}
+ROLE_HOME = {"person": "person.home", "peer": "peer.home", "supervisor": "supervisor.home",
+             "agency_admin": "organization.home"}
 DEMO_SIZE = 6  # synthetic users offered per role on the development sign-in page
+DEVELOPMENT_ROLES = ("person", "peer", "supervisor", "agency_admin")
 
 
 def signed_in() -> bool:
@@ -133,10 +135,15 @@ def blueprint(settings) -> Blueprint:
             abort(404)  # never on an installation with an identity provider
         role = request.form.get("role", "")
         user_id = request.form.get("user_id") or str(uuid.uuid4())
-        if role not in ("person", "peer", "supervisor") or not _is_uuid(user_id):
+        organization_id = None
+        if role == "agency_admin":
+            user_id, organization_id = _demo_admin(request.form.get("organization", ""))
+            if organization_id is None:
+                return render_template("signin_development.html", demo=_demo_users(), not_loaded=True), 409
+        if role not in DEVELOPMENT_ROLES or not _is_uuid(user_id):
             abort(400)
         following = session.get("next")
-        _begin(mint_development_token(role, user_id, lifetime=int(lifetime)), lifetime)
+        _begin(mint_development_token(role, user_id, organization_id, lifetime=int(lifetime)), lifetime)
         return redirect(_safe_next(following) or _home())
 
     @bp.post("/signout")
@@ -169,7 +176,23 @@ def _demo_users() -> dict:
     network = plan(people=DEMO_SIZE, peer_workers=DEMO_SIZE)
     return {"person": [(p.person_id, p.display_name) for p in network.people],
             "peer": [(w.peer_worker_id, w.display_name) for w in network.peer_workers],
-            "supervisor": [(w.peer_worker_id, w.display_name) for w in network.peer_workers if w.supervisor]}
+            "supervisor": [(w.peer_worker_id, w.display_name) for w in network.peer_workers if w.supervisor],
+            "agency_admin": [(o.key, o.name) for o in network.organizations[:DEMO_SIZE]]}
+
+
+def _demo_admin(key: str) -> tuple[str, str | None]:
+    """An admin of one of make demo's organizations: the directory gives organizations their ids, so
+    the id is looked up by the plan's name and kind, as the demo itself does; None when not loaded."""
+    from deploy.demo.plan import demo_id, plan
+
+    wanted = next((o for o in plan(people=DEMO_SIZE, peer_workers=DEMO_SIZE).organizations[:DEMO_SIZE]
+                   if o.key == key), None)
+    if wanted is None:
+        abort(400)
+    reader = gateway(mint_development_token("person", str(uuid.uuid4()), lifetime=60))
+    found = next((o["organization_id"] for o in read_every(reader, "/organizations", include_closed="true")
+                  if (o["name"], o["kind"]) == (wanted.name, wanted.kind)), None)
+    return demo_id("organization-admin", key), found
 
 
 __all__ = ["ApiError", "blueprint", "gateway", "requires", "signed_in"]

@@ -8,12 +8,16 @@ from dataclasses import dataclass, field
 import requests
 
 
+PROBLEM_MEMBERS = ("type", "title", "status", "detail", "instance", "correlation_id", "errors")
+
+
 @dataclass
 class ApiError(Exception):
     """A problem document the gateway answered (RFC 9457), kept whole for the page."""
     status: int
     detail: str = ""
     errors: list = field(default_factory=list)  # [{"field": ..., "message": ...}]
+    extensions: dict = field(default_factory=dict)  # RFC 9457 extension members, e.g. refused_duties
 
     def field_messages(self) -> dict[str, str]:
         return {error.get("field", ""): error.get("message", "") for error in self.errors}
@@ -53,7 +57,8 @@ class Gateway:
             except ValueError:
                 problem = {}
             raise ApiError(answer.status_code, problem.get("detail") or problem.get("title") or "",
-                           problem.get("errors") or [])
+                           problem.get("errors") or [],
+                           {key: value for key, value in problem.items() if key not in PROBLEM_MEMBERS})
         return answer.json() if answer.content else None
 
 

@@ -58,7 +58,7 @@ def fake(monkeypatch):
     gateway = FakeGateway()
     monkeypatch.setattr(auth, "gateway", lambda token=None: gateway)
     for name in ("services.web.person", "services.web.peer", "services.web.invitations",
-                 "services.web.supervisor"):
+                 "services.web.supervisor", "services.web.organization"):
         try:
             module = importlib.import_module(name)
         except ImportError:  # a module not written yet has nothing to replace
@@ -84,7 +84,8 @@ def client(app):
     return app.test_client()
 
 
-def sign_in(client, role: str, user_id: str, lang: str = "en"):
+def sign_in(client, role: str, user_id: str, lang: str = "en", organization_id: str | None = None):
     with client.session_transaction() as session:
-        session.update(token="t", user_id=user_id, role=role, organization_id=None, ends_at=time.time() + 3600,
+        session.update(token="t", user_id=user_id, role=role, organization_id=organization_id,
+                       ends_at=time.time() + 3600,
                        lang=lang)
