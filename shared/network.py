@@ -27,7 +27,7 @@ APPLICATIONS = {
     "intake": "services.intake.application:IntakeApplication",
     "directory": "services.directory.application:DirectoryApplication",
     "matching": "services.matching.setup:setup",
-    "supervision": "services.supervision.application:SupervisionApplication",
+    "supervision": "services.supervision.setup:setup",
     "audit": "services.audit.application:AuditApplication",
 }
 SERVICE_CLASSES = {

@@ -4,8 +4,9 @@ One table per service (`OPERATIONS` in shared/contracts/commands/<service>.py)
 names every operation the service answers, the roles that may call it, the
 contract its input is checked against, and the ownership rules that need no
 stored state: a person or a peer worker acts only for themselves; an agency
-admin only for their own organization. Rules that need stored state (the peer
-a choice was made of, an organization's employees) stay in the handlers.
+admin only for their own organization; a supervisor only as themselves. Rules
+that need stored state (the peer a choice was made of, an organization's
+employees) stay in the handlers.
 
 The service enforces the table (shared.service.serves builds its entrypoints
 from it); the gateway reads it for its early 403s and for each operation's
@@ -46,9 +47,11 @@ class Operation:
     own: str | None = None
     # The input field naming an organization: an agency admin's is always their own (None: theirs).
     scope: str | None = None
+    # The input field naming a supervisor: a supervisor's is always themselves (None: themselves).
+    supervisor: str | None = None
 
     def __post_init__(self):
-        if (self.own or self.scope or self.args) and self.input is None:
+        if (self.own or self.scope or self.supervisor or self.args) and self.input is None:
             raise ValueError(f"{self.name}: ownership, scope and arguments need an input contract")
 
     def allow(self, caller: Caller | None) -> None:
@@ -82,6 +85,11 @@ class Operation:
             if wanted is not None and str(wanted) != caller.organization_id:
                 raise NotAllowed("an agency admin acts only for their own organization")
             command = {**command, self.scope: caller.organization_id}
+        if self.supervisor and caller.role == "supervisor":
+            wanted = command.get(self.supervisor)
+            if wanted is not None and str(wanted) != caller.user_id:
+                raise NotAllowed("a supervisor acts only for themselves")
+            command = {**command, self.supervisor: caller.user_id}
         return command
 
     def admit(self, caller: Caller | None, args: tuple) -> dict:

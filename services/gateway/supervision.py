@@ -2,9 +2,10 @@
 organization's ending, training and staff, sessions logged and confirmed by both sides, a peer
 worker's record, a supervisor's load, and who is short of supervision.
 
-The gateway refuses what it can see from the token and the address (a supervisor's own load, an
-admin's own organization); supervision checks again, and checks what only it knows (who supervises
-whom, who works where)."""
+Supervision's access table (shared/contracts/commands/supervision.py) gives each route its roles
+and refuses, before any call, what the token, the address and the body show (a peer worker's or a
+supervisor's own records, an admin's own organization); supervision checks again, and checks what
+only it knows (who supervises whom, who works where)."""
 from __future__ import annotations
 
 from marshmallow import Schema, fields
@@ -13,7 +14,7 @@ from services.gateway import pagination, people
 from services.gateway.app import Call, Reply, Route
 from services.gateway.schemas import PageQuery, body_of
 from shared.contracts.commands import supervision
-from shared.errors import NotAllowed
+from shared.contracts.commands.supervision import OPERATIONS as SUPERVISION
 
 ShortfallQuery = PageQuery.from_dict(dict(supervision.Shortfall._declared_fields), name="ShortfallQuery")
 _Wire = Schema.from_dict(dict(supervision.Shortfall._declared_fields))  # what supervision gets: plain JSON
@@ -188,19 +189,17 @@ class ShortfallPage(Schema):
 
 
 def list_shortfall(call: Call):
-    caller, wire = call.caller, _Wire().dump(call.query)
-    if caller.role == "agency_admin" and wire.get("organization_id") not in (None, caller.organization_id):
-        raise NotAllowed("an agency admin sees only their own organization")
-    if caller.role == "supervisor" and wire.get("supervisor_id") not in (None, caller.user_id):
-        raise NotAllowed("a supervisor sees only their own supervisees")
-    answer = call.rpc("supervision", "shortfall", wire)
+    answer = call.rpc("supervision", "shortfall", _Wire().dump(call.query))
     return {"as_of": answer["as_of"], "peer_workers": answer["peer_workers"], "short": answer["short"],
             **pagination.page(answer["items"], call.query)}
 
 
-def find_supervisor(call: Call):
-    peer_worker_id = people.own_peer_worker(call, call.path["peer_worker_id"])
-    return call.rpc("supervision", "find_supervisor", {**call.raw_body, "peer_worker_id": peer_worker_id})
+def _with_path(method: str, name: str):
+    """The body as supervision takes it, with the address's id joined."""
+    def act(call: Call):
+        return call.rpc("supervision", method, {**(call.raw_body or {}), name: str(call.path[name])})
+    act.__name__ = method
+    return act
 
 
 def offer_supervisor(call: Call):
@@ -209,112 +208,87 @@ def offer_supervisor(call: Call):
     return Reply({"assignment_id": assignment_id}, headers={"Location": record})
 
 
-def _assignment_act(method: str):
-    def act(call: Call):
-        return call.rpc("supervision", method, {**(call.raw_body or {}),
-                                                "assignment_id": str(call.path["assignment_id"])})
-    act.__name__ = method
-    return act
+_record_training = _with_path("record_supervisor_training", "peer_worker_id")
 
 
 def record_supervisor_training(call: Call):
-    peer_worker_id = str(call.path["peer_worker_id"])
-    call.rpc("supervision", "record_supervisor_training", {**call.raw_body, "peer_worker_id": peer_worker_id})
-    return {**call.body, "peer_worker_id": peer_worker_id, "recorded": True}
+    _record_training(call)  # supervision answers nothing: the answer is what was recorded
+    return {**call.body, "peer_worker_id": str(call.path["peer_worker_id"]), "recorded": True}
 
 
 def record_staff(call: Call):
-    if str(call.body["organization_id"]) != call.caller.organization_id:
-        raise NotAllowed("an agency admin may record only their own organization's staff")
     call.rpc("supervision", "record_staff", call.raw_body)
     return {**call.body, "recorded": True}
 
 
-def read_supervision_record(call: Call):
-    peer_worker_id = people.own_peer_worker(call, call.path["peer_worker_id"])
-    return call.rpc("supervision", "supervision_record", {"peer_worker_id": peer_worker_id})
-
-
-def read_supervisor_load(call: Call):
-    supervisor_id = str(call.path["supervisor_id"])
-    if call.caller.role == "supervisor" and call.caller.user_id != supervisor_id:
-        raise NotAllowed("a supervisor reads only their own load")
-    return call.rpc("supervision", "supervisor_load", {"supervisor_id": supervisor_id})
-
-
 def log_session(call: Call):
-    if call.caller.user_id not in (str(call.body["supervisor_id"]), str(call.body["peer_worker_id"])):
-        raise NotAllowed("a session is logged by its supervisor or its peer worker")
     session_id = call.rpc("supervision", "log_session", call.raw_body)
     return Reply({"session_id": session_id}, headers={"Location": f"/supervision-sessions/{session_id}"})
 
 
-def confirm_session(call: Call):
-    return call.rpc("supervision", "confirm_session", {"session_id": str(call.path["session_id"])})
-
-
-def correct_session(call: Call):
-    return call.rpc("supervision", "correct_session", {**call.raw_body, "session_id": str(call.path["session_id"])})
-
-
-PARTIES = ("supervisor", "peer")
-ADMINS, SUPERVISORS = ("agency_admin",), ("supervisor",)
 W = "/peer-workers/<peer_worker_id>"
 ROUTES = [
     Route("POST", W + "/supervisor-searches", "findSupervisor", "Find a supervisor for a peer worker",
-          "supervision", find_supervisor, ("peer", "agency_admin", "state_auditor"), path_schema=people.PeerWorkerPath,
-          body=SupervisorSearchInput, response=SupervisorSearch,
+          "supervision", _with_path("find_supervisor", "peer_worker_id"), SUPERVISION["find_supervisor"],
+          path_schema=people.PeerWorkerPath, body=SupervisorSearchInput, response=SupervisorSearch,
           description="Every eligible supervisor with free capacity, ranked and explained: the same "
                       "organization first, then an active supervision agreement, then the networking pool "
                       "(which needs an agreement first). A peer worker, for themselves; an agency admin, for "
                       "their own organization's peer workers."),
     Route("POST", "/supervision-offers", "offerSupervisor", "Offer a supervisor to a peer worker", "supervision",
-          offer_supervisor, ADMINS, body=SupervisionOfferInput, response=SupervisionOffered, status=201,
+          offer_supervisor, SUPERVISION["offer_supervisor"], body=SupervisionOfferInput, response=SupervisionOffered,
+          status=201,
           description="One the search found, reachable now (not a pool candidate without an agreement); "
                       "the supervisor accepts or declines."),
     Route("POST", "/supervision-offers/<assignment_id>/acceptances", "acceptSupervisionOffer",
-          "Accept an offer to supervise", "supervision", _assignment_act("accept_supervision"), SUPERVISORS,
+          "Accept an offer to supervise", "supervision", _with_path("accept_supervision", "assignment_id"),
+          SUPERVISION["accept_supervision"],
           path_schema=AssignmentPath, response=SupervisionStatus,
           description="By the supervisor offered; pending offers that no longer fit go elsewhere."),
     Route("POST", "/supervision-offers/<assignment_id>/declines", "declineSupervisionOffer",
-          "Decline an offer to supervise", "supervision", _assignment_act("decline_supervision"), SUPERVISORS,
+          "Decline an offer to supervise", "supervision", _with_path("decline_supervision", "assignment_id"),
+          SUPERVISION["decline_supervision"],
           path_schema=AssignmentPath, body=SupervisionDeclineInput, response=SupervisionStatus,
           description="By the supervisor offered, with a reason code; the peer worker is offered the next."),
     Route("POST", "/supervisions/<assignment_id>/endings", "endSupervision", "End a supervision", "supervision",
-          _assignment_act("end_supervision"), ADMINS, path_schema=AssignmentPath, response=SupervisionStatus,
+          _with_path("end_supervision", "assignment_id"), SUPERVISION["end_supervision"], path_schema=AssignmentPath,
+          response=SupervisionStatus,
           description="An offer or an active supervision, by the peer worker's organization; the peer worker "
                       "is offered the next supervisor."),
     Route("POST", W + "/supervisor-trainings", "recordSupervisorTraining", "Record supervisor training",
-          "supervision", record_supervisor_training, ADMINS, path_schema=people.PeerWorkerPath,
+          "supervision", record_supervisor_training, SUPERVISION["record_supervisor_training"],
+          path_schema=people.PeerWorkerPath,
           body=SupervisorTrainingInput, response=TrainingRecorded,
           description="Counts as a peer-supervisor qualification; for the admin's own organization's peer "
                       "workers."),
     Route("POST", "/supervision-staff", "recordSupervisionStaff", "Record staff who may supervise administratively",
-          "supervision", record_staff, ADMINS, body=SupervisionStaffInput, response=StaffRecorded,
+          "supervision", record_staff, SUPERVISION["record_staff"], body=SupervisionStaffInput, response=StaffRecorded,
           description="Staff outside the peer workforce, of the admin's own organization; master's level "
                       "where the state requires it."),
     Route("GET", W + "/supervision-record", "readSupervisionRecord", "Read a peer worker's supervision record",
-          "supervision", read_supervision_record, ("peer", "supervisor", "agency_admin", "state_auditor"),
+          "supervision", _with_path("supervision_record", "peer_worker_id"), SUPERVISION["supervision_record"],
           path_schema=people.PeerWorkerPath, response=SupervisionRecord,
           description="Supervisors, sessions and hours, for certification; never what was said. The peer "
                       "worker, their current supervisor, their organization's admin, the state."),
     Route("GET", "/supervisors/<supervisor_id>/load", "readSupervisorLoad", "Read a supervisor's load",
-          "supervision", read_supervisor_load, ("supervisor", "agency_admin", "state_auditor"),
+          "supervision", _with_path("supervisor_load", "supervisor_id"), SUPERVISION["supervisor_load"],
           path_schema=SupervisorPath, response=SupervisorLoad,
           description="Supervisees carried against capacity, each with what is due. The supervisor, their "
                       "organization's admin, the state."),
     Route("POST", "/supervision-sessions", "logSession", "Log a supervision session", "supervision", log_session,
-          PARTIES, body=SessionInput, response=SessionLogged, status=201,
+          SUPERVISION["log_session"], body=SessionInput, response=SessionLogged, status=201,
           description="By its supervisor or its peer worker; the other side confirms it."),
     Route("POST", "/supervision-sessions/<session_id>/confirmations", "confirmSession",
-          "Confirm a supervision session", "supervision", confirm_session, PARTIES, path_schema=SessionPath,
+          "Confirm a supervision session", "supervision", _with_path("confirm_session", "session_id"),
+          SUPERVISION["confirm_session"], path_schema=SessionPath,
           response=SessionConfirmations),
     Route("POST", "/supervision-sessions/<session_id>/corrections", "correctSession",
-          "Correct a supervision session", "supervision", correct_session, PARTIES, path_schema=SessionPath,
+          "Correct a supervision session", "supervision", _with_path("correct_session", "session_id"),
+          SUPERVISION["correct_session"], path_schema=SessionPath,
           body=SessionCorrectionInput, response=SessionConfirmations,
           description="The corrected facts need confirming again by the other side."),
     Route("GET", "/supervision-shortfalls", "listSupervisionShortfall", "List who is short of supervision",
-          "supervision", list_shortfall, ("supervisor", "agency_admin", "state_auditor"),
+          "supervision", list_shortfall, SUPERVISION["shortfall"],
           query_schema=ShortfallQuery, response=ShortfallPage,
           description="Peer workers overdue for supervision or without a supervisor: statewide, for one "
                       "organization (an agency admin's own) or one supervisor (a supervisor's own)."),

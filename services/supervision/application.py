@@ -1,9 +1,11 @@
-"""Supervision's Application: follows directory's workforce, credentials, pool and
-supervision agreements; keeps who supervises whom, sessions and what is due.
+"""Supervision's Application, the store its handlers are given: follows directory's
+workforce, credentials, pool and supervision agreements (and matching's connections),
+keeps its own log replayed in memory (projections.py) and saves what a unit of work changed.
 
 Every change to the facts (an upstream event) is followed by a review of every
 open supervision: one that no longer holds ends at once, its peer worker is
-flagged as needing a supervisor and offered another in the same save.
+flagged as needing a supervisor and offered another in the same save. Commands
+that change the facts review too (commands.py), through the same methods.
 """
 from __future__ import annotations
 
@@ -11,19 +13,17 @@ from datetime import date
 from uuid import UUID
 
 from services.supervision import finding
-from services.supervision.commands import Commands
 from services.supervision.domain import Agreement, Assignment, Organization, Worker
-from services.supervision.queries import Queries
-from services.supervision.rules import problems
+from services.supervision.projections import Work
+from services.supervision.rules import problems, today
 from services.supervision.settings import Settings
 from services.supervision.translations import TRANSLATIONS
-from services.supervision.views import Work
-from shared.contracts import latest
-from shared.contracts.commands.supervision import today
-from shared.views import ReplayedAggregates
 from shared.access import AccessLog
 from shared.application import ServiceApplication
+from shared.clock import Clock
+from shared.contracts import latest
 from shared.identity import Caller
+from shared.views import ReplayedAggregates
 
 
 def plain(value):
@@ -39,19 +39,28 @@ def plain(value):
     return value
 
 
-class SupervisionApplication(AccessLog, Commands, Queries, ServiceApplication):
+class SupervisionApplication(AccessLog, ServiceApplication):
     service = "supervision"
     # Directory's workforce, credentials, pool and agreements; matching's connections (dual relationships).
     follows = ("directory", "matching")
     translations = TRANSLATIONS
 
-    def __init__(self, vault, env: dict | None = None):
+    def __init__(self, vault, env: dict | None, settings: Settings, clock: Clock):
         super().__init__(vault, env)
-        self.settings = Settings.from_env(env)
+        self.settings, self.clock = settings, clock
         self.replayed = ReplayedAggregates(self.recorder, self.mapper)
 
     def work(self) -> Work:
         return Work(self.repository, self.replayed)
+
+    def commit(self, work: Work) -> None:
+        """Save every aggregate the unit of work changed, together."""
+        changed = work.changed()
+        if changed:
+            self.save(*changed)
+
+    def today(self) -> str:
+        return today(self.clock)
 
     # -- upstream events: directory and matching ----------------------------------
     def reads_committed_projection(self, event) -> bool:
@@ -65,7 +74,7 @@ class SupervisionApplication(AccessLog, Commands, Queries, ServiceApplication):
         work = self.work()
         actor = Caller.system(self.service, event.actor["correlation_id"]).as_actor()
         handler(self, work, plain(latest(event).body), actor)
-        self.review(work, today(), actor)
+        self.review(work, self.today(), actor)
         processing.collect_events(*work.changed())
 
     def worker(self, work: Work, worker_id: str, actor: dict, peer_role_since: str | None = None,
@@ -144,7 +153,7 @@ class SupervisionApplication(AccessLog, Commands, Queries, ServiceApplication):
         for peer_worker_id in agreement.terms["peer_worker_ids"]:
             supervisee = work.read(peer_worker_id, Worker)
             if supervisee is not None:
-                self.offer_best(work, supervisee, "professional_development", today(), actor)
+                self.offer_best(work, supervisee, "professional_development", self.today(), actor)
 
     # -- keeping every supervision valid ------------------------------------------
     def review(self, work: Work, as_of: str, actor: dict) -> None:
@@ -195,7 +204,7 @@ class SupervisionApplication(AccessLog, Commands, Queries, ServiceApplication):
         Pool candidates need an agreement first, so they are listed by
         find_supervisor, not offered here.
         """
-        if any(a.open and a.kind == kind and a.peer_worker_id == str(supervisee.id) for a in work.all(Assignment)):
+        if finding.has_open(work, str(supervisee.id), kind):
             return None
         for option in finding.options(work, self.settings, supervisee, kind, as_of):
             if option["route"] != "pool":
@@ -208,6 +217,7 @@ class SupervisionApplication(AccessLog, Commands, Queries, ServiceApplication):
             supervisor_id=option["supervisor_id"], peer_worker_id=str(supervisee.id), kind=kind,
             route=option["route"], agreement_id=option["agreement_id"], reasons=option["reasons"],
             offered_on=as_of, actor=actor))
+
 
 def agreement_handler(status: str):
     """Directory's supervision agreement events: kept with their terms; activation offers supervisors."""

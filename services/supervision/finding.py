@@ -9,7 +9,7 @@ from __future__ import annotations
 from services.supervision.domain import Agreement, Assignment, Organization, Worker
 from services.supervision.rules import problems, weight
 from services.supervision.settings import Settings
-from services.supervision.views import Work
+from services.supervision.projections import Work
 from shared.languages import english_name, normalized
 
 ROUTE_ORDER = {"same_organization": 0, "agreement": 1, "pool": 2}
@@ -24,6 +24,11 @@ def loads(work: Work, settings: Settings, as_of: str) -> dict[str, float]:
         share = weight(supervisee, settings, as_of) if supervisee else 1.0
         carried[supervisor_id] = carried.get(supervisor_id, 0.0) + share
     return carried
+
+
+def has_open(work: Work, peer_worker_id: str, kind: str) -> bool:
+    """Whether a peer worker has an open supervision (offered or active) of this kind: one at a time."""
+    return any(a.open and a.kind == kind and a.peer_worker_id == peer_worker_id for a in work.all(Assignment))
 
 
 def regions_of(work: Work, worker: Worker, as_of: str) -> set[str]:

@@ -6,7 +6,13 @@ from datetime import date, timedelta
 
 from services.supervision.domain import PEER_CREDENTIALS, Worker
 from services.supervision.settings import Settings
+from shared.clock import Clock
 from shared.contracts.supervision import KINDS
+
+
+def today(clock: Clock) -> str:
+    """The clock's day, as the aggregates keep dates (ISO)."""
+    return clock().date().isoformat()
 
 
 def plus_days(day: str, days: int) -> str:

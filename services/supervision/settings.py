@@ -1,48 +1,37 @@
-"""The state's supervision settings, from the environment, with documented defaults.
+"""Supervision's settings: every variable it reads, read once at setup (shared.settings).
 
-| variable                                   | default | meaning |
-| ------------------------------------------ | ------- | ------- |
-| PEERNET_SUPERVISOR_TRAINING_WITHIN_DAYS    | 182     | a new supervisor's deadline for a peer-supervisor credential or training |
-| PEERNET_SUPERVISION_CAPACITY               | 7       | full-time supervisees per supervisor |
-| PEERNET_SUPERVISION_FULL_TIME_HOURS        | 40      | weekly hours that count as one full-time supervisee |
-| PEERNET_ADMIN_SUPERVISOR_MASTERS_REQUIRED  | no      | yes: administrative supervision needs a master's-level professional |
-| PEERNET_SUPERVISION_PROVISIONAL_EVERY_DAYS | 7       | a professional-development session at least this often while not certified |
-| PEERNET_SUPERVISION_CERTIFIED_EVERY_DAYS   | 30      | the same once certified |
-| PEERNET_SUPERVISION_FIRST_PERIOD_DAYS      | 182     | the first period of employment ... |
-| PEERNET_SUPERVISION_FIRST_PERIOD_HOURS     | 12      | ... and the supervised hours due within it |
-"""
+Whether a supervisor has worked in peer roles for long enough is directory's decision
+(directory/eligibility.py), published as `peer_years_met_on`: no setting of it is read here."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from shared import config
+from shared.settings import ServiceSettings, setting
 
 
 @dataclass(frozen=True)
-class Settings:
-    training_within_days: int = 182
-    capacity: float = 7.0
-    full_time_hours: float = 40.0
-    admin_requires_masters: bool = False
-    provisional_every_days: int = 7
-    certified_every_days: int = 30
-    first_period_days: int = 182
-    first_period_hours: float = 12.0
-
-    @classmethod
-    def from_env(cls, env: dict | None = None) -> "Settings":
-        env = env or {}
-
-        def read(name: str, default: str) -> str:
-            return str(env.get(name) or config.env(name, default))
-
-        return cls(
-            training_within_days=int(read("PEERNET_SUPERVISOR_TRAINING_WITHIN_DAYS", "182")),
-            capacity=float(read("PEERNET_SUPERVISION_CAPACITY", "7")),
-            full_time_hours=float(read("PEERNET_SUPERVISION_FULL_TIME_HOURS", "40")),
-            admin_requires_masters=read("PEERNET_ADMIN_SUPERVISOR_MASTERS_REQUIRED", "no") == "yes",
-            provisional_every_days=int(read("PEERNET_SUPERVISION_PROVISIONAL_EVERY_DAYS", "7")),
-            certified_every_days=int(read("PEERNET_SUPERVISION_CERTIFIED_EVERY_DAYS", "30")),
-            first_period_days=int(read("PEERNET_SUPERVISION_FIRST_PERIOD_DAYS", "182")),
-            first_period_hours=float(read("PEERNET_SUPERVISION_FIRST_PERIOD_HOURS", "12")),
-        )
+class Settings(ServiceSettings):
+    training_within_days: int = setting(
+        "PEERNET_SUPERVISOR_TRAINING_WITHIN_DAYS", 182,
+        "a supervisor with no peer-supervisor credential or training has this long from the day they began "
+        "supervising")
+    capacity: float = setting("PEERNET_SUPERVISION_CAPACITY", 7.0,
+                              "full-time supervisees per supervisor (open offers count)")
+    full_time_hours: float = setting("PEERNET_SUPERVISION_FULL_TIME_HOURS", 40.0,
+                                     "weekly hours of one full-time supervisee; part-timers count part")
+    admin_requires_masters: bool = setting(
+        "PEERNET_ADMIN_SUPERVISOR_MASTERS_REQUIRED", False,
+        "yes: administrative supervision only from a master's-level professional (Medicaid states)")
+    provisional_every_days: int = setting(
+        "PEERNET_SUPERVISION_PROVISIONAL_EVERY_DAYS", 7,
+        "a professional-development session at least this often while the peer worker holds no current peer "
+        "credential")
+    certified_every_days: int = setting(
+        "PEERNET_SUPERVISION_CERTIFIED_EVERY_DAYS", 30,
+        "the same once they hold one (Certified Peer Specialist or Recovery Coach)")
+    first_period_days: int = setting("PEERNET_SUPERVISION_FIRST_PERIOD_DAYS", 182,
+                                     "the first period of a peer worker's employment...")
+    first_period_hours: float = setting("PEERNET_SUPERVISION_FIRST_PERIOD_HOURS", 12.0,
+                                        "...and the supervised hours (any kind) due within it")
+    due_interval: float = setting("PEERNET_SUPERVISION_DUE_INTERVAL_SECONDS", 3600.0,
+                                  "seconds between the timer's checks of what is due")

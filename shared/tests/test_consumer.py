@@ -294,9 +294,9 @@ def test_any_order_with_duplicates_gives_the_same_projection(scenario, app_facto
 
 
 def test_events_that_change_nothing_are_tracked_in_memory_until_enough_pile_up(scenario, app_factory):
-    from services.supervision.application import SupervisionApplication  # has no use for intake's events
+    from services.supervision.setup import setup  # supervision has no use for intake's events
 
-    follower = app_factory(SupervisionApplication, store="sqlite")
+    follower = app_factory(setup, store="sqlite")
     consumer = TrackedConsumer(follower, ("intake",), scenario.fetch_range, CollectedDeadLetters())
     for message in scenario.messages[:5]:
         assert consumer.handle(copy.deepcopy(message)) == "applied"
@@ -309,5 +309,5 @@ def test_events_that_change_nothing_are_tracked_in_memory_until_enough_pile_up(s
         consumer.handle(copy.deepcopy(message))
     assert follower.recorder.max_tracking_id("intake") == 7  # the seventh stored them all
     assert follower.position_in("intake") == 8  # the eighth waits in memory again
-    restarted = app_factory(SupervisionApplication, store="sqlite")
+    restarted = app_factory(setup, store="sqlite")
     assert restarted.position_in("intake") == 7  # read again after a restart: it changes nothing

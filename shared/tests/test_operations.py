@@ -54,6 +54,28 @@ def test_a_person_acts_only_for_themselves_and_other_roles_are_left_to_the_handl
     assert MINE.admit(Caller.system("test"), (me,))
 
 
+class SupervisorInput(CommandSchema):
+    supervisor_id = fields.UUID(load_default=None)
+    peer_worker_id = fields.UUID(load_default=None)
+
+
+LOAD = Operation("load", ("supervisor", "peer", "state_auditor"), SupervisorInput, own="peer_worker_id",
+                 supervisor="supervisor_id")
+
+
+def test_a_supervisor_acts_only_as_themselves_and_naming_nobody_names_them():
+    me, other = str(uuid.uuid4()), str(uuid.uuid4())
+    supervisor = Caller(user_id=me, role="supervisor")
+    assert LOAD.admit(supervisor, ()) == {"supervisor_id": me, "peer_worker_id": None}
+    assert LOAD.admit(supervisor, ({"supervisor_id": me, "peer_worker_id": other},))["supervisor_id"] == me
+    with pytest.raises(NotAllowed, match="a supervisor acts only for themselves"):
+        LOAD.admit(supervisor, ({"supervisor_id": other},))
+    # The field is a supervisor's rule only: a peer worker is held to `own`, the state to nothing.
+    assert LOAD.admit(Caller(user_id=me, role="peer"), ({"supervisor_id": other, "peer_worker_id": me},))
+    assert LOAD.admit(Caller(user_id="s", role="state_auditor"), ({"supervisor_id": other},)) == {
+        "supervisor_id": uuid.UUID(other), "peer_worker_id": None}
+
+
 def test_an_agency_admin_is_held_to_their_organization():
     admin = Caller(user_id="a", role="agency_admin", organization_id="org-harbor")
     assert COUNTS.admit(admin, ()) == {"organization_id": "org-harbor"}

@@ -78,7 +78,8 @@ REQUESTS = {
     "readSupervisionAgreement": (f"/supervision-agreements/{OTHER}", None),
     "acceptSupervisionAgreement": (f"/supervision-agreements/{OTHER}/acceptances", {"organization_id": ORG}),
     "declineSupervisionAgreement": (f"/supervision-agreements/{OTHER}/declines", {"organization_id": ORG}),
-    "logSession": ("/supervision-sessions", {**SESSION, "supervisor_id": ME, "peer_worker_id": OTHER}),
+    # ME on both sides: the same request is in scope for a supervisor and for a peer worker.
+    "logSession": ("/supervision-sessions", {**SESSION, "supervisor_id": ME, "peer_worker_id": ME}),
     "confirmSession": (f"/supervision-sessions/{OTHER}/confirmations", None),
     "correctSession": (f"/supervision-sessions/{OTHER}/corrections", SESSION),
     "listSupervisionShortfall": ("/supervision-shortfalls?as_of=2026-11-24&limit=1", None),

@@ -70,6 +70,17 @@ def test_an_admin_records_only_their_own_organizations_staff(client, backend):
     assert recorded.status_code == 200 and recorded.get_json()["recorded"] is True
 
 
+def test_a_session_is_logged_only_by_its_supervisor_or_its_peer_worker(client, backend):
+    backend.answers.update(SUPERVISION_AUDIT_ANSWERS)
+    session = {"date": "2026-11-02", "minutes": 60, "kind": "professional_development", "grouping": "individual",
+               "medium": "video", "supervisor_id": OTHER, "peer_worker_id": str(uuid.uuid4())}
+    for role in ("supervisor", "peer"):
+        refused = client.post("/supervision-sessions", json=session, headers=bearer(role, ME))
+        assert refused.status_code == 403 and backend.calls == []
+    logged = client.post("/supervision-sessions", json={**session, "peer_worker_id": ME}, headers=bearer("peer", ME))
+    assert logged.status_code == 201 and backend.calls[-1][:2] == ("supervision", "log_session")
+
+
 def test_the_export_streams_every_page_with_one_header(client, backend):
     backend.answers[("audit", "export")] = export_page
     answer = client.get("/audit-exports?source=intake&since=2026-01-01T00:00:00%2B00:00",

@@ -8,6 +8,7 @@ import pytest
 from cryptography.fernet import Fernet
 
 from services.supervision.application import SupervisionApplication
+from services.supervision.setup import setup
 from services.supervision.tests.support import Directory
 from shared.crypto import MemoryKeyStorage, PersonKeyVault
 
@@ -28,7 +29,7 @@ def vault() -> PersonKeyVault:
 @pytest.fixture
 def make_app(vault):
     def make(**settings) -> SupervisionApplication:
-        return SupervisionApplication(vault, {"PERSISTENCE_MODULE": "eventsourcing.popo", **settings})
+        return setup(vault, {"PERSISTENCE_MODULE": "eventsourcing.popo", **settings})
     return make
 
 

@@ -46,33 +46,35 @@ def accept_under_agreement(app, directory, scene):
     agreement = directory.agreement(scene["agency"], scene["provider"], [scene["worker"]])
     offer = published(app, "SupervisorOffered")[-1]
     assert offer.body["supervisor_id"] == scene["supervisor"] and offer.body["route"] == "agreement"
-    app.accept_supervision({"assignment_id": offer.body["assignment_id"]}, as_supervisor(scene["supervisor"]))
+    app.perform("accept_supervision", as_supervisor(scene["supervisor"]),
+                {"assignment_id": offer.body["assignment_id"]})
     return agreement, offer.body["assignment_id"]
 
 
 def test_the_pool_is_offered_with_its_reasons_and_an_agreement_leads_to_supervision(app, directory, scene):
-    found = app.find_supervisor({"peer_worker_id": scene["worker"], "languages": ["es"]}, SYSTEM)
+    found = app.perform("find_supervisor", SYSTEM, {"peer_worker_id": scene["worker"], "languages": ["es"]})
     assert found["route"] == "pool"
     [option] = found["options"]
     assert option["supervisor_id"] == scene["supervisor"]
     assert "needs a supervision agreement" in option["reasons"][0]
     assert "speaks Spanish" in option["reasons"] and "serves the same region: Hampden" in option["reasons"]
     with pytest.raises(InvalidInput) as refused:  # the pool needs an agreement first
-        app.offer_supervisor({"peer_worker_id": scene["worker"], "supervisor_id": scene["supervisor"],
-                              "kind": "professional_development"}, SYSTEM)
+        app.perform("offer_supervisor", SYSTEM, {"peer_worker_id": scene["worker"],
+                                                 "supervisor_id": scene["supervisor"],
+                                                 "kind": "professional_development"})
     assert "supervision agreement" in str(refused.value.field_errors["supervisor_id"])
 
     _, assignment_id = accept_under_agreement(app, directory, scene)
-    record = app.supervision_record({"peer_worker_id": scene["worker"]}, as_peer(scene["worker"]))
+    record = app.perform("supervision_record", as_peer(scene["worker"]), {"peer_worker_id": scene["worker"]})
     assert record["needs_supervisor"] is False
     assert record["supervisions"][0]["status"] == "active"
-    load = app.supervisor_load({"supervisor_id": scene["supervisor"]}, as_supervisor(scene["supervisor"]))
+    load = app.perform("supervisor_load", as_supervisor(scene["supervisor"]), {"supervisor_id": scene["supervisor"]})
     assert load["load"] == 1.0 and load["free_capacity"] == 6.0
 
 
 def test_each_reason_is_also_a_fact_a_page_can_word_in_its_own_language(app, directory, scene):
-    found = app.find_supervisor({"peer_worker_id": scene["worker"], "languages": ["es"],
-                                 "specialties": ["youth"]}, SYSTEM)
+    found = app.perform("find_supervisor", SYSTEM, {"peer_worker_id": scene["worker"], "languages": ["es"],
+                                                    "specialties": ["youth"]})
     [option] = found["options"]
     assert option["facts"] == [
         {"code": "pool", "organization_id": scene["provider"], "supervised_organization_ids": [scene["agency"]]},
@@ -93,7 +95,7 @@ def test_each_reason_is_also_a_fact_a_page_can_word_in_its_own_language(app, dir
 def test_a_supervisor_outside_the_pool_has_no_pool_region_and_a_route_fact(app, directory, scene):
     in_house, _ = directory.supervisor(scene["agency"])
     agreement = directory.agreement(scene["agency"], scene["provider"], [scene["worker"]])
-    options = app.find_supervisor({"peer_worker_id": scene["worker"]}, SYSTEM)["options"]
+    options = app.perform("find_supervisor", SYSTEM, {"peer_worker_id": scene["worker"]})["options"]
     assert [(o["facts"][0], o["pool_region"]) for o in options] == [
         ({"code": "same_organization"}, None), ({"code": "agreement", "agreement_id": agreement}, "Hampden")]
     assert all(len(o["facts"]) == len(o["reasons"]) for o in options)
@@ -104,25 +106,26 @@ def test_same_organization_comes_before_an_agreement(app, directory, scene):
     directory.agreement(scene["agency"], scene["provider"], [scene["worker"]])
     offer = published(app, "SupervisorOffered")[-1]
     assert offer.body["supervisor_id"] == in_house and offer.body["route"] == "same_organization"
-    routes = [o["route"] for o in app.find_supervisor({"peer_worker_id": scene["worker"]}, SYSTEM)["options"]]
+    found = app.perform("find_supervisor", SYSTEM, {"peer_worker_id": scene["worker"]})
+    routes = [o["route"] for o in found["options"]]
     assert routes == ["same_organization", "agreement"]
 
 
 def test_sessions_count_once_confirmed_by_both_and_a_correction_needs_both_again(app, directory, scene):
     accept_under_agreement(app, directory, scene)
     supervisor, worker = scene["supervisor"], scene["worker"]
-    session_id = app.log_session(session(supervisor, worker, day(-3), 90), as_supervisor(supervisor))
-    assert app.supervision_record({"peer_worker_id": worker}, SYSTEM)["due"]["hours_total"] == 0
-    app.confirm_session({"session_id": session_id}, as_peer(worker))
-    record = app.supervision_record({"peer_worker_id": worker}, SYSTEM)
+    session_id = app.perform("log_session", as_supervisor(supervisor), session(supervisor, worker, day(-3), 90))
+    assert app.perform("supervision_record", SYSTEM, {"peer_worker_id": worker})["due"]["hours_total"] == 0
+    app.perform("confirm_session", as_peer(worker), {"session_id": session_id})
+    record = app.perform("supervision_record", SYSTEM, {"peer_worker_id": worker})
     assert record["due"]["hours_total"] == 1.5 and record["due"]["last_session"] == day(-3)
     assert record["due"]["hours_by_kind"] == {"professional_development": 1.5, "administrative": 0}
 
-    app.correct_session({"session_id": session_id, **{k: v for k, v in session(
-        supervisor, worker, day(-3), 60).items() if k not in ("supervisor_id", "peer_worker_id")}}, as_peer(worker))
-    assert app.supervision_record({"peer_worker_id": worker}, SYSTEM)["due"]["hours_total"] == 0
-    app.confirm_session({"session_id": session_id}, as_supervisor(supervisor))
-    assert app.supervision_record({"peer_worker_id": worker}, SYSTEM)["due"]["hours_total"] == 1.0
+    app.perform("correct_session", as_peer(worker), {"session_id": session_id, **{k: v for k, v in session(
+        supervisor, worker, day(-3), 60).items() if k not in ("supervisor_id", "peer_worker_id")}})
+    assert app.perform("supervision_record", SYSTEM, {"peer_worker_id": worker})["due"]["hours_total"] == 0
+    app.perform("confirm_session", as_supervisor(supervisor), {"session_id": session_id})
+    assert app.perform("supervision_record", SYSTEM, {"peer_worker_id": worker})["due"]["hours_total"] == 1.0
     types = [e.type for e in published(app) if e.type.startswith("SupervisionSession")]
     assert types == ["SupervisionSessionLogged", "SupervisionSessionConfirmed",
                      "SupervisionSessionCorrected", "SupervisionSessionConfirmed"]
@@ -139,8 +142,8 @@ def test_a_bad_session_names_the_field_and_stores_nothing(app, directory, scene,
     accept_under_agreement(app, directory, scene)
     before = notification_count(app)
     with pytest.raises(InvalidInput) as refused:
-        app.log_session({**session(scene["supervisor"], scene["worker"], day(-1)), **changes},
-                        as_supervisor(scene["supervisor"]))
+        app.perform("log_session", as_supervisor(scene["supervisor"]),
+                    {**session(scene["supervisor"], scene["worker"], day(-1)), **changes})
     assert field in refused.value.field_errors
     assert notification_count(app) == before
 
@@ -148,10 +151,12 @@ def test_a_bad_session_names_the_field_and_stores_nothing(app, directory, scene,
 def test_a_session_for_a_pair_with_no_supervision_is_refused(app, directory, scene):
     before = notification_count(app)
     with pytest.raises(InvalidInput) as refused:
-        app.log_session(session(scene["supervisor"], scene["worker"], day(-1)), as_supervisor(scene["supervisor"]))
+        app.perform("log_session", as_supervisor(scene["supervisor"]),
+                    session(scene["supervisor"], scene["worker"], day(-1)))
     assert "no professional development supervision relationship" in str(refused.value.field_errors)
     with pytest.raises(NotAllowed):  # someone else's session
-        app.log_session(session(scene["supervisor"], scene["worker"], day(-1)), as_supervisor(scene["worker"]))
+        app.perform("log_session", as_supervisor(scene["worker"]),
+                    session(scene["supervisor"], scene["worker"], day(-1)))
     assert notification_count(app) == before
 
 
@@ -173,13 +178,13 @@ def test_a_supervisor_leaving_or_an_agreement_ending_flags_at_once(app, director
     assert published(app, "SupervisionEnded")[-1].body["reason"] == "agreement_ended"
     # The supervisor is still in the pool: a new agreement would bring them back.
     assert published(app, "SupervisorNeeded")[-1].body["next_step"] == "agreement_needed"
-    assert app.shortfall({}, SYSTEM)["items"][0]["needs_supervisor"] is True
+    assert app.perform("shortfall", SYSTEM, {})["items"][0]["needs_supervisor"] is True
 
     in_house, held = directory.supervisor(scene["agency"])
-    app.offer_supervisor({"peer_worker_id": scene["worker"], "supervisor_id": in_house,
-                          "kind": "professional_development"}, Caller("admin", "agency_admin", scene["agency"]))
+    app.perform("offer_supervisor", Caller("admin", "agency_admin", scene["agency"]),
+                {"peer_worker_id": scene["worker"], "supervisor_id": in_house, "kind": "professional_development"})
     offer = published(app, "SupervisorOffered")[-1]
-    app.accept_supervision({"assignment_id": offer.body["assignment_id"]}, as_supervisor(in_house))
+    app.perform("accept_supervision", as_supervisor(in_house), {"assignment_id": offer.body["assignment_id"]})
     directory.leave(in_house, held["employment_id"], scene["agency"])
     assert published(app, "SupervisionEnded")[-1].body["reason"] == "supervisor_left"
     assert published(app, "SupervisorNeeded")[-1].body == {
@@ -189,10 +194,10 @@ def test_a_supervisor_leaving_or_an_agreement_ending_flags_at_once(app, director
 
 def test_a_dual_relationship_ends_supervision_and_keeps_the_supporter_from_offers(app, directory, scene):
     accept_under_agreement(app, directory, scene)
-    app.record_peer_support_relation({"peer_worker_id": scene["worker"], "supporter_id": scene["supervisor"]},
-                                     SYSTEM)
+    app.perform("record_peer_support_relation", SYSTEM,
+                {"peer_worker_id": scene["worker"], "supporter_id": scene["supervisor"]})
     assert published(app, "SupervisionEnded")[-1].body["reason"] == "supervisor_ineligible"
-    assert app.find_supervisor({"peer_worker_id": scene["worker"]}, SYSTEM)["options"] == []
+    assert app.perform("find_supervisor", SYSTEM, {"peer_worker_id": scene["worker"]})["options"] == []
 
 
 def test_a_connection_through_matching_is_a_dual_relationship_while_it_lasts(app, directory, scene):
@@ -200,12 +205,12 @@ def test_a_connection_through_matching_is_a_dual_relationship_while_it_lasts(app
 
     matching = Matching(app)
     stranger = matching.connect(str(uuid.uuid4()), scene["supervisor"])  # someone who is not a worker here
-    assert app.find_supervisor({"peer_worker_id": scene["worker"]}, SYSTEM)["options"] != []
+    assert app.perform("find_supervisor", SYSTEM, {"peer_worker_id": scene["worker"]})["options"] != []
     connection = matching.connect(scene["worker"], scene["supervisor"])
-    assert app.find_supervisor({"peer_worker_id": scene["worker"]}, SYSTEM)["options"] == []
+    assert app.perform("find_supervisor", SYSTEM, {"peer_worker_id": scene["worker"]})["options"] == []
     matching.disconnect(stranger)
     matching.disconnect(connection)
-    assert app.find_supervisor({"peer_worker_id": scene["worker"]}, SYSTEM)["options"] != []
+    assert app.perform("find_supervisor", SYSTEM, {"peer_worker_id": scene["worker"]})["options"] != []
     supervisor = app.repository.get(uuid.UUID(scene["supervisor"]))
     assert list(supervisor.connections) == [connection]  # nothing kept of the person who is not a worker
 
@@ -220,52 +225,54 @@ def test_reaching_capacity_sends_pending_offers_elsewhere(make_app):
     first, _ = directory.hire(agency)
     second, _ = directory.hire(agency)
     admin = Caller("admin", "agency_admin", agency)
-    offered = app.offer_supervisor({"peer_worker_id": first, "supervisor_id": busy,
-                                    "kind": "professional_development"}, admin)
+    offered = app.perform("offer_supervisor", admin, {"peer_worker_id": first, "supervisor_id": busy,
+                                                      "kind": "professional_development"})
     with pytest.raises(InvalidInput):  # the open offer already fills the capacity
-        app.offer_supervisor({"peer_worker_id": second, "supervisor_id": busy,
-                              "kind": "professional_development"}, admin)
+        app.perform("offer_supervisor", admin, {"peer_worker_id": second, "supervisor_id": busy,
+                                                "kind": "professional_development"})
     other, _ = directory.supervisor(agency)
-    app.accept_supervision({"assignment_id": offered}, as_supervisor(busy))
-    load = app.supervisor_load({"supervisor_id": busy}, admin)
+    app.perform("accept_supervision", as_supervisor(busy), {"assignment_id": offered})
+    load = app.perform("supervisor_load", admin, {"supervisor_id": busy})
     assert load["free_capacity"] == 0
-    assert [o["supervisor_id"] for o in app.find_supervisor({"peer_worker_id": second}, admin)["options"]] == [other]
+    found = app.perform("find_supervisor", admin, {"peer_worker_id": second})
+    assert [o["supervisor_id"] for o in found["options"]] == [other]
 
 
 def test_overdue_is_recorded_once_the_day_it_happens_and_shortfall_is_scoped(app, directory, scene):
     accept_under_agreement(app, directory, scene)
     supervisor, worker = scene["supervisor"], scene["worker"]
     for offset in (-22, -15, -8):  # weekly from day -28, then one week missed
-        sid = app.log_session(session(supervisor, worker, day(offset)), as_supervisor(supervisor))
-        app.confirm_session({"session_id": sid}, as_peer(worker))
+        sid = app.perform("log_session", as_supervisor(supervisor), session(supervisor, worker, day(offset)))
+        app.perform("confirm_session", as_peer(worker), {"session_id": sid})
     def overdue_for_worker():
         return [e for e in published(app, "SupervisionOverdue") if e.body["peer_worker_id"] == worker]
 
-    app.check_due({"as_of": day(-1)}, SYSTEM)
+    app.perform("check_due", SYSTEM, day(-1))
     assert overdue_for_worker() == []  # due on day -1: not late yet
-    assert app.check_due({}, SYSTEM) >= 1
-    assert app.check_due({}, SYSTEM) == 0  # once
+    assert app.perform("check_due", SYSTEM) >= 1
+    assert app.perform("check_due", SYSTEM) == 0  # once
     [overdue] = overdue_for_worker()
     assert overdue.body == {"peer_worker_id": worker, "requirement": "session_cadence",
                             "due_on": day(-1), "detected_on": day()}
 
-    statewide = app.shortfall({}, Caller("auditor", "state_auditor"))
+    statewide = app.perform("shortfall", Caller("auditor", "state_auditor"), {})
     assert worker in [i["peer_worker_id"] for i in statewide["items"] if i["overdue"]]
-    mine = app.shortfall({}, as_supervisor(supervisor))
+    mine = app.perform("shortfall", as_supervisor(supervisor), {})
     assert mine["supervisor_id"] == supervisor and [i["peer_worker_id"] for i in mine["items"]] == [worker]
-    theirs = app.shortfall({}, Caller("admin", "agency_admin", scene["provider"]))
+    theirs = app.perform("shortfall", Caller("admin", "agency_admin", scene["provider"]), {})
     assert worker not in [i["peer_worker_id"] for i in theirs["items"]]
     with pytest.raises(NotAllowed):
-        app.shortfall({"organization_id": scene["agency"]}, Caller("admin", "agency_admin", scene["provider"]))
+        app.perform("shortfall", Caller("admin", "agency_admin", scene["provider"]),
+                    {"organization_id": scene["agency"]})
     with pytest.raises(NotAllowed):
-        app.supervision_record({"peer_worker_id": worker}, as_peer(supervisor))
+        app.perform("supervision_record", as_peer(supervisor), {"peer_worker_id": worker})
 
 
 def test_every_stored_event_is_published_to_its_contract_without_personal_fields(app, directory, scene):
     accept_under_agreement(app, directory, scene)
-    sid = app.log_session(session(scene["supervisor"], scene["worker"], day(-2)), as_peer(scene["worker"]))
-    app.confirm_session({"session_id": sid}, as_supervisor(scene["supervisor"]))
-    app.check_due({"as_of": day(400)}, SYSTEM)
+    sid = app.perform("log_session", as_peer(scene["worker"]), session(scene["supervisor"], scene["worker"], day(-2)))
+    app.perform("confirm_session", as_supervisor(scene["supervisor"]), {"session_id": sid})
+    app.perform("check_due", SYSTEM, day(400))
     events = published(app)
     assert len(events) == notification_count(app)
     for event in events:
@@ -283,12 +290,12 @@ def test_a_new_supervisor_without_training_by_the_deadline_loses_their_supervise
     directory.credential(new_supervisor, "certified_peer_specialist")
     worker, _ = directory.hire(agency)
     admin = Caller("admin", "agency_admin", agency)
-    offered = app.offer_supervisor({"peer_worker_id": worker, "supervisor_id": new_supervisor,
-                                    "kind": "professional_development"}, admin)
-    app.accept_supervision({"assignment_id": offered}, as_supervisor(new_supervisor))
-    app.check_due({"as_of": day(30)}, SYSTEM)
+    offered = app.perform("offer_supervisor", admin, {"peer_worker_id": worker, "supervisor_id": new_supervisor,
+                                                      "kind": "professional_development"})
+    app.perform("accept_supervision", as_supervisor(new_supervisor), {"assignment_id": offered})
+    app.perform("check_due", SYSTEM, day(30))
     assert published(app, "SupervisionEnded") == []
-    app.check_due({"as_of": day(31)}, SYSTEM)
+    app.perform("check_due", SYSTEM, day(31))
     [ended] = published(app, "SupervisionEnded")
     assert ended.body["reason"] == "supervisor_ineligible"
     assert published(app, "SupervisorNeeded")[0].body["peer_worker_id"] == worker
@@ -310,17 +317,17 @@ def test_overdue_is_published_on_the_first_late_day_and_only_once(make_app, miss
     if certified:
         directory.credential(worker, "certified_peer_specialist")
     supervisor, _ = directory.supervisor(agency)
-    offered = app.offer_supervisor({"peer_worker_id": worker, "supervisor_id": supervisor,
-                                    "kind": "professional_development"}, SYSTEM)
-    app.accept_supervision({"assignment_id": offered}, as_supervisor(supervisor))
+    offered = app.perform("offer_supervisor", SYSTEM, {"peer_worker_id": worker, "supervisor_id": supervisor,
+                                                       "kind": "professional_development"})
+    app.perform("accept_supervision", as_supervisor(supervisor), {"assignment_id": offered})
     last = start
     for week in range(1, missed_after + 1):
         last = start + week * every
-        sid = app.log_session(session(supervisor, worker, day(last)), as_supervisor(supervisor))
-        app.confirm_session({"session_id": sid}, as_peer(worker))
+        sid = app.perform("log_session", as_supervisor(supervisor), session(supervisor, worker, day(last)))
+        app.perform("confirm_session", as_peer(worker), {"session_id": sid})
     due_on = last + every
     for offset in range(start, 1):
-        app.check_due({"as_of": day(offset)}, SYSTEM)
+        app.perform("check_due", SYSTEM, day(offset))
         late = [e for e in published(app, "SupervisionOverdue")
                 if e.body["peer_worker_id"] == worker and e.body["requirement"] == "session_cadence"]
         if offset <= due_on:
@@ -342,11 +349,11 @@ def test_a_command_that_loses_a_race_runs_again_from_a_fresh_read(app, directory
         return save(*aggregates, **kwargs)
 
     monkeypatch.setattr(app, "save", racing_save)
-    session_id = app.log_session(session(scene["supervisor"], scene["worker"], day(-1)),
-                                 as_supervisor(scene["supervisor"]))
+    session_id = app.perform("log_session", as_supervisor(scene["supervisor"]),
+                             session(scene["supervisor"], scene["worker"], day(-1)))
     assert len(calls) == 2
-    assert [s["session_id"] for s in app.supervision_record(
-        {"peer_worker_id": scene["worker"]}, SYSTEM)["sessions"]] == [session_id]
+    record = app.perform("supervision_record", SYSTEM, {"peer_worker_id": scene["worker"]})
+    assert [s["session_id"] for s in record["sessions"]] == [session_id]
 
 
 def test_an_upstream_event_that_loses_a_race_with_a_command_is_applied_on_a_second_try(app, directory,
@@ -365,7 +372,7 @@ def test_an_upstream_event_that_loses_a_race_with_a_command_is_applied_on_a_seco
     monkeypatch.setattr(app, "_record", racing_record)
     worker, _ = directory.hire(agency)  # the helper asserts each event was applied
     assert len(calls) == 3 and app.position_in("directory") == directory.position
-    assert app.supervision_record({"peer_worker_id": worker}, SYSTEM)["organization_ids"] == [agency]
+    assert app.perform("supervision_record", SYSTEM, {"peer_worker_id": worker})["organization_ids"] == [agency]
     again = contracts.build("directory", directory.position, "PeerRoleSinceSet", "2026-01-01T00:00:00+00:00",
                             SYSTEM.as_actor(), worker, {"peer_worker_id": worker, "peer_role_since": day(-5)})
     assert app.process_upstream(contracts.parse(again.as_message())) is False  # a true duplicate
@@ -385,12 +392,12 @@ def test_a_supervisor_never_carries_more_than_their_capacity(make_app, hours, ca
     for weekly in hours:
         worker, _ = directory.hire(agency, hours=weekly)
         try:
-            offered = app.offer_supervisor({"peer_worker_id": worker, "supervisor_id": supervisor,
-                                            "kind": "professional_development"}, SYSTEM)
+            offered = app.perform("offer_supervisor", SYSTEM, {"peer_worker_id": worker, "supervisor_id": supervisor,
+                                                               "kind": "professional_development"})
         except InvalidInput:
             assert taken + weekly / 40 > capacity  # refused only when it would not fit
             continue
-        app.accept_supervision({"assignment_id": offered}, as_supervisor(supervisor))
+        app.perform("accept_supervision", as_supervisor(supervisor), {"assignment_id": offered})
         taken += weekly / 40
-        assert app.supervisor_load({"supervisor_id": supervisor}, SYSTEM)["load"] == pytest.approx(taken)
+        assert app.perform("supervisor_load", SYSTEM, {"supervisor_id": supervisor})["load"] == pytest.approx(taken)
     assert taken <= capacity

@@ -61,3 +61,27 @@ def test_a_peer_worker_looks_for_a_supervisor_for_themselves_only(app, directory
     assert [o["supervisor_id"] for o in found["options"]] == [supervisor]
     with pytest.raises(NotAllowed):
         service_as(app, Caller(worker, "peer")).find_supervisor({"peer_worker_id": colleague})
+
+
+def test_the_access_table_refuses_what_the_input_shows_before_anything_is_read(app, directory):
+    """Rules the gateway also applies early (it reads the same table): each refused here too."""
+    agency = directory.organization()
+    worker, _ = directory.hire(agency, start=day(-20))
+    colleague, _ = directory.hire(agency, start=day(-20))
+    supervisor, _ = directory.supervisor(agency)
+    before = notification_count(app)
+    as_colleague = service_as(app, Caller(colleague, "supervisor"))
+    with pytest.raises(NotAllowed):  # a supervisor reads only their own load
+        as_colleague.supervisor_load({"supervisor_id": supervisor})
+    with pytest.raises(NotAllowed):  # ... and only their own supervisees' shortfall
+        as_colleague.shortfall({"supervisor_id": supervisor})
+    assert as_colleague.shortfall()["supervisor_id"] == colleague  # none named: their own
+    with pytest.raises(NotAllowed):  # an agency admin records only their own organization's staff
+        service_as(app, Caller("admin", "agency_admin", agency)).record_staff(
+            {"staff_id": colleague, "organization_id": directory.organization(), "masters_level": True})
+    session = {"supervisor_id": supervisor, "peer_worker_id": worker, "date": day(-1), "minutes": 60,
+               "kind": "professional_development", "grouping": "individual", "medium": "video"}
+    for someone_else in (Caller(colleague, "peer"), Caller(colleague, "supervisor")):
+        with pytest.raises(NotAllowed):  # a session is logged by its supervisor or its peer worker
+            service_as(app, someone_else).log_session(session)
+    assert notification_count(app) == before + 1  # only the organization registered above

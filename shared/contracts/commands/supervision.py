@@ -1,4 +1,5 @@
-"""Marshmallow inputs of every supervision command and query. No free text anywhere."""
+"""Marshmallow inputs of every supervision command and query, and supervision's access table
+(`OPERATIONS`, shared/operations.py). No free text anywhere."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -8,6 +9,7 @@ from marshmallow import ValidationError, fields, validate, validates
 from shared.contracts.commands import CommandSchema
 from shared.contracts.supervision import KINDS
 from shared.languages import Languages
+from shared.operations import Operation, Operations
 
 GROUPINGS = ("individual", "group")
 MEDIA = ("in_person", "phone", "video")
@@ -115,3 +117,31 @@ class Shortfall(CommandSchema):
 
 class AsOf(CommandSchema):
     as_of = fields.Date(load_default=None)
+
+
+# Who may call what. A peer worker acts only for themselves, a supervisor only as themselves, an
+# agency admin only for their own organization: the table checks what the input names. Whose
+# peer worker, whose offer, whose session and whose supervisee need supervision's records: the
+# handlers check those. Roles in the order the gateway lists them.
+PARTIES = ("supervisor", "peer")
+OPERATIONS = Operations("supervision", [
+    Operation("find_supervisor", ("peer", "agency_admin", "state_auditor", "system"), FindSupervisor,
+              own="peer_worker_id"),
+    Operation("offer_supervisor", ("agency_admin", "system"), OfferSupervisor),
+    Operation("accept_supervision", ("supervisor", "system"), AssignmentRef),
+    Operation("decline_supervision", ("supervisor", "system"), Decline),
+    Operation("end_supervision", ("agency_admin", "system"), EndSupervision),
+    Operation("record_peer_support_relation", ("system",), PeerSupportRelation),
+    Operation("record_supervisor_training", ("agency_admin", "system"), SupervisorTraining),
+    Operation("record_staff", ("agency_admin", "system"), Staff, scope="organization_id"),
+    Operation("log_session", (*PARTIES, "system"), LogSession, own="peer_worker_id", supervisor="supervisor_id"),
+    Operation("confirm_session", PARTIES, SessionRef),
+    Operation("correct_session", PARTIES, CorrectSession),
+    Operation("check_due", ("system",), AsOf, args=("as_of",)),
+    Operation("supervision_record", ("peer", "supervisor", "agency_admin", "state_auditor", "system"), PeerWorkerRef,
+              own="peer_worker_id"),
+    Operation("supervisor_load", ("supervisor", "agency_admin", "state_auditor", "system"), SupervisorRef,
+              supervisor="supervisor_id"),
+    Operation("shortfall", ("supervisor", "agency_admin", "state_auditor", "system"), Shortfall,
+              scope="organization_id", supervisor="supervisor_id"),
+])

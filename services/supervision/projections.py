@@ -1,10 +1,13 @@
-"""A unit of work that overlays, on the replayed read model (shared.views), the
-aggregates a command or an upstream event is changing."""
+"""Supervision's read model: its own log replayed into memory (shared.views.ReplayedAggregates,
+kept by the Application), and `Work`, one command's or upstream event's view of it with the
+aggregates it is changing overlaid."""
 from __future__ import annotations
 
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
+
+from shared.views import ReplayedAggregates
 
 
 class Work:
