@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 APPLICATIONS = {
     "intake": "services.intake.application:IntakeApplication",
-    "directory": "services.directory.application:DirectoryApplication",
+    "directory": "services.directory.setup:setup",
     "matching": "services.matching.setup:setup",
     "supervision": "services.supervision.setup:setup",
     "audit": "services.audit.application:AuditApplication",

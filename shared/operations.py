@@ -46,7 +46,8 @@ class Operation:
     # The input field naming whose record this is: a person or peer worker may name only themselves.
     own: str | None = None
     # The input field naming an organization: an agency admin's is always their own (None: theirs).
-    scope: str | None = None
+    # Several fields name the parties of an agreement: an agency admin's must be one of them.
+    scope: str | tuple[str, ...] | None = None
     # The input field naming a supervisor: a supervisor's is always themselves (None: themselves).
     supervisor: str | None = None
 
@@ -80,7 +81,11 @@ class Operation:
         """Ownership and scope; returns the command with an agency admin's organization filled in."""
         if self.own and caller.role in SELF_ROLES and caller.user_id != str(command.get(self.own)):
             raise NotAllowed("you may act only for yourself")
-        if self.scope and caller.role == "agency_admin":
+        if isinstance(self.scope, tuple):
+            if caller.role == "agency_admin" and caller.organization_id not in {
+                    str(command.get(field)) for field in self.scope}:
+                raise NotAllowed("an agency admin acts only where their own organization is a party")
+        elif self.scope and caller.role == "agency_admin":
             wanted = command.get(self.scope)
             if wanted is not None and str(wanted) != caller.organization_id:
                 raise NotAllowed("an agency admin acts only for their own organization")

@@ -164,6 +164,9 @@ class SubcontractAgreement(Aggregate):
         self.delivered: dict[str, dict] = {}  # week start -> hours delivered and agreed
         self.ended_on: str | None = None
 
+    def parties(self) -> tuple[str, str]:
+        return self.buyer_id, self.provider_id
+
     def check_open(self) -> None:
         if self.ended_on is not None:
             raise RuleBroken("agreement_id", "the agreement has ended")

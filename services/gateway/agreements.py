@@ -1,8 +1,9 @@
 """Directory's agreements between organizations: subcontracts (an agency buys peer support from
 a peer-run organization) and supervision agreements (another organization supervises).
 
-An agency admin acts and reads only where their organization is a party; the gateway
-checks what it can see (the ids sent, the parties answered) and directory checks again.
+An agency admin acts and reads only where their organization is a party: directory's access
+table (which gives each route its roles) refuses ids sent that show otherwise, the gateway
+checks the parties answered, and directory checks again.
 Acts on an agreement send back the `version` read (`expected_version`): a stale one is 409.
 """
 from __future__ import annotations
@@ -11,9 +12,10 @@ from marshmallow import Schema, fields
 
 from services.gateway import pagination
 from services.gateway.app import Call, Reply, Route
+from services.gateway.directory import own_organization
 from services.gateway.schemas import PageQuery, body_of, page_of
 from shared.contracts.commands import directory
-from shared.errors import NotAllowed
+from shared.contracts.commands.directory import OPERATIONS as DIRECTORY
 
 AgreementQuery = PageQuery.from_dict({key: field for key, field in directory.AgreementQuery._declared_fields.items()
                                       if key not in ("offset", "limit")}, name="AgreementQuery")
@@ -74,26 +76,18 @@ class SupervisionAgreement(Schema):
     version = fields.Integer(required=True)
 
 
-def _party(call: Call, *organization_ids) -> None:
-    if call.caller.role == "agency_admin" and call.caller.organization_id not in {str(o) for o in organization_ids}:
-        raise NotAllowed("an agency admin acts and reads only where their organization is a party")
-
-
 def make_subcontract(call: Call):
-    _party(call, call.body["buyer_id"], call.body["provider_id"])
     agreement_id = call.rpc("directory", "make_subcontract", call.raw_body)
     return Reply({"agreement_id": agreement_id}, headers={"Location": f"/subcontracts/{agreement_id}"})
 
 
 def propose_supervision(call: Call):
-    _party(call, call.body["supervised_organization_id"], call.body["supervising_organization_id"])
     agreement_id = call.rpc("directory", "propose_supervision", call.raw_body)
     return Reply({"agreement_id": agreement_id}, headers={"Location": f"/supervision-agreements/{agreement_id}"})
 
 
 def _decision(method: str):
     def decide(call: Call):
-        _party(call, call.body["organization_id"])
         agreement_id = str(call.path["agreement_id"])
         answer = call.rpc("directory", method, {**call.raw_body, "agreement_id": agreement_id})
         return answer or call.rpc("directory", "supervision_agreement", agreement_id)
@@ -104,7 +98,7 @@ def _decision(method: str):
 def _read(method: str, *parties: str):
     def read(call: Call):
         agreement = call.rpc("directory", method, str(call.path["agreement_id"]))
-        _party(call, *(agreement[party] for party in parties))
+        own_organization(call, *(agreement[party] for party in parties))
         return agreement
     read.__name__ = method
     return read
@@ -125,39 +119,37 @@ def _act(method: str, read_method: str, *parties: str):
 
 def _listing(method: str):
     def listing(call: Call):
-        wanted = call.query.get("organization_id")
-        if wanted is not None:
-            _party(call, wanted)
         query = _Wire().dump(pagination.offset_query(call.query))
         return pagination.from_offset_page(call.rpc("directory", method, query))
     listing.__name__ = method
     return listing
 
 
-ADMINS, READERS = ("agency_admin",), ("agency_admin", "state_auditor")
-SUPERVISION_PARTIES = ("supervised_organization_id", "supervising_organization_id")
-SUBCONTRACT_PARTIES = ("buyer_id", "provider_id")
+SUPERVISION_PARTIES, SUBCONTRACT_PARTIES = directory.SUPERVISION_PARTIES, directory.SUBCONTRACT_PARTIES
 S = "/subcontracts/<agreement_id>"
 
 
 def _subcontract_act(suffix, operation, summary, method, body, description, path_schema=AgreementPath):
     handler = _act(method, "subcontract", *SUBCONTRACT_PARTIES)
-    return Route("POST", S + suffix, operation, summary, "agreements", handler, ADMINS, path_schema=path_schema,
+    return Route("POST", S + suffix, operation, summary, "agreements", handler, DIRECTORY[method],
+                 path_schema=path_schema,
                  body=body, response=Subcontract, description=description)
 
 
 ROUTES = [
-    Route("POST", "/subcontracts", "makeSubcontract", "Make a subcontract", "agreements", make_subcontract, ADMINS,
+    Route("POST", "/subcontracts", "makeSubcontract", "Make a subcontract", "agreements", make_subcontract,
+          DIRECTORY["make_subcontract"],
           body=SubcontractInput, response=AgreementMade, status=201,
           description="An agency buys peer support from a peer-run organization: hours, amount, dates, duties. "
                       "Duties are checked against the handbook's chart (GET /peer-role-chart): a refused line "
                       "is a 422 naming it in errors, and in refused_duties with the chart's reasons, why and "
                       "alternative in English and Spanish."),
     Route("GET", "/subcontracts", "listSubcontracts", "List subcontracts", "agreements",
-          _listing("list_subcontracts"), READERS, query_schema=AgreementQuery,
+          _listing("list_subcontracts"), DIRECTORY["list_subcontracts"], query_schema=AgreementQuery,
           response=page_of(Subcontract, "SubcontractPage")),
     Route("GET", "/subcontracts/<agreement_id>", "readSubcontract", "Read a subcontract", "agreements",
-          _read("subcontract", "buyer_id", "provider_id"), READERS, path_schema=AgreementPath, response=Subcontract),
+          _read("subcontract", *SUBCONTRACT_PARTIES), DIRECTORY["subcontract"], path_schema=AgreementPath,
+          response=Subcontract),
     _subcontract_act("/amendments", "amendSubcontract", "Amend a subcontract", "amend_subcontract", AmendmentInput,
                      "Hours, amount or duties; never fewer hours than are placed. Duties are checked against "
                      "the chart as for a new subcontract (refused_duties)."),
@@ -176,22 +168,27 @@ ROUTES = [
                      "record_hours_delivered", HoursReportInput,
                      "Against the hours agreed at the time; a second figure for a week corrects the first."),
     Route("POST", "/supervision-agreements", "proposeSupervision", "Propose a supervision agreement", "agreements",
-          propose_supervision, ADMINS, body=SupervisionProposalInput, response=AgreementMade, status=201,
+          propose_supervision, DIRECTORY["propose_supervision"], body=SupervisionProposalInput,
+          response=AgreementMade, status=201,
           description="Another organization supervises some of ours; both parties accept before it starts."),
     Route("GET", "/supervision-agreements", "listSupervisionAgreements", "List supervision agreements",
-          "agreements", _listing("list_supervision_agreements"), READERS, query_schema=AgreementQuery,
+          "agreements", _listing("list_supervision_agreements"),
+          DIRECTORY["list_supervision_agreements"], query_schema=AgreementQuery,
           response=page_of(SupervisionAgreement, "SupervisionAgreementPage")),
     Route("GET", "/supervision-agreements/<agreement_id>", "readSupervisionAgreement",
           "Read a supervision agreement", "agreements", _read("supervision_agreement", *SUPERVISION_PARTIES),
-          READERS, path_schema=AgreementPath, response=SupervisionAgreement),
+          DIRECTORY["supervision_agreement"], path_schema=AgreementPath, response=SupervisionAgreement),
     Route("POST", "/supervision-agreements/<agreement_id>/acceptances", "acceptSupervisionAgreement",
           "Accept a supervision agreement for my organization", "agreements", _decision("accept_supervision"),
-          ADMINS, path_schema=AgreementPath, body=PartyDecisionInput, response=SupervisionAgreement),
+          DIRECTORY["accept_supervision"], path_schema=AgreementPath, body=PartyDecisionInput,
+          response=SupervisionAgreement),
     Route("POST", "/supervision-agreements/<agreement_id>/declines", "declineSupervisionAgreement",
           "Decline a supervision agreement for my organization", "agreements", _decision("decline_supervision"),
-          ADMINS, path_schema=AgreementPath, body=PartyDecisionInput, response=SupervisionAgreement),
+          DIRECTORY["decline_supervision"], path_schema=AgreementPath, body=PartyDecisionInput,
+          response=SupervisionAgreement),
     Route("POST", "/supervision-agreements/<agreement_id>/endings", "endSupervisionAgreement",
           "End a supervision agreement", "agreements",
-          _act("end_supervision", "supervision_agreement", *SUPERVISION_PARTIES), ADMINS, path_schema=AgreementPath, body=EndingInput, response=SupervisionAgreement,
+          _act("end_supervision", "supervision_agreement", *SUPERVISION_PARTIES), DIRECTORY["end_supervision"],
+          path_schema=AgreementPath, body=EndingInput, response=SupervisionAgreement,
           description="Either party ends an active agreement."),
 ]

@@ -17,6 +17,7 @@ from services.gateway.app import Call, Reply, Route
 from services.gateway.auth import TOKEN_ROLES
 from services.gateway.docs import render_docs
 from shared import config
+from shared.contracts.commands.directory import OPERATIONS as DIRECTORY
 from shared.contracts.commands.matching import OPERATIONS as MATCHING
 from shared.errors import NotAllowed
 from shared.metrics import metrics_response
@@ -172,7 +173,7 @@ ROUTES = people.PERSON_ROUTES + [
           description="Only the items the peer worker shared for matching. A peer worker reads only their own; "
                       "an agency admin only their organization's."),
     Route("POST", "/organizations", "registerOrganization", "Register an organization", "organizations",
-          register_organization, ("agency_admin", "state_auditor"), body=schemas.OrganizationInput,
+          register_organization, DIRECTORY["register_organization"], body=schemas.OrganizationInput,
           response=schemas.OrganizationRegistered, status=201),
 ] + people.OTHER_ROUTES + peer_invitations.ROUTES + directory.ROUTES + workforce.ROUTES + agreements.ROUTES \
     + supervision.ROUTES + audit.ROUTES + [

@@ -2,6 +2,10 @@
 groups (an admin lists and retires their organization's), the networking pool (which a peer
 worker joins and leaves) and the HSDS export. Lists page by cursor over directory's own
 offset pages; the filters are directory's own query fields, so the two never drift apart.
+
+Each route's roles come from directory's access table (shared/contracts/commands/directory.py),
+which also refuses, before any call, an agency admin naming another organization and a peer
+worker naming someone else; directory checks again.
 """
 from __future__ import annotations
 
@@ -14,10 +18,10 @@ from werkzeug.wrappers import Response
 
 from services.gateway import pagination, schemas
 from services.gateway.app import Call, Reply, Route
-from services.gateway.auth import TOKEN_ROLES
-from services.gateway.people import PeerWorkerPath, own_peer_worker
+from services.gateway.people import PeerWorkerPath
 from services.gateway.schemas import PageQuery, body_of, page_of
 from shared.contracts.commands import directory
+from shared.contracts.commands.directory import OPERATIONS as DIRECTORY
 from shared.errors import NotAllowed
 from shared.peer_role_chart import chart_document
 
@@ -121,6 +125,7 @@ def _listing(method: str, query_schema: type[Schema]):
 
 
 def own_organization(call: Call, *organization_ids) -> None:
+    """What only an answer shows (an agreement's parties, a worker's employers): an agency admin's is theirs."""
     if call.caller.role == "agency_admin" and call.caller.organization_id not in {str(o) for o in organization_ids}:
         raise NotAllowed("an agency admin acts and reads only for their own organization")
 
@@ -133,7 +138,6 @@ def _organization_act(method: str):
     """An admin's act on their own organization; the answer is the organization as it now is."""
     def act(call: Call):
         organization_id = str(call.path["organization_id"])
-        own_organization(call, organization_id)
         call.rpc("directory", method, {**(call.raw_body or {}), "organization_id": organization_id})
         return read_organization(call)
     act.__name__ = method
@@ -141,7 +145,6 @@ def _organization_act(method: str):
 
 
 def list_group(call: Call):
-    own_organization(call, call.body["host_organization_id"])
     return {"group_id": call.rpc("directory", "list_group", call.raw_body)}
 
 
@@ -169,47 +172,51 @@ def wire(query_schema):
 
 def _pool(method: str, in_pool: bool):
     def change(call: Call):
-        peer_worker_id = own_peer_worker(call, call.path["peer_worker_id"])
+        peer_worker_id = str(call.path["peer_worker_id"])
         call.rpc("directory", method, {**(call.raw_body or {}), "peer_worker_id": peer_worker_id})
         return {"peer_worker_id": peer_worker_id, "in_pool": in_pool}
     change.__name__ = method
     return change
 
 
-PEERS, ADMIN = ("peer", "supervisor", "state_auditor"), ("agency_admin",)
 ROUTES = [
     Route("GET", "/organizations", "listOrganizations", "List organizations", "organizations",
-          _listing("list_organizations", wire(OrganizationQuery)), TOKEN_ROLES, query_schema=OrganizationQuery,
+          _listing("list_organizations", wire(OrganizationQuery)), DIRECTORY["list_organizations"],
+          query_schema=OrganizationQuery,
           response=page_of(Organization, "OrganizationPage")),
     Route("GET", "/organizations/<organization_id>", "readOrganization", "Read an organization", "organizations",
-          read_organization, TOKEN_ROLES, path_schema=OrganizationPath, response=Organization),
+          read_organization, DIRECTORY["organization"], path_schema=OrganizationPath, response=Organization),
     Route("POST", "/organizations/<organization_id>/changes", "updateOrganization", "Change my organization's "
-          "name, regions or contact", "organizations", _organization_act("update_organization"), ADMIN,
+          "name, regions or contact", "organizations", _organization_act("update_organization"),
+          DIRECTORY["update_organization"],
           path_schema=OrganizationPath, body=OrganizationChangeInput, response=Organization,
           description="Only the fields sent change. Two open organizations may not share a name in a region."),
     Route("POST", "/organizations/<organization_id>/closures", "closeOrganization", "Close my organization",
-          "organizations", _organization_act("close_organization"), ADMIN, path_schema=OrganizationPath,
+          "organizations", _organization_act("close_organization"), DIRECTORY["close_organization"],
+          path_schema=OrganizationPath,
           response=Organization, description="It is listed no more unless include_closed is asked for."),
-    Route("POST", "/groups", "listGroup", "List a peer group in the directory", "groups", list_group, ADMIN,
+    Route("POST", "/groups", "listGroup", "List a peer group in the directory", "groups", list_group,
+          DIRECTORY["list_group"],
           body=GroupInput, response=GroupListed, status=201,
           description="Hosted by the admin's own organization: where (a place or a link), when, in which "
                       "languages. Found by everyone and exported as HSDS."),
     Route("POST", "/groups/<group_id>/retirements", "retireGroup", "Retire a peer group", "groups", retire_group,
-          ADMIN, path_schema=GroupPath, response=GroupRetired,
+          DIRECTORY["retire_group"], path_schema=GroupPath, response=GroupRetired,
           description="Only its host organization's admin; it is no longer found or exported."),
     Route("GET", "/groups", "findGroups", "Find peer groups", "groups", _listing("find_groups", wire(GroupQuery)),
-          TOKEN_ROLES, query_schema=GroupQuery, response=page_of(Group, "GroupPage"),
+          DIRECTORY["find_groups"], query_schema=GroupQuery, response=page_of(Group, "GroupPage"),
           description="Open groups anyone may join: where, when, in which languages."),
     Route("GET", "/pool-members", "searchPool", "Search the networking pool", "peer workers",
-          _listing("search_pool", wire(PoolQuery)), PEERS, query_schema=PoolQuery,
+          _listing("search_pool", wire(PoolQuery)), DIRECTORY["search_pool"], query_schema=PoolQuery,
           response=page_of(PoolMember, "PoolMemberPage"),
           description="Peer workers who joined the pool to meet other peers; credentials held today."),
     Route("POST", "/peer-workers/<peer_worker_id>/pool-memberships", "joinPool", "Join the networking pool",
-          "peer workers", _pool("join_pool", True), ("peer",), path_schema=PeerWorkerPath,
+          "peer workers", _pool("join_pool", True), DIRECTORY["join_pool"], path_schema=PeerWorkerPath,
           body=PoolMembershipInput, response=PoolChange,
           description="Each peer worker's own choice, for an organization that employs them."),
     Route("POST", "/peer-workers/<peer_worker_id>/pool-departures", "leavePool", "Leave the networking pool",
-          "peer workers", _pool("leave_pool", False), ("peer",), path_schema=PeerWorkerPath, response=PoolChange),
+          "peer workers", _pool("leave_pool", False), DIRECTORY["leave_pool"], path_schema=PeerWorkerPath,
+          response=PoolChange),
     Route("GET", "/peer-role-chart", "readPeerRoleChart", "Read the peer-role chart", "agreements",
           read_peer_role_chart, None, response=schemas.PeerRoleChart,
           description="The handbook's chart \"Is that really part of a 'peer' role?\" that duty lists are checked "
@@ -217,6 +224,6 @@ ROUTES = [
                       "why and the consistent alternative, every text in English and Spanish. Public and "
                       "cacheable (ETag, Cache-Control)."),
     Route("GET", "/hsds-export", "exportHsds", "Export the directory as HSDS", "groups", export_hsds,
-          TOKEN_ROLES, query_schema=HsdsQuery, response=HsdsExport,
+          DIRECTORY["export_hsds"], query_schema=HsdsQuery, response=HsdsExport,
           description="Open Referral's Human Services Data Specification tables, for 211 and other directories."),
 ]

@@ -2,10 +2,11 @@
 continuing education, and the reads an agency and the state need (the workforce record,
 an organization's workforce, credential status, who may supervise peers).
 
-An agency admin acts for their own organization: the gateway refuses what the ids sent
-show is another's, and directory checks again that the organization employs the peer
-worker. A peer worker records their own peer-role experience and continuing education
-and reads their own record; credentials are recorded by the employer.
+Each route's roles come from directory's access table: an agency admin acts for their own
+organization (the table refuses, before any call, ids sent that show another's) and directory
+checks again that the organization employs the peer worker. A peer worker records their own
+peer-role experience and continuing education and reads their own record (the table refuses
+another's); credentials are recorded by the employer.
 """
 from __future__ import annotations
 
@@ -14,9 +15,10 @@ from marshmallow import Schema, fields
 from services.gateway import pagination
 from services.gateway.app import Call, Reply, Route
 from services.gateway.directory import own_organization, query_of, wire
-from services.gateway.people import PeerWorkerPath, own_peer_worker
+from services.gateway.people import PeerWorkerPath
 from services.gateway.schemas import body_of, page_of
 from shared.contracts.commands import directory
+from shared.contracts.commands.directory import OPERATIONS as DIRECTORY
 
 EmploymentInput = body_of(directory.RecordEmployment, "peer_worker_id")
 EmploymentEndingInput = body_of(directory.EndEmployment, "peer_worker_id")
@@ -102,7 +104,6 @@ def _record(call: Call, peer_worker_id: str):
 
 
 def record_employment(call: Call):
-    own_organization(call, call.body["organization_id"])
     peer_worker_id = str(call.path["peer_worker_id"])
     employment_id = call.rpc("directory", "record_employment", {**call.raw_body, "peer_worker_id": peer_worker_id})
     return Reply({"peer_worker_id": peer_worker_id, "employment_id": employment_id},
@@ -110,7 +111,6 @@ def record_employment(call: Call):
 
 
 def end_employment(call: Call):
-    own_organization(call, call.body["organization_id"])
     peer_worker_id = str(call.path["peer_worker_id"])
     call.rpc("directory", "end_employment", {**call.raw_body, "peer_worker_id": peer_worker_id})
     return _record(call, peer_worker_id)
@@ -126,7 +126,7 @@ def record_credential(call: Call):
 def _own_change(method: str):
     """A change a peer worker makes to their own record, or their employer's admin makes."""
     def change(call: Call):
-        peer_worker_id = own_peer_worker(call, call.path["peer_worker_id"])
+        peer_worker_id = str(call.path["peer_worker_id"])
         call.rpc("directory", method, {**call.raw_body, "peer_worker_id": peer_worker_id})
         return _record(call, peer_worker_id)
     change.__name__ = method
@@ -134,7 +134,7 @@ def _own_change(method: str):
 
 
 def read_workforce_record(call: Call):
-    record = _record(call, own_peer_worker(call, call.path["peer_worker_id"]))
+    record = _record(call, str(call.path["peer_worker_id"]))
     own_organization(call, *(employment["organization_id"] for employment in record["employments"]))
     return record
 
@@ -143,7 +143,6 @@ def _organization_listing(method: str, query_schema: type[Schema]):
     wire_schema = wire(query_schema)
 
     def listing(call: Call):
-        own_organization(call, call.query["organization_id"])
         query = wire_schema().dump(pagination.offset_query(call.query))
         return pagination.from_offset_page(call.rpc("directory", method, query))
     listing.__name__ = method
@@ -152,50 +151,55 @@ def _organization_listing(method: str, query_schema: type[Schema]):
 
 def list_eligible_supervisors(call: Call):
     organization_id = str(call.query["organization_id"])
-    own_organization(call, organization_id)
     found = call.rpc("directory", "eligible_peer_supervisors", {"organization_id": organization_id})
     return pagination.page([{"peer_worker_id": peer_worker_id} for peer_worker_id in found], call.query)
 
 
-ADMIN, PEER_OR_ADMIN, READERS = ("agency_admin",), ("peer", "agency_admin"), ("agency_admin", "state_auditor")
 W = "/peer-workers/<peer_worker_id>"
 ROUTES = [
     Route("POST", W + "/employments", "recordEmployment", "Record a peer worker's employment", "workforce",
-          record_employment, ADMIN, path_schema=PeerWorkerPath, body=EmploymentInput, response=EmploymentRecorded,
+          record_employment, DIRECTORY["record_employment"], path_schema=PeerWorkerPath, body=EmploymentInput,
+          response=EmploymentRecorded,
           status=201, description="For the admin's own organization. A new hire without a current Certified Peer "
                                   "Specialist credential gets a deadline to certify unless the role needs none."),
     Route("POST", W + "/employment-endings", "endEmployment", "End a peer worker's employment", "workforce",
-          end_employment, ADMIN, path_schema=PeerWorkerPath, body=EmploymentEndingInput, response=WorkforceRecord,
+          end_employment, DIRECTORY["end_employment"], path_schema=PeerWorkerPath, body=EmploymentEndingInput,
+          response=WorkforceRecord,
           description="Also takes them out of the pool if shown with this organization, and ends their "
                       "placements under its subcontracts."),
     Route("POST", W + "/peer-role-changes", "setPeerRoleSince", "Set since when a peer worker has worked in peer "
-          "roles", "workforce", _own_change("set_peer_role_since"), PEER_OR_ADMIN, path_schema=PeerWorkerPath,
+          "roles", "workforce", _own_change("set_peer_role_since"),
+          DIRECTORY["set_peer_role_since"], path_schema=PeerWorkerPath,
           body=PeerRoleSinceInput, response=WorkforceRecord,
           description="The peer worker themselves, or an admin of an organization employing them; it counts "
                       "towards being eligible to supervise peers."),
     Route("POST", W + "/credentials", "recordCredential", "Record a peer worker's credential", "workforce",
-          record_credential, ADMIN, path_schema=PeerWorkerPath, body=CredentialInput, response=CredentialRecorded,
+          record_credential, DIRECTORY["record_credential"], path_schema=PeerWorkerPath, body=CredentialInput,
+          response=CredentialRecorded,
           status=201, description="By an admin of an organization employing them. A credential already past its "
                                   "date expires at once."),
     Route("POST", W + "/continuing-education", "recordContinuingEducation", "Record continuing education hours",
-          "workforce", _own_change("record_continuing_education"), PEER_OR_ADMIN, path_schema=PeerWorkerPath,
+          "workforce", _own_change("record_continuing_education"),
+          DIRECTORY["record_continuing_education"], path_schema=PeerWorkerPath,
           body=ContinuingEducationInput, response=WorkforceRecord,
           description="Hours and period only: what was learned is the peer worker's own."),
     Route("GET", "/workforce-records/<peer_worker_id>", "readWorkforceRecord", "Read a peer worker's workforce "
-          "record", "workforce", read_workforce_record, ("peer", "agency_admin", "state_auditor"),
+          "record", "workforce", read_workforce_record, DIRECTORY["workforce_record"],
           path_schema=PeerWorkerPath, response=WorkforceRecord,
           description="Employments, credentials, continuing education. A peer worker reads their own; an agency "
                       "admin those their organization employs or employed."),
     Route("GET", "/employments", "listWorkforce", "List an organization's peer workforce", "workforce",
-          _organization_listing("list_workforce", WorkforceQuery), READERS, query_schema=WorkforceQuery,
+          _organization_listing("list_workforce", WorkforceQuery), DIRECTORY["list_workforce"],
+          query_schema=WorkforceQuery,
           response=page_of(WorkforceMember, "WorkforcePage"),
           description="Each employment with the peer worker's credential status on as_of (today if omitted)."),
     Route("GET", "/credential-status", "readCredentialStatus", "Read an organization's credential status",
-          "workforce", _organization_listing("credential_status", CredentialStatusQuery), READERS,
+          "workforce", _organization_listing("credential_status", CredentialStatusQuery),
+          DIRECTORY["credential_status"],
           query_schema=CredentialStatusQuery, response=page_of(CredentialStatus, "CredentialStatusPage"),
           description="Each current peer worker: certified, due, overdue or not required, and expired credentials."),
     Route("GET", "/eligible-peer-supervisors", "listEligiblePeerSupervisors", "List who may supervise peers",
-          "workforce", list_eligible_supervisors, ("agency_admin", "supervisor", "state_auditor"),
+          "workforce", list_eligible_supervisors, DIRECTORY["eligible_peer_supervisors"],
           query_schema=EligibleSupervisorQuery, response=page_of(EligibleSupervisor, "EligibleSupervisorPage"),
           description="An organization's peer workers with a current peer-supervisor credential and enough years "
                       "in peer roles (the state's settings)."),

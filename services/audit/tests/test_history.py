@@ -14,7 +14,7 @@ from services.audit import figures
 from services.audit.application import AuditApplication
 from services.audit.ledger import COLUMNS
 from services.audit.tests.support import ADMIN, Sources, catch_up, consumer, profile
-from services.directory.application import DirectoryApplication
+from services.directory.setup import setup as directory_setup
 from services.intake.application import IntakeApplication
 from shared import contracts
 from shared.errors import InvalidInput
@@ -27,11 +27,12 @@ OTHER = Caller(user_id="admin-2", role="agency_admin", organization_id="org-lant
 @pytest.fixture
 def audit(app_factory):
     intake = app_factory(IntakeApplication)
-    directory = app_factory(DirectoryApplication)
+    directory = app_factory(directory_setup)
     audit = app_factory(AuditApplication)
     for caller, organization in ((ADMIN, "org-harbor"), (ADMIN, "org-harbor"), (OTHER, "org-lantern")):
         intake.record_peer_worker_profile(profile(organization_id=organization), caller)
-    directory.register_organization({"name": "Lantern House", "kind": "agency", "regions": ["berkshire"]}, OTHER)
+    directory.perform("register_organization", OTHER, {"name": "Lantern House", "kind": "agency",
+                                                       "regions": ["berkshire"]})
     catch_up(consumer(audit, Sources(intake=intake, directory=directory)))
     return audit
 

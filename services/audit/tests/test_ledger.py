@@ -11,7 +11,7 @@ from services.audit.application import AuditApplication
 from services.audit.chain import canonical, entry_hash
 from services.audit.ledger import COLUMNS
 from services.audit.tests.support import ADMIN, NAME, Sources, catch_up, consumer, profile
-from services.directory.application import DirectoryApplication
+from services.directory.setup import setup as directory_setup
 from services.intake.application import IntakeApplication
 from services.matching.setup import setup as matching_setup
 from shared import contracts
@@ -21,7 +21,7 @@ from shared.tests.conftest import app_factory, isolated_env, vault  # noqa: F401
 @pytest.fixture
 def network(app_factory, isolated_env):
     intake = app_factory(IntakeApplication, store="sqlite")
-    directory = app_factory(DirectoryApplication, store="sqlite")
+    directory = app_factory(directory_setup, store="sqlite")
     matching = app_factory(matching_setup, store="sqlite")
     audit = app_factory(AuditApplication, env={"AUDIT_CHECKPOINT_EVERY": "3",
                                                "AUDIT_LEDGER_DBNAME": str(isolated_env / "audit_ledger.sqlite")})
@@ -37,8 +37,8 @@ def fill(sources: Sources, profiles: int = 3) -> list[str]:
         ids.append(str(intake.record_peer_worker_profile(payload, ADMIN)))
         intake.share_experience({"peer_worker_id": payload["peer_worker_id"], "experience": "veteran",
                                  "visibility": "network"}, ADMIN)
-    directory.register_organization({"name": "Harbor Peer Center", "kind": "peer_run_organization",
-                                     "regions": ["hampden"]}, ADMIN)
+    directory.perform("register_organization", ADMIN, {"name": "Harbor Peer Center",
+                                                       "kind": "peer_run_organization", "regions": ["hampden"]})
     for event in intake.integration_events(0, 100):  # matching builds its candidates from intake
         matching.process_upstream(contracts.parse(event.as_message()))
     return ids

@@ -49,14 +49,15 @@ class Network:
 
     def __init__(self, app):
         self.app = app
-        self.agency = app.register_organization(organization(), SYSTEM)
-        self.provider = app.register_organization(
-            organization("Valley Peer Collective", "peer_run_organization",
-                         contact={"phone": "555-0100", "website": "https://peer-collective.example.org"}), SYSTEM)
+        self.agency = app.perform("register_organization", SYSTEM, organization())
+        self.provider = app.perform("register_organization", SYSTEM, organization("Valley Peer Collective",
+                                                                                  "peer_run_organization",
+                         contact={"phone": "555-0100", "website": "https://peer-collective.example.org"}))
         self.workers = [uuid.uuid4(), uuid.uuid4()]
         for worker in self.workers:
-            app.record_employment(employment(worker, self.provider, peer_role_since="2018-03-01"),
-                                  admin_of(self.provider))
+            app.perform("record_employment", admin_of(self.provider), employment(worker, self.provider,
+                                                                                 peer_role_since="2018-03-01"))
 
     def make_subcontract(self, **extra):
-        return self.app.make_subcontract(subcontract(self.agency, self.provider, **extra), admin_of(self.agency))
+        return self.app.perform("make_subcontract", admin_of(self.agency), subcontract(self.agency, self.provider,
+                                                                                       **extra))

@@ -1,4 +1,5 @@
-"""DirectoryApplication: commands, refusals that store nothing, queries, and what it publishes."""
+"""Directory as set up (services.directory.setup): commands, refusals that store nothing, queries,
+and what it publishes."""
 from __future__ import annotations
 
 import uuid
@@ -6,6 +7,7 @@ import uuid
 import pytest
 
 from services.directory.application import DirectoryApplication
+from services.directory.setup import setup
 from shared.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from shared.peer_role_chart import load_chart
 from services.directory.tests.support import (
@@ -17,7 +19,7 @@ from shared.tests.conftest import app_factory, isolated_env, notification_count,
 
 @pytest.fixture
 def directory(app_factory):
-    return app_factory(DirectoryApplication)
+    return app_factory(setup)
 
 
 @pytest.fixture
@@ -30,8 +32,13 @@ def published(app, after=0) -> list:
 
 
 def refused(call, *args, **kwargs) -> dict:
+    """The field errors of `call(*args)`, or of `refused(directory, "operation", payload[, caller])`."""
     with pytest.raises(InvalidInput) as error:
-        call(*args, **kwargs)
+        if isinstance(call, DirectoryApplication):
+            operation, payload, *caller = args
+            call.perform(operation, caller[0] if caller else SYSTEM, payload)
+        else:
+            call(*args, **kwargs)
     return error.value.field_errors
 
 
@@ -50,55 +57,57 @@ def unchanged(app):
 
 
 def test_register_update_close_an_organization(directory):
-    organization_id = directory.register_organization(
-        organization(contact={"phone": "555-0101", "email": "hello@agency.example.org"}), SYSTEM)
-    directory.update_organization({"organization_id": str(organization_id), "regions": ["Hampden", "Hampshire"]},
-                                  admin_of(organization_id))
-    assert directory.organization(organization_id)["regions"] == ["Hampden", "Hampshire"]
-    directory.close_organization({"organization_id": str(organization_id)}, admin_of(organization_id))
-    assert directory.organization(organization_id)["closed"] is True
-    assert directory.list_organizations({})["total"] == 0
-    assert directory.list_organizations({"include_closed": True})["total"] == 1
+    organization_id = directory.perform("register_organization", SYSTEM, organization(
+        contact={"phone": "555-0101", "email": "hello@agency.example.org"}))
+    directory.perform("update_organization", admin_of(organization_id), {"organization_id": str(organization_id),
+                                                                         "regions": ["Hampden", "Hampshire"]})
+    assert directory.perform("organization", SYSTEM, organization_id)["regions"] == ["Hampden", "Hampshire"]
+    directory.perform("close_organization", admin_of(organization_id), {"organization_id": str(organization_id)})
+    assert directory.perform("organization", SYSTEM, organization_id)["closed"] is True
+    assert directory.perform("list_organizations", SYSTEM, {})["total"] == 0
+    assert directory.perform("list_organizations", SYSTEM, {"include_closed": True})["total"] == 1
     types = [message["type"] for message in published(directory)]
     assert types == ["OrganizationRegistered", "OrganizationUpdated", "OrganizationClosed"]
     assert published(directory)[0]["body"]["contact"]["email"] == "hello@agency.example.org"
 
 
 def test_a_duplicate_name_in_the_same_region_is_refused_with_a_clear_error(directory):
-    directory.register_organization(organization("Harbor Peer Collective", regions=["Hampden"]), SYSTEM)
+    directory.perform("register_organization", SYSTEM, organization("Harbor Peer Collective", regions=["Hampden"]))
     with unchanged(directory):
-        errors = refused(directory.register_organization,
+        errors = refused(directory, "register_organization",
                          organization("  harbor peer   COLLECTIVE", regions=["Berkshire", "Hampden"]), SYSTEM)
     assert "already serves Hampden" in errors["name"][0]
     # The same name elsewhere is another organization.
-    directory.register_organization(organization("Harbor Peer Collective", regions=["Berkshire"]), SYSTEM)
+    directory.perform("register_organization", SYSTEM, organization("Harbor Peer Collective", regions=["Berkshire"]))
 
 
 def test_renaming_into_a_taken_name_is_refused(directory):
-    directory.register_organization(organization("Harbor Peer Collective"), SYSTEM)
-    other = directory.register_organization(organization("Valley Agency"), SYSTEM)
+    directory.perform("register_organization", SYSTEM, organization("Harbor Peer Collective"))
+    other = directory.perform("register_organization", SYSTEM, organization("Valley Agency"))
     with unchanged(directory):
-        errors = refused(directory.update_organization,
+        errors = refused(directory, "update_organization",
                          {"organization_id": str(other), "name": "Harbor Peer Collective"}, admin_of(other))
     assert "name" in errors
 
 
 def test_an_agency_admin_changes_only_their_own_organization(directory):
-    mine = directory.register_organization(organization("Mine"), SYSTEM)
-    theirs = directory.register_organization(organization("Theirs"), SYSTEM)
+    mine = directory.perform("register_organization", SYSTEM, organization("Mine"))
+    theirs = directory.perform("register_organization", SYSTEM, organization("Theirs"))
     with unchanged(directory), pytest.raises(NotAllowed):
-        directory.close_organization({"organization_id": str(theirs)}, admin_of(mine))
+        directory.perform("close_organization", admin_of(mine), {"organization_id": str(theirs)})
 
 
 def test_organizations_list_filters_and_pages(directory):
     for index in range(5):
-        directory.register_organization(organization(f"Agency {index}", regions=["Hampden"]), SYSTEM)
-    directory.register_organization(organization("Berkshire Peers", "peer_run_organization", ["Berkshire"]), SYSTEM)
-    first = directory.list_organizations({"region": "Hampden", "limit": 2})
+        directory.perform("register_organization", SYSTEM, organization(f"Agency {index}", regions=["Hampden"]))
+    directory.perform("register_organization", SYSTEM, organization("Berkshire Peers", "peer_run_organization",
+                                                                    ["Berkshire"]))
+    first = directory.perform("list_organizations", SYSTEM, {"region": "Hampden", "limit": 2})
     assert first["total"] == 5 and [o["name"] for o in first["items"]] == ["Agency 0", "Agency 1"]
-    assert [o["name"] for o in directory.list_organizations({"kind": "peer_run_organization"})["items"]] == [
+    assert [o["name"] for o in directory.perform("list_organizations", SYSTEM,
+                                                 {"kind": "peer_run_organization"})["items"]] == [
         "Berkshire Peers"]
-    assert "limit" in refused(directory.list_organizations, {"limit": 0})
+    assert "limit" in refused(directory, "list_organizations", {"limit": 0})
 
 
 # --- validation: a clear error naming the field, nothing stored ---------------------------
@@ -114,7 +123,7 @@ def test_organizations_list_filters_and_pages(directory):
 ])
 def test_bad_employment_input_names_the_field_and_stores_nothing(directory, net, changes, field):
     with unchanged(directory):
-        errors = refused(directory.record_employment, {**employment(uuid.uuid4(), net.provider), **changes}, SYSTEM)
+        errors = refused(directory, "record_employment", {**employment(uuid.uuid4(), net.provider), **changes}, SYSTEM)
     assert field in errors
 
 
@@ -128,13 +137,13 @@ def test_bad_employment_input_names_the_field_and_stores_nothing(directory, net,
 ])
 def test_bad_subcontract_input_names_the_field_and_stores_nothing(directory, net, changes, field):
     with unchanged(directory):
-        errors = refused(directory.make_subcontract, {**subcontract(net.agency, net.provider), **changes}, SYSTEM)
+        errors = refused(directory, "make_subcontract", {**subcontract(net.agency, net.provider), **changes}, SYSTEM)
     assert field in errors
 
 
 def test_a_subcontract_must_buy_from_a_peer_run_organization(directory, net):
     with unchanged(directory):
-        errors = refused(directory.make_subcontract, subcontract(net.provider, net.agency), SYSTEM)
+        errors = refused(directory, "make_subcontract", subcontract(net.provider, net.agency), SYSTEM)
     assert "not a peer-run organization" in errors["provider_id"][0]
 
 
@@ -144,7 +153,7 @@ def test_a_subcontract_must_buy_from_a_peer_run_organization(directory, net):
 def test_a_chart_duty_on_an_agreement_is_refused_with_the_charts_reason_and_alternative(directory, net):
     chart_duty = load_chart().duty("administering_medications")
     with unchanged(directory):
-        errors = refused(directory.make_subcontract, subcontract(
+        errors = refused(directory, "make_subcontract", subcontract(
             net.agency, net.provider, duties=["Facilitate a WRAP group", "Administer medications at the residence"]),
             SYSTEM)
     [message] = errors["duties"][1]
@@ -155,8 +164,8 @@ def test_a_chart_duty_on_an_agreement_is_refused_with_the_charts_reason_and_alte
 def test_a_refusal_also_carries_the_charts_texts_in_english_and_spanish(directory, net):
     chart_duty = load_chart().duty("administering_medications")
     with pytest.raises(InvalidInput) as error:
-        directory.make_subcontract(subcontract(net.agency, net.provider, duties=[
-            "Facilitate a WRAP group", "Administer medications and triage incoming calls"]), SYSTEM)
+        directory.perform("make_subcontract", SYSTEM, subcontract(net.agency, net.provider, duties=[
+            "Facilitate a WRAP group", "Administer medications and triage incoming calls"]))
     refused = error.value.extra["refused_duties"]
     assert [(r["field"], r["code"]) for r in refused] == [("duties.1", "administering_medications"),
                                                           ("duties.1", "triaging_calls")]
@@ -174,7 +183,7 @@ def test_a_refusal_also_carries_the_charts_texts_in_english_and_spanish(director
 def test_a_chart_duty_on_a_placement_is_refused(directory, net):
     agreement = net.make_subcontract()
     with unchanged(directory):
-        errors = refused(directory.place_peer_worker, {
+        errors = refused(directory, "place_peer_worker", {
             "agreement_id": str(agreement), "peer_worker_id": str(net.workers[0]), "hours_per_week": 10,
             "duties": ["Triage incoming calls"]}, admin_of(net.provider))
     message = errors["duties"][0][0]
@@ -184,7 +193,7 @@ def test_a_chart_duty_on_a_placement_is_refused(directory, net):
 def test_amending_duties_is_checked_too(directory, net):
     agreement = net.make_subcontract()
     with unchanged(directory):
-        errors = refused(directory.amend_subcontract,
+        errors = refused(directory, "amend_subcontract",
                          {"agreement_id": str(agreement), "duties": ["Write treatment plans"]}, admin_of(net.agency))
     assert "agenda" in errors["duties"][0][0]
 
@@ -193,8 +202,9 @@ def test_amending_duties_is_checked_too(directory, net):
 
 
 def place(directory, net, agreement, worker, hours, **extra):
-    directory.place_peer_worker({"agreement_id": str(agreement), "peer_worker_id": str(worker),
-                                 "hours_per_week": hours, **extra}, admin_of(net.provider))
+    directory.perform("place_peer_worker", admin_of(net.provider), {"agreement_id": str(agreement),
+                                                                    "peer_worker_id": str(worker),
+                                 "hours_per_week": hours, **extra})
 
 
 def test_hours_placed_may_not_exceed_hours_agreed(directory, net):
@@ -205,14 +215,14 @@ def test_hours_placed_may_not_exceed_hours_agreed(directory, net):
     assert "21" in errors["hours_per_week"][0] and "20" in errors["hours_per_week"][0]
     place(directory, net, agreement, net.workers[1], 8)
     with unchanged(directory):
-        assert "hours_per_week" in refused(directory.amend_subcontract,
+        assert "hours_per_week" in refused(directory, "amend_subcontract",
                                            {"agreement_id": str(agreement), "hours_per_week": 15}, SYSTEM)
 
 
 def test_only_the_providers_own_peer_workers_are_placed(directory, net):
     agreement = net.make_subcontract()
     stranger = uuid.uuid4()
-    directory.record_employment(employment(stranger, net.agency), SYSTEM)
+    directory.perform("record_employment", SYSTEM, employment(stranger, net.agency))
     with unchanged(directory):
         errors = refused(place, directory, net, agreement, stranger, 5)
     assert "not employed by" in errors["peer_worker_id"][0]
@@ -221,9 +231,10 @@ def test_only_the_providers_own_peer_workers_are_placed(directory, net):
 def test_a_peer_worker_leaving_the_provider_leaves_their_placement(directory, net):
     agreement = net.make_subcontract()
     place(directory, net, agreement, net.workers[0], 12)
-    directory.end_employment({"peer_worker_id": str(net.workers[0]), "organization_id": str(net.provider),
-                              "left_on": "2026-04-01"}, admin_of(net.provider))
-    view = directory.subcontract(agreement, SYSTEM)
+    directory.perform("end_employment", admin_of(net.provider), {"peer_worker_id": str(net.workers[0]),
+                                                                 "organization_id": str(net.provider),
+                              "left_on": "2026-04-01"})
+    view = directory.perform("subcontract", SYSTEM, agreement)
     assert view["placements"] == [] and view["hours_placed"] == 0
     assert [m["type"] for m in published(directory)][-2:] == ["EmploymentEnded", "PlacementEnded"]
 
@@ -231,27 +242,29 @@ def test_a_peer_worker_leaving_the_provider_leaves_their_placement(directory, ne
 def test_hours_delivered_are_reported_against_hours_agreed(directory, net):
     agreement = net.make_subcontract(hours_per_week=20)
     for week, hours in (("2026-01-05", 18), ("2026-01-12", 20), ("2026-01-05", 19)):
-        directory.record_hours_delivered({"agreement_id": str(agreement), "week_start": week, "hours": hours},
-                                         admin_of(net.provider))
-    report = directory.subcontract(agreement, admin_of(net.agency))["hours_report"]
+        directory.perform("record_hours_delivered", admin_of(net.provider), {"agreement_id": str(agreement),
+                                                                             "week_start": week, "hours": hours})
+    report = directory.perform("subcontract", admin_of(net.agency), agreement)["hours_report"]
     assert report == [
         {"week_start": "2026-01-05", "hours_delivered": 19, "hours_agreed": 20, "difference": -1},
         {"week_start": "2026-01-12", "hours_delivered": 20, "hours_agreed": 20, "difference": 0},
     ]
     with unchanged(directory):
-        assert "week_start" in refused(directory.record_hours_delivered, {
+        assert "week_start" in refused(directory, "record_hours_delivered", {
             "agreement_id": str(agreement), "week_start": "2027-03-01", "hours": 5}, SYSTEM)
 
 
 def test_amend_renew_end(directory, net):
     agreement = net.make_subcontract()
-    directory.amend_subcontract({"agreement_id": str(agreement), "hours_per_week": 25, "amount": "30000"}, SYSTEM)
+    directory.perform("amend_subcontract", SYSTEM, {"agreement_id": str(agreement), "hours_per_week": 25,
+                                                    "amount": "30000"})
     with unchanged(directory):
-        assert "end" in refused(directory.renew_subcontract, {"agreement_id": str(agreement), "end": "2026-06-30"},
+        assert "end" in refused(directory, "renew_subcontract", {"agreement_id": str(agreement), "end": "2026-06-30"},
                                 SYSTEM)
-    directory.renew_subcontract({"agreement_id": str(agreement), "end": "2027-12-31", "amount": "60000"}, SYSTEM)
-    directory.end_subcontract({"agreement_id": str(agreement), "ended_on": "2027-06-30"}, SYSTEM)
-    view = directory.subcontract(agreement, SYSTEM)
+    directory.perform("renew_subcontract", SYSTEM, {"agreement_id": str(agreement), "end": "2027-12-31",
+                                                    "amount": "60000"})
+    directory.perform("end_subcontract", SYSTEM, {"agreement_id": str(agreement), "ended_on": "2027-06-30"})
+    view = directory.perform("subcontract", SYSTEM, agreement)
     assert (view["hours_per_week"], view["amount"], view["end"], view["status"]) == (25, "60000.00", "2027-12-31",
                                                                                      "ended")
     with unchanged(directory):
@@ -262,13 +275,14 @@ def test_amend_renew_end(directory, net):
 
 def test_a_stale_edit_of_an_agreement_is_a_conflict_not_a_lost_update(directory, net):
     agreement = net.make_subcontract()
-    read = directory.subcontract(agreement, SYSTEM)["version"]
-    directory.amend_subcontract({"agreement_id": str(agreement), "hours_per_week": 22, "expected_version": read},
-                                admin_of(net.agency))
+    read = directory.perform("subcontract", SYSTEM, agreement)["version"]
+    directory.perform("amend_subcontract", admin_of(net.agency), {"agreement_id": str(agreement), "hours_per_week": 22,
+                                                                  "expected_version": read})
     with unchanged(directory), pytest.raises(Conflict):
-        directory.amend_subcontract({"agreement_id": str(agreement), "hours_per_week": 18,
-                                     "expected_version": read}, admin_of(net.provider))
-    assert directory.subcontract(agreement, SYSTEM)["hours_per_week"] == 22
+        directory.perform("amend_subcontract", admin_of(net.provider), {"agreement_id": str(agreement),
+                                                                        "hours_per_week": 18,
+                                     "expected_version": read})
+    assert directory.perform("subcontract", SYSTEM, agreement)["hours_per_week"] == 22
 
 
 def test_concurrent_saves_of_one_agreement_conflict(directory, net):
@@ -277,20 +291,20 @@ def test_concurrent_saves_of_one_agreement_conflict(directory, net):
     second = directory.repository.get(agreement_id)
     first.amend(21, first.amount, first.duties, SYSTEM.as_actor())
     second.amend(19, second.amount, second.duties, SYSTEM.as_actor())
-    directory.store(first)
+    directory.save(first)
     with pytest.raises(Conflict):
-        directory.store(second)
-    assert directory.subcontract(agreement_id, SYSTEM)["hours_per_week"] == 21
+        directory.save(second)
+    assert directory.perform("subcontract", SYSTEM, agreement_id)["hours_per_week"] == 21
 
 
 def test_an_agency_admin_sees_only_their_own_agreements(directory, net):
     net.make_subcontract()
-    other = directory.register_organization(organization("Other Agency"), SYSTEM)
-    assert directory.list_subcontracts({}, admin_of(other))["total"] == 0
-    assert directory.list_subcontracts({}, admin_of(net.agency))["total"] == 1
-    assert directory.list_subcontracts({}, SYSTEM)["total"] == 1
+    other = directory.perform("register_organization", SYSTEM, organization("Other Agency"))
+    assert directory.perform("list_subcontracts", admin_of(other), {})["total"] == 0
+    assert directory.perform("list_subcontracts", admin_of(net.agency), {})["total"] == 1
+    assert directory.perform("list_subcontracts", SYSTEM, {})["total"] == 1
     with pytest.raises(NotAllowed):
-        directory.list_subcontracts({"organization_id": str(net.agency)}, admin_of(other))
+        directory.perform("list_subcontracts", admin_of(other), {"organization_id": str(net.agency)})
 
 
 # --- workforce and credentials -----------------------------------------------------------------
@@ -298,68 +312,70 @@ def test_an_agency_admin_sees_only_their_own_agreements(directory, net):
 
 def test_a_peer_worker_can_work_for_several_organizations_and_leave_one(directory, net):
     worker = net.workers[0]
-    directory.record_employment(employment(worker, net.agency, hours_per_week=10, role_title="Recovery Coach"),
-                                admin_of(net.agency))
+    directory.perform("record_employment", admin_of(net.agency), employment(worker, net.agency, hours_per_week=10,
+                                                                            role_title="Recovery Coach"))
     with unchanged(directory):
-        assert "organization_id" in refused(directory.record_employment, employment(worker, net.agency), SYSTEM)
-    directory.end_employment({"peer_worker_id": str(worker), "organization_id": str(net.agency),
-                              "left_on": "2026-03-01"}, admin_of(net.agency))
-    record = directory.workforce_record(worker, admin_of(net.agency))
+        assert "organization_id" in refused(directory, "record_employment", employment(worker, net.agency), SYSTEM)
+    directory.perform("end_employment", admin_of(net.agency), {"peer_worker_id": str(worker),
+                                                               "organization_id": str(net.agency),
+                              "left_on": "2026-03-01"})
+    record = directory.perform("workforce_record", admin_of(net.agency), worker)
     assert [(e["role_title"], e["left_on"]) for e in record["employments"]] == [
         ("Peer Specialist", None), ("Recovery Coach", "2026-03-01")]
     assert record["peer_role_since"] == "2018-03-01"
-    assert directory.list_workforce({"organization_id": str(net.agency)}, admin_of(net.agency))["total"] == 0
-    assert directory.list_workforce({"organization_id": str(net.agency), "include_former": True},
-                                    admin_of(net.agency))["total"] == 1
+    assert directory.perform("list_workforce", admin_of(net.agency), {"organization_id": str(net.agency)})["total"] == 0
+    assert directory.perform("list_workforce", admin_of(net.agency), {"organization_id": str(net.agency),
+                                                                      "include_former": True})["total"] == 1
 
 
 def test_who_may_read_a_workforce_record(directory, net):
     worker = net.workers[0]
-    assert directory.workforce_record(worker, peer_caller(worker))["peer_worker_id"] == str(worker)
+    assert directory.perform("workforce_record", peer_caller(worker), worker)["peer_worker_id"] == str(worker)
     with pytest.raises(NotAllowed):
-        directory.workforce_record(worker, peer_caller(net.workers[1]))
+        directory.perform("workforce_record", peer_caller(net.workers[1]), worker)
     with pytest.raises(NotAllowed):
-        directory.workforce_record(worker, admin_of(net.agency))
+        directory.perform("workforce_record", admin_of(net.agency), worker)
     with pytest.raises(NotFound):
-        directory.workforce_record(uuid.uuid4(), SYSTEM)
+        directory.perform("workforce_record", SYSTEM, uuid.uuid4())
 
 
 def test_a_new_hire_without_certification_gets_a_deadline(directory, net, monkeypatch):
     hire = uuid.uuid4()
-    directory.record_employment(employment(hire, net.agency, start="2026-01-05"), SYSTEM)
-    status = {row["peer_worker_id"]: row for row in directory.credential_status(
-        {"organization_id": str(net.agency), "as_of": "2026-03-01"}, admin_of(net.agency))["items"]}
+    directory.perform("record_employment", SYSTEM, employment(hire, net.agency, start="2026-01-05"))
+    status = {row["peer_worker_id"]: row for row in directory.perform("credential_status", admin_of(net.agency),
+                                                                      {"organization_id": str(net.agency),
+                                                                       "as_of": "2026-03-01"})["items"]}
     assert status[str(hire)]["certification"] == "due"
     assert status[str(hire)]["certify_by"] == "2026-07-06"  # six months, the default
-    later = directory.credential_status({"organization_id": str(net.agency), "as_of": "2026-08-01"}, SYSTEM)
+    later = directory.perform("credential_status", SYSTEM, {"organization_id": str(net.agency), "as_of": "2026-08-01"})
     assert later["items"][0]["certification"] == "overdue"
-    directory.record_credential(cps(hire), admin_of(net.agency))
-    now = directory.credential_status({"organization_id": str(net.agency), "as_of": "2026-08-01"}, SYSTEM)
+    directory.perform("record_credential", admin_of(net.agency), cps(hire))
+    now = directory.perform("credential_status", SYSTEM, {"organization_id": str(net.agency), "as_of": "2026-08-01"})
     assert now["items"][0]["certification"] == "certified"
 
 
 def test_the_certification_window_is_a_state_setting(app_factory, monkeypatch):
     monkeypatch.setenv("PEERNET_CERTIFY_WITHIN_DAYS", "90")
-    app = app_factory(DirectoryApplication)
-    agency = app.register_organization(organization(), SYSTEM)
+    app = app_factory(setup)
+    agency = app.perform("register_organization", SYSTEM, organization())
     hire = uuid.uuid4()
-    app.record_employment(employment(hire, agency, start="2026-01-05"), SYSTEM)
-    assert app.workforce_record(hire, SYSTEM)["employments"][0]["certify_by"] == "2026-04-05"
+    app.perform("record_employment", SYSTEM, employment(hire, agency, start="2026-01-05"))
+    assert app.perform("workforce_record", SYSTEM, hire)["employments"][0]["certify_by"] == "2026-04-05"
 
 
 def test_a_certified_hire_has_no_deadline(directory, net):
     worker = net.workers[0]
-    directory.record_credential(cps(worker), SYSTEM)
-    directory.record_employment(employment(worker, net.agency), SYSTEM)
-    record = directory.workforce_record(worker, SYSTEM)
+    directory.perform("record_credential", SYSTEM, cps(worker))
+    directory.perform("record_employment", SYSTEM, employment(worker, net.agency))
+    record = directory.perform("workforce_record", SYSTEM, worker)
     assert [e["certify_by"] for e in record["employments"] if e["organization_id"] == str(net.agency)] == [None]
 
 
 def test_credential_number_is_sealed_in_events_and_opened_to_readers(directory, net):
-    directory.record_credential(cps(net.workers[0], number="CPS-4242-SYN"), SYSTEM)
+    directory.perform("record_credential", SYSTEM, cps(net.workers[0], number="CPS-4242-SYN"))
     [body] = [m["body"] for m in published(directory) if m["type"] == "CredentialRecorded"]
     assert is_sealed(body["number"]) and "4242" not in str(published(directory))
-    assert directory.workforce_record(net.workers[0], SYSTEM)["credentials"][0]["number"] == "CPS-4242-SYN"
+    assert directory.perform("workforce_record", SYSTEM, net.workers[0])["credentials"][0]["number"] == "CPS-4242-SYN"
 
 
 @pytest.mark.parametrize("changes,field", [
@@ -369,67 +385,67 @@ def test_credential_number_is_sealed_in_events_and_opened_to_readers(directory, 
 def test_a_certification_needs_state_number_and_expiry(directory, net, changes, field):
     payload = {key: value for key, value in {**cps(net.workers[0]), **changes}.items() if value is not None}
     with unchanged(directory):
-        assert field in refused(directory.record_credential, payload, SYSTEM)
+        assert field in refused(directory, "record_credential", payload, SYSTEM)
 
 
 def test_credentials_expire_by_themselves_with_an_event(directory, net):
     worker = net.workers[0]
-    directory.record_credential(cps(worker, issued="2024-01-01", expires="2040-06-30"), SYSTEM)
-    directory.record_credential({"peer_worker_id": str(worker), "kind": "facilitator_wrap", "issued": "2025-01-01"},
-                                SYSTEM)
-    assert directory.expire_credentials({"as_of": "2040-06-30"}, SYSTEM) == 0
-    assert directory.expire_credentials({"as_of": "2040-07-01"}, SYSTEM) == 1
-    assert directory.expire_credentials({"as_of": "2040-07-02"}, SYSTEM) == 0  # once only
+    directory.perform("record_credential", SYSTEM, cps(worker, issued="2024-01-01", expires="2040-06-30"))
+    directory.perform("record_credential", SYSTEM, {"peer_worker_id": str(worker), "kind": "facilitator_wrap",
+                                                    "issued": "2025-01-01"})
+    assert directory.perform("expire_credentials", SYSTEM, "2040-06-30") == 0
+    assert directory.perform("expire_credentials", SYSTEM, "2040-07-01") == 1
+    assert directory.perform("expire_credentials", SYSTEM, "2040-07-02") == 0  # once only
     [expired] = [m["body"] for m in published(directory) if m["type"] == "CredentialExpired"]
     assert (expired["kind"], expired["expired_on"], expired["blocks_offers"]) == (
         "certified_peer_specialist", "2040-06-30", False)
-    status = directory.credential_status({"organization_id": str(net.provider)}, SYSTEM)["items"]
+    status = directory.perform("credential_status", SYSTEM, {"organization_id": str(net.provider)})["items"]
     mine = [row for row in status if row["peer_worker_id"] == str(worker)][0]
     assert mine["expired"] == ["certified_peer_specialist"] and mine["credentials"] == ["facilitator_wrap"]
 
 
 def test_expiry_racing_another_instance_leaves_it_to_that_instance(directory, net, monkeypatch):
-    directory.record_credential(cps(net.workers[0], issued="2024-01-01", expires="2040-06-30"), SYSTEM)
+    directory.perform("record_credential", SYSTEM, cps(net.workers[0], issued="2024-01-01", expires="2040-06-30"))
 
     def raced(*aggregates):
         raise Conflict("another instance saved first")
 
-    monkeypatch.setattr(directory, "store", raced)
+    monkeypatch.setattr(directory, "save", raced)
     with unchanged(directory):
-        assert directory.expire_credentials({"as_of": "2040-07-01"}, SYSTEM) == 0
+        assert directory.perform("expire_credentials", SYSTEM, "2040-07-01") == 0
 
 
 def test_a_credential_recorded_after_its_date_expires_at_once(directory, net):
-    directory.record_credential(cps(net.workers[0], issued="2020-01-01", expires="2022-01-01"), SYSTEM)
+    directory.perform("record_credential", SYSTEM, cps(net.workers[0], issued="2020-01-01", expires="2022-01-01"))
     assert [m["type"] for m in published(directory)][-2:] == ["CredentialRecorded", "CredentialExpired"]
 
 
 def test_whether_expiry_blocks_offers_is_a_state_setting(app_factory, monkeypatch):
     monkeypatch.setenv("PEERNET_EXPIRED_CREDENTIAL_BLOCKS_OFFERS", "yes")
-    app = app_factory(DirectoryApplication)
+    app = app_factory(setup)
     net = Network(app)
-    app.record_credential(cps(net.workers[0], issued="2020-01-01", expires="2022-01-01"), SYSTEM)
+    app.perform("record_credential", SYSTEM, cps(net.workers[0], issued="2020-01-01", expires="2022-01-01"))
     assert published(app)[-1]["body"]["blocks_offers"] is True
-    rows = app.credential_status({"organization_id": str(net.provider)}, SYSTEM)["items"]
+    rows = app.perform("credential_status", SYSTEM, {"organization_id": str(net.provider)})["items"]
     assert {row["peer_worker_id"]: row["blocks_offers"] for row in rows}[str(net.workers[0])] is True
 
 
 def test_a_peer_may_not_record_their_own_credentials(directory, net):
     with unchanged(directory), pytest.raises(NotAllowed):
-        directory.record_credential(cps(net.workers[0]), peer_caller(net.workers[0]))
+        directory.perform("record_credential", peer_caller(net.workers[0]), cps(net.workers[0]))
 
 
 def test_continuing_education_hours_add_up_per_period(directory, net):
     worker = net.workers[0]
     for hours, year in ((6, "2026"), (4.5, "2026"), (3, "2025")):
-        directory.record_continuing_education({"peer_worker_id": str(worker), "hours": hours,
-                                               "period_start": f"{year}-01-01", "period_end": f"{year}-12-31"},
-                                              peer_caller(worker))
-    assert directory.workforce_record(worker, SYSTEM)["continuing_education"] == [
+        directory.perform("record_continuing_education", peer_caller(worker), {"peer_worker_id": str(worker),
+                                                                               "hours": hours,
+                                               "period_start": f"{year}-01-01", "period_end": f"{year}-12-31"})
+    assert directory.perform("workforce_record", SYSTEM, worker)["continuing_education"] == [
         {"period_start": "2025-01-01", "period_end": "2025-12-31", "hours": 3},
         {"period_start": "2026-01-01", "period_end": "2026-12-31", "hours": 10.5}]
     with unchanged(directory):
-        assert "period_end" in refused(directory.record_continuing_education, {
+        assert "period_end" in refused(directory, "record_continuing_education", {
             "peer_worker_id": str(worker), "hours": 2, "period_start": "2026-01-01", "period_end": "2025-01-01"},
             SYSTEM)
 
@@ -438,25 +454,26 @@ def test_continuing_education_hours_add_up_per_period(directory, net):
 
 
 def join(directory, net, worker, **extra):
-    directory.join_pool({"peer_worker_id": str(worker), "organization_id": str(net.provider),
+    directory.perform("join_pool", peer_caller(worker), {"peer_worker_id": str(worker),
+                                                         "organization_id": str(net.provider),
                          "display_name": "Rowan Example", "region": "Hampden", "languages": ["Spanish", "English"],
-                         "specialties": ["hearing_voices"], **extra}, peer_caller(worker))
+                         "specialties": ["hearing_voices"], **extra})
 
 
 def test_joining_the_pool_makes_a_peer_findable_and_leaving_hides_them_at_once(directory, net):
     worker = net.workers[0]
     join(directory, net, worker)
-    found = directory.search_pool({"region": "Hampden", "language": "Spanish"})
+    found = directory.perform("search_pool", SYSTEM, {"region": "Hampden", "language": "Spanish"})
     assert [m["display_name"] for m in found["items"]] == ["Rowan Example"]
-    assert directory.search_pool({"language": "Portuguese"})["total"] == 0
+    assert directory.perform("search_pool", SYSTEM, {"language": "Portuguese"})["total"] == 0
     assert found["items"][0]["languages"] == ["en", "es"]  # stored and answered as codes
-    assert directory.search_pool({"language": "es"})["total"] == 1
+    assert directory.perform("search_pool", SYSTEM, {"language": "es"})["total"] == 1
     assert sorted(published(directory)[-1]["body"]["languages"]) == ["en", "es"]
     with pytest.raises(InvalidInput) as refused:
-        directory.search_pool({"language": "Quenya"})
+        directory.perform("search_pool", SYSTEM, {"language": "Quenya"})
     assert "language" in refused.value.field_errors
-    directory.leave_pool({"peer_worker_id": str(worker)}, peer_caller(worker))
-    assert directory.search_pool({})["total"] == 0
+    directory.perform("leave_pool", peer_caller(worker), {"peer_worker_id": str(worker)})
+    assert directory.perform("search_pool", SYSTEM, {})["total"] == 0
     types = [m["type"] for m in published(directory)]
     assert types[-2:] == ["PoolJoined", "PoolLeft"]
     assert "Rowan" not in str(published(directory))  # the display name crosses only sealed
@@ -465,30 +482,32 @@ def test_joining_the_pool_makes_a_peer_findable_and_leaving_hides_them_at_once(d
 def test_pool_search_by_credential(directory, net):
     join(directory, net, net.workers[0])
     join(directory, net, net.workers[1], display_name="Sam Example")
-    directory.record_credential({"peer_worker_id": str(net.workers[1]), "kind": "peer_supervisor",
-                                 "issued": "2025-01-01", "expires": "2028-01-01"}, SYSTEM)
-    found = directory.search_pool({"credential": "peer_supervisor"})["items"]
+    directory.perform("record_credential", SYSTEM, {"peer_worker_id": str(net.workers[1]), "kind": "peer_supervisor",
+                                 "issued": "2025-01-01", "expires": "2028-01-01"})
+    found = directory.perform("search_pool", SYSTEM, {"credential": "peer_supervisor"})["items"]
     assert [m["display_name"] for m in found] == ["Sam Example"]
 
 
 def test_joining_is_each_peers_own_choice(directory, net):
     with unchanged(directory), pytest.raises(NotAllowed):
-        directory.join_pool({"peer_worker_id": str(net.workers[0]), "organization_id": str(net.provider),
-                             "display_name": "Rowan Example", "region": "Hampden"}, peer_caller(net.workers[1]))
+        directory.perform("join_pool", peer_caller(net.workers[1]), {"peer_worker_id": str(net.workers[0]),
+                                                                     "organization_id": str(net.provider),
+                             "display_name": "Rowan Example", "region": "Hampden"})
 
 
 def test_leaving_the_organization_leaves_the_pool(directory, net):
     worker = net.workers[0]
     join(directory, net, worker)
-    directory.end_employment({"peer_worker_id": str(worker), "organization_id": str(net.provider),
-                              "left_on": "2026-05-01"}, admin_of(net.provider))
-    assert directory.search_pool({})["total"] == 0
+    directory.perform("end_employment", admin_of(net.provider), {"peer_worker_id": str(worker),
+                                                                 "organization_id": str(net.provider),
+                              "left_on": "2026-05-01"})
+    assert directory.perform("search_pool", SYSTEM, {})["total"] == 0
 
 
 def test_a_forgotten_peer_is_not_shown(directory, net, vault):
     join(directory, net, net.workers[0])
     vault.forget(str(net.workers[0]))
-    assert directory.search_pool({})["total"] == 0
+    assert directory.perform("search_pool", SYSTEM, {})["total"] == 0
 
 
 # --- supervision agreements -------------------------------------------------------------------
@@ -496,45 +515,46 @@ def test_a_forgotten_peer_is_not_shown(directory, net, vault):
 
 def make_supervisor(directory, net):
     supervisor = net.workers[1]
-    directory.record_credential({"peer_worker_id": str(supervisor), "kind": "peer_supervisor",
-                                 "issued": "2024-01-01", "expires": "2028-01-01"}, SYSTEM)
+    directory.perform("record_credential", SYSTEM, {"peer_worker_id": str(supervisor), "kind": "peer_supervisor",
+                                 "issued": "2024-01-01", "expires": "2028-01-01"})
     return supervisor
 
 
 def propose(directory, net, supervisee, supervisor=None, **extra):
-    return directory.propose_supervision({
+    return directory.perform("propose_supervision", admin_of(net.agency), {
         "supervised_organization_id": str(net.agency), "supervising_organization_id": str(net.provider),
         "peer_worker_ids": [str(supervisee)], "supervisor_id": str(supervisor) if supervisor else None,
-        "hours_per_month": 4, "start": "2026-02-01", "end": "2026-12-31", "cost": "2400", **extra},
-        admin_of(net.agency))
+        "hours_per_month": 4, "start": "2026-02-01", "end": "2026-12-31", "cost": "2400", **extra})
 
 
 def test_a_supervision_agreement_is_active_once_both_organizations_accept(directory, net):
     supervisee = uuid.uuid4()
-    directory.record_employment(employment(supervisee, net.agency), SYSTEM)
+    directory.perform("record_employment", SYSTEM, employment(supervisee, net.agency))
     supervisor = make_supervisor(directory, net)
-    assert directory.eligible_peer_supervisors({"organization_id": str(net.provider)}, SYSTEM) == [str(supervisor)]
-    assert directory.eligible_peer_supervisors({"organization_id": str(net.agency)}, SYSTEM) == []
+    assert directory.perform("eligible_peer_supervisors", SYSTEM,
+                             {"organization_id": str(net.provider)}) == [str(supervisor)]
+    assert directory.perform("eligible_peer_supervisors", SYSTEM, {"organization_id": str(net.agency)}) == []
     agreement = propose(directory, net, supervisee, supervisor)
-    first = directory.accept_supervision({"agreement_id": str(agreement), "organization_id": str(net.agency)},
-                                         admin_of(net.agency))
+    first = directory.perform("accept_supervision", admin_of(net.agency), {"agreement_id": str(agreement),
+                                                                           "organization_id": str(net.agency)})
     assert first["status"] == "proposed"
     with unchanged(directory), pytest.raises(NotAllowed):
-        directory.accept_supervision({"agreement_id": str(agreement), "organization_id": str(net.provider)},
-                                     admin_of(net.agency))
-    second = directory.accept_supervision({"agreement_id": str(agreement), "organization_id": str(net.provider)},
-                                          admin_of(net.provider))
+        directory.perform("accept_supervision", admin_of(net.agency), {"agreement_id": str(agreement),
+                                                                       "organization_id": str(net.provider)})
+    second = directory.perform("accept_supervision", admin_of(net.provider), {"agreement_id": str(agreement),
+                                                                              "organization_id": str(net.provider)})
     assert second["status"] == "active"
     [activated] = [m["body"] for m in published(directory) if m["type"] == "SupervisionAgreementActivated"]
     assert activated["peer_worker_ids"] == [str(supervisee)] and activated["hours_per_month"] == 4
     assert activated["cost"] == "2400.00" and activated["supervisor_id"] == str(supervisor)
-    directory.end_supervision({"agreement_id": str(agreement), "ended_on": "2026-09-30"}, admin_of(net.provider))
+    directory.perform("end_supervision", admin_of(net.provider), {"agreement_id": str(agreement),
+                                                                  "ended_on": "2026-09-30"})
     assert published(directory)[-1]["type"] == "SupervisionAgreementEnded"
 
 
 def test_supervision_needs_an_eligible_supervisor_and_the_right_peer_workers(directory, net):
     supervisee = uuid.uuid4()
-    directory.record_employment(employment(supervisee, net.agency), SYSTEM)
+    directory.perform("record_employment", SYSTEM, employment(supervisee, net.agency))
     with unchanged(directory):
         # No peer-supervisor credential yet.
         assert "supervisor_id" in refused(propose, directory, net, supervisee, net.workers[1])
@@ -546,12 +566,12 @@ def test_supervision_needs_an_eligible_supervisor_and_the_right_peer_workers(dir
 
 def test_a_declined_agreement_cannot_be_accepted(directory, net):
     supervisee = uuid.uuid4()
-    directory.record_employment(employment(supervisee, net.agency), SYSTEM)
+    directory.perform("record_employment", SYSTEM, employment(supervisee, net.agency))
     agreement = propose(directory, net, supervisee)
-    directory.decline_supervision({"agreement_id": str(agreement), "organization_id": str(net.provider)},
-                                  admin_of(net.provider))
+    directory.perform("decline_supervision", admin_of(net.provider), {"agreement_id": str(agreement),
+                                                                      "organization_id": str(net.provider)})
     with unchanged(directory):
-        assert "agreement_id" in refused(directory.accept_supervision, {
+        assert "agreement_id" in refused(directory, "accept_supervision", {
             "agreement_id": str(agreement), "organization_id": str(net.agency)}, admin_of(net.agency))
 
 
@@ -559,23 +579,24 @@ def test_a_declined_agreement_cannot_be_accepted(directory, net):
 
 
 def test_groups_are_findable_by_region_and_kind(directory, net):
-    directory.list_group(group(net.provider, facilitator_ids=[str(net.workers[0])]), admin_of(net.provider))
-    directory.list_group(group(net.provider, kind="wrap", name="Online WRAP", place=None,
-                               link="https://meet.example.org/wrap", region="Berkshire"), SYSTEM)
-    assert [g["name"] for g in directory.find_groups({"region": "Hampden"})["items"]] == ["Thursday Hearing Voices"]
-    assert [g["name"] for g in directory.find_groups({"kind": "wrap"})["items"]] == ["Online WRAP"]
+    directory.perform("list_group", admin_of(net.provider), group(net.provider, facilitator_ids=[str(net.workers[0])]))
+    directory.perform("list_group", SYSTEM, group(net.provider, kind="wrap", name="Online WRAP", place=None,
+                               link="https://meet.example.org/wrap", region="Berkshire"))
+    assert [g["name"] for g in directory.perform("find_groups", SYSTEM,
+                                                 {"region": "Hampden"})["items"]] == ["Thursday Hearing Voices"]
+    assert [g["name"] for g in directory.perform("find_groups", SYSTEM, {"kind": "wrap"})["items"]] == ["Online WRAP"]
     with unchanged(directory):
-        assert "place" in refused(directory.list_group, group(net.provider, place=None), SYSTEM)
-        assert "schedule" in refused(directory.list_group, group(
+        assert "place" in refused(directory, "list_group", group(net.provider, place=None), SYSTEM)
+        assert "schedule" in refused(directory, "list_group", group(
             net.provider, schedule={"freq": "DAILY", "byday": "XX", "opens_at": "18:00", "closes_at": "17:00"}),
             SYSTEM)
-        assert "facilitator_ids" in refused(directory.list_group, group(
+        assert "facilitator_ids" in refused(directory, "list_group", group(
             net.provider, facilitator_ids=[str(uuid.uuid4())]), SYSTEM)
 
 
 def test_hsds_export_holds_organizations_services_locations_and_schedules(directory, net):
-    group_id = directory.list_group(group(net.provider), SYSTEM)
-    export = directory.export_hsds({})
+    group_id = directory.perform("list_group", SYSTEM, group(net.provider))
+    export = directory.perform("export_hsds", SYSTEM, {})
     [org] = export["organizations"]
     assert org["name"] == "Valley Peer Collective" and org["phones"][0]["number"] == "555-0100"
     [service] = export["services"]
@@ -586,28 +607,41 @@ def test_hsds_export_holds_organizations_services_locations_and_schedules(direct
     assert (link["service_id"], link["location_id"]) == (service["id"], location["id"])
     [schedule] = export["schedules"]
     assert (schedule["freq"], schedule["byday"], schedule["opens_at"]) == ("WEEKLY", "TH", "18:00")
-    directory.retire_group({"group_id": str(group_id)}, admin_of(net.provider))
-    assert directory.export_hsds({})["services"] == []
+    directory.perform("retire_group", admin_of(net.provider), {"group_id": str(group_id)})
+    assert directory.perform("export_hsds", SYSTEM, {})["services"] == []
 
 
 # --- projections rebuild by replay -------------------------------------------------------------
 
 
 def test_lists_are_rebuilt_by_replay_in_a_new_process(app_factory, tmp_path):
-    first = app_factory(DirectoryApplication, store="sqlite")
+    first = app_factory(setup, store="sqlite")
     net = Network(first)
     net.make_subcontract()
     join(first, net, net.workers[0])
-    again = app_factory(DirectoryApplication, store="sqlite")
-    assert again.list_organizations({})["total"] == 2
-    assert again.list_subcontracts({}, SYSTEM)["total"] == 1
-    assert [m["display_name"] for m in again.search_pool({})["items"]] == ["Rowan Example"]
+    again = app_factory(setup, store="sqlite")
+    assert again.perform("list_organizations", SYSTEM, {})["total"] == 2
+    assert again.perform("list_subcontracts", SYSTEM, {})["total"] == 1
+    assert [m["display_name"] for m in again.perform("search_pool", SYSTEM, {})["items"]] == ["Rowan Example"]
     # And keeps up with what another instance stores afterwards.
-    first.register_organization(organization("Late Agency"), SYSTEM)
-    assert again.list_organizations({})["total"] == 3
+    first.perform("register_organization", SYSTEM, organization("Late Agency"))
+    assert again.perform("list_organizations", SYSTEM, {})["total"] == 3
 
 
 def test_an_unknown_language_in_the_pool_is_refused_and_stores_nothing(directory, net):
     with unchanged(directory), pytest.raises(InvalidInput) as refused:
         join(directory, net, net.workers[0], languages=["en", "Parseltongue"])
     assert "languages" in refused.value.field_errors
+
+
+def test_an_agency_admin_makes_and_proposes_agreements_only_where_their_organization_is_a_party(directory, net):
+    stranger = admin_of(uuid.uuid4())
+    with unchanged(directory):
+        with pytest.raises(NotAllowed, match="party"):
+            directory.perform("make_subcontract", stranger, subcontract(net.agency, net.provider))
+        with pytest.raises(NotAllowed, match="party"):
+            directory.perform("propose_supervision", stranger, {
+                "supervised_organization_id": str(net.agency), "supervising_organization_id": str(net.provider),
+                "peer_worker_ids": [str(net.workers[0])], "hours_per_month": 4, "start": "2026-12-01",
+                "end": "2027-11-30", "cost": "300.00"})
+    assert directory.perform("make_subcontract", admin_of(net.provider), subcontract(net.agency, net.provider))

@@ -2,14 +2,16 @@
 who may call what, and that what goes back over RPC is plain JSON."""
 from __future__ import annotations
 
+import functools
 import json
 import uuid
+from datetime import datetime, timezone
 
 import pytest
 from nameko.rpc import Rpc
 from nameko.testing.services import worker_factory
 
-from services.directory.application import DirectoryApplication
+from services.directory.setup import setup
 from shared.errors import Conflict, NotAllowed
 from services.directory.service import DirectoryService
 from services.directory.tests.support import SYSTEM, Network, admin_of, cps, employment, group, organization
@@ -19,7 +21,7 @@ from shared.tests.conftest import app_factory, isolated_env, notification_count,
 
 @pytest.fixture
 def directory(app_factory):
-    return app_factory(DirectoryApplication)
+    return app_factory(setup)
 
 
 def service_as(directory, caller):
@@ -59,7 +61,7 @@ def test_the_state_auditor_reads_but_does_not_change_agreements_or_records(direc
 
 def test_everyone_may_find_organizations_and_groups(directory):
     net = Network(directory)
-    directory.list_group(group(net.provider, link="https://meet.example.org/hv"), SYSTEM)
+    directory.perform("list_group", SYSTEM, group(net.provider, link="https://meet.example.org/hv"))
     person = service_as(directory, as_role("person"))
     assert person.list_organizations()["total"] == 2
     assert person.find_groups({"region": "Hampden"})["total"] == 1
@@ -109,15 +111,17 @@ def test_every_rpc_sends_a_conflict_back_to_the_caller_as_itself():
     assert all(Conflict in entrypoint.expected_exceptions for entrypoint in entrypoints)
 
 
-def test_the_timer_expires_credentials_as_the_service(directory, monkeypatch):
+def test_the_timer_expires_credentials_as_the_service(app_factory):
+    now = [datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)]
+    directory = app_factory(functools.partial(setup, clock=lambda: now[0]))
     net = Network(directory)
-    directory.record_credential(cps(net.workers[0], issued="2020-01-01", expires="2040-01-01"), SYSTEM)
-    monkeypatch.setattr("services.directory.workforce.today", lambda: "2040-01-02")
+    directory.perform("record_credential", SYSTEM, cps(net.workers[0], issued="2020-01-01", expires="2040-01-01"))
+    now[0] = datetime(2040, 1, 2, 9, 0, tzinfo=timezone.utc)  # the service's clock, moved on
     service_as(directory, None).expire_credentials_hourly()  # nobody calls it: the date passing is enough
     last = directory.integration_events(0)[-1]
     assert (last.type, last.actor["role"], last.actor["user_id"]) == ("CredentialExpired", "system",
                                                                      "service:directory")
-    assert directory.workforce_record(net.workers[0], SYSTEM)["credentials"][0]["current"] is False
+    assert directory.perform("workforce_record", SYSTEM, net.workers[0])["credentials"][0]["current"] is False
 
 
 def test_registering_for_the_state_and_admins_still_works(directory):

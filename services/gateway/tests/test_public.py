@@ -1,5 +1,5 @@
 """The gateway's public answers: where things are, the lists the pages offer, the peer-role chart."""
-from services.directory.common import refuse_chart_duties
+from services.directory.commands import refuse_chart_duties
 from services.gateway.tests.conftest import ORG, bearer
 from shared.contracts.intake import MODALITIES
 from shared.errors import InvalidInput

@@ -3,7 +3,9 @@ from marshmallow import ValidationError, fields, validate, validates_schema
 
 from shared.contracts.commands import CommandSchema
 from shared.contracts.directory import KINDS as ORGANIZATION_KINDS
+from shared.identity import ROLES
 from shared.languages import Language, Languages
+from shared.operations import Operation, Operations
 
 PROVIDER_DUTIES = ("hiring", "training", "supervision")
 CREDENTIAL_KINDS = (
@@ -162,6 +164,10 @@ class MakeSubcontract(CommandSchema):
         not_before(data, "end", "start")
 
 
+class AgreementId(CommandSchema):
+    agreement_id = fields.UUID(required=True)
+
+
 class AgreementRef(CommandSchema):
     agreement_id = fields.UUID(required=True)
     # The version the caller last read: a stale one is a conflict, not a lost update.
@@ -303,3 +309,61 @@ class GroupQuery(Page):
     region = Text(100, load_default=None)
     kind = fields.String(load_default=None, validate=validate.OneOf(GROUP_KINDS))
     host_organization_id = fields.UUID(load_default=None)
+
+
+# Who may call what. An agency admin acts and reads only for their own organization (one of the
+# parties of an agreement); whether a peer worker or an agreement is theirs is the handler's to
+# check. A peer worker acts on their own record only. `system` may do everything. The roles are
+# in the order the gateway's routes list them (OpenAPI's x-roles).
+ADMINS = ("agency_admin", "system")
+READERS = ("agency_admin", "state_auditor", "system")
+PEER_OR_ADMINS = ("peer", *ADMINS)
+SUBCONTRACT_PARTIES = ("buyer_id", "provider_id")
+SUPERVISION_PARTIES = ("supervised_organization_id", "supervising_organization_id")
+OPERATIONS = Operations("directory", [
+    # organizations
+    Operation("register_organization", ("agency_admin", "state_auditor", "system"), RegisterOrganization),
+    Operation("update_organization", ADMINS, UpdateOrganization, scope="organization_id"),
+    Operation("close_organization", ADMINS, OrganizationRef, scope="organization_id"),
+    Operation("organization", ROLES, OrganizationRef, args=("organization_id",)),
+    Operation("list_organizations", ROLES, OrganizationQuery),
+    # the workforce and credentials
+    Operation("record_employment", ADMINS, RecordEmployment, scope="organization_id"),
+    Operation("end_employment", ADMINS, EndEmployment, scope="organization_id"),
+    Operation("set_peer_role_since", PEER_OR_ADMINS, SetPeerRoleSince, own="peer_worker_id"),
+    Operation("workforce_record", ("peer", *READERS), PeerWorkerRef, args=("peer_worker_id",), own="peer_worker_id"),
+    Operation("list_workforce", READERS, WorkforceQuery, scope="organization_id"),
+    Operation("record_credential", ADMINS, RecordCredential),
+    Operation("record_continuing_education", PEER_OR_ADMINS, RecordContinuingEducation, own="peer_worker_id"),
+    Operation("credential_status", READERS, WorkforceQuery, scope="organization_id"),
+    Operation("expire_credentials", ("system",), AsOf, args=("as_of",)),
+    Operation("decide_peer_years", ("system",)),
+    # the networking pool
+    Operation("join_pool", ("peer", "system"), JoinPool, own="peer_worker_id"),
+    Operation("leave_pool", ("peer", "system"), PeerWorkerRef, own="peer_worker_id"),
+    Operation("search_pool", ("peer", "supervisor", "state_auditor", "system"), PoolQuery),
+    # subcontracts
+    Operation("make_subcontract", ADMINS, MakeSubcontract, scope=SUBCONTRACT_PARTIES),
+    Operation("amend_subcontract", ADMINS, AmendSubcontract),
+    Operation("renew_subcontract", ADMINS, RenewSubcontract),
+    Operation("end_subcontract", ADMINS, EndAgreement),
+    Operation("place_peer_worker", ADMINS, PlaceWorker),
+    Operation("end_placement", ADMINS, EndPlacement),
+    Operation("record_hours_delivered", ADMINS, RecordHoursDelivered),
+    Operation("subcontract", READERS, AgreementId, args=("agreement_id",)),
+    Operation("list_subcontracts", READERS, AgreementQuery, scope="organization_id"),
+    # supervision agreements
+    Operation("propose_supervision", ADMINS, ProposeSupervision, scope=SUPERVISION_PARTIES),
+    Operation("accept_supervision", ADMINS, PartyDecision, scope="organization_id"),
+    Operation("decline_supervision", ADMINS, PartyDecision, scope="organization_id"),
+    Operation("end_supervision", ADMINS, EndAgreement),
+    Operation("supervision_agreement", READERS, AgreementId, args=("agreement_id",)),
+    Operation("list_supervision_agreements", READERS, AgreementQuery, scope="organization_id"),
+    Operation("eligible_peer_supervisors", ("agency_admin", "supervisor", "state_auditor", "system"), OrganizationRef,
+              scope="organization_id"),
+    # peer groups
+    Operation("list_group", ADMINS, ListGroup, scope="host_organization_id"),
+    Operation("retire_group", ADMINS, GroupRef),
+    Operation("find_groups", ROLES, GroupQuery),
+    Operation("export_hsds", ROLES, GroupQuery),
+])

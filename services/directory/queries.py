@@ -1,0 +1,302 @@
+"""What directory answers: organizations, workforce records and an organization's
+workforce, credential status, who may supervise peers, the networking pool,
+agreements, peer groups and the HSDS export.
+
+Each handler gets the query already admitted by directory's access table
+(shared/contracts/commands/directory.py: roles, a peer only for themselves, an
+agency admin only for their own organization) and, by keyword, what it needs:
+`store` (the DirectoryApplication: an aggregate by id, the access log),
+`replayed` (every aggregate replayed from the service's own log: every list
+comes from it), `vault`, `settings`, `clock`. Rules that need stored state (an
+agreement's parties, a worker's employers) are checked here. A read of a peer
+worker's personal data by someone else is recorded (shared.access).
+"""
+from __future__ import annotations
+
+from datetime import date
+from uuid import uuid5
+
+from services.directory import eligibility
+from services.directory.domain import (Organization, PeerGroup, PeerWorker, SubcontractAgreement,
+                                       SupervisionAgreement)
+from shared.errors import NotAllowed
+from shared.identity import Caller
+from shared.languages import codes, english_name
+
+CERTIFICATION = "certified_peer_specialist"
+HSDS_VERSION = "3.0"
+KIND_LABELS = {
+    "wrap": "Wellness Recovery Action Plan (WRAP)", "hearing_voices": "Hearing Voices",
+    "alternatives_to_suicide": "Alternatives to Suicide", "intentional_peer_support": "Intentional Peer Support",
+    "peer_support": "Peer support", "recovery": "Recovery", "other": "Peer group",
+}
+
+
+# -- shared by the handlers ----------------------------------------------------------
+def today(clock) -> str:
+    return clock().date().isoformat()
+
+
+def iso(value: date | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def page(items: list, offset: int, limit: int) -> dict:
+    return {"items": items[offset:offset + limit], "total": len(items), "offset": offset, "limit": limit}
+
+
+def check_party(caller: Caller, *organization_ids) -> None:
+    """An agency admin acts and reads only where their organization is one of these (read from the store)."""
+    if caller.role == "agency_admin" and caller.organization_id not in {str(o) for o in organization_ids}:
+        raise NotAllowed("an agency admin may act only for their own organization")
+
+
+# -- organizations ------------------------------------------------------------------
+def organization_view(organization: Organization) -> dict:
+    return {"organization_id": str(organization.id), "name": organization.name, "kind": organization.kind,
+            "regions": organization.regions, "contact": organization.contact, "closed": organization.closed,
+            "version": organization.version}
+
+
+def organization(query: dict, caller: Caller, *, store) -> dict:
+    return organization_view(store.aggregate(Organization, query["organization_id"]))
+
+
+def list_organizations(query: dict, caller: Caller, *, replayed) -> dict:
+    found = [o for o in replayed.all(Organization)
+             if (query["include_closed"] or not o.closed)
+             and (query["region"] is None or query["region"] in o.regions)
+             and (query["kind"] is None or o.kind == query["kind"])]
+    found.sort(key=lambda o: (o.name.casefold(), str(o.id)))
+    return page([organization_view(o) for o in found], query["offset"], query["limit"])
+
+
+# -- the workforce --------------------------------------------------------------------
+def continuing_education_by_period(worker: PeerWorker) -> list[dict]:
+    totals: dict[tuple[str, str], float] = {}
+    for item in worker.continuing_education:
+        period = (item["period_start"], item["period_end"])
+        totals[period] = totals.get(period, 0) + item["hours"]
+    return [{"period_start": start, "period_end": end, "hours": hours}
+            for (start, end), hours in sorted(totals.items())]
+
+
+def worker_view(worker: PeerWorker, as_of: str, vault, settings) -> dict:
+    return {
+        "peer_worker_id": str(worker.id),
+        "peer_role_since": worker.peer_role_since,
+        "employments": sorted(worker.employments.values(), key=lambda e: e["start"]),
+        "credentials": [{**c, "number": vault.open(c["number"]),
+                         "current": not c["expired"] and (c["expires"] is None or c["expires"] >= as_of)}
+                        for c in sorted(worker.credentials.values(), key=lambda c: c["issued"])],
+        "continuing_education": continuing_education_by_period(worker),
+        "in_pool": worker.pool is not None,
+        "eligible_peer_supervisor": eligibility.is_eligible_supervisor(worker, as_of, settings.min_peer_years),
+        "version": worker.version,
+    }
+
+
+def workforce_record(query: dict, caller: Caller, *, store, vault, settings, clock) -> dict:
+    worker = store.aggregate(PeerWorker, query["peer_worker_id"])
+    employers = {e["organization_id"] for e in worker.employments.values()}
+    if caller.role == "agency_admin" and caller.organization_id not in employers:
+        raise NotAllowed("an agency admin sees only the records of their own organization's peer workers")
+    view = worker_view(worker, today(clock), vault, settings)
+    store.record_access(caller, "workforce_record", [
+        (worker.id, "peer_worker", ["employments", *(["credentials.number"] if view["credentials"] else [])])])
+    return view
+
+
+def held(worker: PeerWorker, as_of: str) -> list[str]:
+    """The kinds of credential a peer worker holds on a day."""
+    return sorted({c["kind"] for c in worker.credentials.values() if worker.holds(c["kind"], as_of)})
+
+
+def status_of(worker: PeerWorker, employment: dict, as_of: str, settings) -> dict:
+    """A peer worker's credential status at one employer: certified, due, overdue or not required."""
+    certify_by = employment["certify_by"]
+    if worker.holds(CERTIFICATION, as_of):
+        certification = "certified"
+    elif certify_by is None:
+        certification = "not_required"
+    else:
+        certification = "overdue" if certify_by < as_of else "due"
+    expired = sorted({c["kind"] for c in worker.credentials.values()
+                      if c["expired"] or (c["expires"] is not None and c["expires"] < as_of)})
+    return {"peer_worker_id": str(worker.id), "certification": certification, "certify_by": certify_by,
+            "credentials": held(worker, as_of), "expired": expired,
+            "blocks_offers": bool(expired) and settings.expired_blocks_offers}
+
+
+def list_workforce(query: dict, caller: Caller, *, replayed, settings, clock) -> dict:
+    organization_id, as_of = str(query["organization_id"]), iso(query["as_of"]) or today(clock)
+    rows = []
+    for worker in replayed.all(PeerWorker):
+        for employment in worker.employments.values():
+            if employment["organization_id"] == organization_id and (
+                    query["include_former"] or employment["left_on"] is None):
+                rows.append({**employment, **status_of(worker, employment, as_of, settings)})
+    rows.sort(key=lambda row: (row["start"], row["peer_worker_id"]))
+    return page(rows, query["offset"], query["limit"])
+
+
+def credential_status(query: dict, caller: Caller, *, replayed, settings, clock) -> dict:
+    """Each current peer worker of an organization: certified, due, overdue, expired credentials."""
+    organization_id, as_of = str(query["organization_id"]), iso(query["as_of"]) or today(clock)
+    rows = []
+    for worker in replayed.all(PeerWorker):
+        employment = worker.employment_at(organization_id)
+        if employment is not None:
+            rows.append({"peer_worker_id": str(worker.id), "role_title": employment["role_title"],
+                         **status_of(worker, employment, as_of, settings)})
+    rows.sort(key=lambda row: row["peer_worker_id"])
+    return page(rows, query["offset"], query["limit"])
+
+
+def eligible_peer_supervisors(query: dict, caller: Caller, *, replayed, settings, clock) -> list[str]:
+    """Who at an organization may give professional-development supervision now."""
+    as_of = today(clock)
+    return sorted(str(w.id) for w in replayed.all(PeerWorker)
+                  if str(query["organization_id"]) in w.current_employers()
+                  and eligibility.is_eligible_supervisor(w, as_of, settings.min_peer_years))
+
+
+# -- the networking pool ----------------------------------------------------------------
+def search_pool(query: dict, caller: Caller, *, store, replayed, vault, clock) -> dict:
+    as_of = today(clock)
+    members = []
+    for worker in replayed.all(PeerWorker):
+        pool = worker.pool
+        if pool is None or vault.is_forgotten(str(worker.id)):
+            continue
+        if ((query["region"] and query["region"] != pool["region"])
+                or (query["language"] and query["language"] not in codes(pool["languages"]))
+                or (query["specialty"] and query["specialty"] not in pool["specialties"])
+                or (query["credential"] and not worker.holds(query["credential"], as_of))):
+            continue
+        members.append({"peer_worker_id": str(worker.id), "display_name": vault.open(pool["display_name"]),
+                        "organization_id": pool["organization_id"], "region": pool["region"],
+                        "languages": codes(pool["languages"]), "specialties": pool["specialties"],
+                        "credentials": held(worker, as_of)})
+    members.sort(key=lambda m: (m["display_name"].casefold(), m["peer_worker_id"]))
+    shown = page(members, query["offset"], query["limit"])
+    # Only the page shown was read.
+    store.record_access(caller, "search_pool", [(m["peer_worker_id"], "peer_worker", ["display_name"])
+                                                for m in shown["items"]])
+    return shown
+
+
+# -- agreements -------------------------------------------------------------------------
+def subcontract_view(agreement: SubcontractAgreement) -> dict:
+    return {
+        "agreement_id": str(agreement.id), "buyer_id": agreement.buyer_id, "provider_id": agreement.provider_id,
+        "hours_per_week": agreement.hours_per_week, "amount": agreement.amount,
+        "start": agreement.start, "end": agreement.end, "ended_on": agreement.ended_on,
+        "status": "ended" if agreement.ended_on else "open",
+        "provider_duties": agreement.provider_duties, "duties": agreement.duties,
+        "placements": [{"peer_worker_id": worker, **placement}
+                       for worker, placement in sorted(agreement.placements.items())],
+        "hours_placed": sum(p["hours_per_week"] for p in agreement.placements.values()),
+        "hours_report": agreement.hours_report(), "version": agreement.version,
+    }
+
+
+def supervision_view(agreement: SupervisionAgreement) -> dict:
+    return {"agreement_id": str(agreement.id), **agreement.terms(), "status": agreement.status,
+            "accepted_by": agreement.accepted_by, "version": agreement.version}
+
+
+def agreement_of(store, kind: type, agreement_id, caller: Caller, field: str | None = None):
+    """An agreement the caller is a party to (an agency admin), or a clear error."""
+    agreement = store.aggregate(kind, agreement_id, field)
+    check_party(caller, *agreement.parties())
+    return agreement
+
+
+def subcontract(query: dict, caller: Caller, *, store) -> dict:
+    return subcontract_view(agreement_of(store, SubcontractAgreement, query["agreement_id"], caller))
+
+
+def supervision_agreement(query: dict, caller: Caller, *, store) -> dict:
+    return supervision_view(agreement_of(store, SupervisionAgreement, query["agreement_id"], caller))
+
+
+def _listed(query: dict, replayed, kind: type, view) -> dict:
+    """An agency admin's query names their organization (the access table fills it in)."""
+    wanted = str(query["organization_id"]) if query["organization_id"] is not None else None
+    found = [view(a) for a in replayed.all(kind) if wanted is None or wanted in a.parties()]
+    found = [a for a in found if query["status"] is None or a["status"] == query["status"]]
+    found.sort(key=lambda a: (a["start"], a["agreement_id"]))
+    return page(found, query["offset"], query["limit"])
+
+
+def list_subcontracts(query: dict, caller: Caller, *, replayed) -> dict:
+    return _listed(query, replayed, SubcontractAgreement, subcontract_view)
+
+
+def list_supervision_agreements(query: dict, caller: Caller, *, replayed) -> dict:
+    return _listed(query, replayed, SupervisionAgreement, supervision_view)
+
+
+# -- peer groups (Open Referral HSDS 3.0, used by 211 and community-resource directories) -----------
+def group_view(group: PeerGroup) -> dict:
+    return {"group_id": str(group.id), "host_organization_id": group.host_organization_id, "kind": group.kind,
+            "name": group.name, "description": group.description, "region": group.region,
+            "facilitator_ids": group.facilitator_ids, "place": group.place, "link": group.link,
+            "schedule": group.schedule, "languages": codes(group.languages), "retired": group.retired}
+
+
+def _groups(query: dict, replayed) -> list[PeerGroup]:
+    host = str(query["host_organization_id"]) if query["host_organization_id"] else None
+    found = [g for g in replayed.all(PeerGroup)
+             if not g.retired and (query["region"] is None or g.region == query["region"])
+             and (query["kind"] is None or g.kind == query["kind"])
+             and (host is None or g.host_organization_id == host)]
+    return sorted(found, key=lambda g: (g.name.casefold(), str(g.id)))
+
+
+def find_groups(query: dict, caller: Caller, *, replayed) -> dict:
+    return page([group_view(g) for g in _groups(query, replayed)], query["offset"], query["limit"])
+
+
+def export_hsds(query: dict, caller: Caller, *, replayed) -> dict:
+    """Organizations, their groups as services, places as locations, schedules: HSDS 3.0 tables.
+
+    The whole directory: no page."""
+    groups = _groups(query, replayed)
+    hosts = {g.host_organization_id for g in groups}
+    organizations = [o for o in replayed.all(Organization) if str(o.id) in hosts]
+    export = {"hsds_version": HSDS_VERSION, "organizations": [], "services": [], "locations": [],
+              "service_at_locations": [], "schedules": []}
+    for organization in sorted(organizations, key=lambda o: o.name.casefold()):
+        contact = organization.contact
+        export["organizations"].append({
+            "id": str(organization.id), "name": organization.name,
+            "description": "Peer-run organization" if organization.kind == "peer_run_organization"
+            else "Agency offering peer support",
+            "email": contact.get("email"), "website": contact.get("website"),
+            "phones": [{"id": str(uuid5(organization.id, "phone")), "number": contact["phone"]}]
+            if contact.get("phone") else []})
+    for group in groups:
+        export["services"].append({
+            "id": str(group.id), "organization_id": group.host_organization_id, "name": group.name,
+            "description": group.description or KIND_LABELS[group.kind], "status": "active",
+            "url": group.link, "languages": [{"name": english_name(code), "code": code}
+                                              for code in codes(group.languages)],
+            "service_areas": [{"name": group.region}],
+            "attributes": [{"taxonomy_term": {"code": group.kind, "name": KIND_LABELS[group.kind],
+                                              "taxonomy": "peernet-peer-groups"}}]})
+        location_id = str(uuid5(group.id, "location"))
+        location = {"id": location_id, "organization_id": group.host_organization_id,
+                    "location_type": "physical" if group.place else "virtual", "url": group.link,
+                    "name": (group.place or {}).get("name") or group.name, "addresses": []}
+        if group.place:
+            location["addresses"].append({
+                "id": str(uuid5(group.id, "address")), "address_type": "physical", "country": "US",
+                **{key: group.place[key] for key in ("address_1", "city", "state_province", "postal_code")}})
+        export["locations"].append(location)
+        export["service_at_locations"].append({"id": str(uuid5(group.id, "service_at_location")),
+                                               "service_id": str(group.id), "location_id": location_id})
+        export["schedules"].append({"id": str(uuid5(group.id, "schedule")), "service_id": str(group.id),
+                                    **group.schedule})
+    return export
