@@ -8,7 +8,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: run test bench broker postgres node chromium lock token clean help demo
+.PHONY: run test bench broker postgres node chromium promtool lock token clean help demo
 
 help:
 	@echo "make run     start the whole network locally (Ctrl-C stops it)"
@@ -48,6 +48,10 @@ chromium:
 postgres:
 	@bash deploy/ensure-postgres.sh
 
+# promtool (Debian's prometheus package) for the alert-rule tests.
+promtool:
+	@bash deploy/ensure-promtool.sh
+
 run: $(STAMP) $(NODE_STAMP) broker
 	$(PY) -m shared.launcher
 
@@ -60,7 +64,7 @@ run: $(STAMP) $(NODE_STAMP) broker
 # keep both cores busy. Try it on a machine with more cores.
 WEB_WORKERS ?= 0
 
-test: $(STAMP) $(NODE_STAMP) broker postgres chromium
+test: $(STAMP) $(NODE_STAMP) broker postgres chromium promtool
 ifeq ($(WEB_WORKERS),0)
 	$(PY) -m pytest
 else

@@ -28,7 +28,7 @@ def main() -> int:
         print(f"\n  {rule}\n  peernet is running: open {web.url} in a browser\n  {rule}")
     print("\n  process              health and metrics")
     for spec in network.specs.values():
-        metrics = "" if spec.name == WEB else "   /metrics"
+        metrics = "" if spec.name == WEB else "   /metrics" if spec.metrics_port is None else f"   {spec.metrics_url}"
         print(f"  {spec.name:<20} {spec.health_url}{metrics}")
     gateway = network.specs.get(GATEWAY)
     if gateway is not None:

@@ -46,6 +46,20 @@ class Metrics:
         "peernet_consumer_lag_events", "Upstream events seen but not yet applied", ["service", "source"]
     )
 
+    # A labelled series appears only when first touched: a dead-letter counter born at its first
+    # dead letter makes increase() miss that one, and an absent series cannot be told from a silent
+    # process. So each process makes its series at zero when it starts, for the labels it will use.
+    def start_service(self, service: str, sources) -> None:
+        self.events_stored.labels(service)
+        for source in sources:
+            for counter in (self.events_consumed, self.duplicates_skipped, self.gap_fills, self.dead_letters):
+                counter.labels(service, source)
+            self.consumer_lag.labels(service, source).set(0)
+
+    def start_relay(self, service: str) -> None:
+        self.events_published.labels(service)
+        self.relay_lag.labels(service).set(0)
+
 
 METRICS = Metrics()
 
@@ -59,8 +73,9 @@ class _QuietHandler(WSGIRequestHandler):
         pass
 
 
-def serve_health_and_metrics(port: int, is_healthy) -> WSGIServer:
-    """/health and /metrics for a process that is not a nameko service (the relay)."""
+def serve_health_and_metrics(port: int, is_healthy=None) -> WSGIServer:
+    """/health and /metrics for a process that is not a nameko service (the relay), or /metrics
+    alone (is_healthy None: the gateway's, apart from its public port)."""
 
     def app(environ, start_response):
         path = environ.get("PATH_INFO", "")
@@ -68,7 +83,7 @@ def serve_health_and_metrics(port: int, is_healthy) -> WSGIServer:
             body, content_type = metrics_response()
             start_response("200 OK", [("Content-Type", content_type)])
             return [body]
-        if path == "/health":
+        if path == "/health" and is_healthy is not None:
             healthy, detail = is_healthy()
             status = "200 OK" if healthy else "503 Service Unavailable"
             start_response(status, [("Content-Type", "application/json")])

@@ -63,6 +63,7 @@ class ProcessSpec:
     args: tuple
     port: int
     env: tuple = ()    # (name, value) pairs this process gets beside the network's own environment
+    metrics_port: int | None = None  # where /metrics is when not on `port` (the gateway's, off its public API)
 
     @property
     def url(self) -> str:
@@ -72,10 +73,19 @@ class ProcessSpec:
     def health_url(self) -> str:
         return f"http://127.0.0.1:{self.port}/health"
 
+    @property
+    def metrics_url(self) -> str:
+        return f"http://127.0.0.1:{self.metrics_port or self.port}/metrics"
+
+    @property
+    def ports(self) -> tuple[int, ...]:
+        return (self.port,) if self.metrics_port is None else (self.port, self.metrics_port)
+
 
 def specs(services=PROCESSES, port_base: int | None = None, bind_host: str | None = None) -> list[ProcessSpec]:
     """Every process of the network: services at base+1.., relays at base+101.., the gateway at
-    base+100 and the web pages at base itself (8100 by default, the address people open)."""
+    base+100 (its /metrics at base+200) and the web pages at base itself (8100 by default, the
+    address people open)."""
     base = port_base or int(config.env("PEERNET_PORT_BASE", "8100"))
     gateway_url, web_url = f"http://127.0.0.1:{base + 100}", f"http://127.0.0.1:{base}/"
     result = []
@@ -86,8 +96,9 @@ def specs(services=PROCESSES, port_base: int | None = None, bind_host: str | Non
         result.append(ProcessSpec(service, ("-m", "shared.run_service", service, "--port", str(service_port)), service_port))
         result.append(ProcessSpec(f"{service}-relay", ("-m", "shared.relay", service, "--port", str(relay_port)), relay_port))
     if GATEWAY in services:
-        result.append(ProcessSpec(GATEWAY, ("-m", "services.gateway.run", "--port", str(base + 100)), base + 100,
-                                  env=(("PEERNET_WEB_URL", web_url),)))
+        result.append(ProcessSpec(GATEWAY, ("-m", "services.gateway.run", "--port", str(base + 100),
+                                            "--metrics-port", str(base + 200)), base + 100,
+                                  env=(("PEERNET_WEB_URL", web_url),), metrics_port=base + 200))
     if WEB in services:
         bind = f"{bind_host or config.bind_host()}:{base}"
         result.append(ProcessSpec(WEB, ("-m", "gunicorn", "--config", WEB_SETTINGS, "--bind", bind, WEB_APP), base,

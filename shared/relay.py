@@ -122,6 +122,7 @@ class Relay:
         self.read_ahead: list = []  # the batch after the one being confirmed, read meanwhile
         self.broker_ok = False
         self.next_check = 0.0
+        METRICS.start_relay(self.service)
 
     @property
     def service(self) -> str:

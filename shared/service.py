@@ -43,6 +43,7 @@ class ApplicationProvider(DependencyProvider):
 
     def setup(self):
         self.application = self.application_factory(vault_from_env())
+        METRICS.start_service(self.application.service, self.application.follows)
 
     def start(self):
         uri = self.container.config["AMQP_URI"]

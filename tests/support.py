@@ -100,7 +100,7 @@ def free_port_base(span: int = 210) -> int:
     """A base port such that every port the network would use above it is free now."""
     from shared.network import specs
 
-    offsets = [spec.port for spec in specs(port_base=1)]
+    offsets = [port for spec in specs(port_base=1) for port in spec.ports]
     # Below the kernel's ephemeral range (32768 up), where outgoing connections
     # could take a port between this check and the service binding it.
     for _ in range(200):

@@ -1,9 +1,17 @@
 """deploy/compose.yaml and deploy/k8s/ run every process of shared/network.py as
 network.py runs it: the same command and port, /health probed on that port, one
-relay per service, and only environment variables the code actually reads."""
+relay per service, and only environment variables the code actually reads. Both are fit
+for production: valid (the compose spec, Kubernetes' own schemas and CloudNativePG's),
+pinned images, limits, a three-node broker, a database with a replica and backups,
+disruption budgets, network policies, each secret defined once, nothing published
+that should not be."""
+import copy
+import json
 import re
 from pathlib import Path
 
+import jsonschema
+import kubernetes_validate
 import pytest
 import yaml
 
@@ -100,7 +108,7 @@ def test_env_templates_hold_placeholders_never_secrets(path):
 def test_compose_runs_one_relay_per_service_two_of_most_services_and_a_three_node_broker():
     assert {COMPOSE[relay]["deploy"]["replicas"] for relay in RELAYS} == {1}
     assert {name: COMPOSE[name]["deploy"]["replicas"] for name in SERVICES} == INSTANCES
-    assert sum(service.get("image", "").startswith("rabbitmq:3") for service in COMPOSE.values()) == 3
+    assert sum(service.get("image", "").startswith("rabbitmq:") for service in COMPOSE.values()) == 3
 
 
 # --- k8s/ ------------------------------------------------------------------------------
@@ -132,7 +140,7 @@ def test_k8s_runs_each_process_as_network_py_does_and_probes_health_on_its_port(
         assert not any(key.startswith("prometheus.io/") for key in annotations or {})
         return
     assert (annotations["prometheus.io/scrape"], annotations["prometheus.io/port"],
-            annotations["prometheus.io/path"]) == ("true", str(spec.port), "/metrics")
+            annotations["prometheus.io/path"]) == ("true", str(spec.metrics_port or spec.port), "/metrics")
 
 
 @pytest.mark.parametrize("name", PROCESSES)
@@ -160,7 +168,8 @@ def test_k8s_queues_are_quorum_and_the_gateway_and_web_services_reach_their_port
     assert ENV_SOURCES[("ConfigMap", "peernet")] >= {"PEERNET_QUEUE_TYPE", "PEERNET_STORE"}
     configmap = next(doc for doc in K8S if doc["kind"] == "ConfigMap")
     assert configmap["data"]["PEERNET_QUEUE_TYPE"] == "quorum" and configmap["data"]["PEERNET_STORE"] == "postgres"
-    services = {doc["metadata"]["name"]: doc for doc in K8S if doc["kind"] == "Service"}
+    services = {doc["metadata"]["name"]: doc for doc in K8S
+                if doc["kind"] == "Service" and not doc["metadata"]["name"].startswith("peernet-rabbitmq")}
     assert set(services) == {GATEWAY, WEB}
     for name, service in services.items():
         assert service["spec"]["ports"][0]["targetPort"] == PROCESSES[name].port
@@ -186,3 +195,193 @@ def test_kustomization_applies_every_manifest_but_the_secret_template():
 def test_the_image_sets_only_variables_shared_reads():
     dockerfile = (DEPLOY / "Dockerfile").read_text()
     assert set(re.findall(r"\b(PEERNET_[A-Z_]+)=", dockerfile)) <= SHARED_READS
+
+
+# --- fit for production ------------------------------------------------------------------
+
+SCHEMAS = ROOT / "tests" / "schemas"  # vendored, with their sources in tests/schemas/README.md
+COMPOSE_FILE = yaml.safe_load((DEPLOY / "compose.yaml").read_text())
+RESOURCES = [doc for doc in K8S if doc["kind"] != "Kustomization"]
+WORKLOADS = {doc["metadata"]["name"]: doc for doc in K8S if doc["kind"] in ("Deployment", "StatefulSet")}
+CUSTOM = {("postgresql.cnpg.io/v1", "Cluster"): "cnpg-cluster-v1.json",
+          ("postgresql.cnpg.io/v1", "ScheduledBackup"): "cnpg-scheduledbackup-v1.json",
+          ("barmancloud.cnpg.io/v1", "ObjectStore"): "barmancloud-objectstore-v1.json"}
+# The oldest Kubernetes still common and the newest the package knows.
+KUBERNETES_VERSIONS = ("1.30.0", kubernetes_validate.latest_version())
+PINNED = re.compile(r"^[\w./-]+:v?\d+\.\d+(\.\d+)?(-[\w.]+)?$")  # an exact version: no latest, no 3-management
+
+
+def strict(schema):
+    """A CRD schema that refuses unknown fields, as `kubectl apply --validate=strict` does."""
+    schema = copy.deepcopy(schema)
+
+    def close(node):
+        if isinstance(node, dict):
+            if "properties" in node and "additionalProperties" not in node \
+                    and not node.get("x-kubernetes-preserve-unknown-fields"):
+                node["additionalProperties"] = False
+            for value in node.values():
+                close(value)
+        elif isinstance(node, list):
+            for value in node:
+                close(value)
+    close(schema)
+    schema["properties"]["metadata"] = {"type": "object"}
+    return schema
+
+
+@pytest.mark.parametrize("version", KUBERNETES_VERSIONS)
+@pytest.mark.parametrize("doc", RESOURCES, ids=lambda doc: f"{doc['kind']}/{doc['metadata']['name']}")
+def test_k8s_manifests_are_valid_kubernetes(doc, version):
+    custom = CUSTOM.get((doc["apiVersion"], doc["kind"]))
+    if custom:  # the operators' own CRD schemas: CloudNativePG 1.30, its Barman Cloud plugin 0.14
+        jsonschema.validate(doc, strict(json.loads((SCHEMAS / custom).read_text())))
+    else:
+        kubernetes_validate.validate(doc, version, strict=True)
+
+
+def test_the_compose_file_is_valid_by_the_compose_specification():
+    jsonschema.validate(COMPOSE_FILE, json.loads((SCHEMAS / "compose-spec.json").read_text()))
+
+
+def test_every_image_is_pinned_to_an_exact_version():
+    images = {name: service["image"] for name, service in COMPOSE.items()}
+    images |= {f"k8s {name}": container["image"] for name, workload in WORKLOADS.items()
+               for container in workload["spec"]["template"]["spec"]["containers"] if container["image"] != "peernet"}
+    images |= {f"k8s {doc['metadata']['name']}": doc["spec"]["imageName"] for doc in K8S if doc["kind"] == "Cluster"}
+    assert {name: image for name, image in images.items() if not PINNED.match(image)} == {}
+    # peernet's own image in k8s is the one kustomize names, at a version.
+    (image,) = yaml.safe_load((DEPLOY / "k8s" / "kustomization.yaml").read_text())["images"]
+    assert re.fullmatch(r"\d+\.\d+\.\d+", image["newTag"])
+
+
+def test_every_container_has_resource_requests_and_limits():
+    for name, workload in WORKLOADS.items():
+        for container in workload["spec"]["template"]["spec"]["containers"]:
+            resources = container["resources"]
+            assert {"cpu", "memory"} <= set(resources["requests"]) and {"cpu", "memory"} <= set(resources["limits"]), name
+    for name, service in COMPOSE.items():
+        resources = service["deploy"]["resources"]
+        assert {"cpus", "memory"} <= set(resources["limits"]) and resources["reservations"], name
+    (database,) = [doc for doc in K8S if doc["kind"] == "Cluster"]
+    assert {"cpu", "memory"} <= set(database["spec"]["resources"]["limits"])
+
+
+def test_rabbitmq_is_three_nodes_that_pause_a_minority_and_serve_quorum_queues():
+    config = (DEPLOY / "rabbitmq" / "rabbitmq.conf").read_text()
+    assert "cluster_partition_handling = pause_minority" in config
+    assert "rabbitmq_prometheus" in (DEPLOY / "rabbitmq" / "enabled_plugins").read_text()
+    rabbit = WORKLOADS["peernet-rabbitmq"]
+    assert rabbit["kind"] == "StatefulSet" and rabbit["spec"]["replicas"] == 3
+    (configmap,) = [doc for doc in K8S if doc["kind"] == "ConfigMap" and doc["metadata"]["name"] == "peernet-rabbitmq"]
+    assert "cluster_partition_handling = pause_minority" in configmap["data"]["rabbitmq.conf"]
+    assert "peer_discovery_backend = k8s" in configmap["data"]["rabbitmq.conf"]
+    assert "rabbitmq_peer_discovery_k8s" in configmap["data"]["enabled_plugins"]
+    assert ENV_SOURCES[("ConfigMap", "peernet")] >= {"PEERNET_QUEUE_TYPE"}
+
+
+def test_the_management_ui_and_the_gateways_metrics_are_not_published():
+    published = {name: service.get("ports", []) for name, service in COMPOSE.items()}
+    assert {name for name, ports in published.items() if ports} == {GATEWAY, WEB, "prometheus", "grafana"}
+    assert published[GATEWAY] == [f"{PROCESSES[GATEWAY].port}:{PROCESSES[GATEWAY].port}"]
+    assert all(port.startswith("127.0.0.1:") for port in published["prometheus"] + published["grafana"])
+    assert not any("15672" in str(port) for ports in published.values() for port in ports)
+    service_ports = {port["port"] for doc in K8S if doc["kind"] == "Service" for port in doc["spec"]["ports"]}
+    assert 15672 not in service_ports and PROCESSES[GATEWAY].metrics_port not in service_ports
+
+
+def test_postgres_has_a_replica_and_backups():
+    assert "pg_basebackup" in (DEPLOY / "postgres" / "replica.sh").read_text()
+    assert {"postgres", "postgres-replica", "postgres-backup"} <= set(COMPOSE)
+    assert "pg_dump" in (DEPLOY / "postgres" / "backup.sh").read_text()
+    (database,) = [doc for doc in K8S if doc["kind"] == "Cluster"]
+    assert database["spec"]["instances"] >= 2
+    (archiver,) = [plugin for plugin in database["spec"]["plugins"] if plugin.get("isWALArchiver")]
+    stores = {doc["metadata"]["name"] for doc in K8S if doc["kind"] == "ObjectStore"}
+    assert archiver["parameters"]["barmanObjectName"] in stores
+    (nightly,) = [doc for doc in K8S if doc["kind"] == "ScheduledBackup"]
+    assert nightly["spec"]["cluster"]["name"] == database["metadata"]["name"]
+    assert ENV_SOURCES[("ConfigMap", "peernet")] and \
+        next(doc for doc in K8S if doc["kind"] == "ConfigMap")["data"]["POSTGRES_HOST"] == f"{database['metadata']['name']}-rw"
+
+
+def pod_labels(workload: dict) -> dict:
+    return workload["spec"]["template"]["metadata"]["labels"]
+
+
+def selects(selector: dict, labels: dict) -> bool:
+    for expression in selector.get("matchExpressions", []):
+        if expression["operator"] != "In" or labels.get(expression["key"]) not in expression["values"]:
+            return False
+    return all(labels.get(key) == value for key, value in selector.get("matchLabels", {}).items())
+
+
+def test_disruption_budgets_keep_every_process_that_runs_several_and_a_broker_majority():
+    budgets = [doc["spec"] for doc in K8S if doc["kind"] == "PodDisruptionBudget"]
+    for name, workload in WORKLOADS.items():
+        covering = [budget for budget in budgets if selects(budget["selector"], pod_labels(workload))]
+        if workload["spec"]["replicas"] > 1:  # one instance: a budget would only block drains
+            (budget,) = covering
+            assert budget.get("minAvailable", 0) >= 1 or budget.get("maxUnavailable") == 1, name
+        else:
+            assert covering == [], name
+    (broker,) = [budget for budget in budgets if selects(budget["selector"], pod_labels(WORKLOADS["peernet-rabbitmq"]))]
+    assert broker["maxUnavailable"] == 1  # two of three: the quorum queues keep their majority
+
+
+def policies_for(labels: dict) -> list[dict]:
+    return [doc["spec"] for doc in K8S if doc["kind"] == "NetworkPolicy" and selects(doc["spec"]["podSelector"], labels)]
+
+
+def test_network_policies_deny_by_default_and_let_in_from_outside_only_to_the_gateway_and_the_pages():
+    (deny,) = [doc["spec"] for doc in K8S if doc["kind"] == "NetworkPolicy" and doc["metadata"]["name"] == "default-deny"]
+    assert deny == {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}
+    for name, workload in WORKLOADS.items():
+        open_to_all = [rule for policy in policies_for(pod_labels(workload)) for rule in policy.get("ingress", [])
+                       if "from" not in rule]
+        assert bool(open_to_all) == (name in (GATEWAY, WEB)), name
+
+
+@pytest.mark.parametrize("name", [*SERVICES, *RELAYS])
+def test_network_policies_let_services_and_relays_reach_the_broker_and_the_database_alone(name):
+    destinations = set()
+    for policy in policies_for(pod_labels(WORKLOADS[name])):
+        for rule in policy.get("egress", []):
+            assert "to" in rule, f"{name} may reach anywhere on {rule.get('ports')}"
+            for peer in rule["to"]:
+                destinations.add(json.dumps(peer["podSelector"], sort_keys=True))
+    assert destinations == {json.dumps(selector, sort_keys=True) for selector in (
+        {"matchLabels": {"k8s-app": "kube-dns"}},
+        {"matchLabels": {"app.kubernetes.io/name": "rabbitmq"}},
+        {"matchLabels": {"cnpg.io/cluster": "peernet-db"}})}
+    # In compose the same: the internal network, which has no way out and no published port.
+    assert COMPOSE[name]["networks"] == ["internal"] and COMPOSE_FILE["networks"]["internal"]["internal"] is True
+
+
+def test_each_secret_is_defined_once():
+    keys = [key for doc in K8S if doc["kind"] == "Secret" for key in doc["stringData"]]
+    keys += [key for doc in K8S if doc["kind"] == "ConfigMap" and doc["metadata"]["name"] == "peernet-oidc"
+             for key in doc["data"]]
+    assert sorted(keys) == sorted(set(keys))
+    names = [name for path in DEPLOY.glob("*.env.example") for name in env_file(path)]
+    assert sorted(names) == sorted(set(names))
+    # The broker's password is AMQP_URI's: no process or node is given it a second time.
+    for doc in WORKLOADS.values():
+        for container in doc["spec"]["template"]["spec"]["containers"]:
+            given = {variable["name"] for variable in container.get("env", [])}
+            assert not given & {"RABBITMQ_DEFAULT_PASS", "POSTGRES_PASSWORD"} or \
+                all("valueFrom" in variable for variable in container["env"]
+                    if variable["name"] in ("RABBITMQ_DEFAULT_PASS", "POSTGRES_PASSWORD"))
+
+
+def test_prometheus_scrapes_every_process_at_its_metrics_port_and_grafana_is_provisioned():
+    config = yaml.safe_load((DEPLOY / "prometheus" / "prometheus.yml").read_text())
+    (peernet,) = [job for job in config["scrape_configs"] if job["job_name"] == "peernet"]
+    scraped = {(name, target["port"]) for target in peernet["dns_sd_configs"] for name in target["names"]}
+    assert scraped == {(name, spec.metrics_port or spec.port) for name, spec in PROCESSES.items() if name != WEB}
+    (rabbit,) = [job for job in config["scrape_configs"] if job["job_name"] == "rabbitmq"]
+    assert rabbit["static_configs"][0]["targets"] == [f"rabbit{n}:15692" for n in (1, 2, 3)]
+    mounts = {volume.split(":")[1] for volume in COMPOSE["grafana"]["volumes"] if volume.startswith("./")}
+    assert mounts == {"/etc/grafana/provisioning", "/var/lib/grafana/dashboards"}
+    provider = yaml.safe_load((DEPLOY / "grafana" / "provisioning" / "dashboards" / "peernet.yml").read_text())
+    assert provider["providers"][0]["options"]["path"] == "/var/lib/grafana/dashboards"

@@ -20,7 +20,6 @@ from shared import config
 from shared.contracts.commands.directory import OPERATIONS as DIRECTORY
 from shared.contracts.commands.matching import OPERATIONS as MATCHING
 from shared.errors import NotAllowed
-from shared.metrics import metrics_response
 from shared.vocabularies import vocabularies
 
 SIGNED_IN = TOKEN_ROLES
@@ -132,11 +131,6 @@ def health(call: Call):
     return {"service": "gateway", "healthy": True}
 
 
-def metrics(call: Call):
-    body, content_type = metrics_response()
-    return Response(body, content_type=content_type)
-
-
 def openapi_document(call: Call):
     return call.gateway.openapi
 
@@ -200,8 +194,6 @@ ROUTES = people.PERSON_ROUTES + [
           description="The web pages', the reference's and the OpenAPI document's addresses; a browser "
                       "(Accept preferring text/html) is sent to the web pages with 303."),
     Route("GET", "/health", "health", "Is the gateway up", "operations", health, None, response=schemas.Health),
-    Route("GET", "/metrics", "metrics", "Prometheus metrics", "operations", metrics, None,
-          content_type="text/plain"),
     Route("GET", "/openapi.json", "openapi", "This API's OpenAPI 3.1 document", "operations",
           openapi_document, None),
     Route("GET", "/docs", "docs", "This API's reference page", "operations", reference_page, None,

@@ -1,7 +1,8 @@
-"""Run the gateway: `python -m services.gateway.run --port 8200`.
+"""Run the gateway: `python -m services.gateway.run --port 8200 --metrics-port 8300`.
 
 Beside shared.run_service because the gateway has no store and no relay; every
-log line carries the correlation id of the request it belongs to.
+log line carries the correlation id of the request it belongs to. Its /metrics is on a
+port of its own, never on the public API's: only Prometheus should reach it.
 """
 import eventlet
 
@@ -17,6 +18,7 @@ from services.gateway.app import CORRELATION_ID  # noqa: E402
 from services.gateway.service import GatewayService  # noqa: E402
 from shared import config  # noqa: E402
 from shared.lifecycle import end_with_parent  # noqa: E402
+from shared.metrics import serve_health_and_metrics  # noqa: E402
 
 
 class CorrelationFilter(logging.Filter):
@@ -28,6 +30,8 @@ class CorrelationFilter(logging.Filter):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, required=True, help="port of the HTTP API")
+    parser.add_argument("--metrics-port", type=int, required=True,
+                        help="port of /metrics, on PEERNET_BIND_HOST (the API's port answers 404 there)")
     parser.add_argument("--host", default=config.env("PEERNET_GATEWAY_HOST", "127.0.0.1"))
     args = parser.parse_args()
     handler = logging.StreamHandler()
@@ -47,6 +51,7 @@ def main() -> None:
     signal.signal(signal.SIGTERM, lambda *_: stopping.ready() or stopping.send())
     signal.signal(signal.SIGINT, lambda *_: stopping.ready() or stopping.send())
     runner.start()
+    serve_health_and_metrics(args.metrics_port)
     end_with_parent()
     logging.getLogger("peernet").info("gateway listening on http://%s:%s", args.host, args.port)
     stopping.wait()

@@ -14,9 +14,10 @@ ORG = "org-hampden-1"
 
 
 class Api:
-    def __init__(self, base_url, log):
+    def __init__(self, base_url, log, metrics_url):
         self.base_url = base_url
         self.log = log  # the gateway's log file
+        self.metrics_url = metrics_url  # apart from the API: only Prometheus reaches it
 
     def __call__(self, method, path, role=None, user_id=None, organization_id=None, **kwargs):
         headers = kwargs.pop("headers", {})
@@ -34,7 +35,8 @@ def api_for(network_factory):
         network = network_factory({**store_env, "PEERNET_JWT_SECRET": SECRET, "PEERNET_GATEWAY_RPC_TIMEOUT": "2"},
                                   services=(*services, "gateway"))
         network.start()
-        return Api(f"http://127.0.0.1:{network.specs['gateway'].port}", network.log_dir / "gateway.log")
+        gateway = network.specs["gateway"]
+        return Api(f"http://127.0.0.1:{gateway.port}", network.log_dir / "gateway.log", gateway.metrics_url)
     return start
 
 
@@ -122,7 +124,8 @@ def test_refusals_are_plain_problems_and_store_nothing(tmp_path, api_for):
                headers={"Content-Type": "application/json"}).status_code == 413
 
     assert api("GET", "/services/intake/positions", "state_auditor").json()["log"] == before
-    metrics = api("GET", "/metrics").text
+    assert api("GET", "/metrics").status_code == 404
+    metrics = requests.get(api.metrics_url, timeout=5).text
     assert 'route="recordPeerWorkerProfile"' in metrics and 'status="422"' in metrics
 
 

@@ -4,6 +4,7 @@ import uuid
 
 import jwt
 import pytest
+from prometheus_client import generate_latest
 
 from shared.dev_tokens import DEV_AUDIENCE, DEV_ISSUER
 from services.gateway.problems import PROBLEM_TYPE
@@ -171,6 +172,6 @@ def test_an_unexpected_failure_is_a_plain_500_with_the_correlation_id(client, ba
 def test_latency_is_measured_per_route_not_per_address(client, backend):
     backend.answers[("matching", "candidate")] = NotFound("no candidate")
     client.get(f"/candidates/{uuid.uuid4()}", headers=bearer("state_auditor"))
-    text = client.get("/metrics").get_data(as_text=True)
+    text = generate_latest().decode()
     assert 'peernet_gateway_request_latency_seconds_count{method="GET",route="readCandidate",status="404"}' in text
     assert "/candidates/" not in text

@@ -101,7 +101,6 @@ REQUESTS = {
     "health": ("/health", None),
     "readVocabularies": ("/vocabularies", None),
     "root": ("/", None),
-    "metrics": ("/metrics", None),
     "openapi": ("/openapi.json", None),
     "docs": ("/docs", None),
 }
