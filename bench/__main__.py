@@ -31,24 +31,24 @@ def relay_throughput(uri: str) -> dict:
     """Store RELAY_EVENTS events first, then time the relay publishing all of them, confirmed."""
     from kombu import Connection
 
-    from services.intake.application import IntakeApplication
+    from services.intake.setup import setup as intake_setup
     from shared.bus import consumer_queue
     from shared.crypto import vault_from_env
     from shared.identity import Caller
     from shared.relay import ConfirmingPublisher, Relay
 
-    intake = IntakeApplication(vault_from_env(), {"SQLITE_DBNAME": str(config.var_dir() / "relay-bench.sqlite")})
+    intake = intake_setup(vault_from_env(), {"SQLITE_DBNAME": str(config.var_dir() / "relay-bench.sqlite")})
     actor = Caller("bench", "system")
     peers = [uuid.uuid4() for _ in range(PEER_WORKERS)]
     for peer in tqdm(peers, desc="relay: profiles", leave=False):
-        intake.record_peer_worker_profile({"peer_worker_id": str(peer), "display_name": "Bench Peer",
-                                           "organization_id": "org-bench"}, actor)
+        intake.perform("record_peer_worker_profile", actor, {"peer_worker_id": str(peer), "display_name": "Bench Peer",
+                                                             "organization_id": "org-bench"})
     with tqdm(total=RELAY_EVENTS, desc="relay: storing events", leave=False) as progress:
         while intake.max_position() < RELAY_EVENTS:
             for peer in peers:
-                intake.share_experience({"peer_worker_id": str(peer), "experience": "veteran",
-                                         "visibility": "matching"}, actor)
-                intake.withdraw_experience({"peer_worker_id": str(peer), "experience": "veteran"}, actor)
+                intake.perform("share_experience", actor, {"peer_worker_id": str(peer), "experience": "veteran",
+                                                           "visibility": "matching"})
+                intake.perform("withdraw_experience", actor, {"peer_worker_id": str(peer), "experience": "veteran"})
             progress.update(2 * len(peers))
     total = intake.max_position()
     with Connection(uri) as connection:  # a bound durable queue, so messages are really stored

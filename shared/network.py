@@ -24,7 +24,7 @@ from shared.lifecycle import PARENT_PID
 ROOT = Path(__file__).resolve().parent.parent
 
 APPLICATIONS = {
-    "intake": "services.intake.application:IntakeApplication",
+    "intake": "services.intake.setup:setup",
     "directory": "services.directory.setup:setup",
     "matching": "services.matching.setup:setup",
     "supervision": "services.supervision.setup:setup",

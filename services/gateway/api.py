@@ -18,8 +18,8 @@ from services.gateway.auth import TOKEN_ROLES
 from services.gateway.docs import render_docs
 from shared import config
 from shared.contracts.commands.directory import OPERATIONS as DIRECTORY
+from shared.contracts.commands.intake import OPERATIONS as INTAKE
 from shared.contracts.commands.matching import OPERATIONS as MATCHING
-from shared.errors import NotAllowed
 from shared.vocabularies import vocabularies
 
 SIGNED_IN = TOKEN_ROLES
@@ -35,31 +35,27 @@ class ServicePath(Schema):
 
 
 # -- peer workers (intake) -------------------------------------------------------
+# Intake's access table gives each route its roles and refuses, before any call, a peer worker naming
+# another's profile or an agency admin recording one for another organization.
 def record_peer_worker_profile(call: Call):
-    people.own_peer_worker(call, call.body["peer_worker_id"])
-    if call.caller.role == "agency_admin" and call.body["organization_id"] != call.caller.organization_id:
-        raise NotAllowed("an agency admin may record only their own organization's peer workers")
     peer_worker_id = call.rpc("intake", "record_peer_worker_profile", call.raw_body)
     return Reply({"peer_worker_id": peer_worker_id}, headers={"Location": f"/candidates/{peer_worker_id}"})
 
 
 def share_experience(call: Call):
     peer_worker_id = call.path["peer_worker_id"]
-    people.own_peer_worker(call, peer_worker_id)
     call.rpc("intake", "share_experience", {**call.raw_body, "peer_worker_id": str(peer_worker_id)})
     return {"peer_worker_id": peer_worker_id, **call.body}
 
 
 def withdraw_experience(call: Call):
     peer_worker_id = call.path["peer_worker_id"]
-    people.own_peer_worker(call, peer_worker_id)
     call.rpc("intake", "withdraw_experience", {**call.raw_body, "peer_worker_id": str(peer_worker_id)})
     return {"peer_worker_id": peer_worker_id, **call.body}
 
 
 def read_peer_worker(call: Call):
-    peer_worker_id = people.own_peer_worker(call, call.path["peer_worker_id"])
-    return call.rpc("intake", "peer_worker_profile", peer_worker_id)
+    return call.rpc("intake", "peer_worker_profile", str(call.path["peer_worker_id"]))
 
 
 # -- matching -------------------------------------------------------------------
@@ -141,23 +137,23 @@ def reference_page(call: Call):
 
 ROUTES = people.PERSON_ROUTES + [
     Route("POST", "/peer-workers", "recordPeerWorkerProfile", "Record a peer worker's profile", "peer workers",
-          record_peer_worker_profile, ("peer", "agency_admin"), body=schemas.PeerWorkerProfileInput,
+          record_peer_worker_profile, INTAKE["record_peer_worker_profile"], body=schemas.PeerWorkerProfileInput,
           response=schemas.PeerWorkerProfileRecorded, status=201,
           description="A peer worker records their own profile; an agency admin records one for their "
                       "organization. Items shared for matching reach matching within a second."),
     Route("GET", "/peer-workers/<peer_worker_id>", "readPeerWorker", "Read a peer worker's profile",
-          "peer workers", read_peer_worker, ("peer", "agency_admin"), path_schema=people.PeerWorkerPath,
+          "peer workers", read_peer_worker, INTAKE["peer_worker_profile"], path_schema=people.PeerWorkerPath,
           response=schemas.PeerWorkerProfile,
           description="The profile as intake holds it: display name, lived-experience items with their "
                       "visibility, availability (places, times, ways of meeting, languages, regions, remote, "
                       "paused). A peer worker reads their own; an agency admin their organization's, without "
                       "the items kept private."),
     Route("POST", "/peer-workers/<peer_worker_id>/shared-experiences", "shareExperience",
-          "Share a lived experience item", "peer workers", share_experience, ("peer",),
+          "Share a lived experience item", "peer workers", share_experience, INTAKE["share_experience"],
           path_schema=people.PeerWorkerPath, body=schemas.SharedExperienceInput, response=schemas.SharedExperience,
           description="Sets how far one item is shared: private, for matching, or with the network."),
     Route("POST", "/peer-workers/<peer_worker_id>/experience-withdrawals", "withdrawExperience",
-          "Withdraw a shared lived experience item", "peer workers", withdraw_experience, ("peer",),
+          "Withdraw a shared lived experience item", "peer workers", withdraw_experience, INTAKE["withdraw_experience"],
           path_schema=people.PeerWorkerPath, body=schemas.ExperienceWithdrawalInput,
           response=schemas.ExperienceWithdrawal,
           description="The item is kept private from now on; matching stops using it."),

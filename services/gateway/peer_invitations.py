@@ -2,7 +2,8 @@
 accepts signed in as themselves, and their own peernet id becomes their profile's id.
 
 The invitation's secret travels as X-Invitation-Secret, as for referrals: without it, or with
-another, a peer gets the same 404 as for an invitation that does not exist.
+another, a peer gets the same 404 as for an invitation that does not exist. Each route's roles, and
+an admin inviting only to their own organization, come from intake's access table.
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from services.gateway.people import INVITATION_SECRET, invitation_secret
 from services.gateway.schemas import PeerWorkerProfileRecorded, body_of
 from shared import config
 from shared.contracts.commands import intake
-from shared.errors import NotAllowed
+from shared.contracts.commands.intake import OPERATIONS as INTAKE
 
 InvitationInput = body_of(intake.InvitePeerWorker)
 SECRET_HEADER = ((INVITATION_SECRET, "the invitation's secret (the invited peer worker; the inviting "
@@ -50,8 +51,6 @@ class Invitation(Schema):
 
 
 def invite(call: Call):
-    if call.body["organization_id"] != call.caller.organization_id:
-        raise NotAllowed("an agency admin invites peer workers only to their own organization")
     made = call.rpc("intake", "invite_peer_worker", call.raw_body)
     query = urlencode({"secret": made["invitation_secret"]})
     link = urljoin(config.web_url(), f"invitations/{made['invitation_id']}?{query}")
@@ -78,22 +77,22 @@ ONE = "/peer-worker-invitations/<invitation_id>"
 TAG = "peer workers"
 ROUTES = [
     Route("POST", "/peer-worker-invitations", "invitePeerWorker", "Invite a peer worker to their profile", TAG,
-          invite, ("agency_admin",), body=InvitationInput, response=InvitationCreated, status=201,
+          invite, INTAKE["invite_peer_worker"], body=InvitationInput, response=InvitationCreated, status=201,
           description="The admin's own organization invites someone to work there as a peer worker, by the "
                       "name they go by; nobody types the peer worker's id. The answer carries the invitation's "
                       "secret, this once: it goes to the peer worker with the invitation's link."),
     Route("GET", ONE, "readPeerWorkerInvitation", "Read a peer worker's invitation", TAG, read,
-          ("agency_admin", "peer"), path_schema=InvitationPath, response=Invitation, headers=SECRET_HEADER,
+          INTAKE["peer_worker_invitation"], path_schema=InvitationPath, response=Invitation, headers=SECRET_HEADER,
           description="The invited peer worker (with the secret in X-Invitation-Secret) sees who invited them, "
                       "under which name and until when; the admin, their organization's invitations."),
     Route("POST", ONE + "/acceptances", "acceptPeerWorkerInvitation", "Accept an invitation as a peer worker", TAG,
-          accept, ("peer",), path_schema=InvitationPath, response=PeerWorkerProfileRecorded, status=201,
+          accept, INTAKE["accept_peer_worker_invitation"], path_schema=InvitationPath, response=PeerWorkerProfileRecorded, status=201,
           headers=SECRET_HEADER,
           description="Only with the secret in X-Invitation-Secret. The caller's own peernet id becomes their "
                       "profile's id, under the inviting organization and the name it wrote. An invitation "
                       "already accepted, withdrawn or expired is 422 naming invitation_id; a peer worker who "
                       "already has a profile, 422 naming peer_worker_id."),
     Route("POST", ONE + "/withdrawals", "withdrawPeerWorkerInvitation", "Withdraw a peer worker's invitation", TAG,
-          withdraw, ("agency_admin",), path_schema=InvitationPath, response=s.Done,
+          withdraw, INTAKE["withdraw_peer_worker_invitation"], path_schema=InvitationPath, response=s.Done,
           description="The inviting organization's admin, while it is pending."),
 ]

@@ -2,8 +2,10 @@
 and matching's offers, choices, connections and waitlist, as resources.
 
 A person acts only on their own records, a peer worker only on their own profile and
-the choices made of them; the gateway refuses the rest before any call, and the
-services check again from the identity that travels with the call.
+the choices made of them: each route takes its roles and those rules from the service's
+access table (shared/contracts/commands/intake.py, matching.py), the gateway refuses
+the rest before any call, and the services check again from the identity that travels
+with the call.
 """
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from services.gateway import people_schemas as s
 from services.gateway.app import Call, Reply, Route
 from services.gateway.schemas import PageQuery, body_of, page_of
 from shared.contracts.commands import intake
+from shared.contracts.commands.intake import OPERATIONS as INTAKE
 from shared.contracts.commands.matching import OPERATIONS as MATCHING
 from shared.errors import NotAllowed
 
@@ -63,22 +66,10 @@ class ConnectionPath(Schema):
     connection_id = fields.UUID(required=True)
 
 
-def own_peer_worker(call: Call, peer_worker_id) -> str:
-    if call.caller.role == "peer" and call.caller.user_id != str(peer_worker_id):
-        raise NotAllowed("a peer worker may act only on their own profile")
-    return str(peer_worker_id)
-
-
-def _own_person(call: Call, person_id) -> str:
-    if call.caller.user_id != str(person_id):
-        raise NotAllowed("a person may act only on their own records")
-    return str(person_id)
-
-
 def _person_act(method: str):
     """A person's act on their own record: the path's id joins the body."""
     def act(call: Call):
-        person_id = _own_person(call, call.path["person_id"])
+        person_id = str(call.path["person_id"])
         call.rpc("intake", method, {**(call.raw_body or {}), "person_id": person_id})
         return {"person_id": person_id, "recorded": True}
     act.__name__ = method
@@ -87,30 +78,28 @@ def _person_act(method: str):
 
 # -- people (intake) ----------------------------------------------------------------------
 def enroll(call: Call):
-    _own_person(call, call.body["person_id"])
     person_id = call.rpc("intake", "enroll", call.raw_body)
     return Reply({"person_id": person_id}, headers={"Location": f"/people/{person_id}"})
 
 
 def read_person(call: Call):
-    return call.rpc("intake", "person_record", _own_person(call, call.path["person_id"]))
+    return call.rpc("intake", "person_record", str(call.path["person_id"]))
 
 
 def request_support(call: Call):
-    person_id = _own_person(call, call.path["person_id"])
+    person_id = str(call.path["person_id"])
     request_id = call.rpc("intake", "request_support", {**call.raw_body, "person_id": person_id})
     return {"person_id": person_id, "request_id": request_id}
 
 
 def withdraw_support_request(call: Call):
-    person_id = _own_person(call, call.path["person_id"])
-    request_id = str(call.path["request_id"])
+    person_id, request_id = str(call.path["person_id"]), str(call.path["request_id"])
     call.rpc("intake", "withdraw_support_request", {"person_id": person_id, "request_id": request_id})
     return {"person_id": person_id, "request_id": request_id, "recorded": True}
 
 
 def list_disclosures(call: Call):
-    record = call.rpc("intake", "person_record", _own_person(call, call.path["person_id"]))
+    record = call.rpc("intake", "person_record", str(call.path["person_id"]))
     return pagination.page(record["disclosures"], call.query)
 
 
@@ -142,7 +131,6 @@ def read_referral(call: Call):
 
 
 def accept_referral(call: Call):
-    _own_person(call, call.body["person_id"])
     person_id = call.rpc("intake", "accept_referral",
                          {**call.raw_body, "referral_id": str(call.path["referral_id"]),
                           "invitation_secret": invitation_secret(call)})
@@ -158,7 +146,7 @@ def decline_referral(call: Call):
 # -- availability (intake) -------------------------------------------------------------------
 def _availability_act(method: str):
     def act(call: Call):
-        peer_worker_id = own_peer_worker(call, call.path["peer_worker_id"])
+        peer_worker_id = str(call.path["peer_worker_id"])
         call.rpc("intake", method, {**(call.raw_body or {}), "peer_worker_id": peer_worker_id})
         return {"peer_worker_id": peer_worker_id, "recorded": True}
     act.__name__ = method
@@ -202,44 +190,47 @@ def read_counts(call: Call):
     return call.rpc("matching", "counts", {"organization_id": call.query.get("organization_id")})
 
 
-PERSON, PEER, ADMIN = ("person",), ("peer",), ("agency_admin",)
 P = "/people/<person_id>"
 W = "/peer-workers/<peer_worker_id>"
 
 
-def _person_route(method, suffix, operation, summary, handler, body=None, response=s.Done, status=200,
-                  access=PERSON, **kw):
+def _person_route(method, suffix, operation, summary, handler, access, body=None, response=s.Done, status=200,
+                  **kw):
     return Route(method, P + suffix, operation, summary, "people", handler, access, path_schema=PersonPath,
                  body=body, response=response, status=status, **kw)
 
 
 PERSON_ROUTES = [
-    Route("POST", "/people", "enroll", "Enroll to look for peer support", "people", enroll, PERSON,
+    Route("POST", "/people", "enroll", "Enroll to look for peer support", "people", enroll, INTAKE["enroll"],
           body=s.EnrollmentInput, response=s.PersonEnrolled, status=201,
           description="The person enrolls themselves (person_id is the token's subject) with a consent "
                       "that names who may see which fields."),
     _person_route("GET", "", "readPerson", "Read everything intake holds about me", read_person,
-                  response=s.PersonRecord,
+                  INTAKE["person_record"], response=s.PersonRecord,
                   description="Nothing about us without us: details, items, consents, requests, every "
                               "disclosure and every change, with who made it."),
     _person_route("POST", "/detail-changes", "changeDetails", "Change my details", _person_act("change_details"),
-                  body=s.DetailsChangeInput),
+                  INTAKE["change_details"], body=s.DetailsChangeInput),
     _person_route("POST", "/shared-experiences", "sharePersonExperience", "Share a lived experience item",
-                  _person_act("share_person_experience"), body=s.PersonExperienceInput,
+                  _person_act("share_person_experience"), INTAKE["share_person_experience"],
+                  body=s.PersonExperienceInput,
                   description="private, or for matching; never published otherwise."),
     _person_route("POST", "/experience-withdrawals", "withdrawPersonExperience", "Withdraw a lived experience item",
-                  _person_act("withdraw_person_experience"), body=s.PersonExperienceWithdrawalInput),
+                  _person_act("withdraw_person_experience"), INTAKE["withdraw_person_experience"],
+                  body=s.PersonExperienceWithdrawalInput),
     _person_route("POST", "/consents", "grantConsent", "Grant or change my consent", _person_act("grant_consent"),
-                  body=s.ConsentInput),
+                  INTAKE["grant_consent"], body=s.ConsentInput),
     _person_route("POST", "/consent-revocations", "revokeConsent", "Revoke my consent",
-                  _person_act("revoke_consent"), description="Matching stops using my data; open requests close."),
+                  _person_act("revoke_consent"), INTAKE["revoke_consent"],
+                  description="Matching stops using my data; open requests close."),
     _person_route("POST", "/support-requests", "requestSupport", "Ask for peer support", request_support,
-                  body=s.SupportRequestInput, response=s.SupportRequested, status=201,
+                  INTAKE["request_support"], body=s.SupportRequestInput, response=s.SupportRequested, status=201,
                   description="What I hope for, in my own words, stays sealed in intake."),
     Route("POST", P + "/support-requests/<request_id>/withdrawals", "withdrawSupportRequest",
-          "Withdraw my support request", "people", withdraw_support_request, PERSON,
-          path_schema=SupportRequestPath, response=s.Done),
+          "Withdraw my support request", "people", withdraw_support_request,
+          INTAKE["withdraw_support_request"], path_schema=SupportRequestPath, response=s.Done),
     _person_route("POST", "/erasures", "forgetMe", "Forget me", _person_act("forget_me"),
+                  INTAKE["forget_me"],
                   description="My key is destroyed: my fields read \"forgotten\" everywhere, at once."),
     _person_route("POST", "/offer-requests", "askForOffers", "Ask for offers", _person_matching("ask_for_offers"),
                   access=MATCHING["ask_for_offers"], body=s.OfferRequestInput, response=s.Offers,
@@ -260,38 +251,42 @@ PERSON_ROUTES = [
                   _page_of("my_connections", "person_id"), access=MATCHING["my_connections"],
                   response=s.PersonConnectionPage, query_schema=PageQuery),
     _person_route("GET", "/disclosures", "listDisclosures", "List who was shown my details", list_disclosures,
-                  response=page_of(Disclosure, "DisclosurePage"), query_schema=PageQuery,
+                  INTAKE["person_record"], response=page_of(Disclosure, "DisclosurePage"), query_schema=PageQuery,
                   description="My disclosure log, oldest first: each time someone else got my fields, who, "
                               "which fields and when, the state's break-glass accesses included."),
     Route("POST", P + "/disclosures", "disclosePerson", "Ask for a referred person's details", "people",
-          disclose_person, ADMIN, path_schema=PersonPath, body=DisclosureInput, response=Disclosed,
+          disclose_person, INTAKE["disclose_person"], path_schema=PersonPath, body=DisclosureInput,
+          response=Disclosed,
           description="The referring agency gets the fields the person's consent lets it see, and the "
                       "person's disclosure log says so."),
 ]
 # referrals, and the peer worker's availability and answers
 OTHER_ROUTES = [
-    Route("POST", "/referrals", "referPerson", "Invite a person to enroll", "referrals", refer_person, ADMIN,
-          body=s.ReferralInput, response=s.ReferralCreated, status=201,
+    Route("POST", "/referrals", "referPerson", "Invite a person to enroll", "referrals", refer_person,
+          INTAKE["refer_person"], body=s.ReferralInput, response=s.ReferralCreated, status=201,
           description="A pending invitation from the admin's organization until the person agrees. The answer "
                       "carries the invitation's secret, this once: it goes to the invitee with the invitation."),
     Route("GET", "/referrals/<referral_id>", "readReferral", "Read a referral", "referrals", read_referral,
-          ("agency_admin", "person"), path_schema=ReferralPath, response=s.Referral, headers=INVITATION_HEADER,
+          INTAKE["referral"], path_schema=ReferralPath, response=s.Referral, headers=INVITATION_HEADER,
           description="The invitee (with the invitation's secret in X-Invitation-Secret) sees who invited them "
                       "and until when; the admin, their organization's."),
     Route("POST", "/referrals/<referral_id>/acceptances", "acceptReferral", "Accept a referral and enroll",
-          "referrals", accept_referral, PERSON, path_schema=ReferralPath, body=s.ReferralAcceptanceInput,
-          response=s.PersonEnrolled, status=201, headers=INVITATION_HEADER,
+          "referrals", accept_referral, INTAKE["accept_referral"], path_schema=ReferralPath,
+          body=s.ReferralAcceptanceInput, response=s.PersonEnrolled, status=201, headers=INVITATION_HEADER,
           description="Only with the invitation's secret in X-Invitation-Secret."),
     Route("POST", "/referrals/<referral_id>/declines", "declineReferral", "Decline a referral", "referrals",
-          decline_referral, PERSON, path_schema=ReferralPath, response=s.Done, headers=INVITATION_HEADER,
+          decline_referral, INTAKE["decline_referral"], path_schema=ReferralPath, response=s.Done,
+          headers=INVITATION_HEADER,
           description="Only with the invitation's secret in X-Invitation-Secret."),
     Route("POST", W + "/availability-settings", "setAvailability", "Set my availability", "peer workers",
-          _availability_act("set_availability"), PEER, path_schema=PeerWorkerPath, body=s.AvailabilityInput,
-          response=s.Done, description="Places, times, ways of meeting, languages, regions; nobody assigns them."),
+          _availability_act("set_availability"), INTAKE["set_availability"], path_schema=PeerWorkerPath,
+          body=s.AvailabilityInput, response=s.Done, description="Places, times, ways of meeting, languages, regions; nobody assigns them."),
     Route("POST", W + "/pauses", "pauseAvailability", "Pause my availability", "peer workers",
-          _availability_act("pause_availability"), PEER, path_schema=PeerWorkerPath, response=s.Done),
+          _availability_act("pause_availability"), INTAKE["pause_availability"], path_schema=PeerWorkerPath,
+          response=s.Done),
     Route("POST", W + "/resumptions", "resumeAvailability", "Resume my availability", "peer workers",
-          _availability_act("resume_availability"), PEER, path_schema=PeerWorkerPath, response=s.Done),
+          _availability_act("resume_availability"), INTAKE["resume_availability"], path_schema=PeerWorkerPath,
+          response=s.Done),
     Route("GET", W + "/requests", "listPeerRequests", "List choices waiting for my answer", "peer workers",
           _page_of("peer_requests", "peer_worker_id"), MATCHING["peer_requests"], path_schema=PeerWorkerPath, query_schema=PageQuery,
           response=s.PeerRequestPage, description="Only what both shared, and the deadline: no name, no place."),

@@ -42,10 +42,11 @@ def vault() -> PersonKeyVault:
 def app_factory(vault, tmp_path, monkeypatch):
     """Build a service Application: in memory (popo) or on SQLite under tmp_path.
 
-    `app_factory(IntakeApplication)` is in memory; `store="sqlite"` keeps the
-    store in `<var_dir>/<service>.sqlite` with the real cipher config from
-    shared.config.application_env; `var_dir` chooses another directory (a
-    second, separate store); `env` is merged over everything.
+    `app_factory(setup)` (a service's setup, or its Application class) is in
+    memory; `store="sqlite"` keeps the store in `<var_dir>/<service>.sqlite`
+    with the real cipher config from shared.config.application_env; `var_dir`
+    chooses another directory (a second, separate store); `env` is merged over
+    everything.
     """
 
     def make(app_class, store: str = "popo", env: dict | None = None, var_dir=None,

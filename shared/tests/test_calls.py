@@ -68,10 +68,10 @@ def test_an_unexpected_failure_is_named_not_raised():
 # --- calls that arrived together, saved together (intake, in memory) ------------------------------
 
 def intake_lot(app_factory):
-    from services.intake.application import IntakeApplication
     from services.intake.service import IntakeService
+    from services.intake.setup import setup as intake_setup
 
-    intake = app_factory(IntakeApplication)
+    intake = app_factory(intake_setup)
     transactions = []
     record = intake._record
     intake._record = lambda processing: transactions.append(len(processing.events)) or record(processing)

@@ -1,6 +1,6 @@
 """The tracked consumer: intake's events into matching, in order and exactly once.
 
-The source is a real IntakeApplication, the consumer a real matching (as set up),
+The source is a real intake, the consumer a real matching (both as set up),
 both in memory; only the broker is left out (messages are handed to `handle`).
 """
 from __future__ import annotations
@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.intake.application import IntakeApplication
+from services.intake.setup import setup as intake_setup
 from services.matching.setup import setup as matching_setup
 from shared.consumer import TrackedConsumer
 from shared.identity import Caller
@@ -33,15 +33,16 @@ class Scenario:
     """Eight intake events about two peer workers, and what matching should end with."""
 
     def __init__(self, app_factory, peer):
-        self.intake = intake = app_factory(IntakeApplication)
+        self.intake = intake = app_factory(intake_setup)
         rowan, sky = peer, peer_worker()  # each peer worker acts on their own profile
-        self.rowan = intake.record_peer_worker_profile(profile_payload("Rowan Example", [
+        self.rowan = intake.perform("record_peer_worker_profile", rowan, profile_payload("Rowan Example", [
             item("heard_voices", "matching"), item("veteran", "matching"),
-            item("lgbtq", "network"), item("homelessness", "private")], peer_worker_id=rowan.user_id), rowan)  # 1
-        self.sky = intake.record_peer_worker_profile(profile_payload("Sky Sample", [
-            item("grief_and_loss", "matching")], peer_worker_id=sky.user_id), sky)  # 2
+            item("lgbtq", "network"), item("homelessness", "private")], peer_worker_id=rowan.user_id))  # 1
+        self.sky = intake.perform("record_peer_worker_profile", sky, profile_payload("Sky Sample", [
+            item("grief_and_loss", "matching")], peer_worker_id=sky.user_id))  # 2
         self.share(self.rowan, "veteran", "network", rowan)  # 3: no longer for matching
-        intake.withdraw_experience({"peer_worker_id": str(self.rowan), "experience": "heard_voices"}, rowan)  # 4
+        intake.perform("withdraw_experience", rowan,
+                       {"peer_worker_id": str(self.rowan), "experience": "heard_voices"})  # 4
         self.share(self.sky, "trauma_survivor", "matching", sky)  # 5
         self.share(self.rowan, "self_injury", "private", rowan)  # 6: private, kept in intake
         self.share(self.sky, "grief_and_loss", "private", sky)  # 7: was for matching
@@ -52,8 +53,8 @@ class Scenario:
         assert [m["position"] for m in self.messages] == list(range(1, 9))
 
     def share(self, who, experience, visibility, peer):
-        self.intake.share_experience({"peer_worker_id": str(who), "experience": experience,
-                                      "visibility": visibility}, peer)
+        self.intake.perform("share_experience", peer, {"peer_worker_id": str(who), "experience": experience,
+                                                       "visibility": visibility})
 
     def fetch_range(self, source, after, limit):
         self.fetches.append((source, after, limit))

@@ -5,8 +5,13 @@ import uuid
 from pathlib import Path
 
 from services.intake.application import IntakeApplication
+from services.intake.setup import setup as intake_setup
+from shared.identity import Caller
 from shared.crypto import FORGOTTEN, TOKEN_PREFIX
 from shared.tests.conftest import item, notification_count, peer_worker, profile_payload, stored_events
+
+SYSTEM = Caller.system("intake")
+
 
 NAME = "Rowan Quillfeather-Example"  # distinctive enough that a chance match is impossible
 EXPERIENCES = [item("heard_voices", "matching"), item("involuntary_hospitalization", "private"),
@@ -26,19 +31,19 @@ def raw_store(app: IntakeApplication) -> bytes:
 
 def record(app: IntakeApplication, peer) -> uuid.UUID:
     """The peer worker records their own profile and keeps one more item private."""
-    peer_worker_id = app.record_peer_worker_profile(
-        profile_payload(NAME, EXPERIENCES, peer_worker_id=peer.user_id), peer)
-    app.share_experience({"peer_worker_id": str(peer_worker_id), "experience": "veteran",
-                          "visibility": "private"}, peer)
+    peer_worker_id = app.perform("record_peer_worker_profile", peer,
+                                 profile_payload(NAME, EXPERIENCES, peer_worker_id=peer.user_id))
+    app.perform("share_experience", peer, {"peer_worker_id": str(peer_worker_id), "experience": "veteran",
+                                           "visibility": "private"})
     return peer_worker_id
 
 
 def test_with_the_cipher_nothing_personal_is_on_disk(app_factory, peer, isolated_env):
-    app = app_factory(IntakeApplication, store="sqlite")
+    app = app_factory(intake_setup, store="sqlite")
     assert app.env["SQLITE_DBNAME"] == str(isolated_env.resolve() / "intake.sqlite")
     assert app.mapper.cipher is not None and app.mapper.compressor is not None
     peer_worker_id = record(app, peer)
-    assert app.peer_worker_profile(peer_worker_id)["display_name"] == NAME  # it is stored ...
+    assert app.perform("peer_worker_profile", SYSTEM, peer_worker_id)["display_name"] == NAME  # it is stored ...
 
     raw = raw_store(app)
     assert NAME.encode() not in raw  # ... but not readable on disk
@@ -53,7 +58,7 @@ def test_with_the_cipher_nothing_personal_is_on_disk(app_factory, peer, isolated
 
 
 def test_without_the_cipher_sealing_alone_keeps_the_name_off_disk(app_factory, peer, tmp_path):
-    app = app_factory(IntakeApplication, store="sqlite", env=CIPHER_OFF, var_dir=tmp_path / "plain")
+    app = app_factory(intake_setup, store="sqlite", env=CIPHER_OFF, var_dir=tmp_path / "plain")
     assert app.mapper.cipher is None and app.mapper.compressor is None
     peer_worker_id = record(app, peer)
 
@@ -66,16 +71,16 @@ def test_without_the_cipher_sealing_alone_keeps_the_name_off_disk(app_factory, p
 
 
 def test_forgetting_a_peer_worker_keeps_every_event(app_factory, peer, vault, tmp_path):
-    app = app_factory(IntakeApplication, store="sqlite", env=CIPHER_OFF, var_dir=tmp_path / "plain")
+    app = app_factory(intake_setup, store="sqlite", env=CIPHER_OFF, var_dir=tmp_path / "plain")
     peer_worker_id = record(app, peer)
     sky = peer_worker()
-    other_id = app.record_peer_worker_profile(profile_payload("Sky Sample", peer_worker_id=sky.user_id), sky)
+    other_id = app.perform("record_peer_worker_profile", sky, profile_payload("Sky Sample", peer_worker_id=sky.user_id))
     before = notification_count(app)
     events_before = [(e.originator_id, e.originator_version, type(e)) for e in stored_events(app)]
 
     assert vault.forget(str(peer_worker_id)) is True
 
-    profile = app.peer_worker_profile(peer_worker_id)
+    profile = app.perform("peer_worker_profile", SYSTEM, peer_worker_id)
     assert profile["display_name"] == FORGOTTEN
     assert profile["experiences"] == [
         {"experience": "grief_and_loss", "visibility": "network"},
@@ -83,14 +88,14 @@ def test_forgetting_a_peer_worker_keeps_every_event(app_factory, peer, vault, tm
         {"experience": "involuntary_hospitalization", "visibility": "private"},
         {"experience": "veteran", "visibility": "private"},
     ]
-    assert app.peer_worker_profile(other_id)["display_name"] == "Sky Sample"
+    assert app.perform("peer_worker_profile", SYSTEM, other_id)["display_name"] == "Sky Sample"
     assert notification_count(app) == before == 3
     assert [(e.originator_id, e.originator_version, type(e)) for e in stored_events(app)] == events_before
     assert f"{TOKEN_PREFIX}:{peer_worker_id}:".encode() in raw_store(app)  # the token stays stored
 
     # A new application on the same file, as after a restart: still forgotten, still all there.
-    again = app_factory(IntakeApplication, store="sqlite", env=CIPHER_OFF, var_dir=tmp_path / "plain")
-    assert again.peer_worker_profile(peer_worker_id)["display_name"] == FORGOTTEN
+    again = app_factory(intake_setup, store="sqlite", env=CIPHER_OFF, var_dir=tmp_path / "plain")
+    assert again.perform("peer_worker_profile", SYSTEM, peer_worker_id)["display_name"] == FORGOTTEN
     assert notification_count(again) == before
     # and the published form of the forgotten profile carries only the unreadable token
     profiled = again.integration_events(0)[0]

@@ -8,7 +8,7 @@ import threading
 import pytest
 from kombu.exceptions import OperationalError
 
-from services.intake.application import IntakeApplication
+from services.intake.setup import setup as intake_setup
 from shared.relay import POSITION_NAME, ConfirmingPublisher, Relay
 from shared.tests.conftest import item, profile_payload
 
@@ -54,14 +54,16 @@ class RecordingPublisher:
 
 @pytest.fixture
 def intake(app_factory, peer, admin):
-    app = app_factory(IntakeApplication)
-    rowan = app.record_peer_worker_profile(profile_payload(NAME, [
-        item("heard_voices", "matching"), item("homelessness", "private")], peer_worker_id=peer.user_id), peer)
+    app = app_factory(intake_setup)
+    rowan = app.perform("record_peer_worker_profile", peer, profile_payload(NAME, [
+        item("heard_voices", "matching"), item("homelessness", "private")], peer_worker_id=peer.user_id))
     # another of the organization's peer workers, recorded by its agency admin
-    app.record_peer_worker_profile(profile_payload("Sky Sample", [item("veteran", "network")]), admin)
-    app.share_experience({"peer_worker_id": str(rowan), "experience": "lgbtq", "visibility": "network"}, peer)
-    app.share_experience({"peer_worker_id": str(rowan), "experience": "heard_voices", "visibility": "private"}, peer)
-    app.withdraw_experience({"peer_worker_id": str(rowan), "experience": "homelessness"}, peer)
+    app.perform("record_peer_worker_profile", admin, profile_payload("Sky Sample", [item("veteran", "network")]))
+    app.perform("share_experience", peer,
+                {"peer_worker_id": str(rowan), "experience": "lgbtq", "visibility": "network"})
+    app.perform("share_experience", peer,
+                {"peer_worker_id": str(rowan), "experience": "heard_voices", "visibility": "private"})
+    app.perform("withdraw_experience", peer, {"peer_worker_id": str(rowan), "experience": "homelessness"})
     assert app.max_position() == 5
     return app
 

@@ -246,7 +246,7 @@ def read_stores(monkeypatch, env: dict, workers: list[PeerWorker]) -> Stores:
                 upstream.append(event.upstream_position)
         intake_for_matching, matching_for_matching = {}, {}
         for worker in workers:
-            profile = intake.peer_worker_profile(UUID(worker.id))
+            profile = intake.perform("peer_worker_profile", Caller.system("intake"), UUID(worker.id))
             intake_for_matching[worker.id] = sorted(
                 item["experience"] for item in profile["experiences"] if item["visibility"] == "matching")
             candidate = matching.perform("candidate", Caller.system("matching"), UUID(worker.id))

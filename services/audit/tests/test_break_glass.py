@@ -9,7 +9,7 @@ import pytest
 from services.audit.application import AuditApplication
 from services.audit.domain import PersonalDataAccess
 from services.audit.tests.support import ADMIN, AUDITOR, NAME, Sources, catch_up, consumer, profile
-from services.intake.application import IntakeApplication
+from services.intake.setup import setup as intake_setup
 from shared.errors import InvalidInput, NotAllowed
 from shared.identity import Caller
 from shared.tests.conftest import app_factory, isolated_env, vault  # noqa: F401
@@ -19,11 +19,11 @@ REASON = {"reason": "complaint_investigation", "reference": "CI-2026-0042"}
 
 @pytest.fixture
 def setting(app_factory):
-    intake = app_factory(IntakeApplication)
+    intake = app_factory(intake_setup)
     audit = app_factory(AuditApplication, env={"AUDIT_BREAK_GLASS_HOURS": "3"})
     tracked = consumer(audit, Sources(intake=intake, audit=audit))
-    person_id = str(intake.record_peer_worker_profile(profile(), ADMIN))
-    intake.record_peer_worker_profile(profile("Someone Else Example"), ADMIN)
+    person_id = str(intake.perform("record_peer_worker_profile", ADMIN, profile()))
+    intake.perform("record_peer_worker_profile", ADMIN, profile("Someone Else Example"))
     catch_up(tracked)
     return audit, tracked, person_id
 

@@ -15,7 +15,7 @@ from services.audit.application import AuditApplication
 from services.audit.ledger import COLUMNS
 from services.audit.tests.support import ADMIN, Sources, catch_up, consumer, profile
 from services.directory.setup import setup as directory_setup
-from services.intake.application import IntakeApplication
+from services.intake.setup import setup as intake_setup
 from shared import contracts
 from shared.errors import InvalidInput
 from shared.identity import Caller
@@ -26,11 +26,11 @@ OTHER = Caller(user_id="admin-2", role="agency_admin", organization_id="org-lant
 
 @pytest.fixture
 def audit(app_factory):
-    intake = app_factory(IntakeApplication)
+    intake = app_factory(intake_setup)
     directory = app_factory(directory_setup)
     audit = app_factory(AuditApplication)
     for caller, organization in ((ADMIN, "org-harbor"), (ADMIN, "org-harbor"), (OTHER, "org-lantern")):
-        intake.record_peer_worker_profile(profile(organization_id=organization), caller)
+        intake.perform("record_peer_worker_profile", caller, profile(organization_id=organization))
     directory.perform("register_organization", OTHER, {"name": "Lantern House", "kind": "agency",
                                                        "regions": ["berkshire"]})
     catch_up(consumer(audit, Sources(intake=intake, directory=directory)))

@@ -12,15 +12,16 @@ from services.audit.chain import canonical, entry_hash
 from services.audit.ledger import COLUMNS
 from services.audit.tests.support import ADMIN, NAME, Sources, catch_up, consumer, profile
 from services.directory.setup import setup as directory_setup
-from services.intake.application import IntakeApplication
+from services.intake.setup import setup as intake_setup
 from services.matching.setup import setup as matching_setup
 from shared import contracts
+from shared.identity import Caller
 from shared.tests.conftest import app_factory, isolated_env, vault  # noqa: F401
 
 
 @pytest.fixture
 def network(app_factory, isolated_env):
-    intake = app_factory(IntakeApplication, store="sqlite")
+    intake = app_factory(intake_setup, store="sqlite")
     directory = app_factory(directory_setup, store="sqlite")
     matching = app_factory(matching_setup, store="sqlite")
     audit = app_factory(AuditApplication, env={"AUDIT_CHECKPOINT_EVERY": "3",
@@ -34,9 +35,9 @@ def fill(sources: Sources, profiles: int = 3) -> list[str]:
     ids = []
     for _ in range(profiles):
         payload = profile()
-        ids.append(str(intake.record_peer_worker_profile(payload, ADMIN)))
-        intake.share_experience({"peer_worker_id": payload["peer_worker_id"], "experience": "veteran",
-                                 "visibility": "network"}, ADMIN)
+        ids.append(str(intake.perform("record_peer_worker_profile", ADMIN, payload)))
+        intake.perform("share_experience", Caller.system("intake"), {  # the peer worker's items: not their admin's
+            "peer_worker_id": payload["peer_worker_id"], "experience": "veteran", "visibility": "network"})
     directory.perform("register_organization", ADMIN, {"name": "Harbor Peer Center",
                                                        "kind": "peer_run_organization", "regions": ["hampden"]})
     for event in intake.integration_events(0, 100):  # matching builds its candidates from intake

@@ -9,7 +9,7 @@ from nameko.testing.services import worker_factory
 from services.audit.application import AuditApplication
 from services.audit.service import AuditService
 from services.audit.tests.support import AUDITOR, NAME, Sources, catch_up, consumer, profile, ADMIN
-from services.intake.application import IntakeApplication
+from services.intake.setup import setup as intake_setup
 from shared.errors import NotAllowed
 from shared.identity import Caller
 from shared.tests.conftest import app_factory, isolated_env, vault  # noqa: F401
@@ -17,9 +17,9 @@ from shared.tests.conftest import app_factory, isolated_env, vault  # noqa: F401
 
 @pytest.fixture
 def audit(app_factory):
-    intake = app_factory(IntakeApplication)
+    intake = app_factory(intake_setup)
     audit = app_factory(AuditApplication)
-    intake.record_peer_worker_profile(profile(), ADMIN)
+    intake.perform("record_peer_worker_profile", ADMIN, profile())
     catch_up(consumer(audit, Sources(intake=intake, audit=audit)))
     return audit
 

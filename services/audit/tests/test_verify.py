@@ -12,20 +12,21 @@ from services.audit.cli import report
 from services.audit.ledger import SQLiteLedger
 from services.audit.signing import Signer, new_key, signing_key_from_env
 from services.audit.tests.support import ADMIN, Sources, alter_one_byte, catch_up, consumer, profile
-from services.intake.application import IntakeApplication
+from services.intake.setup import setup as intake_setup
+from shared.identity import Caller
 from shared.tests.conftest import app_factory, isolated_env, vault  # noqa: F401
 
 
 @pytest.fixture
 def audited(app_factory, isolated_env):
-    intake = app_factory(IntakeApplication, store="sqlite")
+    intake = app_factory(intake_setup, store="sqlite")
     audit = app_factory(AuditApplication, env={"AUDIT_CHECKPOINT_EVERY": "4",
                                                "AUDIT_LEDGER_DBNAME": str(isolated_env / "audit_ledger.sqlite")})
     for _ in range(5):
         payload = profile()
-        intake.record_peer_worker_profile(payload, ADMIN)
-        intake.share_experience({"peer_worker_id": payload["peer_worker_id"], "experience": "veteran",
-                                 "visibility": "network"}, ADMIN)
+        intake.perform("record_peer_worker_profile", ADMIN, payload)
+        intake.perform("share_experience", Caller.system("intake"), {  # the peer worker's items: not their admin's
+            "peer_worker_id": payload["peer_worker_id"], "experience": "veteran", "visibility": "network"})
     catch_up(consumer(audit, Sources(intake=intake, audit=audit)))
     return intake, audit
 
@@ -60,10 +61,10 @@ def test_one_altered_byte_of_a_stored_event_at_the_source_is_caught(audited):
 
 def test_an_event_changed_at_the_source_without_the_cipher_differs_from_its_digest(app_factory, tmp_path):
     plain = {"CIPHER_TOPIC": "", "CIPHER_KEY": "", "COMPRESSOR_TOPIC": ""}
-    intake = app_factory(IntakeApplication, store="sqlite", env=plain, var_dir=tmp_path / "plain")
+    intake = app_factory(intake_setup, store="sqlite", env=plain, var_dir=tmp_path / "plain")
     audit = app_factory(AuditApplication)
     payload = profile()
-    intake.record_peer_worker_profile(payload, ADMIN)
+    intake.perform("record_peer_worker_profile", ADMIN, payload)
     catch_up(consumer(audit, Sources(intake=intake)))
     db = sqlite3.connect(intake.env["SQLITE_DBNAME"])
     db.execute("UPDATE stored_events SET state = CAST(replace(CAST(state AS TEXT), 'org-harbor', 'org-harbos') AS BLOB)")

@@ -47,3 +47,16 @@ def item(person: Caller, experience: str, visibility: str | None = None) -> dict
     if visibility is not None:
         payload["visibility"] = visibility
     return payload
+
+
+class MovableClock:
+    """A clock a test moves on (`clock.move(days=2)`): give it to intake's setup."""
+
+    def __init__(self):
+        self.offset = timedelta(0)
+
+    def __call__(self) -> datetime:
+        return datetime.now(timezone.utc) + self.offset
+
+    def move(self, **delta) -> None:
+        self.offset += timedelta(**delta)

@@ -3,21 +3,23 @@ from __future__ import annotations
 
 import pytest
 
-from services.intake.application import IntakeApplication
+from services.intake.setup import setup as intake_setup
 from shared.errors import InvalidInput, NotAllowed
 from shared.identity import Caller
 from shared.tests.conftest import (  # noqa: F401
     admin, app_factory, isolated_env, notification_count, peer, peer_worker, profile_payload, vault)
 
+SYSTEM = Caller.system("intake")
+
 
 @pytest.fixture
 def intake(app_factory):
-    return app_factory(IntakeApplication)
+    return app_factory(intake_setup)
 
 
 @pytest.fixture
 def who(intake, peer):
-    return str(intake.record_peer_worker_profile(profile_payload(peer_worker_id=peer.user_id), peer))
+    return str(intake.perform("record_peer_worker_profile", peer, profile_payload(peer_worker_id=peer.user_id)))
 
 
 def availability(who, **changes):
@@ -31,24 +33,24 @@ def published(app, after=1) -> list[dict]:
 
 
 def test_set_pause_and_resume(intake, peer, who):
-    intake.set_availability(availability(who), peer)
+    intake.perform("set_availability", peer, availability(who))
     [changed] = published(intake)
     assert changed["type"] == "PeerWorkerAvailabilityChanged"
     assert changed["body"] == {**availability(who), "paused": False}
-    intake.pause_availability({"peer_worker_id": who}, peer)
-    intake.pause_availability({"peer_worker_id": who}, peer)  # already paused: nothing
-    intake.set_availability(availability(who, capacity=1), peer)
-    intake.resume_availability({"peer_worker_id": who}, peer)
+    intake.perform("pause_availability", peer, {"peer_worker_id": who})
+    intake.perform("pause_availability", peer, {"peer_worker_id": who})  # already paused: nothing
+    intake.perform("set_availability", peer, availability(who, capacity=1))
+    intake.perform("resume_availability", peer, {"peer_worker_id": who})
     assert [m["type"] for m in published(intake)] == [
         "PeerWorkerAvailabilityChanged", "PeerWorkerPaused", "PeerWorkerAvailabilityChanged", "PeerWorkerResumed"]
     assert published(intake)[2]["body"]["paused"] is True  # a change while paused says so
-    assert intake.peer_worker_profile(who)["availability"]["capacity"] == 1
-    assert intake.peer_worker_profile(who)["paused"] is False
+    assert intake.perform("peer_worker_profile", SYSTEM, who)["availability"]["capacity"] == 1
+    assert intake.perform("peer_worker_profile", SYSTEM, who)["paused"] is False
 
 
 def test_the_same_availability_again_stores_nothing(intake, peer, who):
-    intake.set_availability(availability(who), peer)
-    intake.set_availability(availability(who), peer)
+    intake.perform("set_availability", peer, availability(who))
+    intake.perform("set_availability", peer, availability(who))
     assert notification_count(intake) == 2
 
 
@@ -67,7 +69,7 @@ def test_the_same_availability_again_stores_nothing(intake, peer, who):
 ])
 def test_bad_availability_names_the_field(intake, peer, who, changes, field):
     with pytest.raises(InvalidInput) as refused:
-        intake.set_availability(availability(who, **changes), peer)
+        intake.perform("set_availability", peer, availability(who, **changes))
     assert field in refused.value.field_errors
     assert notification_count(intake) == 1
 
@@ -75,16 +77,16 @@ def test_bad_availability_names_the_field(intake, peer, who, changes, field):
 def test_only_the_peer_worker_sets_it_never_their_agency(intake, peer, admin, who):
     for other in (peer_worker(), admin, Caller("admin-2", "agency_admin", "org-lighthouse")):
         with pytest.raises(NotAllowed):
-            intake.set_availability(availability(who), other)
+            intake.perform("set_availability", other, availability(who))
         with pytest.raises(NotAllowed):
-            intake.pause_availability({"peer_worker_id": who}, other)
+            intake.perform("pause_availability", other, {"peer_worker_id": who})
     assert notification_count(intake) == 1
-    intake.pause_availability({"peer_worker_id": who}, Caller.system("intake"))
+    intake.perform("pause_availability", Caller.system("intake"), {"peer_worker_id": who})
     assert notification_count(intake) == 2
 
 
 def test_languages_are_published_as_codes(intake, peer, who):
-    intake.set_availability(availability(who, languages=["English", "Portuguese", "pt", "ASL"]), peer)
+    intake.perform("set_availability", peer, availability(who, languages=["English", "Portuguese", "pt", "ASL"]))
     [changed] = published(intake)
     assert changed["body"]["languages"] == ["en", "pt", "ase"]
-    assert intake.peer_worker_profile(who)["availability"]["languages"] == ["en", "pt", "ase"]
+    assert intake.perform("peer_worker_profile", SYSTEM, who)["availability"]["languages"] == ["en", "pt", "ase"]

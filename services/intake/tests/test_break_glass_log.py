@@ -7,6 +7,7 @@ import uuid
 import pytest
 
 from services.intake.application import IntakeApplication
+from services.intake.setup import setup as intake_setup
 from services.intake.tests.people_fixtures import a_person, enrollment
 from shared import contracts
 from shared.identity import Caller
@@ -17,7 +18,7 @@ AUDITOR = Caller(user_id="auditor-7", role="state_auditor")
 
 @pytest.fixture
 def intake(app_factory):
-    return app_factory(IntakeApplication)
+    return app_factory(intake_setup)
 
 
 def from_audit(position, type_, body, subject):
@@ -40,10 +41,10 @@ def test_intake_follows_audit():
 
 def test_the_person_sees_the_break_glass_access_and_the_read_in_their_disclosure_log(intake):
     me = a_person()
-    intake.enroll(enrollment(me), me)
+    intake.perform("enroll", me, enrollment(me))
     for event in break_glass(me.user_id):
         assert intake.process_upstream(event)
-    opened, read = intake.person_record(uuid.UUID(me.user_id), me)["disclosures"]
+    opened, read = intake.perform("person_record", me, uuid.UUID(me.user_id))["disclosures"]
     assert opened["audience"] == read["audience"] == "state_audit"
     assert opened["to"] == {"user_id": "auditor-7", "role": "state_auditor", "organization_id": None,
                             "reference": "LR-2026-7", "access": "opened", "reason": "legal_request",
@@ -57,11 +58,11 @@ def test_the_person_sees_the_break_glass_access_and_the_read_in_their_disclosure
 
 def test_a_redelivered_audit_event_is_logged_once(intake):
     me = a_person()
-    intake.enroll(enrollment(me), me)
+    intake.perform("enroll", me, enrollment(me))
     opened = break_glass(me.user_id)[0]
     assert intake.process_upstream(opened)
     assert not intake.process_upstream(opened)
-    assert len(intake.person_record(uuid.UUID(me.user_id), me)["disclosures"]) == 1
+    assert len(intake.perform("person_record", me, uuid.UUID(me.user_id))["disclosures"]) == 1
 
 
 def test_break_glass_on_someone_intake_does_not_know_records_nothing(intake):

@@ -8,10 +8,13 @@ from datetime import datetime, timedelta, timezone
 from cryptography.fernet import Fernet
 from hypothesis import example, given, settings, strategies as st
 
-from services.intake.application import IntakeApplication
+from services.intake.setup import setup as intake_setup
+from shared.identity import Caller
 from services.intake.tests.people_fixtures import a_person, consent, enrollment
 from shared.crypto import MemoryKeyStorage, PersonKeyVault, is_sealed
 from shared.errors import InvalidInput
+
+SYSTEM = Caller.system("intake")
 
 CODES = ("heard_voices", "veteran", "homelessness")
 WITH_ITEMS = ["region", "experiences"]
@@ -23,6 +26,7 @@ operations = st.lists(st.one_of(
     st.tuples(st.just("revoke")),
     st.tuples(st.just("advance"), st.integers(0, 3), st.booleans()),  # with or without the timer running
 ), max_size=15)
+
 
 
 class Model:
@@ -53,11 +57,11 @@ def revealed(body, vault) -> set[str]:
                 ("grant", True, None)])
 def test_private_items_never_reach_another_service(items_for_matching, ops):
     vault = PersonKeyVault(MemoryKeyStorage(), Fernet.generate_key().decode())
-    app = IntakeApplication(vault, {"PERSISTENCE_MODULE": "eventsourcing.popo"})
     model = Model(datetime.now(timezone.utc) + timedelta(minutes=1), items_for_matching)
-    app.clock = lambda: model.now
+    app = intake_setup(vault, {"PERSISTENCE_MODULE": "eventsourcing.popo"}, clock=lambda: model.now)
     me = a_person()
-    app.enroll(enrollment(me, consent=consent(matching=WITH_ITEMS if items_for_matching else ["region"])), me)
+    app.perform("enroll", me,
+                enrollment(me, consent=consent(matching=WITH_ITEMS if items_for_matching else ["region"])))
     ever_allowed: set[str] = set()
     position = app.max_position()
     for op in ops:
@@ -82,21 +86,21 @@ def test_private_items_never_reach_another_service(items_for_matching, ops):
 def apply(app, model, me, op):
     kind = op[0]
     if kind == "share":
-        app.share_person_experience({"person_id": me.user_id, "experience": op[1], "visibility": op[2]}, me)
+        app.perform("share_person_experience", me, {"person_id": me.user_id, "experience": op[1], "visibility": op[2]})
         model.items[op[1]] = op[2]
     elif kind == "withdraw":
-        app.withdraw_person_experience({"person_id": me.user_id, "experience": op[1]}, me)
+        app.perform("withdraw_person_experience", me, {"person_id": me.user_id, "experience": op[1]})
         del model.items[op[1]]
     elif kind == "grant":
         expires_at = model.now + timedelta(days=op[2]) if op[2] else None
-        app.grant_consent({"person_id": me.user_id, "consent": consent(
+        app.perform("grant_consent", me, {"person_id": me.user_id, "consent": consent(
             matching=WITH_ITEMS if op[1] else ["region"],
-            expires_at=expires_at.isoformat() if expires_at else None)}, me)
+            expires_at=expires_at.isoformat() if expires_at else None)})
         model.consent = ("active", op[1], expires_at)
     elif kind == "revoke":
-        app.revoke_consent({"person_id": me.user_id}, me)
+        app.perform("revoke_consent", me, {"person_id": me.user_id})
         model.consent = ("revoked", False, None)
     else:
         model.now += timedelta(days=op[1])
         if op[2]:
-            app.expire_due(model.now)
+            app.perform("expire_due", SYSTEM, model.now)

@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import datetime, timedelta, timezone
+from functools import partial
 
 import pytest
 
-from services.intake.application import IntakeApplication
+from services.intake.setup import setup as intake_setup
 from services.intake.people import Person
-from services.intake.tests.people_fixtures import a_person, admin_of, consent, enrollment, item, later
+from services.intake.tests.people_fixtures import MovableClock, a_person, admin_of, consent, enrollment, item, later
 from shared.crypto import FORGOTTEN, is_sealed
 from shared.errors import InvalidInput, NotAllowed, NotFound
 from shared.identity import Caller
@@ -21,7 +22,7 @@ SYSTEM = Caller.system("gateway")
 
 @pytest.fixture
 def intake(app_factory):
-    return app_factory(IntakeApplication)
+    return app_factory(intake_setup)
 
 
 @pytest.fixture
@@ -31,7 +32,7 @@ def me():
 
 @pytest.fixture
 def enrolled(intake, me):
-    intake.enroll(enrollment(me), me)
+    intake.perform("enroll", me, enrollment(me))
     return me
 
 
@@ -47,20 +48,20 @@ def types(app, after=0) -> list[str]:
 
 
 def test_enrolling_keeps_every_personal_field_sealed(intake, me, vault):
-    assert intake.enroll(enrollment(me), me) == uuid.UUID(me.user_id)
+    assert intake.perform("enroll", me, enrollment(me)) == me.user_id
     [event] = stored_events(intake)
     stored = json.dumps(event.details) + json.dumps(event.matching)
     for clear in ("Jordan", "example.org", "Hampden", '"es"', "org-harbor"):
         assert clear not in stored
     assert all(is_sealed(event.details[name]) for name in ("display_name", "contact", "region"))
     assert event.details["modalities"] == ["phone", "video"]  # a way of meeting, not the person
-    assert intake.person_record(event.originator_id, me)["details"] == {
+    assert intake.perform("person_record", me, event.originator_id)["details"] == {
         "display_name": "Jordan Sample", "contact": "jordan.sample@example.org", "region": "Hampden County",
         "languages": ["en", "es"], "agencies": ["org-harbor"], "modalities": ["phone", "video"]}
 
 
 def test_enrollment_publishes_only_what_consent_lets_matching_use(intake, me, vault):
-    intake.enroll(enrollment(me, consent=consent(matching=["region", "modalities"])), me)
+    intake.perform("enroll", me, enrollment(me, consent=consent(matching=["region", "modalities"])))
     [message] = published(intake)
     assert message["type"] == "PersonEnrolled"
     view = message["body"]["matching"]
@@ -71,7 +72,7 @@ def test_enrollment_publishes_only_what_consent_lets_matching_use(intake, me, va
 
 
 def test_enrolled_without_matching_consent_publishes_nothing_for_matching(intake, me):
-    intake.enroll(enrollment(me, consent={"purpose": "peer_support", "may_see": {}}), me)
+    intake.perform("enroll", me, enrollment(me, consent={"purpose": "peer_support", "may_see": {}}))
     assert published(intake)[0]["body"] == {"person_id": me.user_id, "matching": None, "referred": False}
 
 
@@ -94,25 +95,25 @@ def test_enrolled_without_matching_consent_publishes_nothing_for_matching(intake
 ])
 def test_bad_enrollment_names_the_field_and_stores_nothing(intake, me, change, field):
     with pytest.raises(InvalidInput) as refused:
-        intake.enroll(enrollment(me, **change), me)
+        intake.perform("enroll", me, enrollment(me, **change))
     assert field in refused.value.field_errors
     assert field in str(refused.value)
     assert notification_count(intake) == 0
 
 
 def test_contact_may_be_none(intake, me):
-    intake.enroll(enrollment(me, contact=None), me)
-    assert intake.person_record(uuid.UUID(me.user_id), me)["details"]["contact"] is None
+    intake.perform("enroll", me, enrollment(me, contact=None))
+    assert intake.perform("person_record", me, uuid.UUID(me.user_id))["details"]["contact"] is None
 
 
 def test_a_person_enrolls_only_themself_and_only_once(intake, me):
     with pytest.raises(NotAllowed):
-        intake.enroll(enrollment(a_person()), me)
+        intake.perform("enroll", me, enrollment(a_person()))
     with pytest.raises(NotAllowed):
-        intake.enroll(enrollment(me), Caller(me.user_id, "peer"))
-    intake.enroll(enrollment(me), me)
+        intake.perform("enroll", Caller(me.user_id, "peer"), enrollment(me))
+    intake.perform("enroll", me, enrollment(me))
     with pytest.raises(InvalidInput) as refused:
-        intake.enroll(enrollment(me), me)
+        intake.perform("enroll", me, enrollment(me))
     assert "person_id" in refused.value.field_errors
     assert notification_count(intake) == 1
 
@@ -122,8 +123,8 @@ def test_a_person_enrolls_only_themself_and_only_once(intake, me):
 
 def test_items_are_shared_one_at_a_time_and_private_never_leaves(intake, enrolled, vault):
     me = enrolled
-    intake.share_person_experience(item(me, "heard_voices", "matching"), me)
-    intake.share_person_experience(item(me, "homelessness", "private"), me)
+    intake.perform("share_person_experience", me, item(me, "heard_voices", "matching"))
+    intake.perform("share_person_experience", me, item(me, "homelessness", "private"))
     messages = published(intake, after=1)
     assert [m["type"] for m in messages] == ["PersonExperienceShared", "PersonPrivateExperienceKept"]
     assert vault.open(messages[0]["body"]["experience"]) == "heard_voices"
@@ -134,7 +135,7 @@ def test_items_are_shared_one_at_a_time_and_private_never_leaves(intake, enrolle
 
 def test_network_visibility_is_for_peer_workers_only(intake, enrolled):
     with pytest.raises(InvalidInput) as refused:
-        intake.share_person_experience(item(enrolled, "veteran", "network"), enrolled)
+        intake.perform("share_person_experience", enrolled, item(enrolled, "veteran", "network"))
     assert "peer workers only" in str(refused.value.field_errors["visibility"])
     assert notification_count(intake) == 1
 
@@ -147,32 +148,32 @@ def test_network_visibility_is_for_peer_workers_only(intake, enrolled):
 ])
 def test_an_item_outside_the_list_is_refused(intake, enrolled, payload, field):
     with pytest.raises(InvalidInput) as refused:
-        intake.share_person_experience({"person_id": enrolled.user_id, **payload}, enrolled)
+        intake.perform("share_person_experience", enrolled, {"person_id": enrolled.user_id, **payload})
     assert field in refused.value.field_errors
     assert notification_count(intake) == 1
 
 
 def test_change_and_withdraw_take_effect_at_once(intake, enrolled, vault):
     me = enrolled
-    intake.share_person_experience(item(me, "veteran", "matching"), me)
-    intake.share_person_experience(item(me, "veteran", "matching"), me)  # the same again: nothing
+    intake.perform("share_person_experience", me, item(me, "veteran", "matching"))
+    intake.perform("share_person_experience", me, item(me, "veteran", "matching"))  # the same again: nothing
     assert notification_count(intake) == 2
-    intake.share_person_experience(item(me, "veteran", "private"), me)
+    intake.perform("share_person_experience", me, item(me, "veteran", "private"))
     [withdrawn] = published(intake, after=2)
     assert withdrawn["type"] == "PersonExperienceWithdrawn"  # matching must stop using it now
     assert vault.open(withdrawn["body"]["experience"]) == "veteran"
-    intake.withdraw_person_experience(item(me, "veteran"), me)
+    intake.perform("withdraw_person_experience", me, item(me, "veteran"))
     assert types(intake, after=3) == ["PersonPrivateExperienceKept"]
-    assert intake.person_record(uuid.UUID(me.user_id), me)["experiences"] == []
+    assert intake.perform("person_record", me, uuid.UUID(me.user_id))["experiences"] == []
     with pytest.raises(InvalidInput) as refused:
-        intake.withdraw_person_experience(item(me, "veteran"), me)
+        intake.perform("withdraw_person_experience", me, item(me, "veteran"))
     assert "experience" in refused.value.field_errors
 
 
 def test_nobody_else_changes_a_persons_items(intake, enrolled):
     for other in (a_person(), admin_of(), SYSTEM, Caller(enrolled.user_id, "peer")):
         with pytest.raises(NotAllowed):
-            intake.share_person_experience(item(enrolled, "veteran", "matching"), other)
+            intake.perform("share_person_experience", other, item(enrolled, "veteran", "matching"))
     assert notification_count(intake) == 1
 
 
@@ -181,62 +182,65 @@ def test_nobody_else_changes_a_persons_items(intake, enrolled):
 
 def test_revoking_consent_stops_all_use_and_closes_open_requests(intake, enrolled):
     me = enrolled
-    intake.share_person_experience(item(me, "heard_voices", "matching"), me)
-    intake.request_support({"person_id": me.user_id}, me)
-    intake.revoke_consent({"person_id": me.user_id}, me)
+    intake.perform("share_person_experience", me, item(me, "heard_voices", "matching"))
+    intake.perform("request_support", me, {"person_id": me.user_id})
+    intake.perform("revoke_consent", me, {"person_id": me.user_id})
     assert types(intake)[-1] == "PersonConsentRevoked"
-    record = intake.person_record(uuid.UUID(me.user_id), me)
+    record = intake.perform("person_record", me, uuid.UUID(me.user_id))
     assert record["consent"]["status"] == "revoked"
     assert record["what_matching_may_use"] is None
     assert record["support_requests"][0]["status"] == "closed: consent revoked"
     before = notification_count(intake)
-    intake.share_person_experience(item(me, "veteran", "matching"), me)  # kept, but not published
+    intake.perform("share_person_experience", me, item(me, "veteran", "matching"))  # kept, but not published
     assert types(intake, after=before) == ["PersonPrivateExperienceKept"]
     with pytest.raises(InvalidInput) as refused:
-        intake.request_support({"person_id": me.user_id}, me)
+        intake.perform("request_support", me, {"person_id": me.user_id})
     assert "consent" in refused.value.field_errors
     with pytest.raises(InvalidInput):
-        intake.revoke_consent({"person_id": me.user_id}, me)  # nothing left to revoke
+        intake.perform("revoke_consent", me, {"person_id": me.user_id})  # nothing left to revoke
 
 
 def test_granting_again_publishes_what_matching_may_use_now(intake, enrolled, vault):
     me = enrolled
-    intake.share_person_experience(item(me, "heard_voices", "matching"), me)
-    intake.revoke_consent({"person_id": me.user_id}, me)
-    intake.grant_consent({"person_id": me.user_id, "consent": consent(matching=["experiences"])}, me)
+    intake.perform("share_person_experience", me, item(me, "heard_voices", "matching"))
+    intake.perform("revoke_consent", me, {"person_id": me.user_id})
+    intake.perform("grant_consent", me, {"person_id": me.user_id, "consent": consent(matching=["experiences"])})
     granted = published(intake)[-1]
     assert granted["type"] == "PersonConsentGranted"
     assert [vault.open(t) for t in granted["body"]["matching"]["shared_for_matching"]] == ["heard_voices"]
     assert granted["body"]["matching"]["region"] is None
-    intake.grant_consent({"person_id": me.user_id, "consent": consent(matching=["region"])}, me)
+    intake.perform("grant_consent", me, {"person_id": me.user_id, "consent": consent(matching=["region"])})
     changed = published(intake)[-1]
     assert changed["type"] == "PersonConsentChanged"
     assert changed["body"]["matching"]["shared_for_matching"] == []
-    assert len(intake.person_record(uuid.UUID(me.user_id), me)["consent_history"]) == 3
+    assert len(intake.perform("person_record", me, uuid.UUID(me.user_id))["consent_history"]) == 3
 
 
 def test_consent_without_experiences_for_matching_keeps_items_in_intake(intake, me):
-    intake.enroll(enrollment(me, consent=consent(matching=["region"])), me)
-    intake.share_person_experience(item(me, "heard_voices", "matching"), me)
+    intake.perform("enroll", me, enrollment(me, consent=consent(matching=["region"])))
+    intake.perform("share_person_experience", me, item(me, "heard_voices", "matching"))
     assert types(intake, after=1) == ["PersonPrivateExperienceKept"]
 
 
 def test_a_time_limited_consent_lapses_by_itself(intake, me):
-    intake.enroll(enrollment(me, consent=consent(expires_at=later(days=10))), me)
-    intake.request_support({"person_id": me.user_id, "expires_at": later(days=30)}, me)
-    assert intake.expire_due(datetime.now(timezone.utc) + timedelta(days=9)) == {}
-    assert intake.expire_due(datetime.now(timezone.utc) + timedelta(days=11)) == {"PersonConsentLapsed": 1}
+    intake.perform("enroll", me, enrollment(me, consent=consent(expires_at=later(days=10))))
+    intake.perform("request_support", me, {"person_id": me.user_id, "expires_at": later(days=30)})
+    assert intake.perform("expire_due", SYSTEM, datetime.now(timezone.utc) + timedelta(days=9)) == {}
+    assert intake.perform("expire_due", SYSTEM,
+                          datetime.now(timezone.utc) + timedelta(days=11)) == {"PersonConsentLapsed": 1}
     assert types(intake)[-1] == "PersonConsentLapsed"
-    record = intake.person_record(uuid.UUID(me.user_id), me)
+    record = intake.perform("person_record", me, uuid.UUID(me.user_id))
     assert record["consent"]["status"] == "lapsed"
     assert record["support_requests"][0]["status"] == "closed: consent lapsed"
-    assert intake.expire_due(datetime.now(timezone.utc) + timedelta(days=60)) == {}  # nothing twice
+    assert intake.perform("expire_due", SYSTEM, datetime.now(timezone.utc) + timedelta(days=60)) == {}  # nothing twice
 
 
-def test_past_its_expiry_a_consent_allows_nothing_even_before_the_lapse_is_recorded(intake, me):
-    intake.enroll(enrollment(me, consent=consent(expires_at=later(days=1))), me)
-    intake.clock = lambda: datetime.now(timezone.utc) + timedelta(days=2)
-    intake.share_person_experience(item(me, "heard_voices", "matching"), me)
+def test_past_its_expiry_a_consent_allows_nothing_even_before_the_lapse_is_recorded(app_factory, me):
+    clock = MovableClock()
+    intake = app_factory(partial(intake_setup, clock=clock))
+    intake.perform("enroll", me, enrollment(me, consent=consent(expires_at=later(days=1))))
+    clock.move(days=2)
+    intake.perform("share_person_experience", me, item(me, "heard_voices", "matching"))
     assert types(intake, after=1) == ["PersonPrivateExperienceKept"]
 
 
@@ -245,68 +249,71 @@ def test_past_its_expiry_a_consent_allows_nothing_even_before_the_lapse_is_recor
 
 def test_support_request_hopes_stay_in_intake(intake, enrolled, vault):
     me = enrolled
-    request_id = intake.request_support({"person_id": me.user_id, "hopes": "someone who has been there"}, me)
+    request_id = intake.perform("request_support", me, {"person_id": me.user_id, "hopes": "someone who has been there"})
     [message] = published(intake, after=1)
     assert message["type"] == "SupportRequested"
     assert set(message["body"]) == {"person_id", "request_id", "expires_at"}
     assert "been there" not in json.dumps(published(intake)) + json.dumps(stored_events(intake)[-1].hopes)
-    [request] = intake.person_record(uuid.UUID(me.user_id), me)["support_requests"]
+    [request] = intake.perform("person_record", me, uuid.UUID(me.user_id))["support_requests"]
     assert request == {"request_id": str(request_id), "hopes": "someone who has been there",
                        "expires_at": message["body"]["expires_at"], "status": "open"}
 
 
 def test_one_open_request_at_a_time_and_withdraw(intake, enrolled):
     me = enrolled
-    first = intake.request_support({"person_id": me.user_id}, me)
+    first = intake.perform("request_support", me, {"person_id": me.user_id})
     with pytest.raises(InvalidInput):
-        intake.request_support({"person_id": me.user_id}, me)
-    intake.withdraw_support_request({"person_id": me.user_id, "request_id": str(first)}, me)
+        intake.perform("request_support", me, {"person_id": me.user_id})
+    intake.perform("withdraw_support_request", me, {"person_id": me.user_id, "request_id": str(first)})
     assert types(intake)[-1] == "SupportRequestWithdrawn"
     with pytest.raises(InvalidInput) as refused:
-        intake.withdraw_support_request({"person_id": me.user_id, "request_id": str(first)}, me)
+        intake.perform("withdraw_support_request", me, {"person_id": me.user_id, "request_id": str(first)})
     assert "request_id" in refused.value.field_errors
-    intake.request_support({"person_id": me.user_id}, me)
+    intake.perform("request_support", me, {"person_id": me.user_id})
 
 
 def test_a_request_expires_if_nothing_happens(intake, enrolled):
     me = enrolled
-    intake.request_support({"person_id": me.user_id, "expires_at": later(days=7)}, me)
-    assert intake.expire_due(datetime.now(timezone.utc) + timedelta(days=8)) == {"SupportRequestExpired": 1}
-    assert intake.person_record(uuid.UUID(me.user_id), me)["support_requests"][0]["status"] == "expired"
+    intake.perform("request_support", me, {"person_id": me.user_id, "expires_at": later(days=7)})
+    assert intake.perform("expire_due", SYSTEM,
+                          datetime.now(timezone.utc) + timedelta(days=8)) == {"SupportRequestExpired": 1}
+    assert intake.perform("person_record", me, uuid.UUID(me.user_id))["support_requests"][0]["status"] == "expired"
 
 
 def test_expiry_index_is_rebuilt_by_a_new_application_from_the_log(app_factory, tmp_path, vault):
     me = a_person()
-    first = app_factory(IntakeApplication, store="sqlite")
-    first.enroll(enrollment(me), me)
-    first.request_support({"person_id": me.user_id, "expires_at": later(days=1)}, me)
-    again = app_factory(IntakeApplication, store="sqlite")  # a restart: nothing in memory
-    assert again.expire_due(datetime.now(timezone.utc) + timedelta(days=2)) == {"SupportRequestExpired": 1}
+    first = app_factory(intake_setup, store="sqlite")
+    first.perform("enroll", me, enrollment(me))
+    first.perform("request_support", me, {"person_id": me.user_id, "expires_at": later(days=1)})
+    again = app_factory(intake_setup, store="sqlite")  # a restart: nothing in memory
+    assert again.perform("expire_due", SYSTEM,
+                         datetime.now(timezone.utc) + timedelta(days=2)) == {"SupportRequestExpired": 1}
 
 
 # --- disclosures ------------------------------------------------------------------------------
 
 
 def test_every_disclosure_is_logged_with_its_recipient(intake, me):
-    intake.enroll(enrollment(me, consent=consent(offered_peer=["display_name", "experiences"])), me)
-    intake.share_person_experience(item(me, "heard_voices", "matching"), me)
-    intake.share_person_experience(item(me, "veteran", "private"), me)
+    intake.perform("enroll", me, enrollment(me, consent=consent(offered_peer=["display_name", "experiences"])))
+    intake.perform("share_person_experience", me, item(me, "heard_voices", "matching"))
+    intake.perform("share_person_experience", me, item(me, "veteran", "private"))
     peer = {"user_id": "peer-7", "role": "peer", "organization_id": "org-harbor"}
-    shown = intake.disclose_person({"person_id": me.user_id, "audience": "offered_peer", "recipient": peer}, SYSTEM)
+    shown = intake.perform("disclose_person", SYSTEM,
+                           {"person_id": me.user_id, "audience": "offered_peer", "recipient": peer})
     assert shown["fields"] == {"display_name": "Jordan Sample", "experiences": ["heard_voices"]}
-    [entry] = intake.person_record(uuid.UUID(me.user_id), me)["disclosures"]
+    [entry] = intake.perform("person_record", me, uuid.UUID(me.user_id))["disclosures"]
     assert entry["to"] == peer and entry["fields"] == ["display_name", "experiences"]
     disclosed = published(intake)[-1]
     assert disclosed["type"] == "PersonDataDisclosed" and "Jordan" not in json.dumps(disclosed)
 
 
 def test_nothing_is_disclosed_beyond_consent(intake, me):
-    intake.enroll(enrollment(me, consent=consent(matching=["region"])), me)
-    shown = intake.disclose_person({"person_id": me.user_id, "audience": "offered_peer"}, SYSTEM)
+    intake.perform("enroll", me, enrollment(me, consent=consent(matching=["region"])))
+    shown = intake.perform("disclose_person", SYSTEM, {"person_id": me.user_id, "audience": "offered_peer"})
     assert shown["fields"] == {}
-    assert intake.person_record(uuid.UUID(me.user_id), me)["disclosures"] == []
+    assert intake.perform("person_record", me, uuid.UUID(me.user_id))["disclosures"] == []
     with pytest.raises(NotAllowed):
-        intake.disclose_person({"person_id": me.user_id, "audience": "matching"}, a_person())
+        intake.perform("disclose_person", a_person(), {"person_id": me.user_id, "audience": "matching"})
 
 
 # --- nothing about us without us ------------------------------------------------------------
@@ -314,18 +321,18 @@ def test_nothing_is_disclosed_beyond_consent(intake, me):
 
 def test_a_person_sees_only_their_own_record(intake, enrolled):
     with pytest.raises(NotAllowed):
-        intake.person_record(uuid.UUID(enrolled.user_id), a_person())
+        intake.perform("person_record", a_person(), uuid.UUID(enrolled.user_id))
     with pytest.raises(NotAllowed):
-        intake.person_record(uuid.UUID(enrolled.user_id), admin_of())
+        intake.perform("person_record", admin_of(), uuid.UUID(enrolled.user_id))
     with pytest.raises(NotFound):
         stranger = a_person()
-        intake.person_record(uuid.UUID(stranger.user_id), stranger)
+        intake.perform("person_record", stranger, uuid.UUID(stranger.user_id))
 
 
 def test_the_record_is_plain_json_with_the_whole_history(intake, enrolled):
     me = enrolled
-    intake.share_person_experience(item(me, "heard_voices", "matching"), me)
-    record = intake.person_record(uuid.UUID(me.user_id), me)
+    intake.perform("share_person_experience", me, item(me, "heard_voices", "matching"))
+    record = intake.perform("person_record", me, uuid.UUID(me.user_id))
     assert json.loads(json.dumps(record)) == record
     assert [h["event"] for h in record["history"]] == ["Enrolled", "ExperienceShared"]
     assert record["what_matching_may_use"]["shared_for_matching"] == ["heard_voices"]
@@ -336,26 +343,26 @@ def test_the_record_is_plain_json_with_the_whole_history(intake, enrolled):
 
 def test_forget_me_leaves_no_readable_personal_field_in_the_store(app_factory, vault):
     me = a_person()
-    intake = app_factory(IntakeApplication, store="sqlite")
-    intake.enroll(enrollment(me), me)
-    intake.share_person_experience(item(me, "heard_voices", "matching"), me)
-    intake.request_support({"person_id": me.user_id, "hopes": "a walk and a talk"}, me)
+    intake = app_factory(intake_setup, store="sqlite")
+    intake.perform("enroll", me, enrollment(me))
+    intake.perform("share_person_experience", me, item(me, "heard_voices", "matching"))
+    intake.perform("request_support", me, {"person_id": me.user_id, "hopes": "a walk and a talk"})
     before = notification_count(intake)
-    intake.forget_me({"person_id": me.user_id}, me)
+    intake.perform("forget_me", me, {"person_id": me.user_id})
     assert notification_count(intake) == before + 1  # the history stays, with one more event
     assert types(intake)[-1] == "PersonForgotten"
-    record = intake.person_record(uuid.UUID(me.user_id), me)
+    record = intake.perform("person_record", me, uuid.UUID(me.user_id))
     assert record["forgotten"] is True
     assert record["details"]["display_name"] == record["details"]["region"] == FORGOTTEN
     assert record["experiences"] == [{"experience": FORGOTTEN, "visibility": "matching"}]
     assert record["support_requests"][0]["hopes"] == FORGOTTEN
-    reopened = app_factory(IntakeApplication, store="sqlite")  # read back from the SQLite store
+    reopened = app_factory(intake_setup, store="sqlite")  # read back from the SQLite store
     for message in published(reopened):
         for token in _tokens(message["body"]):
             assert vault.open(token) == FORGOTTEN
     with pytest.raises(NotFound):
-        intake.share_person_experience(item(me, "veteran", "matching"), me)
-    intake.forget_me({"person_id": me.user_id}, me)  # asking twice is harmless
+        intake.perform("share_person_experience", me, item(me, "veteran", "matching"))
+    intake.perform("forget_me", me, {"person_id": me.user_id})  # asking twice is harmless
     assert notification_count(intake) == before + 1
 
 
@@ -368,7 +375,7 @@ def _tokens(value):
 
 
 def test_events_stay_readable_by_type_after_forgetting(intake, enrolled):
-    intake.forget_me({"person_id": enrolled.user_id}, enrolled)
+    intake.perform("forget_me", enrolled, {"person_id": enrolled.user_id})
     assert [type(e) for e in stored_events(intake)] == [Person.Enrolled, Person.Forgotten]
 
 
@@ -377,14 +384,14 @@ def test_events_stay_readable_by_type_after_forgetting(intake, enrolled):
 
 def test_changing_details_publishes_the_new_view_and_the_same_again_stores_nothing(intake, enrolled, vault):
     me = enrolled
-    intake.change_details({"person_id": me.user_id, "region": "Berkshire County", "languages": ["en"]}, me)
+    intake.perform("change_details", me, {"person_id": me.user_id, "region": "Berkshire County", "languages": ["en"]})
     [changed] = published(intake, after=1)
     assert changed["type"] == "PersonDetailsChanged"
     assert vault.open(changed["body"]["matching"]["region"]) == "Berkshire County"
     assert [vault.open(t) for t in changed["body"]["matching"]["languages"]] == ["en"]
-    intake.change_details({"person_id": me.user_id, "region": "Berkshire County"}, me)
+    intake.perform("change_details", me, {"person_id": me.user_id, "region": "Berkshire County"})
     assert notification_count(intake) == 2
-    details = intake.person_record(uuid.UUID(me.user_id), me)["details"]
+    details = intake.perform("person_record", me, uuid.UUID(me.user_id))["details"]
     assert (details["region"], details["languages"], details["display_name"]) == (
         "Berkshire County", ["en"], "Jordan Sample")
 
@@ -397,21 +404,21 @@ def test_changing_details_publishes_the_new_view_and_the_same_again_stores_nothi
 ])
 def test_bad_detail_changes_name_the_field(intake, enrolled, payload, field):
     with pytest.raises(InvalidInput) as refused:
-        intake.change_details({"person_id": enrolled.user_id, **payload}, enrolled)
+        intake.perform("change_details", enrolled, {"person_id": enrolled.user_id, **payload})
     assert field in refused.value.field_errors
     assert notification_count(intake) == 1
 
 
 def test_languages_are_kept_as_codes_whether_named_or_coded(intake, me, vault):
-    intake.enroll(enrollment(me, languages=["English", "español", "es", "Haitian Creole"]), me)
-    assert intake.person_record(me.user_id, me)["details"]["languages"] == ["en", "es", "ht"]
+    intake.perform("enroll", me, enrollment(me, languages=["English", "español", "es", "Haitian Creole"]))
+    assert intake.perform("person_record", me, me.user_id)["details"]["languages"] == ["en", "es", "ht"]
     [event] = stored_events(intake)
     assert [vault.open(t) for t in event.matching["languages"]] == ["en", "es", "ht"]
-    intake.change_details({"person_id": me.user_id, "languages": ["Spanish"]}, me)
-    assert intake.person_record(me.user_id, me)["details"]["languages"] == ["es"]
+    intake.perform("change_details", me, {"person_id": me.user_id, "languages": ["Spanish"]})
+    assert intake.perform("person_record", me, me.user_id)["details"]["languages"] == ["es"]
 
 
 def test_an_unknown_language_is_refused_naming_the_field(intake, enrolled):
     with pytest.raises(InvalidInput) as refused:
-        intake.change_details({"person_id": enrolled.user_id, "languages": ["Elvish"]}, enrolled)
+        intake.perform("change_details", enrolled, {"person_id": enrolled.user_id, "languages": ["Elvish"]})
     assert "languages" in refused.value.field_errors and "Elvish" in str(refused.value.field_errors)

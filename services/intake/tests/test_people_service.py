@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from nameko.testing.services import worker_factory
 
-from services.intake.application import IntakeApplication
+from services.intake.setup import setup as intake_setup
 from services.intake.service import IntakeService
 from services.intake.tests.people_fixtures import a_person, admin_of, enrollment, item, later
 from shared.errors import InvalidInput, NotAllowed
@@ -22,7 +22,7 @@ PERSON_ONLY = ["enroll", "accept_referral", "decline_referral", "change_details"
 
 @pytest.fixture
 def intake(app_factory):
-    return app_factory(IntakeApplication)
+    return app_factory(intake_setup)
 
 
 def service_as(intake, caller):

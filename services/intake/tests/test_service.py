@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import pytest
 from nameko.testing.services import worker_factory
 
-from services.intake.application import IntakeApplication
+from services.intake.setup import setup as intake_setup
 from shared import config
 from services.intake.service import IntakeService
 from shared.errors import InvalidInput, NotAllowed
@@ -24,10 +24,13 @@ from shared.tests.conftest import (  # noqa: F401  (fixtures)
     vault,
 )
 
+SYSTEM = Caller.system("intake")
+
+
 
 @pytest.fixture
 def intake(app_factory):
-    return app_factory(IntakeApplication)
+    return app_factory(intake_setup)
 
 
 def service_as(intake, caller):
@@ -79,7 +82,7 @@ def test_a_peer_can_record_their_profile(intake):
     result = service_as(intake, peer).record_peer_worker_profile(payload)
     assert result == payload["peer_worker_id"]
     assert isinstance(result, str)  # what goes back over RPC is plain JSON
-    profile = intake.peer_worker_profile(uuid.UUID(result))
+    profile = intake.perform("peer_worker_profile", SYSTEM, uuid.UUID(result))
     assert profile["display_name"] == "Rowan Example"
     [event] = intake.integration_events(0)
     assert event.actor == peer.as_actor()
@@ -137,11 +140,11 @@ def test_a_peer_may_not_change_another_peer_workers_profile_through_the_service(
     sky = peer_worker()
     sky_service = service_as(intake, sky)
     who = sky_service.record_peer_worker_profile(own_profile(sky, "Sky Sample", [item("veteran", "network")]))
-    before = intake.peer_worker_profile(uuid.UUID(who))
+    before = intake.perform("peer_worker_profile", SYSTEM, uuid.UUID(who))
     with pytest.raises(NotAllowed):
         getattr(service_as(intake, peer_worker()), command)({"peer_worker_id": who, **change})
     assert notification_count(intake) == 1
-    assert intake.peer_worker_profile(uuid.UUID(who)) == before
+    assert intake.perform("peer_worker_profile", SYSTEM, uuid.UUID(who)) == before
     getattr(sky_service, command)({"peer_worker_id": who, **change})  # their own: allowed
     assert notification_count(intake) == 2
 

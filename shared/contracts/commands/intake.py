@@ -1,14 +1,15 @@
-"""Command inputs intake accepts (marshmallow); unknown fields are refused."""
+"""Command inputs intake accepts (marshmallow), unknown fields refused, and its access table."""
 import uuid
 from datetime import datetime, timezone
 
 from marshmallow import ValidationError, fields, validate, validates, validates_schema
 
-from shared.contracts.commands import CommandSchema
+from shared.contracts.commands import CommandSchema, ExpireDue
 from shared.contracts.intake import MODALITIES, WeeklyTime
 from shared.experiences import EXPERIENCE_CODES, VISIBILITIES
 from shared.identity import ROLES
 from shared.languages import Languages
+from shared.operations import Operation, Operations
 
 PERSON_VISIBILITIES = ("private", "matching")  # `network` is for peer workers only
 CONSENT_PURPOSES = ("peer_support",)
@@ -149,6 +150,9 @@ class DeclineReferral(ReferralRef):
     invitation_secret = Text(0, 200, load_default=None, allow_none=True)
 
 
+ReadReferral = DeclineReferral  # the invitee reads it with the invitation's secret; the admin needs none
+
+
 # --- peer workers' invitations: their organization invites, they accept with their own sign-in -----------
 
 
@@ -165,6 +169,9 @@ class PeerWorkerInvitationRef(CommandSchema):
 
 class AcceptPeerWorkerInvitation(PeerWorkerInvitationRef):
     invitation_secret = Text(0, 200, load_default=None, allow_none=True)
+
+
+ReadPeerWorkerInvitation = AcceptPeerWorkerInvitation  # the invited peer with the secret; the admin needs none
 
 
 # --- peer workers' availability ----------------------------------------------------------
@@ -189,3 +196,47 @@ class SetAvailability(CommandSchema):
 
 class PeerWorkerRef(CommandSchema):
     peer_worker_id = fields.UUID(required=True)
+
+
+# Who may call what, in the order the gateway lists the roles. A person acts only on their own
+# records and a peer worker only on their own profile; an agency admin records and invites only for
+# their own organization. What needs stored state (whose profile, referral or invitation it is, the
+# secret that opens an invitation) the handlers check.
+PEER, ADMIN, PERSON, SYSTEM = "peer", "agency_admin", "person", "system"
+OPERATIONS = Operations("intake", [
+    # peer workers' profiles and availability: set by themselves, never assigned
+    Operation("record_peer_worker_profile", (PEER, ADMIN, SYSTEM), RecordPeerWorkerProfile,
+              own="peer_worker_id", scope="organization_id"),
+    Operation("share_experience", (PEER, SYSTEM), ShareExperience, own="peer_worker_id"),
+    Operation("withdraw_experience", (PEER, SYSTEM), WithdrawExperience, own="peer_worker_id"),
+    Operation("peer_worker_profile", (PEER, ADMIN, SYSTEM), PeerWorkerRef, args=("peer_worker_id",),
+              own="peer_worker_id"),
+    Operation("set_availability", (PEER, SYSTEM), SetAvailability, own="peer_worker_id"),
+    Operation("pause_availability", (PEER, SYSTEM), PeerWorkerRef, own="peer_worker_id"),
+    Operation("resume_availability", (PEER, SYSTEM), PeerWorkerRef, own="peer_worker_id"),
+    # peer workers' invitations: nobody types a peer worker's id
+    Operation("invite_peer_worker", (ADMIN,), InvitePeerWorker, scope="organization_id"),
+    Operation("peer_worker_invitation", (ADMIN, PEER), ReadPeerWorkerInvitation,
+              args=("invitation_id", "invitation_secret")),
+    Operation("accept_peer_worker_invitation", (PEER,), AcceptPeerWorkerInvitation),
+    Operation("withdraw_peer_worker_invitation", (ADMIN,), PeerWorkerInvitationRef),
+    # people: enrollment and referrals
+    Operation("enroll", (PERSON,), Enroll, own="person_id"),
+    Operation("refer_person", (ADMIN,), ReferPerson),
+    Operation("referral", (ADMIN, PERSON), ReadReferral, args=("referral_id", "invitation_secret")),
+    Operation("accept_referral", (PERSON,), AcceptReferral, own="person_id"),
+    Operation("decline_referral", (PERSON,), DeclineReferral),
+    # people: their details, items, consent, requests, their record, forgetting
+    Operation("change_details", (PERSON,), ChangeDetails, own="person_id"),
+    Operation("share_person_experience", (PERSON,), SharePersonExperience, own="person_id"),
+    Operation("withdraw_person_experience", (PERSON,), WithdrawPersonExperience, own="person_id"),
+    Operation("grant_consent", (PERSON,), GrantConsent, own="person_id"),
+    Operation("revoke_consent", (PERSON,), PersonRef, own="person_id"),
+    Operation("request_support", (PERSON,), RequestSupport, own="person_id"),
+    Operation("withdraw_support_request", (PERSON,), SupportRequestRef, own="person_id"),
+    Operation("person_record", (PERSON,), PersonRef, args=("person_id",), own="person_id"),
+    Operation("forget_me", (PERSON,), PersonRef, own="person_id"),
+    # the referring agency (or the system) asks for a person's consented fields
+    Operation("disclose_person", (ADMIN, SYSTEM), DisclosePerson),
+    Operation("expire_due", (SYSTEM,), ExpireDue, args=("now",)),
+])

@@ -1,7 +1,7 @@
 """Command inputs matching accepts (marshmallow); unknown fields are refused."""
 from marshmallow import fields
 
-from shared.contracts.commands import CommandSchema
+from shared.contracts.commands import CommandSchema, ExpireDue
 from shared.operations import Operation, Operations
 
 
@@ -37,12 +37,6 @@ class Counts(CommandSchema):
 
 class PeerWorkerCommand(CommandSchema):
     peer_worker_id = fields.UUID(required=True)
-
-
-class ExpireDue(CommandSchema):
-    # Tests and tools move time; the timer passes nothing and the service's clock is read.
-    now = fields.AwareDateTime(load_default=None, error_messages={
-        "invalid": "an ISO time with its offset", "invalid_awareness": "an ISO time with its offset"})
 
 
 # Who may call what. A person acts only for themselves and a peer worker only on their own
