@@ -1,4 +1,4 @@
-"""Matching's commands: the person's choice, the peer's answer, connections.
+"""Matching's commands: the person's choice, the peer's answer, connections, blocks.
 
 Each handler gets the command already admitted by matching's access table
 (shared/contracts/commands/matching.py: roles, a person only for themselves)
@@ -17,7 +17,7 @@ from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError
 
-from services.matching.domain import Connection, NoFreePlace, Places, Seeker
+from services.matching.domain import Block, Connection, NoFreePlace, Places, Seeker
 from services.matching.queries import offers_for
 from shared.errors import Conflict, NotFound
 from shared.identity import Caller
@@ -206,3 +206,59 @@ def like_peer(command: dict, caller: Caller, *, store, pool) -> dict:
         seeker.like(peer_id, caller.as_actor())
         store.save(seeker)
     return {"liked": seeker.liked}
+
+
+# -- blocks: a person and a peer worker never offered to each other again --------------------------
+def block_peer(command: dict, caller: Caller, *, store, pool) -> dict:
+    """A person blocks a peer worker (one they were offered, chose or were connected with)."""
+    return _keep_apart(store, pool, str(command["person_id"]), str(command["peer_worker_id"]), caller)
+
+
+def block_person(command: dict, caller: Caller, *, store, pool) -> dict:
+    """A peer worker blocks the person behind a choice made of them or a connection with them; the peer
+    never learns the person's id from it."""
+    peer_id = str(command["peer_worker_id"])
+    if command.get("choice_id"):
+        choice = pool.choices.get(str(command["choice_id"]))
+        person_id = choice["person_id"] if choice and choice["peer_worker_id"] == peer_id else None
+        missing = "no open request with that id for you"
+    else:
+        connection = pool.connections.get(str(command["connection_id"]))
+        person_id = connection["person_id"] if connection and connection["peer_worker_id"] == peer_id else None
+        missing = "no connection with that id for you"
+    if person_id is None:
+        raise NotFound(missing)
+    return _keep_apart(store, pool, person_id, peer_id, caller)
+
+
+def _keep_apart(store, pool, person_id: str, peer_id: str, caller: Caller) -> dict:
+    """Record the pair, and end at once what is open between them: the offer goes, an open choice lapses
+    (the person is told only that it lapsed), an active connection ends; their places are freed."""
+    actor = caller.as_actor()
+    for _ in range(ATTEMPTS):
+        if store.get(Block.create_id(person_id, peer_id)) is not None:
+            return {"blocked": True}  # blocked already: what was open between them ended then
+        changed: list = [Block(person_id=person_id, peer_worker_id=peer_id, actor=actor)]
+        holds = []
+        seeker: Seeker | None = store.get(UUID(person_id))
+        if isinstance(seeker, Seeker):
+            if seeker.choice is not None and seeker.choice["peer_worker_id"] == peer_id:
+                holds.append((peer_id, seeker.choice["choice_id"]))
+                seeker.choice_lapsed(seeker.choice["choice_id"], actor)
+            if seeker.request is not None and any(o["peer_worker_id"] == peer_id for o in seeker.offers):
+                seeker.offer(seeker.request["request_id"], [o for o in seeker.offers if o["peer_worker_id"] != peer_id],
+                             list(seeker.relaxed), actor)
+            if seeker.pending_events:
+                changed.append(seeker)
+        for connection_id, connection in list(pool.connections.items()):
+            if connection["active"] and (connection["person_id"], connection["peer_worker_id"]) == (person_id, peer_id):
+                ending: Connection = store.repository.get(UUID(connection_id))
+                ending.end(actor)
+                changed.append(ending)
+                holds.append((peer_id, connection_id))
+        try:
+            store.save(*changed, *store.released(holds, actor))
+        except IntegrityError:
+            continue  # someone acted on the same choice, offers or connection meanwhile: look again
+        return {"blocked": True}
+    raise Conflict("that changed while we looked: try again")

@@ -11,6 +11,8 @@
   connection). It refuses a hold beyond the peer's capacity, and is saved with
   optimistic concurrency, so two people can never take the same last place.
 - Connection: active until either side ends it. No reason is asked or kept.
+- Block: a person and a peer worker never offered to each other again; only
+  the pair of ids is kept (who asked is in the event's actor, as for every event).
 
 Candidate, Workforce and Seeker each decide, in `follow`, what an upstream
 event (intake's or directory's) means for them; the application only routes
@@ -326,3 +328,17 @@ class Connection(Aggregate):
     def _end(self, actor: dict, region: str | None = None):
         # the region again, so the ending can be counted by region without the beginning at hand
         self.active = False
+
+
+class Block(Aggregate):
+    """A person and a peer worker kept apart: never offered to each other again. Only the pair of ids."""
+
+    @event("Recorded")
+    def __init__(self, person_id: str, peer_worker_id: str, actor: dict):
+        self.person_id = person_id
+        self.peer_worker_id = peer_worker_id
+
+    @staticmethod
+    def create_id(person_id: str, peer_worker_id: str, **_) -> UUID:
+        # one per pair, whoever asked first: a second block of the same pair is the same aggregate
+        return derived_id("block", f"{person_id}|{peer_worker_id}")

@@ -14,7 +14,7 @@ from collections import defaultdict
 from datetime import datetime, timezone
 
 from services.matching import scoring
-from services.matching.domain import Candidate, Connection, Places, Seeker, Workforce
+from services.matching.domain import Block, Candidate, Connection, Places, Seeker, Workforce
 from shared import languages
 from shared.crypto import FORGOTTEN
 
@@ -99,6 +99,7 @@ class Pool:
         self.past_choices: dict[str, str] = {}  # answered, lapsed or withdrawn choice id -> peer id
         self.connections: dict[str, dict] = {}  # connection id -> {person_id, peer_worker_id, active}
         self.waitlist: dict[str, None] = {}  # person ids in the order they began to wait
+        self.kept_apart: dict[str, set] = {}  # person id -> peer ids blocked by them or blocking them
         self.offers_made = 0
         self._apply = {
             Candidate.Listed: self._listed, Candidate.ItemAdded: self._items, Candidate.ItemRemoved: self._items,
@@ -108,6 +109,7 @@ class Pool:
             Workforce.CredentialBlocked: self._blocked, Workforce.CredentialRenewed: self._renewed,
             Places.Held: self._held, Places.Released: self._released,
             Connection.Began: self._began, Connection.Ended: self._ended,
+            Block.Recorded: self._kept_apart,
         }
 
     # -- applying stored events ------------------------------------------------------------
@@ -201,6 +203,9 @@ class Pool:
     def _ended(self, event):
         self.connections[str(event.originator_id)]["active"] = False
 
+    def _kept_apart(self, event):
+        self.kept_apart.setdefault(event.person_id, set()).add(event.peer_worker_id)
+
     def _seeker(self, seeker):
         key = str(seeker.id)
         before = self.people.get(key)
@@ -262,8 +267,10 @@ class Pool:
 
     def fits(self, person: Person, peer: Peer, include_my_agencies: bool = False) -> bool:
         """The hard limits: listed and available, free places, common language and modality,
-        place unless remote, no employer the person receives services from, credentials."""
+        place unless remote, no employer the person receives services from, credentials, and
+        neither side blocked the other."""
         return (peer.listed and not peer.paused and not peer.blocked and peer.free > 0
+                and peer.id not in self.kept_apart.get(person.id, ())
                 and not person.languages.isdisjoint(peer.languages)
                 and not person.modalities.isdisjoint(peer.modalities)
                 and (peer.remote or (person.region is not None and person.region in peer.regions))

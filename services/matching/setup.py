@@ -24,6 +24,8 @@ HANDLERS = {
     "peer_requests": queries.peer_requests,
     "peer_connections": queries.peer_connections,
     "end_connection": commands.end_connection,
+    "block_peer": commands.block_peer,
+    "block_person": commands.block_person,
     "counts": queries.counts,
     "expire_due": commands.expire_due,
 }

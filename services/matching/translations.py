@@ -3,7 +3,7 @@
 Only pseudonymous ids, experience codes of peer workers (who shared them for
 matching) and scores leave matching; nothing a person sealed crosses in clear.
 """
-from services.matching.domain import Candidate, Connection, Places, Seeker, Workforce
+from services.matching.domain import Block, Candidate, Connection, Places, Seeker, Workforce
 from shared import access
 
 
@@ -61,6 +61,10 @@ def _ended(event: Connection.Ended):
     return _with_region("ConnectionEnded", {"connection_id": event.originator_id}, event)
 
 
+def _blocked(event: Block.Recorded):
+    return "PairBlocked", {"person_id": event.person_id, "peer_worker_id": event.peer_worker_id}
+
+
 TRANSLATIONS = {
     Candidate.Listed: _listed,
     **{cls: _candidate for cls in (Candidate.ItemAdded, Candidate.ItemRemoved, Candidate.Touched,
@@ -81,5 +85,6 @@ TRANSLATIONS = {
     **{cls: _places for cls in (Places.Opened, Places.Held, Places.Released)},
     Connection.Began: _began,
     Connection.Ended: _ended,
+    Block.Recorded: _blocked,
     **access.TRANSLATIONS,
 }

@@ -100,6 +100,13 @@ class ConnectionEnded(Schema):
     connection_id = fields.UUID(required=True)
 
 
+@contract("matching", "PairBlocked")
+class PairBlocked(PersonBody):
+    """A person and a peer worker are never offered to each other again (either of them asked)."""
+
+    peer_worker_id = fields.String(required=True)
+
+
 # Version 2 names the region the connection is held in: one of the peer worker's own published
 # (county-level) regions, the one the person shares with them, or "remote". Never anything finer,
 # and never the person's region when the peer does not also list it. Version 1 (before regions)

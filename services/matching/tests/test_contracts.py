@@ -35,6 +35,7 @@ def matching_samples(vault) -> dict[tuple[str, str, int], dict]:
         "ChoiceAccepted": choice, "PersonToldPeerDeclined": choice, "PersonToldChoiceLapsed": choice,
         "ConnectionBegan": {"connection_id": CHOICE, "person_id": str(PERSON), "peer_worker_id": str(PEER)},
         "ConnectionEnded": {"connection_id": CHOICE},
+        "PairBlocked": {"person_id": PERSON, "peer_worker_id": str(PEER)},
     }
     samples = {("matching", type_, 1): body for type_, body in bodies.items()}
     samples[("matching", "ConnectionBegan", 2)] = {**bodies["ConnectionBegan"], "region": "Hampden County"}
@@ -48,7 +49,8 @@ def test_every_matching_contract_has_a_sample():
 
 def stored_event_classes() -> set:
     classes = set()
-    for aggregate in (domain.Candidate, domain.Workforce, domain.Seeker, domain.Places, domain.Connection):
+    for aggregate in (domain.Candidate, domain.Workforce, domain.Seeker, domain.Places, domain.Connection,
+                      domain.Block):
         for value in vars(aggregate).values():
             if isinstance(value, type) and issubclass(value, Aggregate.Event) and value.__qualname__.count(".") == 1 \
                     and value.__name__ not in ("Event", "Created"):

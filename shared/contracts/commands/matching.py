@@ -1,5 +1,5 @@
 """Command inputs matching accepts (marshmallow); unknown fields are refused."""
-from marshmallow import fields
+from marshmallow import ValidationError, fields, validates_schema
 
 from shared.contracts.commands import CommandSchema, ExpireDue
 from shared.operations import Operation, Operations
@@ -31,6 +31,23 @@ class EndConnection(CommandSchema):
     connection_id = fields.UUID(required=True)
 
 
+class BlockPeer(PersonCommand):
+    peer_worker_id = fields.UUID(required=True)
+
+
+class BlockPerson(CommandSchema):
+    """The peer names the choice made of them or the connection, never the person's id."""
+
+    peer_worker_id = fields.UUID(required=True)
+    choice_id = fields.UUID(load_default=None)
+    connection_id = fields.UUID(load_default=None)
+
+    @validates_schema
+    def _one_of_them(self, data, **_):
+        if (data.get("choice_id") is None) == (data.get("connection_id") is None):
+            raise ValidationError("name either the choice or the connection", "_schema")
+
+
 class Counts(CommandSchema):
     organization_id = fields.String(load_default=None, allow_none=True)
 
@@ -57,6 +74,8 @@ OPERATIONS = Operations("matching", [
     Operation("peer_connections", ("peer", "system"), PeerWorkerCommand, args=("peer_worker_id",),
               own="peer_worker_id"),
     Operation("end_connection", ("person", "peer", "system"), EndConnection),
+    Operation("block_peer", ("person", "system"), BlockPeer, own="person_id"),
+    Operation("block_person", ("peer", "system"), BlockPerson, own="peer_worker_id"),
     Operation("counts", ("agency_admin", "state_auditor", "system"), Counts, scope="organization_id"),
     Operation("expire_due", ("system",), ExpireDue, args=("now",)),
 ])
