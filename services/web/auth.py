@@ -22,14 +22,15 @@ from authlib.integrations.flask_client import OAuth, OAuthError
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, session, url_for
 
 from services.web.gateway import ApiError, Gateway, read_every
+from services.web.i18n import gettext
 from shared.dev_tokens import mint_development_token
 
 SIGNED_IN = ("token", "user_id", "role", "organization_id", "ends_at")
 CARRIED = ("lang", "invitation")  # what signing in keeps: the language, and an invitation link opened before
 ROLE_HOME = {"person": "person.home", "peer": "peer.home", "supervisor": "supervisor.home",
-             "agency_admin": "organization.home"}
+             "agency_admin": "organization.home", "state_auditor": "state.home"}
 DEMO_SIZE = 6  # synthetic users offered per role on the development sign-in page
-DEVELOPMENT_ROLES = ("person", "peer", "supervisor", "agency_admin")
+DEVELOPMENT_ROLES = ("person", "peer", "supervisor", "agency_admin", "state_auditor")
 
 
 def signed_in() -> bool:
@@ -171,13 +172,15 @@ def _is_uuid(value: str) -> bool:
 def _demo_users() -> dict:
     """The first synthetic people and peer workers of `make demo` (same ids, same names); its peer
     supervisors sign in as supervisors with their peer worker id, as the demo itself does."""
-    from deploy.demo.plan import plan
+    from deploy.demo.plan import demo_id, plan
 
     network = plan(people=DEMO_SIZE, peer_workers=DEMO_SIZE)
     return {"person": [(p.person_id, p.display_name) for p in network.people],
             "peer": [(w.peer_worker_id, w.display_name) for w in network.peer_workers],
             "supervisor": [(w.peer_worker_id, w.display_name) for w in network.peer_workers if w.supervisor],
-            "agency_admin": [(o.key, o.name) for o in network.organizations[:DEMO_SIZE]]}
+            "agency_admin": [(o.key, o.name) for o in network.organizations[:DEMO_SIZE]],
+            # The state needs no demo data to sign in: one administrator, a fixed id like the demo's.
+            "state_auditor": [(demo_id("state-administrator", 1), gettext("A state administrator"))]}
 
 
 def _demo_admin(key: str) -> tuple[str, str | None]:

@@ -39,7 +39,18 @@ class Gateway:
     def post(self, path: str, body: dict | None = None, headers: dict | None = None):
         return self._call("POST", path, headers, json=body if body is not None else {})
 
-    def _call(self, method: str, path: str, extra_headers: dict | None = None, **kwargs):
+    def stream(self, path: str, **params) -> tuple[str, object]:
+        """A download passed on as it comes: (its content type, its chunks). A refusal before the
+        first byte is an ApiError like any other."""
+        answer = self._call("GET", path, {"Accept": "*/*"}, raw=True, stream=True,
+                            params={k: v for k, v in params.items() if v is not None})
+
+        def chunks():
+            with answer:
+                yield from answer.iter_content(chunk_size=64 * 1024)
+        return answer.headers.get("Content-Type", "application/octet-stream"), chunks()
+
+    def _call(self, method: str, path: str, extra_headers: dict | None = None, raw: bool = False, **kwargs):
         headers = {"Accept": "application/json", **(extra_headers or {})}
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
@@ -51,6 +62,8 @@ class Gateway:
         finally:
             self.calls += 1
             self.seconds += time.perf_counter() - started
+        if raw and answer.status_code < 400:
+            return answer
         if answer.status_code >= 400:
             try:
                 problem = answer.json()

@@ -146,6 +146,14 @@ def audience_label(audience: str, to: dict | None = None) -> str:
         audience, gettext("Someone working in peernet"))
 
 
+def break_glass_reason(code: str) -> str:
+    """Why the state's auditor opened access to a person's details (audit's fixed list of reasons)."""
+    return {"legal_request": gettext("A court order or subpoena"),
+            "complaint_investigation": gettext("A complaint made to the state"),
+            "safety_investigation": gettext("A report of harm to investigate"),
+            "data_subject_request": gettext("The person asked for their own record")}.get(code, code)
+
+
 @blueprint.app_template_filter("field_label_filter")
 def _field_label_filter(name: str) -> str:
     return field_label(name)
@@ -155,7 +163,7 @@ def _field_label_filter(name: str) -> str:
 def person_helpers():
     return {"vocabulary": vocabulary(), "audience_fields": AUDIENCE_FIELDS, "field_label": field_label,
             "field_choices": lambda names: [(n, field_label(n)) for n in names], "preview_value": preview_value,
-            "audience_label": audience_label}
+            "audience_label": audience_label, "break_glass_reason": break_glass_reason}
 
 
 # -- lived experience, item by item ---------------------------------------------------------

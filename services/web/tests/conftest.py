@@ -36,6 +36,11 @@ class FakeGateway:
         self.calls.append(("GET", path, params))
         return self._answer(self.reads, path)
 
+    def stream(self, path, **params):
+        self.calls.append(("STREAM", path, params))
+        answer = self._answer(self.reads, path)
+        return answer["content_type"], iter(answer["chunks"])
+
     def post(self, path, body=None):
         self.calls.append(("POST", path, body))
         return self._answer(self.acts, path, default={})
@@ -58,7 +63,7 @@ def fake(monkeypatch):
     gateway = FakeGateway()
     monkeypatch.setattr(auth, "gateway", lambda token=None: gateway)
     for name in ("services.web.person", "services.web.peer", "services.web.invitations",
-                 "services.web.supervisor", "services.web.organization"):
+                 "services.web.supervisor", "services.web.organization", "services.web.state"):
         try:
             module = importlib.import_module(name)
         except ImportError:  # a module not written yet has nothing to replace

@@ -70,6 +70,6 @@ def test_development_sign_in_cannot_exist_with_an_identity_provider(fake, tmp_pa
     assert "Development installation" not in app.test_client().get("/").get_data(as_text=True)
 
 
-@pytest.mark.parametrize("role", ["agency_admin", "state_auditor", "system"])
+@pytest.mark.parametrize("role", ["agency_admin", "system"])
 def test_development_sign_in_offers_only_the_roles_these_pages_serve(client, role):
     assert client.post("/signin/development", data={"role": role, "user_id": ME}).status_code == 400
