@@ -1,5 +1,6 @@
 """Intake's Application, the store its handlers are given: the aggregates and saving, what
-upstream events do here (its policy: lines of a person's disclosure log), and the outbox.
+upstream events do here (its policy: lines of a person's disclosure log; matching's connections,
+whose sides may read each other's contact while they last), and the outbox.
 """
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
 
+from services.intake.connections import Connection
 from services.intake.domain import PeerWorkerProfile
 from services.intake.people import Person
 from services.intake.translations import TRANSLATIONS
@@ -47,6 +49,9 @@ class IntakeApplication(AccessLog, ServiceApplication):
     saves_commands_together = True  # its commands read only aggregates
 
     def policy(self, event, processing):
+        if event.source == "matching" and event.type in ("ConnectionBegan", "ConnectionEnded"):
+            self._follow_connection(event, processing)
+            return
         if event.source == "audit" and event.type in ("BreakGlassOpened", "PersonalDataRead"):
             person_id, (to, fields), audience = event.body["person_id"], break_glass_line(event), STATE_AUDIT
         elif event.type == "AccessRecorded" and event.body["subject_kind"] == "person":
@@ -62,6 +67,22 @@ class IntakeApplication(AccessLog, ServiceApplication):
         person.record_disclosure(to, audience, fields,
                                  Caller.system(self.service, event.actor.get("correlation_id")).as_actor())
         processing.collect_events(person)
+
+    def _follow_connection(self, event, processing):
+        connection_id = event.body["connection_id"]
+        actor = Caller.system(self.service, event.actor.get("correlation_id")).as_actor()
+        if event.type == "ConnectionBegan":
+            if connection_id not in self.repository:
+                processing.collect_events(Connection(
+                    connection_id=connection_id, person_id=str(event.body["person_id"]),
+                    peer_worker_id=str(event.body["peer_worker_id"]), actor=actor))
+            return
+        try:
+            connection = self.repository.get(connection_id)
+        except AggregateNotFoundError:
+            return  # ended before intake followed connections: there is no contact to close
+        connection.end(actor)
+        processing.collect_events(connection)
 
     # -- the aggregates, by id ------------------------------------------------------------
     def held(self, aggregate_id: UUID, kind: type, missing: str):

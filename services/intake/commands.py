@@ -125,6 +125,20 @@ def resume_availability(command: dict, caller: Caller, *, store) -> None:
     store.save(profile)
 
 
+def set_work_contact(command: dict, caller: Caller, *, store, vault) -> None:
+    """Their own work phone or email (sealed under their key, never published), or their organization's."""
+    profile = store.profile(command["peer_worker_id"])
+    subject = str(profile.id)
+    contact = None if command["use"] == "organization" else {
+        name: seal_optional(vault, subject, command[name]) for name in ("phone", "email")}
+    held = profile.work_contact
+    if contact is not None and held is not None and all(
+            (vault.open(held[name]) if held[name] else None) == command[name] for name in ("phone", "email")):
+        return  # the same contact again: the tokens differ, nothing changes
+    profile.set_work_contact(contact, caller.as_actor())
+    store.save(profile)
+
+
 # -- peer workers' invitations: nobody types a peer worker's id -----------------------------------
 # The invitation's secret is answered once to the admin and stored only as its digest; a peer without
 # it gets the same NotFound as for an invitation that does not exist.

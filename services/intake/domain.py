@@ -23,6 +23,8 @@ class PeerWorkerProfile(Aggregate):
         self.experiences = dict(experiences)
         self.availability: dict | None = None
         self.paused = False
+        # how people connected with them reach them: None is their organization's published contact
+        self.work_contact: dict | None = None
 
     @staticmethod
     def create_id(peer_worker_id: UUID, **_) -> UUID:
@@ -75,6 +77,16 @@ class PeerWorkerProfile(Aggregate):
     @event("Resumed")
     def _resume(self, actor: dict):
         self.paused = False
+
+    # -- work contact: what people connected with them see -----------------------------------------
+    def set_work_contact(self, contact: dict | None, actor: dict) -> None:
+        """`contact`: {"phone", "email"} sealed under the peer worker's key, or None for the organization's."""
+        if contact != self.work_contact:
+            self._set_work_contact(contact, actor)
+
+    @event("WorkContactSet")
+    def _set_work_contact(self, contact: dict | None, actor: dict):
+        self.work_contact = dict(contact) if contact else None
 
     def shared_with(self, visibility: str) -> list[str]:
         return sorted(item for item, seen_by in self.experiences.items() if seen_by == visibility)

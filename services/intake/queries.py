@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from services.intake.connections import Connection
 from services.intake.invitations import PeerWorkerInvitation
-from services.intake.people import Person, matching_view
+from services.intake.people import Person, matching_view, visible_to
 from services.intake.referrals import Referral
 from shared import languages
 from shared.errors import NotAllowed, NotFound
@@ -59,7 +60,61 @@ def peer_worker_profile(command: dict, caller: Caller, *, store, vault) -> dict:
         "availability": profile.availability and {**profile.availability,
                                                   "languages": languages.codes(profile.availability["languages"])},
         "paused": profile.paused,
+        "work_contact": open_work_contact(vault, profile),
     }
+
+
+def open_work_contact(vault, profile) -> dict:
+    """How people connected with the peer worker reach them: their own work phone or email, or (by default)
+    what their organization publishes in the directory."""
+    if not profile.work_contact:
+        return {"use": "organization", "organization_id": profile.organization_id, "phone": None, "email": None}
+    return {"use": "own", "organization_id": profile.organization_id,
+            **{name: vault.open(token) if token else None for name, token in profile.work_contact.items()}}
+
+
+# -- once connected: how to reach the other side --------------------------------------------------------
+CONTACT_FIELDS = ("display_name", "contact")  # what a person may give the peer worker they are connected with
+
+
+def connection_contact(command: dict, caller: Caller, *, store, vault, clock) -> dict:
+    """How the caller reaches the other side of their connection, while it lasts: to the peer worker, what
+    the person's consent lets `connected_peer` see (each read with any field is a line of the person's
+    disclosure log); to the person, the peer worker's work contact."""
+    connection_id = command["connection_id"]
+    missing = f"no connection {connection_id} for you"
+    connection = store.held(connection_id, Connection, missing)
+    side = "person" if caller.role == "system" else connection.side(caller.user_id)
+    if side is None or (caller.role == "peer") != (side == "peer_worker"):
+        raise NotFound(missing)
+    answer = {"connection_id": str(connection.id), "active": connection.active, "contact": None}
+    if not connection.active:
+        return answer
+    if side == "peer_worker":
+        answer["contact"] = _persons_contact(store, vault, clock, connection, caller)
+    else:
+        contact = open_work_contact(vault, store.profile(UUID(connection.peer_worker_id)))
+        if contact["use"] == "own":
+            store.record_access(caller, "connection_contact",
+                                [(connection.peer_worker_id, "peer_worker", ["work_contact"])])
+        answer["contact"] = contact
+    return answer
+
+
+def _persons_contact(store, vault, clock, connection: Connection, caller: Caller) -> dict | None:
+    person = store.person(UUID(connection.person_id))
+    allowed = visible_to(person.consent, "connected_peer", clock())  # none once revoked, lapsed or forgotten
+    if person.forgotten or not any(name in allowed for name in CONTACT_FIELDS):
+        return None
+    shown = {name: vault.open(person.details[name]) if name in allowed and person.details.get(name) else None
+             for name in CONTACT_FIELDS}
+    given = [name for name, value in shown.items() if value is not None]
+    if not given:
+        return None
+    person.record_disclosure({"user_id": caller.user_id, "role": caller.role,
+                              "organization_id": caller.organization_id}, "connected_peer", given, caller.as_actor())
+    store.save(person)
+    return {"use": "person", **shown}
 
 
 # -- invitations: the invitee with the secret, or the inviting organization's admin --------------------

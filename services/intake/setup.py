@@ -19,6 +19,7 @@ HANDLERS = {
     "set_availability": commands.set_availability,
     "pause_availability": commands.pause_availability,
     "resume_availability": commands.resume_availability,
+    "set_work_contact": commands.set_work_contact,
     "invite_peer_worker": commands.invite_peer_worker,
     "peer_worker_invitation": queries.peer_worker_invitation,
     "accept_peer_worker_invitation": commands.accept_peer_worker_invitation,
@@ -38,6 +39,7 @@ HANDLERS = {
     "person_record": queries.person_record,
     "forget_me": commands.forget_me,
     "disclose_person": commands.disclose_person,
+    "connection_contact": queries.connection_contact,
     "expire_due": commands.expire_due,
 }
 

@@ -7,6 +7,7 @@ publishes exactly the same thing.
 """
 from __future__ import annotations
 
+from services.intake.connections import Connection
 from services.intake.domain import PeerWorkerProfile
 from services.intake.invitations import PeerWorkerInvitation
 from services.intake.people import Person
@@ -61,6 +62,11 @@ def only(key: str):
 
 
 peer_only = only("peer_worker_id")
+
+
+# --- connections: only that a contact may be read while it lasts; never a contact value --------------
+
+connection_only = only("connection_id")
 
 
 # --- people ------------------------------------------------------------------------
@@ -144,6 +150,9 @@ TRANSLATIONS = {
     PeerWorkerProfile.AvailabilitySet: availability_set,
     PeerWorkerProfile.Paused: peer_only("PeerWorkerPaused"),
     PeerWorkerProfile.Resumed: peer_only("PeerWorkerResumed"),
+    PeerWorkerProfile.WorkContactSet: peer_only("PeerWorkerWorkContactChanged"),
+    Connection.Followed: connection_only("ConnectionContactOpened"),
+    Connection.Ended: connection_only("ConnectionContactClosed"),
     Person.Enrolled: enrolled,
     Person.DetailsChanged: for_matching("PersonDetailsChanged"),
     Person.ExperienceShared: person_shared,

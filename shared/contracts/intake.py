@@ -74,6 +74,27 @@ class PeerWorkerResumed(Schema):
     peer_worker_id = fields.UUID(required=True)
 
 
+@contract("intake", "PeerWorkerWorkContactChanged")
+class PeerWorkerWorkContactChanged(Schema):
+    """How connected people reach the peer worker changed; the contact itself never leaves intake."""
+
+    peer_worker_id = fields.UUID(required=True)
+
+
+class ConnectionBody(Schema):
+    connection_id = fields.UUID(required=True)
+
+
+@contract("intake", "ConnectionContactOpened")
+class ConnectionContactOpened(ConnectionBody):
+    """Matching's connection began: each side may now read how to reach the other (never published)."""
+
+
+@contract("intake", "ConnectionContactClosed")
+class ConnectionContactClosed(ConnectionBody):
+    """The connection ended: neither side reads the other's contact any more."""
+
+
 # --- people --------------------------------------------------------------------------
 # A person's personal fields cross the bus only sealed under their own key
 # (open with the vault; "forgotten" once they asked to be). Only what their

@@ -9,6 +9,7 @@ import pytest
 from shared.access import Access
 from services.intake.application import IntakeApplication
 from services.intake.setup import setup as intake_setup
+from services.intake.connections import Connection
 from services.intake.domain import PeerWorkerProfile
 from services.intake.invitations import PeerWorkerInvitation
 from services.intake.people import Person
@@ -66,6 +67,7 @@ def test_record_then_read_a_profile(intake, peer):
         "experiences": [{"experience": "heard_voices", "visibility": "matching"},
                         {"experience": "veteran", "visibility": "network"}],
         "availability": None, "paused": False,
+        "work_contact": {"use": "organization", "organization_id": "org-harbor", "phone": None, "email": None},
     }
 
 
@@ -196,7 +198,7 @@ def test_integration_events_page_through_the_log(intake, peer):
 
 
 def test_every_stored_class_has_a_translation(intake):
-    stored = {cls for aggregate in (PeerWorkerProfile, Person, Referral, PeerWorkerInvitation, Access)
+    stored = {cls for aggregate in (PeerWorkerProfile, Person, Referral, PeerWorkerInvitation, Access, Connection)
               for cls in vars(aggregate).values()
               if isinstance(cls, type) and issubclass(cls, aggregate.Event)
               and cls.__name__ not in ("Event", "Created")}  # Created: unused default, ours are named

@@ -29,7 +29,8 @@ NEW_TYPES = ["PeerWorkerAvailabilityChanged", "PeerWorkerPaused", "PeerWorkerRes
              "PersonPrivateExperienceKept", "SupportRequested", "SupportRequestWithdrawn", "SupportRequestExpired",
              "PersonDataDisclosed", "ReferralInvited", "ReferralAccepted", "ReferralDeclined", "ReferralExpired",
              "AccessRecorded", "PeerWorkerInvited", "PeerWorkerInvitationAccepted", "PeerWorkerInvitationWithdrawn",
-             "PeerWorkerInvitationExpired"]
+             "PeerWorkerInvitationExpired", "PeerWorkerWorkContactChanged", "ConnectionContactOpened",
+             "ConnectionContactClosed"]
 
 
 def samples(vault) -> dict:
@@ -74,6 +75,9 @@ def samples(vault) -> dict:
         ("intake", "PeerWorkerInvitationAccepted", 1): {"invitation_id": INVITATION, "peer_worker_id": PEER},
         ("intake", "PeerWorkerInvitationWithdrawn", 1): {"invitation_id": INVITATION},
         ("intake", "PeerWorkerInvitationExpired", 1): {"invitation_id": INVITATION},
+        ("intake", "PeerWorkerWorkContactChanged", 1): {"peer_worker_id": PEER},
+        ("intake", "ConnectionContactOpened", 1): {"connection_id": REQUEST},
+        ("intake", "ConnectionContactClosed", 1): {"connection_id": REQUEST},
         **access_sample("intake"),
     }
 

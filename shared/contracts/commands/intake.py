@@ -13,7 +13,8 @@ from shared.operations import Operation, Operations
 
 PERSON_VISIBILITIES = ("private", "matching")  # `network` is for peer workers only
 CONSENT_PURPOSES = ("peer_support",)
-AUDIENCES = ("matching", "offered_peer", "referring_agency")
+# connected_peer: the peer worker the person is connected with, while the connection lasts
+AUDIENCES = ("matching", "offered_peer", "referring_agency", "connected_peer")
 SEEABLE = ("display_name", "contact", "region", "languages", "modalities", "agencies", "experiences")
 
 
@@ -198,6 +199,30 @@ class PeerWorkerRef(CommandSchema):
     peer_worker_id = fields.UUID(required=True)
 
 
+# How the people a peer worker is connected with reach them: the contact their organization publishes
+# (the directory's), or their own work phone or email.
+WORK_CONTACT_SOURCES = ("organization", "own")
+
+
+class SetWorkContact(PeerWorkerRef):
+    use = fields.String(required=True, validate=validate.OneOf(WORK_CONTACT_SOURCES))
+    phone = fields.String(load_default=None, allow_none=True, validate=validate.Regexp(
+        r"^\+?[0-9][0-9 ().-]{2,38}$", error="a phone number: digits, spaces, ( ) . - and an optional leading +"))
+    email = fields.Email(load_default=None, allow_none=True, validate=validate.Length(max=200))
+
+    @validates_schema
+    def _own_needs_one(self, data, **_):
+        given = [name for name in ("phone", "email") if data.get(name)]
+        if data.get("use") == "own" and not given:
+            raise ValidationError("give a work phone or a work email (or both), or use your organization's", "use")
+        if data.get("use") == "organization" and given:
+            raise ValidationError({name: ["only with use: own"] for name in given})
+
+
+class ConnectionRef(CommandSchema):
+    connection_id = fields.UUID(required=True)
+
+
 # Who may call what, in the order the gateway lists the roles. A person acts only on their own
 # records and a peer worker only on their own profile; an agency admin records and invites only for
 # their own organization. What needs stored state (whose profile, referral or invitation it is, the
@@ -214,6 +239,7 @@ OPERATIONS = Operations("intake", [
     Operation("set_availability", (PEER, SYSTEM), SetAvailability, own="peer_worker_id"),
     Operation("pause_availability", (PEER, SYSTEM), PeerWorkerRef, own="peer_worker_id"),
     Operation("resume_availability", (PEER, SYSTEM), PeerWorkerRef, own="peer_worker_id"),
+    Operation("set_work_contact", (PEER, SYSTEM), SetWorkContact, own="peer_worker_id"),
     # peer workers' invitations: nobody types a peer worker's id
     Operation("invite_peer_worker", (ADMIN,), InvitePeerWorker, scope="organization_id"),
     Operation("peer_worker_invitation", (ADMIN, PEER), ReadPeerWorkerInvitation,
@@ -238,5 +264,7 @@ OPERATIONS = Operations("intake", [
     Operation("forget_me", (PERSON,), PersonRef, own="person_id"),
     # the referring agency (or the system) asks for a person's consented fields
     Operation("disclose_person", (ADMIN, SYSTEM), DisclosePerson),
+    # once connected, each side reads how to reach the other (whether it is their connection: the handler)
+    Operation("connection_contact", (PERSON, PEER, SYSTEM), ConnectionRef, args=("connection_id",)),
     Operation("expire_due", (SYSTEM,), ExpireDue, args=("now",)),
 ])
