@@ -18,7 +18,7 @@ from services.gateway.schemas import PageQuery, body_of, page_of
 from shared.contracts.commands import intake
 from shared.contracts.commands.intake import OPERATIONS as INTAKE
 from shared.contracts.commands.matching import OPERATIONS as MATCHING
-from shared.errors import NotAllowed
+from shared.errors import NotAllowed, NotFound
 
 # The log names whoever asked: a caller may not name another recipient.
 DisclosureInput = body_of(intake.DisclosePerson, "person_id", "recipient")
@@ -186,6 +186,42 @@ def end_connection(call: Call):
     return call.rpc("matching", "end_connection", {"connection_id": str(call.path["connection_id"])})
 
 
+def read_connection_contact(call: Call):
+    """Intake answers what the other side chose to give (and logs a read of the person's contact); the
+    organization's published contact, when a peer worker uses it, comes from the directory."""
+    answer = call.rpc("intake", "connection_contact", str(call.path["connection_id"]))
+    contact = answer.get("contact")
+    if contact and contact["use"] == "organization":
+        answer = {**answer, "contact": {**contact, **_published_contact(call, contact["organization_id"])}}
+    return answer
+
+
+def _published_contact(call: Call, organization_id: str) -> dict:
+    try:
+        organization = call.rpc("directory", "organization", organization_id)
+    except NotFound:
+        return {}
+    published = organization.get("contact") or {}
+    return {"organization_name": organization.get("name"), "phone": published.get("phone"),
+            "email": published.get("email"), "website": published.get("website")}
+
+
+def _peer_worker_act(method: str, service: str = "matching"):
+    def act(call: Call):
+        return call.rpc(service, method, {**(call.raw_body or {}), "peer_worker_id": str(call.path["peer_worker_id"])})
+    act.__name__ = method
+    return act
+
+
+def set_work_contact(call: Call):
+    _peer_worker_act("set_work_contact", "intake")(call)
+    return {"peer_worker_id": str(call.path["peer_worker_id"]), "recorded": True}
+
+
+def read_work_contact(call: Call):
+    return call.rpc("intake", "peer_worker_profile", str(call.path["peer_worker_id"]))["work_contact"]
+
+
 def read_counts(call: Call):
     return call.rpc("matching", "counts", {"organization_id": call.query.get("organization_id")})
 
@@ -250,6 +286,10 @@ PERSON_ROUTES = [
     _person_route("GET", "/connections", "listPersonConnections", "List my connections",
                   _page_of("my_connections", "person_id"), access=MATCHING["my_connections"],
                   response=s.PersonConnectionPage, query_schema=PageQuery),
+    _person_route("POST", "/blocked-peers", "blockPeer", "Block a peer worker", _person_matching("block_peer"),
+                  access=MATCHING["block_peer"], body=s.BlockPeerInput, response=s.Blocked,
+                  description="Never offered to each other again: an open offer goes, an open choice of them lapses, "
+                              "an active connection with them ends. Matching keeps only the pair of ids."),
     _person_route("GET", "/disclosures", "listDisclosures", "List who was shown my details", list_disclosures,
                   INTAKE["person_record"], response=page_of(Disclosure, "DisclosurePage"), query_schema=PageQuery,
                   description="My disclosure log, oldest first: each time someone else got my fields, who, "
@@ -302,6 +342,26 @@ OTHER_ROUTES = [
     Route("POST", "/connections/<connection_id>/endings", "endConnection", "End a connection", "matching",
           end_connection, MATCHING["end_connection"], path_schema=ConnectionPath, response=s.ConnectionEnded,
           description="Either side, at any time, no reason asked."),
+    Route("GET", "/connections/<connection_id>/contact", "readConnectionContact",
+          "Read how to reach the other side of my connection", "matching", read_connection_contact,
+          INTAKE["connection_contact"], path_schema=ConnectionPath, response=s.ConnectionContact,
+          description="Only the two sides, while the connection is active, and only what the other chose to give: "
+                      "the person's consent for connected_peer (each read is in their disclosure log), the peer "
+                      "worker's work contact (their own, or what their organization publishes). Nothing once the "
+                      "connection ends, the person's consent no longer allows it, or they are forgotten."),
+    Route("POST", W + "/blocked-people", "blockPerson", "Block the person behind a choice or connection",
+          "peer workers", _peer_worker_act("block_person"), MATCHING["block_person"], path_schema=PeerWorkerPath,
+          body=s.BlockPersonInput, response=s.Blocked,
+          description="Name the choice made of me or the connection (never the person's id): never offered to "
+                      "each other again; the choice lapses, the connection ends."),
+    Route("POST", W + "/work-contact-settings", "setWorkContact", "Set how people connected with me reach me",
+          "peer workers", set_work_contact, INTAKE["set_work_contact"], path_schema=PeerWorkerPath,
+          body=s.WorkContactInput, response=s.Done,
+          description="use: organization (what my organization publishes in the directory; the default), or own "
+                      "with a work phone or email. Shown only to the people I am connected with, while connected."),
+    Route("GET", W + "/work-contact", "readWorkContact", "Read how people connected with me reach me",
+          "peer workers", read_work_contact, INTAKE["peer_worker_profile"], path_schema=PeerWorkerPath,
+          response=s.WorkContact),
     Route("GET", "/connection-counts", "readCounts", "Read connection counts", "matching", read_counts,
           MATCHING["counts"], query_schema=s.CountsQuery, response=s.Counts,
           description="For reports; an agency admin only their own organization. 1 to 10 come back null."),

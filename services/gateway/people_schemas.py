@@ -20,6 +20,9 @@ AvailabilityInput = body_of(intake.SetAvailability, "peer_worker_id")
 OfferRequestInput = body_of(matching.AskForOffers, "person_id")
 ChoiceInput = body_of(matching.Choose, "person_id")
 LikedPeerInput = body_of(matching.LikePeer, "person_id")
+BlockPeerInput = body_of(matching.BlockPeer, "person_id")
+BlockPersonInput = body_of(matching.BlockPerson, "peer_worker_id")
+WorkContactInput = body_of(intake.SetWorkContact, "peer_worker_id")
 
 
 class PersonEnrolled(Schema):
@@ -155,6 +158,33 @@ class Declined(Schema):
 class ConnectionEnded(Schema):
     connection_id = fields.String(required=True)
     active = fields.Boolean(required=True)
+
+
+class Blocked(Schema):
+    blocked = fields.Boolean(required=True, metadata={
+        "description": "never offered to each other again; what was open between them has ended"})
+
+
+class WorkContact(Schema):
+    use = fields.String(required=True, metadata={
+        "description": "organization: what the peer worker's organization publishes in the directory; own: their "
+                       "own work phone or email; person: what the person chose to give"})
+    organization_id = fields.String(allow_none=True)
+    organization_name = fields.String(allow_none=True)
+    phone = fields.String(allow_none=True)
+    email = fields.String(allow_none=True)
+    website = fields.String(allow_none=True)
+    display_name = fields.String(allow_none=True, metadata={"description": "the person's, if they gave it"})
+    contact = fields.String(allow_none=True, metadata={
+        "description": "the person's phone or email as they wrote it, if they gave it"})
+
+
+class ConnectionContact(Schema):
+    connection_id = fields.String(required=True)
+    active = fields.Boolean(required=True)
+    contact = fields.Nested(WorkContact, required=True, allow_none=True, metadata={
+        "description": "how to reach the other side, only what they chose to give; null when they gave nothing "
+                       "(they will get in touch) or the connection has ended"})
 
 
 class CountsQuery(Schema):
