@@ -26,7 +26,7 @@ from pathlib import Path
 from cryptography.fernet import Fernet
 from eventsourcing.cryptography import AESCipher
 
-SERVICES = ("intake", "directory", "matching", "supervision", "audit")
+SERVICES = ("intake", "directory", "matching", "supervision", "audit", "notifications")
 DEFAULT_AMQP_URI = "amqp://guest:guest@localhost:5672/"
 
 

@@ -29,6 +29,7 @@ APPLICATIONS = {
     "matching": "services.matching.setup:setup",
     "supervision": "services.supervision.setup:setup",
     "audit": "services.audit.application:AuditApplication",
+    "notifications": "services.notifications.setup:setup",
 }
 SERVICE_CLASSES = {
     "intake": "services.intake.service:IntakeService",
@@ -36,6 +37,7 @@ SERVICE_CLASSES = {
     "matching": "services.matching.service:MatchingService",
     "supervision": "services.supervision.service:SupervisionService",
     "audit": "services.audit.service:AuditService",
+    "notifications": "services.notifications.service:NotificationsService",
 }
 # The HTTP front door: no event store and no relay, so not one of config.SERVICES.
 GATEWAY = "gateway"

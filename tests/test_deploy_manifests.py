@@ -56,7 +56,7 @@ def env_file(path: Path) -> dict[str, str]:
 
 
 # Two of each service where instances may share the work; matching's projection is in memory.
-INSTANCES = {"intake": 2, "directory": 2, "matching": 1, "supervision": 2, "audit": 2}
+INSTANCES = {"intake": 2, "directory": 2, "matching": 1, "supervision": 2, "audit": 2, "notifications": 1}
 SECRET_NAMES = re.compile(r"KEY|PASS|SECRET|COOKIE|AMQP_URI")
 
 

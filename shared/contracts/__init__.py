@@ -139,4 +139,4 @@ def build(source: str, position: int, type_: str, occurred_at: str, actor: dict,
     )
 
 
-from shared.contracts import access, audit, directory, intake, matching, supervision  # noqa: E402,F401  (register contracts)
+from shared.contracts import access, audit, directory, intake, matching, notifications, supervision  # noqa: E402,F401  (register contracts)
