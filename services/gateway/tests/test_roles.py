@@ -7,6 +7,7 @@ from services.gateway.api import ROUTES
 from services.gateway.auth import TOKEN_ROLES
 from services.gateway.tests.conftest import ORG, bearer
 from services.gateway.tests.requests_directory import DIRECTORY_ANSWERS, directory_requests
+from services.gateway.tests.requests_notifications import NOTIFICATIONS_ANSWERS, notifications_requests
 from services.gateway.tests.requests_supervision_audit import SUPERVISION_AUDIT_ANSWERS, supervision_audit_requests
 
 ME = str(uuid.uuid4())  # the caller's own id: a person or a peer worker acting on their own records
@@ -111,6 +112,7 @@ REQUESTS = {
 }
 REQUESTS.update(directory_requests(ME, OTHER))
 REQUESTS.update(supervision_audit_requests(ME))
+REQUESTS.update(notifications_requests(ME, OTHER))
 ORGANIZATION = {"organization_id": OTHER, "name": "Hilltown Peer Center (synthetic)", "kind": "agency",
                 "regions": ["Hampden"], "contact": None, "closed": False, "version": 1}
 SUBCONTRACT = {"agreement_id": OTHER, "buyer_id": ORG, "provider_id": OTHER, "hours_per_week": 20.0,
@@ -203,6 +205,7 @@ ANSWERS = {
 }
 ANSWERS.update(DIRECTORY_ANSWERS)
 ANSWERS.update(SUPERVISION_AUDIT_ANSWERS)
+ANSWERS.update(NOTIFICATIONS_ANSWERS)
 
 
 def test_the_table_covers_every_route():
