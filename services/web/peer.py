@@ -231,12 +231,79 @@ def decline(choice_id):
     return _answer(choice_id, "declines", gettext("You declined. The person is told and can choose again."))
 
 
+@blueprint.post("/requests/<uuid:choice_id>/block")
+@requires("peer")
+def block_chooser(choice_id):
+    """The choice lapses and the person is never offered this peer again; the person is told only that it lapsed."""
+    try:
+        gateway().post(f"/peer-workers/{me()}/blocked-people", {"choice_id": str(choice_id)})
+    except ApiError as error:
+        if error.status not in (404, 409):
+            raise
+        flash(gettext("This choice was already answered, or its time to answer has passed."), "warning")
+        return redirect(url_for("peer.chosen"))
+    flash(gettext("Blocked. You will not be offered to this person again."), "success")
+    return redirect(url_for("peer.chosen"))
+
+
+def _work_contact_messages() -> dict[str, str]:
+    return {"use": gettext("Give a work phone or a work email, or choose your organization's contact."),
+            "phone": gettext("Enter a phone number: digits, spaces, brackets, dots or dashes, and an optional +."),
+            "email": gettext("Enter an email address, like name@example.org.")}
+
+
+def _connections_page(work_contact: dict | None, errors: dict, status: int = 200):
+    every = _every(f"/peer-workers/{me()}/connections")
+    return render_template("peer/connections.html", active=[c for c in every if c["active"]],
+                           ended=sum(1 for c in every if not c["active"]), work_contact=work_contact,
+                           errors=errors), status
+
+
 @blueprint.get("/connections")
 @requires("peer")
 def connections():
-    every = _every(f"/peer-workers/{me()}/connections")
-    return render_template("peer/connections.html", active=[c for c in every if c["active"]],
-                           ended=sum(1 for c in every if not c["active"]))
+    return _connections_page(_or_none(f"/peer-workers/{me()}/work-contact"), {})
+
+
+@blueprint.post("/connections/work-contact")
+@requires("peer")
+def set_work_contact():
+    """How the people connected with me reach me: my organization's published contact, or my own at work."""
+    use = "own" if request.form.get("use") == "own" else "organization"
+    body = {"use": use}
+    if use == "own":
+        body.update(phone=text(request.form, "phone"), email=text(request.form, "email"))
+    try:
+        gateway().post(f"/peer-workers/{me()}/work-contact-settings", body)
+    except ApiError as error:
+        return _connections_page(body, _refused(error, _work_contact_messages()), 422)
+    flash(gettext("Saved. The people you are connected with see this from now on."), "success")
+    return redirect(url_for("peer.connections"))
+
+
+def _active_connection(connection_id) -> dict | None:
+    return next((c for c in _every(f"/peer-workers/{me()}/connections")
+                 if c["active"] and c["connection_id"] == str(connection_id)), None)
+
+
+@blueprint.get("/connections/<uuid:connection_id>")
+@requires("peer")
+def connection(connection_id):
+    """How to reach the person, only what they chose to give; the person's log records this read."""
+    if _active_connection(connection_id) is None:
+        return redirect(url_for("peer.connections"))
+    contact = _or_none(f"/connections/{connection_id}/contact")
+    return render_template("peer/connection.html", connection_id=connection_id,
+                           contact=(contact or {}).get("contact"), following=contact is None)
+
+
+@blueprint.post("/connections/<uuid:connection_id>/block")
+@requires("peer")
+def block_connected(connection_id):
+    if _active_connection(connection_id) is not None:
+        gateway().post(f"/peer-workers/{me()}/blocked-people", {"connection_id": str(connection_id)})
+        flash(gettext("The connection has ended, and you will not be offered to this person again."), "success")
+    return redirect(url_for("peer.connections"))
 
 
 @blueprint.route("/connections/<uuid:connection_id>/end", methods=["GET", "POST"])

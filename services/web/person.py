@@ -20,6 +20,8 @@ blueprint = Blueprint("person", __name__, url_prefix="/person")
 AUDIENCE_FIELDS = {
     "matching": ("region", "languages", "modalities", "experiences"),
     "offered_peer": ("display_name", "region", "languages", "modalities", "experiences"),
+    # once connected, how the peer worker may reach them; neither: the person gets in touch themselves
+    "connected_peer": ("display_name", "contact"),
 }
 # Limits the person may relax when asking again (matching's AskForOffers flags).
 RELAXABLE = ("include_my_agencies",)
@@ -43,8 +45,11 @@ def home():
     active = [c for c in connections if c["active"]]
     offers = None if active else gateway().get(f"/people/{me()}/offers")
     open_requests = [r for r in record["support_requests"] if r["status"] == "open"]
+    # how to reach each peer: none for a moment after the connection begins, until intake has followed it
+    contacts = {c["connection_id"]: read_or_none(gateway(), f"/connections/{c['connection_id']}/contact")
+                for c in active}
     return render_template("person/home.html", record=record, active=active, offers=offers,
-                           open_requests=open_requests)
+                           open_requests=open_requests, contacts=contacts)
 
 
 # -- enrollment ---------------------------------------------------------------------------
@@ -141,6 +146,7 @@ def audience_label(audience: str, to: dict | None = None) -> str:
                     "supervisor": "offered_peer"}.get((to or {}).get("role"), audience)
     return {"matching": gettext("peernet, to look for peers for you"),
             "offered_peer": gettext("A peer worker you chose or were offered"),
+            "connected_peer": gettext("The peer worker you are connected with"),
             "referring_agency": gettext("The agency that invited you"),
             "state_audit": gettext("The state's auditors, for a stated reason")}.get(
         audience, gettext("Someone working in peernet"))
@@ -306,6 +312,29 @@ def end_connection(connection_id):
         return render_template("person/end_connection.html", connection=connection)
     gateway().post(f"/connections/{connection_id}/endings", {})
     flash(gettext("The connection has ended. You can ask for support again whenever you like."), "success")
+    return redirect(url_for("person.home"))
+
+
+def _block(peer_worker_id: str) -> None:
+    gateway().post(f"/people/{me()}/blocked-peers", {"peer_worker_id": peer_worker_id})
+    flash(gettext("Blocked. You will not be offered this peer worker again."), "success")
+
+
+@blueprint.post("/offers/block")
+@requires("person")
+def block_offered_peer():
+    _block(text(request.form, "peer_worker_id") or "")
+    return redirect(url_for("person.offers"))
+
+
+@blueprint.post("/connections/<uuid:connection_id>/block")
+@requires("person")
+def block_connected_peer(connection_id):
+    """Ends the connection too, and nobody is asked why."""
+    connections = gateway().get(f"/people/{me()}/connections")["items"]
+    connection = next((c for c in connections if c["connection_id"] == str(connection_id)), None)
+    if connection is not None:
+        _block(connection["peer_worker_id"])
     return redirect(url_for("person.home"))
 
 
