@@ -8,7 +8,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: run test bench broker postgres node chromium promtool lock token clean help demo
+.PHONY: run test bench broker postgres node chromium promtool lock token clean help demo backup restore
 
 help:
 	@echo "make run     start the whole network locally (Ctrl-C stops it)"
@@ -18,6 +18,8 @@ help:
 	@echo "make token ROLE=peer USER=<id> [ORG=<id>]   mint a development token for the gateway"
 	@echo "make demo    load a synthetic statewide network into the running network (make run first)"
 	@echo "             sizes: make demo ARGS='--people 3000 --peer-workers 300 --counties 6'"
+	@echo "make backup [TO=dir]   an encrypted snapshot of every store, the vault and the ledger (backups/<UTC time>/)"
+	@echo "make restore FROM=dir [FORCE=1]   bring a backup back into an empty var/ or database (network stopped)"
 
 $(STAMP): requirements.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "peernet needs Python 3.11, found " + sys.version' 
@@ -76,6 +78,15 @@ endif
 
 bench: $(STAMP) broker postgres
 	$(PY) -m bench
+
+# Online: the network may run. Keep PEERNET_BACKUP_KEY (or var/backup.key) apart from var/ and the backups.
+backup: $(STAMP)
+	$(PY) -m shared.backup backup $(if $(TO),--to "$(TO)")
+
+# With the network stopped; refuses a var/ or database that holds a store unless FORCE=1.
+restore: $(STAMP)
+	@test -n "$(FROM)" || { echo "usage: make restore FROM=backups/<UTC time> [FORCE=1]" >&2; exit 2; }
+	$(PY) -m shared.backup restore --from "$(FROM)" $(if $(FORCE),--force)
 
 # USER must be given on the command line: the login name in the environment is no peernet id.
 token: $(STAMP)

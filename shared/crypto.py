@@ -18,6 +18,7 @@ from typing import Protocol
 from cryptography.fernet import Fernet, InvalidToken
 
 from shared import config
+from shared.forgotten import ForgottenList
 from shared.sqlite_store import ddl_lock
 
 FORGOTTEN = "forgotten"
@@ -122,9 +123,10 @@ class MemoryKeyStorage:
 class PersonKeyVault:
     """Seals and opens personal fields with the key of the person they are about."""
 
-    def __init__(self, storage: KeyStorage, vault_key: str):
+    def __init__(self, storage: KeyStorage, vault_key: str, forgotten: ForgottenList | None = None):
         self.storage = storage
         self.wrapper = Fernet(vault_key.encode())
+        self.forgotten = forgotten  # where each forgetting is kept, to outlive a restore of an older vault
 
     def _key(self, subject_id: str, create: bool) -> Fernet | None:
         wrapped = self.storage.get(subject_id)
@@ -157,6 +159,8 @@ class PersonKeyVault:
 
     def forget(self, subject_id: str) -> bool:
         """Destroy the person's key. True if there was one."""
+        if self.forgotten is not None:
+            self.forgotten.add(subject_id)  # first: a key gone but not listed would come back with a backup
         return self.storage.delete(subject_id)
 
     def is_forgotten(self, subject_id: str) -> bool:
@@ -191,4 +195,5 @@ def vault_from_env() -> PersonKeyVault:
         storage = MemoryKeyStorage()
     else:
         storage = SQLiteKeyStorage(str(config.var_dir() / "person_keys.sqlite"))
-    return PersonKeyVault(storage, config.vault_key())
+    # In memory nothing outlives the process, so there is nothing to restore over.
+    return PersonKeyVault(storage, config.vault_key(), None if kind == "memory" else ForgottenList())
