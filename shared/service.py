@@ -184,6 +184,25 @@ class ServiceBase:
         return [event.as_message() for event in self.application.integration_events(after, limit)]
 
     @rpc(expected_exceptions=EXPECTED)
+    def integration_events_at(self, positions):
+        """The published form of the stored events at some positions (audit's break-glass reads)."""
+        require(self.caller, "system", "state_auditor")
+        if not isinstance(positions, list) or len(positions) > 1000 or not all(
+                isinstance(p, int) and p > 0 for p in positions):
+            raise InvalidInput({"positions": ["must be up to 1000 positions, each 1 or more"]})
+        return [event.as_message() for event in self.application.integration_events_at(positions)]
+
+    @rpc(expected_exceptions=EXPECTED)
+    def stored_digests(self, after, limit=20_000):
+        """(position, digest of the stored event) after a position, for audit's verification."""
+        require(self.caller, "system", "state_auditor")
+        if not isinstance(after, int) or after < 0:
+            raise InvalidInput({"after": ["must be a position, 0 or more"]})
+        if not isinstance(limit, int) or not 1 <= limit <= 50_000:
+            raise InvalidInput({"limit": ["must be between 1 and 50,000"]})
+        return self.application.stored_digests(after, limit)
+
+    @rpc(expected_exceptions=EXPECTED)
     def positions(self):
         """This service's own log position and how far it has processed each upstream."""
         require(self.caller, "system", "state_auditor")

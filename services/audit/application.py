@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
+from typing import Callable
 from datetime import datetime, timedelta, timezone
 from uuid import UUID
 
@@ -22,7 +24,8 @@ from services.audit.chain import entry_from, now, utc
 from services.audit.domain import PersonalDataAccess
 from services.audit.ledger import Ledger, PostgresLedger, SQLiteLedger
 from services.audit.signing import Signer, signing_key_from_env
-from services.audit.verify import FetchRange, verify_chain, verify_source
+from services.audit.jobs import VerificationJobs
+from services.audit.verify import FetchDigests, FetchRange, verify_chain, verify_source
 from services.audit.views import FiguresView
 from shared import config, contracts
 from shared.application import ServiceApplication
@@ -70,7 +73,12 @@ class AuditApplication(ServiceApplication):
         self.signer = Signer(self.env.get("AUDIT_SIGNING_KEY") or signing_key_from_env())
         self.break_glass_hours = float(self.env.get("AUDIT_BREAK_GLASS_HOURS")
                                        or config.env("PEERNET_AUDIT_BREAK_GLASS_HOURS", "3"))
-        self.fetch_range: FetchRange | None = None  # the service (or CLI) reaches the sources over RPC
+        # The service (or CLI) reaches the sources over RPC: a range of events, the digests of their
+        # stored form, and events at given positions ({source: positions} -> {source: messages}).
+        self.fetch_range: FetchRange | None = None
+        self.fetch_digests: FetchDigests | None = None
+        self.fetch_at: Callable[[dict], dict] | None = None
+        self.jobs = VerificationJobs(self)
         self.figures_view = FiguresView()
         self._ledger: Ledger | None = None
 
@@ -139,21 +147,44 @@ class AuditApplication(ServiceApplication):
         return entries[-1]["seq"] if len(entries) == limit else None
 
     # -- tamper evidence ------------------------------------------------------
-    def verify(self, sources: bool = True, checkpoints: list[dict] | None = None) -> dict:
-        """The chain (against the ledger's checkpoints, or a copy kept elsewhere), then each source."""
+    def verify(self, sources: bool = True, checkpoints: list[dict] | None = None, progress=None) -> dict:
+        """The chain (against the ledger's checkpoints, or a copy kept elsewhere), then each source.
+
+        progress(step, checked): step is "chain" or a source's name (a verification job's report)."""
+        progress = progress or (lambda step, checked: None)
+        if sources and (self.fetch_range is None or self.fetch_digests is None):
+            raise RuntimeError("checking the sources needs a way to reach them (fetch_range, fetch_digests)")
         started = time.perf_counter()
-        chain = verify_chain(self.ledger, self.signer.public_key, checkpoints)
+        # The sources compute their digests while the chain is walked here: the two overlap.
+        with ThreadPoolExecutor(1, thread_name_prefix="verify-sources") as pool:
+            checking = pool.submit(self._verify_sources, progress) if sources else None
+            chain = verify_chain(self.ledger, self.signer.public_key, checkpoints,
+                                 lambda checked: progress("chain", checked))
+            progress("chain", chain["entries_verified"])
+            checked = checking.result() if checking else []
         metrics.LEDGER_ENTRIES.set(self.ledger.head()[0])
         metrics.VERIFY_OK.labels("chain").set(chain["ok"])
-        checked = []
         if sources:
-            if self.fetch_range is None:
-                raise RuntimeError("checking the sources needs a way to reach them (fetch_range)")
-            checked = [verify_source(self.ledger, source, self.fetch_range) for source in self.follows]
             metrics.VERIFY_OK.labels("sources").set(all(s["ok"] for s in checked))
         metrics.VERIFY_SECONDS.observe(time.perf_counter() - started)
         return {"ok": chain["ok"] and all(s["ok"] for s in checked), "chain": chain, "sources": checked,
                 "public_key": self.signer.public_key}
+
+    def _verify_sources(self, progress) -> list[dict]:
+        checked = []
+        for source in self.follows:
+            checked.append(verify_source(self.ledger, source, self.fetch_range, self.fetch_digests, self.signer,
+                                         lambda n, source=source: progress(source, n)))
+            progress(source, checked[-1]["events_checked"])
+        return checked
+
+    def start_verification(self, payload: dict | None, caller: Caller) -> dict:
+        """A verification job: answered at once, followed with verification(id)."""
+        checkpoints = load(schemas.StartVerification(), payload or {}).get("checkpoints")
+        return self.jobs.start(caller, checkpoints)
+
+    def verification(self, payload: dict) -> dict:
+        return self.jobs.view(str(load(schemas.VerificationOnly(), payload)["verification_id"]))
 
     def checkpoint(self) -> dict | None:
         return self.ledger.checkpoint()
@@ -207,14 +238,23 @@ class AuditApplication(ServiceApplication):
         if not reference:
             raise NotAllowed("personal fields are shown only after recording a reason (open_break_glass), "
                              "for a limited time")
-        found = []
-        for entry in self._entries_about(str(person_id)):
-            [message] = self.fetch_range(entry["source"], entry["position"] - 1, 1)[:1] or [None]
-            if not message or message.get("position") != entry["position"]:
+        entries = list(self._entries_about(str(person_id)))
+        wanted: dict[str, list[int]] = {}
+        for entry in entries:
+            wanted.setdefault(entry["source"], []).append(entry["position"])
+        messages = {(source, message["position"]): message
+                    for source, found in self.fetch_at(wanted).items() for message in found}
+        found, tokens = [], []
+        for entry in entries:
+            message = messages.get((entry["source"], entry["position"]))
+            if message is None:
                 continue
             for field, token in sealed_fields(message.get("body", {}), str(person_id)):
                 found.append({"source": entry["source"], "position": entry["position"],
-                              "type": entry["type"], "field": field, "value": self.vault.open(token)})
+                              "type": entry["type"], "field": field})
+                tokens.append(token)
+        for shown, value in zip(found, self.vault.open_all(tokens)):
+            shown["value"] = value
         access.read(caller.user_id, sorted({f["field"] for f in found}), reference, caller.as_actor())
         self.save(access)
         return {"person_id": str(person_id), "fields": found}

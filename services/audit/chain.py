@@ -35,7 +35,11 @@ def digest(event: IntegrationEvent) -> str:
 def entry_hash(previous: str, entry) -> str:
     """entry: a mapping or a row holding HASHED in order."""
     values = [entry[name] for name in HASHED] if isinstance(entry, dict) else entry
-    text = "\x1f".join("" if value is None else str(value) for value in values)
+    return link(previous, "\x1f".join("" if value is None else str(value) for value in values))
+
+
+def link(previous: str, text: str) -> str:
+    """The hash of an entry whose columns, as text, are joined by \x1f (the ledger can join them itself)."""
     return hashlib.sha256(f"{previous}\x1e{text}".encode()).hexdigest()
 
 

@@ -6,6 +6,7 @@ verify   walks the ledger's chain and signed checkpoints (optionally a copy of
          altered event and exits 1, or prints that all passed and exits 0.
 rebuild  replays every source's log into an empty ledger, with a progress bar.
          Stop the audit service first.
+verify-job <id>  runs a verification job the audit service started (it launches this).
 
 The ledger and the sources are found as the services find them (shared.config).
 """
@@ -16,9 +17,10 @@ import json
 import sys
 
 from services.audit.application import AuditApplication
-from services.audit.service import rpc_fetch_range
+from services.audit.service import RpcSources, rpc_fetch_range
 from shared import config
 from shared.crypto import vault_from_env
+from shared.lifecycle import end_with_parent
 
 
 def report(result: dict) -> list[str]:
@@ -45,12 +47,26 @@ def main(argv=None) -> int:
     verify.add_argument("--chain-only", action="store_true", help="do not ask the sources (no broker needed)")
     verify.add_argument("--checkpoints", help="a JSON file of checkpoints kept elsewhere (from the checkpoints RPC)")
     commands.add_parser("rebuild", help="replay every source's log into an empty ledger")
+    job = commands.add_parser("verify-job", help="run a verification job the audit service started")
+    job.add_argument("job_id")
     args = parser.parse_args(argv)
 
     audit = AuditApplication(vault_from_env())
-    audit.fetch_range = rpc_fetch_range(config.amqp_uri())
     if args.command == "rebuild":
+        audit.fetch_range = rpc_fetch_range(config.amqp_uri())
         print(f"ledger rebuilt: {audit.rebuild()} events entered")
+        return 0
+    if args.command == "verify" and args.chain_only:
+        return run_verify(audit, args)
+    with RpcSources(config.amqp_uri()) as sources:  # one connection for the whole verification
+        audit.fetch_range, audit.fetch_digests = sources.fetch_range, sources.fetch_digests
+        return run_verify(audit, args)
+
+
+def run_verify(audit: AuditApplication, args) -> int:
+    if args.command == "verify-job":
+        end_with_parent()  # the audit service that started it
+        audit.jobs.run(args.job_id)
         return 0
     kept = None
     if args.checkpoints:

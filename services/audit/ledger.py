@@ -21,6 +21,8 @@ FILTERS = {  # filter name -> SQL condition
     "source": "source = ?", "type": "type = ?", "organization_id": "organization_id = ?",
     "subject_id": "subject_id = ?", "since": "occurred_at >= ?", "until": "occurred_at < ?",
 }
+JOB_COLUMNS = ("id", "state", "requested_by", "started_at", "updated_at", "finished_at", "progress", "result",
+               "checkpoints")
 SKIPPED = "DeadLettered"  # a position whose logged event broke its own contract
 LOCK_KEY = 7_301_991  # serialises appends to the chain across audit instances (PostgreSQL)
 
@@ -37,6 +39,11 @@ class Ledger:
         self.entries_table = self.table("ledger_entries")
         self.tracking_table = self.table("ledger_tracking")
         self.checkpoints_table = self.table("ledger_checkpoints")
+        # What verification keeps of each source: the digest of each stored event it read in full,
+        # sealed (signed) per source, and the verification jobs themselves.
+        self.kept_table = self.table("ledger_source_digests")
+        self.seals_table = self.table("ledger_source_seals")
+        self.jobs_table = self.table("verification_jobs")
 
     def table(self, name: str) -> str:
         return name
@@ -58,6 +65,13 @@ class Ledger:
             f"CREATE TABLE IF NOT EXISTS {t} (source TEXT PRIMARY KEY, position BIGINT NOT NULL)",
             f"CREATE TABLE IF NOT EXISTS {c} (seq BIGINT PRIMARY KEY, hash TEXT NOT NULL, "
             "signed_at TEXT NOT NULL, key_id TEXT NOT NULL, signature TEXT NOT NULL)",
+            f"CREATE TABLE IF NOT EXISTS {self.kept_table} (source TEXT NOT NULL, position BIGINT NOT NULL, "
+            "stored_digest TEXT NOT NULL, PRIMARY KEY (source, position))",
+            f"CREATE TABLE IF NOT EXISTS {self.seals_table} (source TEXT PRIMARY KEY, position BIGINT NOT NULL, "
+            "hash TEXT NOT NULL, signature TEXT NOT NULL)",
+            f"CREATE TABLE IF NOT EXISTS {self.jobs_table} (id TEXT PRIMARY KEY, state TEXT NOT NULL, "
+            "requested_by TEXT, started_at TEXT NOT NULL, updated_at TEXT NOT NULL, finished_at TEXT, "
+            "progress TEXT NOT NULL, result TEXT, checkpoints TEXT)",
         ] + [statement for view in self.views for statement in view.ddl(self)]
 
     def index(self, name: str) -> str:
@@ -127,7 +141,8 @@ class Ledger:
 
     def clear(self) -> None:
         with self.writing() as db:
-            for table in (self.entries_table, self.tracking_table, self.checkpoints_table):
+            for table in (self.entries_table, self.tracking_table, self.checkpoints_table, self.kept_table,
+                          self.seals_table):
                 db.execute(f"DELETE FROM {table}")
             for view in self.views:
                 view.clear(self, db)
@@ -159,6 +174,25 @@ class Ledger:
             yield from batch
             after = batch[-1][0]
 
+    def linked(self, chunk: int = 20_000) -> Iterator[tuple]:
+        """Every entry in ledger order as (seq, source, position, its HASHED columns as entry_hash joins
+        them, hash): the joining done by the database, which is quicker at it (verify walks the chain so)."""
+        joined = f" || {self.unit_separator} || ".join(self.as_text(name) for name in HASHED)
+        after = 0
+        while True:
+            with self.reading() as db:
+                batch = db.execute(self.sql(f"SELECT seq, source, position, {joined}, hash FROM {self.entries_table} "
+                                            "WHERE seq > ? ORDER BY seq LIMIT ?"), (after, chunk)).fetchall()
+            if not batch:
+                return
+            yield from batch
+            after = batch[-1][0]
+
+    def as_text(self, column: str) -> str:
+        return f"ifnull({column}, '')"  # SQLite writes numbers as Python's str() does
+
+    unit_separator = "char(31)"
+
     def query(self, filters: dict, after: int = 0, limit: int = 100) -> list[dict]:
         """Entries matching every given filter, in ledger order, after a seq."""
         conditions, values = ["seq > ?"], [after]
@@ -178,6 +212,46 @@ class Ledger:
             return db.execute(self.sql(f"SELECT position, type, digest FROM {self.entries_table} "
                                        "WHERE source = ? AND position > ? ORDER BY position LIMIT ?"),
                               (source, after, limit)).fetchall()
+
+    def of_source_kept(self, source: str, after: int, limit: int, upto: int) -> list[tuple]:
+        """(position, type, digest, kept stored digest or None) of one source's entries after a position;
+        only digests up to the sealed position count."""
+        with self.reading() as db:
+            return db.execute(self.sql(
+                f"SELECT e.position, e.type, e.digest, k.stored_digest FROM {self.entries_table} e "
+                f"LEFT JOIN {self.kept_table} k ON k.source = e.source AND k.position = e.position "
+                "AND k.position <= ? WHERE e.source = ? AND e.position > ? ORDER BY e.position LIMIT ?"),
+                (upto, source, after, limit)).fetchall()
+
+    def seal(self, source: str) -> dict | None:
+        with self.reading() as db:
+            row = db.execute(self.sql(f"SELECT position, hash, signature FROM {self.seals_table} WHERE source = ?"),
+                             (source,)).fetchone()
+        return dict(zip(("position", "hash", "signature"), row)) if row else None
+
+    def keep(self, source: str, digests: list[tuple[int, str]], seal: dict) -> None:
+        """Stored digests of a source's events just read in full, and the seal that now covers them."""
+        with self.writing() as db:
+            db.cursor().executemany(self.sql(f"INSERT INTO {self.kept_table} VALUES (?, ?, ?) ON CONFLICT "
+                                             "(source, position) DO UPDATE SET stored_digest = excluded.stored_digest"),
+                                    [(source, position, stored) for position, stored in digests])
+            db.execute(self.sql(f"INSERT INTO {self.seals_table} VALUES (?, ?, ?, ?) ON CONFLICT (source) DO UPDATE "
+                                "SET position = excluded.position, hash = excluded.hash, "
+                                "signature = excluded.signature"),
+                       (source, seal["position"], seal["hash"], seal["signature"]))
+
+    def save_job(self, job: dict) -> None:
+        with self.writing() as db:
+            db.execute(self.sql(f"INSERT INTO {self.jobs_table} ({', '.join(JOB_COLUMNS)}) VALUES "
+                                f"({', '.join('?' for _ in JOB_COLUMNS)}) ON CONFLICT (id) DO UPDATE SET "
+                                + ", ".join(f"{name} = excluded.{name}" for name in JOB_COLUMNS[1:])),
+                       [job[name] for name in JOB_COLUMNS])
+
+    def job(self, job_id: str) -> dict | None:
+        with self.reading() as db:
+            row = db.execute(self.sql(f"SELECT {', '.join(JOB_COLUMNS)} FROM {self.jobs_table} WHERE id = ?"),
+                             (job_id,)).fetchone()
+        return dict(zip(JOB_COLUMNS, row)) if row else None
 
     def count_by(self, *columns: str, where: dict | None = None) -> list[tuple]:
         """Counts of entries grouped by columns (for figures)."""
@@ -247,6 +321,11 @@ class PostgresLedger(Ledger):
 
     def table(self, name: str) -> str:
         return f'"{self.schema}".{name}'
+
+    def as_text(self, column: str) -> str:
+        return f"coalesce({column}::text, '')"
+
+    unit_separator = "chr(31)"
 
     @contextmanager
     def writing(self):

@@ -32,8 +32,9 @@ def signing_key_from_env() -> str:
         "audit_signing.key", new_key)
 
 
-def checkpoint_message(seq: int, hash_: str) -> bytes:
-    return f"peernet-audit-checkpoint:{seq}:{hash_}".encode()
+def checkpoint_message(seq: int, hash_: str, kind: str = "checkpoint") -> bytes:
+    """kind: "checkpoint" (the chain's head), or "seal:<source>" (the digests kept of a source's events)."""
+    return f"peernet-audit-{kind}:{seq}:{hash_}".encode()
 
 
 class Signer:
@@ -43,18 +44,19 @@ class Signer:
         self.public_key = base64.b64encode(public).decode()
         self.key_id = key_id(self.public_key)
 
-    def sign(self, seq: int, hash_: str) -> str:
-        return base64.b64encode(self.private_key.sign(checkpoint_message(seq, hash_))).decode()
+    def sign(self, seq: int, hash_: str, kind: str = "checkpoint") -> str:
+        return base64.b64encode(self.private_key.sign(checkpoint_message(seq, hash_, kind))).decode()
 
 
 def key_id(public_key_b64: str) -> str:
     return hashlib.sha256(base64.b64decode(public_key_b64)).hexdigest()[:16]
 
 
-def signature_valid(public_key_b64: str, seq: int, hash_: str, signature_b64: str) -> bool:
+def signature_valid(public_key_b64: str, seq: int, hash_: str, signature_b64: str,
+                    kind: str = "checkpoint") -> bool:
     public = Ed25519PublicKey.from_public_bytes(base64.b64decode(public_key_b64))
     try:
-        public.verify(base64.b64decode(signature_b64), checkpoint_message(seq, hash_))
+        public.verify(base64.b64decode(signature_b64), checkpoint_message(seq, hash_, kind))
     except (InvalidSignature, ValueError):
         return False
     return True

@@ -3,20 +3,22 @@
 Every check stops at the first problem and says where it is: a broken link
 (an entry missing or out of order), an altered entry (its hash no longer
 covers its contents), a rewritten stretch (the chain no longer reaches a
-signed checkpoint), or an altered event at a source (its digest differs, it
+signed checkpoint), an altered event at a source (its digest differs, it
 no longer fits its contract, or the source can no longer read it: the store
-is encrypted with AES-GCM, so a changed byte makes decryption fail).
+is encrypted with AES-GCM, so a changed byte makes decryption fail), or a
+changed digest among those kept of a source's stored events (their seal).
 """
 from __future__ import annotations
 
+import hashlib
 import math
 from typing import Callable
 
 from marshmallow import ValidationError
 
-from services.audit.chain import GENESIS, digest, entry_hash
+from services.audit.chain import GENESIS, digest, link
 from services.audit.ledger import SKIPPED, Ledger
-from services.audit.signing import key_id, signature_valid
+from services.audit.signing import Signer, key_id, signature_valid
 from shared import contracts
 
 
@@ -26,34 +28,42 @@ class SourceRefused(Exception):
 
 # (source, after, limit) -> the source's integration events as plain messages
 FetchRange = Callable[[str, int, int], list]
+# (source, after, limit) -> [(position, digest of the stored event)] (the stored_digests RPC)
+FetchDigests = Callable[[str, int, int], list]
+PROGRESS_EVERY = 20_000  # chain entries between progress reports
+DIGEST_PAGE = 20_000  # entries compared per round trip to a source
+MAX_DIGESTS = 50_000  # the stored_digests RPC's limit
+FULL_PAGE = 1000  # events read in full per round trip (the integration_events RPC's limit)
 
 
 def problem(kind: str, detail: str, **where) -> dict:
     return {"kind": kind, "detail": detail, **where}
 
 
-def verify_chain(ledger: Ledger, public_key: str, checkpoints: list[dict] | None = None) -> dict:
+def verify_chain(ledger: Ledger, public_key: str, checkpoints: list[dict] | None = None,
+                 progress: Callable[[int], None] = lambda checked: None) -> dict:
     """Walk the whole ledger once; checkpoints default to the ledger's own (pass a copy kept elsewhere)."""
     checkpoints = ledger.checkpoints() if checkpoints is None else checkpoints
     signed = {int(c["seq"]): c for c in checkpoints}
     expected_key = key_id(public_key)
     previous, expected_seq = GENESIS, 1
-    for row in ledger.rows():
-        seq, stored_hash = row[0], row[-1]
+    for seq, source, position, text, stored_hash in ledger.linked():
         if seq != expected_seq:
             return _chain(False, expected_seq - 1, len(signed), problem(
                 "broken_link", f"entry {expected_seq} is missing: the ledger goes from {expected_seq - 1} to {seq}",
                 seq=expected_seq))
-        computed = entry_hash(previous, row[:-1])
+        computed = link(previous, text)
         if computed != stored_hash:
             return _chain(False, seq - 1, len(signed), problem(
-                "altered_entry", f"entry {seq} ({row[1]} position {row[2]}) does not match its hash", seq=seq))
+                "altered_entry", f"entry {seq} ({source} position {position}) does not match its hash", seq=seq))
         checkpoint = signed.get(seq)
         if checkpoint is not None:
             failure = _checkpoint_failure(checkpoint, computed, expected_key, public_key)
             if failure:
                 return _chain(False, seq - 1, len(signed), problem("bad_checkpoint", failure, seq=seq))
         previous, expected_seq = computed, seq + 1
+        if seq % PROGRESS_EVERY == 0:
+            progress(seq)
     last = expected_seq - 1
     beyond = [seq for seq in signed if seq > last]
     if beyond:
@@ -78,40 +88,83 @@ def _chain(ok: bool, verified: int, checkpoints: int, found: dict | None, head: 
     return {"ok": ok, "entries_verified": verified, "checkpoints": checkpoints, "problem": found, "head": head}
 
 
-def verify_source(ledger: Ledger, source: str, fetch_range: FetchRange, page: int = 500) -> dict:
-    """Ask the source for its events again and compare each with the digest the ledger keeps."""
-    after, checked = 0, 0
-    while True:
-        entries = ledger.of_source(source, after, page)
-        if not entries:
-            return _source(source, True, checked, None)
+def verify_source(ledger: Ledger, source: str, fetch_range: FetchRange, fetch_digests: FetchDigests,
+                  signer: Signer, progress: Callable[[int], None] = lambda checked: None,
+                  page: int = DIGEST_PAGE) -> dict:
+    """Compare the source's events with the digests the ledger keeps.
+
+    An event is read and decoded in full (its published form, digest recomputed) the first time,
+    and again whenever the source's stored digest of it differs from the one kept then. The kept
+    digests are sealed per source with our key, so one changed or removed is found too.
+    """
+    kind = f"seal:{source}"
+    seal = ledger.seal(source)
+    if seal and not signature_valid(signer.public_key, seal["position"], seal["hash"], seal["signature"], kind):
+        return _source(source, False, 0, problem(
+            "bad_source_digest", f"the digests kept of {source}'s events carry an invalid seal", source=source))
+    upto = seal["position"] if seal else 0
+    sealed, after, checked = hashlib.sha256(), 0, 0
+    while entries := ledger.of_source_kept(source, after, page, upto):
         try:
-            messages = fetch_range(source, after, page)
-        except SourceRefused:
-            messages = None  # some event of this page cannot be read: find which one
-        except Exception as error:  # the source did not answer at all: nothing can be said
+            stored = dict(map(tuple, fetch_digests(source, after, min(entries[-1][0] - after, MAX_DIGESTS))))
+        except Exception as error:  # the source did not answer (or refused the range): nothing can be said
             return _source(source, False, checked, problem("unreachable", f"{source} did not answer: {error}"))
-        if messages is None:
-            for position, type_, kept in entries:
-                found = _compare_one(source, position, type_, kept, fetch_range)
-                if found:
-                    return _source(source, False, checked, found)
-                checked += 1
-            after = entries[-1][0]
-            continue
-        by_position = {message.get("position"): message for message in messages}
-        last = messages[-1].get("position", math.inf) if len(messages) == page else math.inf
-        for position, type_, kept in entries:
-            if position > last:
+        suspects, fresh, broken_seal = [], [], None
+        for position, type_, digest_, kept in entries:
+            if kept is not None:
+                sealed.update(f"{position}:{kept}\n".encode())
+            if position == upto and sealed.hexdigest() != seal["hash"]:
+                broken_seal = problem("bad_source_digest", f"the digests kept of {source}'s events up to position "
+                                      f"{upto} were changed: they no longer match their seal",
+                                      source=source, position=upto)
                 break
-            found = _compare(source, position, type_, kept, by_position.get(position))
-            if found:
-                return _source(source, False, checked, found)
-            checked += 1
-            after = position
-        else:
-            continue
-        after = max(after, last)
+            now = stored.get(position)
+            if kept is None or now != kept:
+                suspects.append((position, type_, digest_))
+            if position > upto and now is not None:
+                fresh.append((position, now))
+        found = _check_fully(source, suspects, fetch_range) or broken_seal
+        if found:
+            where = found.get("position", math.inf)
+            return _source(source, False, checked + sum(1 for entry in entries if entry[0] < where), found)
+        if fresh:
+            for position, now in fresh:
+                sealed.update(f"{position}:{now}\n".encode())
+            upto = fresh[-1][0]
+            ledger.keep(source, fresh, {"position": upto, "hash": sealed.hexdigest(),
+                                        "signature": signer.sign(upto, sealed.hexdigest(), kind)})
+        checked += len(entries)
+        after = entries[-1][0]
+        progress(checked)
+    if upto > after:
+        return _source(source, False, checked, problem(
+            "bad_source_digest", f"the digests kept of {source}'s events are sealed up to position {upto}, "
+            f"but the ledger's entries of {source} end at {after}", source=source, position=after + 1))
+    return _source(source, True, checked, None)
+
+
+def _check_fully(source: str, suspects: list[tuple], fetch_range: FetchRange) -> dict | None:
+    """Read these entries' events from the source in runs of positions; the first problem, or None."""
+    start = 0
+    while start < len(suspects):
+        first, end = suspects[start][0], start + 1
+        while end < len(suspects) and end - start < FULL_PAGE and suspects[end][0] == first + end - start:
+            end += 1
+        run = suspects[start:end]
+        try:
+            try:
+                messages = {m.get("position"): m for m in fetch_range(source, first - 1, len(run))}
+            except SourceRefused:  # some event of this run cannot be read: find which one
+                messages = None
+            for position, type_, kept in run:
+                found = (_compare_one(source, position, type_, kept, fetch_range) if messages is None
+                         else _compare(source, position, type_, kept, messages.get(position)))
+                if found:
+                    return found
+        except Exception as error:  # the source did not answer at all: nothing can be said
+            return problem("unreachable", f"{source} did not answer: {error}")
+        start = end
+    return None
 
 
 def _compare_one(source, position, type_, kept, fetch_range) -> dict | None:

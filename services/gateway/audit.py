@@ -53,12 +53,48 @@ class Entry(Schema):
     hash = fields.String(required=True)
 
 
-class Verification(Schema):
+class SourceCheck(Schema):
+    source = fields.String(required=True)
     ok = fields.Boolean(required=True)
-    chain = fields.Dict(required=True, metadata={"description": "the hash chain against the signed checkpoints"})
-    sources = fields.List(fields.Dict(), required=True, metadata={"description": "each service's log against "
-                                                                                  "the ledger"})
+    events_checked = fields.Integer(required=True)
+    problem = fields.Dict(allow_none=True, metadata={
+        "description": "kind (altered_event, missing_event, bad_source_digest, unreachable), detail, position"})
+
+
+class VerificationResult(Schema):
+    ok = fields.Boolean(required=True)
+    chain = fields.Dict(required=True, metadata={
+        "description": "the hash chain against the signed checkpoints: ok, entries_verified, checkpoints, "
+                       "problem (broken_link, altered_entry, bad_checkpoint) with the entry's seq"})
+    sources = fields.List(fields.Nested(SourceCheck), required=True,
+                          metadata={"description": "each service's log against the ledger"})
     public_key = fields.String(required=True)
+
+
+class SourceProgress(Schema):
+    source = fields.String(required=True)
+    checked = fields.Integer(required=True)
+    total = fields.Integer(required=True)
+
+
+class Verification(Schema):
+    verification_id = fields.UUID(required=True)
+    state = fields.String(required=True, validate=validate.OneOf(("running", "done", "failed", "interrupted")),
+                          metadata={"description": "interrupted: its process stopped before the end (start another)"})
+    requested_by = fields.String(allow_none=True)
+    started_at = fields.String(required=True)
+    updated_at = fields.String(required=True, metadata={"description": "its last progress or heartbeat"})
+    finished_at = fields.String(allow_none=True)
+    entries_checked = fields.Integer(required=True, metadata={"description": "ledger entries whose link is checked"})
+    entries_total = fields.Integer(required=True)
+    sources = fields.List(fields.Nested(SourceProgress), required=True,
+                          metadata={"description": "each service's events compared with the ledger so far"})
+    result = fields.Nested(VerificationResult, allow_none=True, metadata={
+        "description": "once done: ok, or the first break found in the chain and in each source"})
+    error = fields.String(allow_none=True, metadata={"description": "why a failed verification could not end"})
+
+
+VerificationPath = Schema.from_dict({"verification_id": fields.UUID(required=True)}, name="VerificationPath")
 
 
 Table = lambda: fields.Dict(metadata={"description": "columns, rows with their cells and totals"})  # noqa: E731
@@ -167,8 +203,14 @@ def read_personal_fields(call: Call):
     return Reply(shown, headers={"Cache-Control": "no-store"})
 
 
-def verify(call: Call):
-    return call.rpc("audit", "verify", True)
+def start_verification(call: Call):
+    started = call.rpc("audit", "start_verification", {})
+    return Reply(started, headers={"Location": f"/audit-verifications/{started['verification_id']}"})
+
+
+def read_verification(call: Call):
+    job = call.rpc("audit", "verification", {"verification_id": str(call.path["verification_id"])})
+    return Reply(job, headers={"Cache-Control": "no-store"})
 
 
 def read_figures(call: Call):
@@ -199,9 +241,16 @@ ROUTES = [
           path_schema=PersonPath, response=PersonalFields,
           description="Only while the auditor's own break-glass access is open; every read is recorded "
                       "(which fields, never their values) and shown to the person."),
-    Route("POST", "/audit-verifications", "verifyAudit", "Check that the history was not altered", "audit",
-          verify, AUDITOR, response=Verification,
-          description="The chain against its signed checkpoints, then every service's log against the ledger."),
+    Route("POST", "/audit-verifications", "verifyAudit", "Start checking that the history was not altered",
+          "audit", start_verification, AUDITOR, response=Verification, status=202,
+          description="Answers at once with the verification's address (Location): it checks the chain against "
+                      "its signed checkpoints, then every service's log against the ledger. Follow it there; "
+                      "its result appears when it is done."),
+    Route("GET", "/audit-verifications/<verification_id>", "readAuditVerification",
+          "Follow a verification and read its result", "audit", read_verification, AUDITOR,
+          path_schema=VerificationPath, response=Verification,
+          description="Entries checked out of the total, each service's progress, and its state; once done, "
+                      "ok or the first break found."),
     Route("GET", "/audit-figures", "readAuditFigures", "Read the state's figures", "audit", read_figures, AUDITOR,
           response=Figures, description="Counts for reports; 1 to 10 are kept back."),
 ]

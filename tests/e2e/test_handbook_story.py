@@ -223,8 +223,11 @@ def test_the_handbook_story_over_http(gateway):
     body = str(history)
     for name in (PERSON_NAME, *PEER_NAMES, "Sky Mentor", "CPS-E2E-1", "someone who has heard voices too"):
         assert name not in body
-    verified = ok(api("POST", "/audit-verifications", "state_auditor"))
-    assert verified["ok"] is True, verified
+    started = api("POST", "/audit-verifications", "state_auditor")
+    assert started.status_code == 202, started.text
+    verified = wait_until(lambda: (job := ok(api("GET", started.headers["Location"], "state_auditor")))["state"]
+                          != "running" and job, timeout=60, interval=0.2, message="the verification done")
+    assert verified["state"] == "done" and verified["result"]["ok"] is True, verified
 
 
 def _candidate(api, peer):

@@ -37,9 +37,18 @@ class Sources:
         except Exception as error:  # as nameko's RemoteError: the source answered with an error
             raise SourceRefused(repr(error)) from None
 
+    def fetch_digests(self, source, after, limit):
+        app = self.apps.get(source)
+        return [] if app is None else app.stored_digests(after, limit)
+
+    def fetch_at(self, wanted):
+        return {source: [event.as_message() for event in self.apps[source].integration_events_at(positions)]
+                for source, positions in wanted.items() if source in self.apps}
+
 
 def consumer(audit, sources: Sources) -> TrackedConsumer:
-    audit.fetch_range = sources.fetch_range
+    audit.fetch_range, audit.fetch_digests = sources.fetch_range, sources.fetch_digests
+    audit.fetch_at = sources.fetch_at
     return TrackedConsumer(audit, audit.follows, sources.fetch_range, NoDeadLetters())
 
 

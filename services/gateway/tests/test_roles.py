@@ -91,6 +91,7 @@ REQUESTS = {
     "listSupervisionShortfall": ("/supervision-shortfalls?as_of=2026-11-24&limit=1", None),
     "listAuditEntries": ("/audit-entries?source=intake&since=2026-01-01T00:00:00%2B00:00&limit=1", None),
     "verifyAudit": ("/audit-verifications", None),
+    "readAuditVerification": (f"/audit-verifications/{OTHER}", None),
     "readAuditFigures": ("/audit-figures", None),
     "recordPeerWorkerProfile": ("/peer-workers", {"peer_worker_id": ME, "display_name": "Sam (synthetic)",
                                                    "organization_id": ORG}),
@@ -113,6 +114,10 @@ REQUESTS = {
 REQUESTS.update(directory_requests(ME, OTHER))
 REQUESTS.update(supervision_audit_requests(ME))
 REQUESTS.update(notifications_requests(ME, OTHER))
+VERIFICATION = {"verification_id": OTHER, "state": "done", "requested_by": ME, "started_at": "2026-11-24T07:00:00+00:00",
+                "updated_at": "2026-11-24T07:00:02+00:00", "finished_at": "2026-11-24T07:00:02+00:00",
+                "entries_checked": 4, "entries_total": 4, "sources": [{"source": "intake", "checked": 4, "total": 4}],
+                "result": {"ok": True, "chain": {"ok": True}, "sources": [], "public_key": "k"}, "error": None}
 ORGANIZATION = {"organization_id": OTHER, "name": "Hilltown Peer Center (synthetic)", "kind": "agency",
                 "regions": ["Hampden"], "contact": None, "closed": False, "version": 1}
 SUBCONTRACT = {"agreement_id": OTHER, "buyer_id": ORG, "provider_id": OTHER, "hours_per_week": 20.0,
@@ -144,7 +149,8 @@ ANSWERS = {
         "occurred_at": "2026-11-24T07:00:00+00:00", "recorded_at": "2026-11-24T07:00:01+00:00", "user_id": ME,
         "role": "person", "actor_organization_id": None, "organization_id": None, "correlation_id": "c",
         "subject_id": ME, "digest": "d" * 64, "hash": "h" * 64}], "next_cursor": 4},
-    ("audit", "verify"): {"ok": True, "chain": {"ok": True}, "sources": [], "public_key": "k"},
+    ("audit", "start_verification"): VERIFICATION,
+    ("audit", "verification"): VERIFICATION,
     ("audit", "figures"): {"suppressed_as": "1-10", "connections_started_by_month_and_region": {"columns": [], "rows": []},
                            "subcontract_hours_by_month_and_provider": []},
     ("directory", "list_organizations"): {"items": [ORGANIZATION], "total": 2, "offset": 0, "limit": 1},

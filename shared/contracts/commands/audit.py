@@ -36,3 +36,22 @@ class OpenBreakGlass(CommandSchema):
 
 class PersonOnly(CommandSchema):
     person_id = fields.UUID(required=True)
+
+
+class KeptCheckpoint(CommandSchema):
+    """A signed checkpoint as the checkpoints call gave it, kept by the state elsewhere."""
+    seq = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    hash = fields.String(required=True, validate=validate.Regexp(r"^[0-9a-f]{64}$"))
+    signed_at = fields.String(validate=validate.Length(max=64))
+    key_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    signature = fields.String(required=True, validate=validate.Length(min=1, max=200))
+
+
+class StartVerification(CommandSchema):
+    checkpoints = fields.List(fields.Nested(KeptCheckpoint), metadata={
+        "description": "a copy of the signed checkpoints kept elsewhere (catches a truncated ledger); "
+                       "without it, the ledger's own"})
+
+
+class VerificationOnly(CommandSchema):
+    verification_id = fields.UUID(required=True)

@@ -1,0 +1,113 @@
+"""Verification jobs: a whole verification runs apart from the call that starts it.
+
+Verifying a real ledger takes longer than anyone should wait for an answer, so
+`start` writes a job down and answers at once, and the job runs in a process of
+its own (the service launches `python -m services.audit.cli verify-job <id>`;
+an Application on its own runs it in a thread). The job writes its progress and,
+at the end, today's verification answer to the ledger's database, and beats a
+heartbeat while it runs. A job whose heartbeat stopped (its process died with
+the machine, or was killed) is shown as interrupted: it never hangs as running.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import uuid
+from datetime import datetime, timezone
+
+from shared import config
+from shared.errors import NotFound
+from shared.identity import Caller
+
+log = logging.getLogger("peernet.audit")
+HEARTBEAT_SECONDS = float(config.env("PEERNET_AUDIT_JOB_HEARTBEAT_SECONDS", "5"))
+# Without a heartbeat for this long, a running job's process is gone.
+STALE_SECONDS = float(config.env("PEERNET_AUDIT_JOB_STALE_SECONDS", "30"))
+REPORT_SECONDS = 0.5  # progress is written at most this often
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class VerificationJobs:
+    def __init__(self, application):
+        self.application = application
+        # How a started job gets run: the service replaces this with a process of its own.
+        self.launch = lambda job_id: threading.Thread(target=self.run, args=(job_id,), name=f"verify-{job_id}",
+                                                      daemon=True).start()
+
+    @property
+    def ledger(self):
+        return self.application.ledger
+
+    def start(self, caller: Caller, checkpoints: list[dict] | None = None) -> dict:
+        at = _now().isoformat()
+        job = {"id": str(uuid.uuid4()), "state": "running", "requested_by": caller.user_id, "started_at": at,
+               "updated_at": at, "finished_at": None, "progress": json.dumps(self._totals()), "result": None,
+               "checkpoints": None if checkpoints is None else json.dumps(checkpoints)}
+        self.ledger.save_job(job)
+        self.launch(job["id"])
+        return self.view(job["id"])
+
+    def _totals(self) -> dict:
+        """What there is to check when the job starts (entries entered meanwhile are checked too)."""
+        by_source = dict(self.ledger.count_by("source"))
+        return {"chain": {"checked": 0, "total": self.ledger.head()[0]},
+                "sources": {source: {"checked": 0, "total": by_source.get(source, 0)}
+                            for source in self.application.follows}}
+
+    def run(self, job_id: str) -> None:
+        """Run a started job to its end, writing progress as it goes."""
+        job = self.ledger.job(job_id)
+        if job is None or job["state"] != "running":
+            raise NotFound(f"no running verification {job_id}")
+        progress, lock, last = json.loads(job["progress"]), threading.Lock(), [0.0]
+        done = threading.Event()
+
+        def save(**changes):
+            with lock:
+                job.update(changes, updated_at=_now().isoformat(), progress=json.dumps(progress))
+                self.ledger.save_job(job)
+
+        def report(step: str, checked: int) -> None:
+            counts = progress["chain"] if step == "chain" else progress["sources"][step]
+            counts["checked"], counts["total"] = checked, max(counts["total"], checked)
+            if _now().timestamp() - last[0] >= REPORT_SECONDS:
+                last[0] = _now().timestamp()
+                save()
+
+        def beat():
+            while not done.wait(HEARTBEAT_SECONDS):
+                save()
+
+        threading.Thread(target=beat, name=f"verify-{job_id}-heartbeat", daemon=True).start()
+        try:
+            checkpoints = json.loads(job["checkpoints"]) if job["checkpoints"] else None
+            result = self.application.verify(sources=True, checkpoints=checkpoints, progress=report)
+        except Exception as error:
+            log.exception("verification %s failed", job_id)
+            done.set()
+            save(state="failed", finished_at=_now().isoformat(),
+                 result=json.dumps({"error": f"{type(error).__name__}: {error}"}))
+            return
+        done.set()
+        save(state="done", finished_at=_now().isoformat(), result=json.dumps(result))
+
+    def view(self, job_id: str) -> dict:
+        job = self.ledger.job(job_id)
+        if job is None:
+            raise NotFound(f"no verification {job_id}")
+        state = job["state"]
+        if state == "running" and (_now() - datetime.fromisoformat(job["updated_at"])).total_seconds() > STALE_SECONDS:
+            state = "interrupted"  # its process is gone: start another
+        progress = json.loads(job["progress"])
+        result = json.loads(job["result"]) if job["result"] else None
+        return {"verification_id": job["id"], "state": state, "requested_by": job["requested_by"],
+                "started_at": job["started_at"], "updated_at": job["updated_at"],
+                "finished_at": job["finished_at"],
+                "entries_checked": progress["chain"]["checked"], "entries_total": progress["chain"]["total"],
+                "sources": [{"source": source, **counts} for source, counts in progress["sources"].items()],
+                "result": result if state == "done" else None,
+                "error": result["error"] if state == "failed" else None}
