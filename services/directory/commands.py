@@ -103,7 +103,8 @@ def register_organization(command: dict, caller: Caller, *, store, replayed, nam
     with names_lock:
         _refuse_duplicate_name(replayed, command["name"], command["regions"])
         organization = Organization(name=command["name"], kind=command["kind"], regions=command["regions"],
-                                    contact=_contact_of(command), actor=caller.as_actor())
+                                    contact=_contact_of(command), languages=command["languages"],
+                                    actor=caller.as_actor())
         store.save(organization)
     return str(organization.id)
 
@@ -113,9 +114,10 @@ def update_organization(command: dict, caller: Caller, *, store, replayed, names
     name = command.get("name", organization.name)
     regions = command.get("regions", organization.regions)
     contact = _contact_of(command) if "contact" in command else organization.contact
+    languages = command.get("languages", organization.languages)
     with names_lock:
         _refuse_duplicate_name(replayed, name, regions, besides=organization.id)
-        organization.update(name, regions, contact, caller.as_actor())
+        organization.update(name, regions, contact, caller.as_actor(), languages)
         store.save(organization)
 
 

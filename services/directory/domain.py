@@ -5,6 +5,7 @@ same in every store; amounts as strings of dollars and cents.
 """
 from __future__ import annotations
 
+from datetime import date, timedelta
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
@@ -19,17 +20,21 @@ class RuleBroken(Exception):
 
 
 class Organization(Aggregate):
+    # `languages` (BCP 47 codes its peer support is offered in): None in events stored before them.
     @event("Registered")
-    def __init__(self, name: str, kind: str, regions: list, actor: dict, contact: dict | None = None):
+    def __init__(self, name: str, kind: str, regions: list, actor: dict, contact: dict | None = None,
+                 languages: list | None = None):
         self.name = name
         self.kind = kind
         self.regions = sorted(regions)
         self.contact = contact or {}
+        self.languages = sorted(languages or [])
         self.closed = False
 
     @event("Updated")
-    def update(self, name: str, regions: list, contact: dict, actor: dict):
+    def update(self, name: str, regions: list, contact: dict, actor: dict, languages: list | None = None):
         self.name, self.regions, self.contact = name, sorted(regions), contact
+        self.languages = sorted(languages or [])
 
     def close(self, actor: dict) -> None:
         if self.closed:
@@ -146,6 +151,12 @@ class PeerWorker(Aggregate):
         self.pool = None
 
 
+def week_of(day: str) -> str:
+    """The Monday of the ISO week a day falls in: every report for a week is kept under this one day."""
+    reported = date.fromisoformat(day)
+    return (reported - timedelta(days=reported.weekday())).isoformat()
+
+
 def placed_hours(placements: dict, leaving: str | None = None):
     return sum(p["hours_per_week"] for worker, p in placements.items() if worker != leaving)
 
@@ -228,13 +239,31 @@ class SubcontractAgreement(Aggregate):
     def _end_placement(self, peer_worker_id, actor):
         del self.placements[peer_worker_id]
 
-    def record_hours(self, week_start: str, hours, actor: dict) -> None:
-        if not self.start <= week_start <= (self.ended_on or self.end):
+    def record_hours(self, day: str, hours, actor: dict) -> None:
+        """Hours delivered in the ISO week of `day` (any day of it), kept under the week's Monday."""
+        if not self.start <= day <= (self.ended_on or self.end):
             raise RuleBroken("week_start", f"the week must fall within the agreement, {self.start} to "
                                            f"{self.ended_on or self.end}")
-        self._record_hours(week_start, hours, self.hours_per_week, actor)
+        self._record_hours(week_of(day), hours, self.hours_per_week, actor)
 
-    @event("HoursDelivered")
+    class HoursDelivered(Aggregate.Event):
+        """Version 2: `week_start` is always a Monday. Version 1 kept the day reported as its own week,
+        so a report for a Wednesday overlapped the Monday's week and its hours counted twice."""
+
+        class_version = 2
+        week_start: str
+        hours: float
+        hours_agreed: float
+        actor: dict
+
+        @staticmethod
+        def upcast_v1_v2(state: dict) -> None:
+            # Read into its ISO week, where a later report replaces an earlier one as any correction does;
+            # the day as reported is kept so the event still publishes as it was published (translations).
+            state["reported_week_start"] = state["week_start"]
+            state["week_start"] = week_of(state["week_start"])
+
+    @event(HoursDelivered)
     def _record_hours(self, week_start, hours, hours_agreed, actor):
         # A correction for the same week replaces the earlier figure.
         self.delivered[week_start] = {"hours_delivered": hours, "hours_agreed": hours_agreed}

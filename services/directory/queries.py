@@ -54,7 +54,8 @@ def check_party(caller: Caller, *organization_ids) -> None:
 # -- organizations ------------------------------------------------------------------
 def organization_view(organization: Organization) -> dict:
     return {"organization_id": str(organization.id), "name": organization.name, "kind": organization.kind,
-            "regions": organization.regions, "contact": organization.contact, "closed": organization.closed,
+            "regions": organization.regions, "contact": organization.contact,
+            "languages": codes(organization.languages), "closed": organization.closed,
             "version": organization.version}
 
 
@@ -259,44 +260,142 @@ def find_groups(query: dict, caller: Caller, *, replayed) -> dict:
     return page([group_view(g) for g in _groups(query, replayed)], query["offset"], query["limit"])
 
 
-def export_hsds(query: dict, caller: Caller, *, replayed) -> dict:
-    """Organizations, their groups as services, places as locations, schedules: HSDS 3.0 tables.
+# The HSDS export: every open organization with its peer support service, and each group as a
+# service of its own. Only what organizations publish: no peer worker (not even a facilitator's id)
+# and no person is in it. HSDS gives every object an id: ours are uuid5 of what they belong to, so an
+# export taken again names the same objects the same way.
+ORGANIZATION_DESCRIPTIONS = {
+    "peer_run_organization": "Peer-run organization: people with lived experience of mental health challenges "
+                             "and recovery support others on their way.",
+    "agency": "Agency offering peer support: peer workers with lived experience of mental health challenges "
+              "and recovery.",
+}
+TAXONOMY = "peernet-peer-support"
 
-    The whole directory: no page."""
-    groups = _groups(query, replayed)
-    hosts = {g.host_organization_id for g in groups}
-    organizations = [o for o in replayed.all(Organization) if str(o.id) in hosts]
-    export = {"hsds_version": HSDS_VERSION, "organizations": [], "services": [], "locations": [],
+
+def _present(record: dict) -> dict:
+    """HSDS fields are left out rather than null (its schemas type them as strings)."""
+    return {key: value for key, value in record.items() if value is not None}
+
+
+def _languages(owner_id, languages: list) -> list[dict]:
+    return [{"id": str(uuid5(owner_id, f"language:{code}")), "service_id": str(owner_id),
+             "name": english_name(code), "code": code} for code in codes(languages)]
+
+
+def _service_areas(service_id, regions: list) -> list[dict]:
+    # The state's regions are its counties (shared/data/regions.json).
+    return [{"id": str(uuid5(service_id, f"service_area:{region}")), "service_id": str(service_id),
+             "name": region, "description": "county"} for region in regions]
+
+
+def _kind_attribute(owner_id, kind: str) -> dict:
+    return {"id": str(uuid5(owner_id, "attribute:kind")), "link_id": str(owner_id), "link_type": "service",
+            "taxonomy_term": {"id": str(uuid5(owner_id, f"taxonomy_term:{kind}")), "code": kind,
+                              "name": KIND_LABELS[kind], "description": KIND_LABELS[kind], "taxonomy": TAXONOMY}}
+
+
+def _hsds_organization(organization: Organization) -> dict:
+    contact = organization.contact
+    record = _present({
+        "id": str(organization.id), "name": organization.name,
+        "description": ORGANIZATION_DESCRIPTIONS[organization.kind],
+        "email": contact.get("email"), "website": contact.get("website"),
+        "phones": [{"id": str(uuid5(organization.id, "phone")), "organization_id": str(organization.id),
+                    "number": contact["phone"], "type": "voice"}] if contact.get("phone") else []})
+    if contact.get("address"):
+        # Directory keeps the address as one text, not HSDS's parts: it travels as the location's description.
+        record["locations"] = [{"id": str(uuid5(organization.id, "location")), "location_type": "postal",
+                                "organization_id": str(organization.id), "name": organization.name,
+                                "description": contact["address"]}]
+    return record
+
+
+def _peer_support_service(organization: Organization) -> dict:
+    service_id = uuid5(organization.id, "service:peer_support")
+    contact = organization.contact
+    return _present({
+        "id": str(service_id), "organization_id": str(organization.id), "name": f"Peer support: {organization.name}",
+        "description": ORGANIZATION_DESCRIPTIONS[organization.kind], "status": "active",
+        "url": contact.get("website"), "email": contact.get("email"),
+        "languages": _languages(service_id, organization.languages),
+        "service_areas": _service_areas(service_id, organization.regions),
+        "attributes": [_kind_attribute(service_id, "peer_support")]})
+
+
+def export_hsds(query: dict, caller: Caller, *, replayed) -> dict:
+    """HSDS 3.0 tables: organizations, services, locations, service_at_locations, schedules.
+
+    The whole directory, no page. The filters narrow the services (an organization's own peer
+    support service is of kind `peer_support` and serves its regions); an organization is in it
+    with at least one of its services."""
+    host = str(query["host_organization_id"]) if query["host_organization_id"] else None
+    organizations = {str(o.id): o for o in replayed.all(Organization)
+                     if not o.closed and (host is None or str(o.id) == host)}
+    services = [_peer_support_service(o) for o in organizations.values()
+                if query["kind"] in (None, "peer_support") and (query["region"] is None or query["region"]
+                                                                in o.regions)]
+    groups = [g for g in _groups(query, replayed) if g.host_organization_id in organizations]
+    export = {"hsds_version": HSDS_VERSION, "organizations": [], "services": services, "locations": [],
               "service_at_locations": [], "schedules": []}
-    for organization in sorted(organizations, key=lambda o: o.name.casefold()):
-        contact = organization.contact
-        export["organizations"].append({
-            "id": str(organization.id), "name": organization.name,
-            "description": "Peer-run organization" if organization.kind == "peer_run_organization"
-            else "Agency offering peer support",
-            "email": contact.get("email"), "website": contact.get("website"),
-            "phones": [{"id": str(uuid5(organization.id, "phone")), "number": contact["phone"]}]
-            if contact.get("phone") else []})
     for group in groups:
-        export["services"].append({
+        export["services"].append(_present({
             "id": str(group.id), "organization_id": group.host_organization_id, "name": group.name,
-            "description": group.description or KIND_LABELS[group.kind], "status": "active",
-            "url": group.link, "languages": [{"name": english_name(code), "code": code}
-                                              for code in codes(group.languages)],
-            "service_areas": [{"name": group.region}],
-            "attributes": [{"taxonomy_term": {"code": group.kind, "name": KIND_LABELS[group.kind],
-                                              "taxonomy": "peernet-peer-groups"}}]})
+            "description": group.description or KIND_LABELS[group.kind], "status": "active", "url": group.link,
+            "languages": _languages(group.id, group.languages), "service_areas": _service_areas(group.id, [group.region]),
+            "attributes": [_kind_attribute(group.id, group.kind)]}))
         location_id = str(uuid5(group.id, "location"))
-        location = {"id": location_id, "organization_id": group.host_organization_id,
-                    "location_type": "physical" if group.place else "virtual", "url": group.link,
-                    "name": (group.place or {}).get("name") or group.name, "addresses": []}
+        location = _present({"id": location_id, "organization_id": group.host_organization_id,
+                             "location_type": "physical" if group.place else "virtual", "url": group.link,
+                             "name": (group.place or {}).get("name") or group.name, "addresses": []})
         if group.place:
             location["addresses"].append({
-                "id": str(uuid5(group.id, "address")), "address_type": "physical", "country": "US",
+                "id": str(uuid5(group.id, "address")), "location_id": location_id, "address_type": "physical",
+                "country": "US",
                 **{key: group.place[key] for key in ("address_1", "city", "state_province", "postal_code")}})
         export["locations"].append(location)
         export["service_at_locations"].append({"id": str(uuid5(group.id, "service_at_location")),
                                                "service_id": str(group.id), "location_id": location_id})
-        export["schedules"].append({"id": str(uuid5(group.id, "schedule")), "service_id": str(group.id),
-                                    **group.schedule})
+        schedule = {key: value for key, value in group.schedule.items() if key != "timezone"}
+        # HSDS 3.0 gives a schedule's timezone as a number (an offset), which a zone with summer time has not.
+        export["schedules"].append(_present({
+            "id": str(uuid5(group.id, "schedule")), "service_id": str(group.id), **schedule,
+            "description": f"Times in {group.schedule['timezone']}" if group.schedule.get("timezone") else None}))
+    offering = {service["organization_id"] for service in export["services"]}
+    export["organizations"] = [_hsds_organization(o) for o in sorted(
+        organizations.values(), key=lambda o: (o.name.casefold(), str(o.id))) if str(o.id) in offering]
+    export["services"].sort(key=lambda service: (service["name"].casefold(), service["id"]))
     return export
+
+
+# -- files organizations send each other -------------------------------------------------------------
+def subcontract_hours(query: dict, caller: Caller, *, replayed) -> list[dict]:
+    """Hours delivered against agreed per subcontract and month, for the subcontracts the query's
+    organization is party to (an agency admin's own, filled in by the access table), or all.
+
+    A week counts in the month its Monday falls in, as the state's figures count it; `weeks` says
+    how many weeks of the month were reported, so a month with a week missing is seen as such."""
+    wanted = str(query["organization_id"]) if query["organization_id"] is not None else None
+    agreement = str(query["agreement_id"]) if query["agreement_id"] is not None else None
+    names = {str(o.id): o.name for o in replayed.all(Organization)}
+    rows = []
+    for subcontract in replayed.all(SubcontractAgreement):
+        if (wanted is not None and wanted not in subcontract.parties()) or (
+                agreement is not None and str(subcontract.id) != agreement):
+            continue
+        months: dict[str, dict] = {}
+        for week, row in sorted(subcontract.delivered.items()):
+            month = months.setdefault(week[:7], {"weeks": 0, "hours_delivered": 0, "hours_agreed": 0})
+            month["weeks"] += 1
+            month["hours_delivered"] += row["hours_delivered"]
+            month["hours_agreed"] += row["hours_agreed"]
+        for month, totals in months.items():
+            rows.append({"agreement_id": str(subcontract.id), "buyer_id": subcontract.buyer_id,
+                         "buyer": names.get(subcontract.buyer_id), "provider_id": subcontract.provider_id,
+                         "provider": names.get(subcontract.provider_id), "month": month, "weeks": totals["weeks"],
+                         "hours_delivered": round(totals["hours_delivered"], 2),
+                         "hours_agreed": round(totals["hours_agreed"], 2),
+                         "difference": round(totals["hours_delivered"] - totals["hours_agreed"], 2)})
+    rows.sort(key=lambda row: ((row["buyer"] or "").casefold(), (row["provider"] or "").casefold(),
+                               row["agreement_id"], row["month"]))
+    return rows

@@ -41,6 +41,7 @@ HANDLERS = {
     "record_hours_delivered": commands.record_hours_delivered,
     "subcontract": queries.subcontract,
     "list_subcontracts": queries.list_subcontracts,
+    "subcontract_hours": queries.subcontract_hours,
     "propose_supervision": commands.propose_supervision,
     "accept_supervision": commands.accept_supervision,
     "decline_supervision": commands.decline_supervision,

@@ -5,13 +5,11 @@ from services.directory.domain import Organization, PeerGroup, PeerWorker, Subco
 from shared import access
 
 
-def fields_of(*names: str, id_as: str, rename: dict | None = None):
+def fields_of(*names: str, id_as: str):
     """A translation publishing some of the event's attributes, with the aggregate id as `id_as`."""
-    rename = rename or {}
-
     def body(event) -> dict:
         result = {id_as: event.originator_id}
-        result.update({rename.get(name, name): getattr(event, name) for name in names})
+        result.update({name: getattr(event, name) for name in names})
         return result
 
     return body
@@ -26,11 +24,33 @@ WORKER = "peer_worker_id"
 AGREEMENT = "agreement_id"
 
 
+def _with_languages(body: dict, event) -> dict:
+    # Events stored before organizations named their languages publish as they were published.
+    languages = getattr(event, "languages", None)
+    return body if languages is None else {**body, "languages": languages}
+
+
 def _registered(event):
     # Events stored before issue 4 have no contact.
-    return "OrganizationRegistered", {"organization_id": event.originator_id, "name": event.name,
-                                      "kind": event.kind, "regions": event.regions,
-                                      "contact": getattr(event, "contact", None)}
+    return "OrganizationRegistered", _with_languages({
+        "organization_id": event.originator_id, "name": event.name, "kind": event.kind, "regions": event.regions,
+        "contact": getattr(event, "contact", None)}, event)
+
+
+def _updated(event):
+    return "OrganizationUpdated", _with_languages({
+        "organization_id": event.originator_id, "name": event.name, "regions": event.regions,
+        "contact": event.contact}, event)
+
+
+def _hours_delivered(event):
+    """Version 2 (week_start a Monday); a report stored before ISO weeks publishes version 1 as it was
+    published, with the day reported (audit's digests cover it), and upcasts to its Monday (contracts)."""
+    body = {AGREEMENT: event.originator_id, "hours_delivered": event.hours, "hours_agreed": event.hours_agreed}
+    reported = getattr(event, "reported_week_start", None)
+    if reported is not None:
+        return "SubcontractHoursDelivered", {**body, "week_start": reported}
+    return "SubcontractHoursDelivered", {**body, "week_start": event.week_start}, 2
 
 
 def _peer_role(type_: str):
@@ -48,7 +68,7 @@ def _activated(event):
 
 TRANSLATIONS = {
     Organization.Registered: _registered,
-    Organization.Updated: named("OrganizationUpdated", fields_of("name", "regions", "contact", id_as=ORGANIZATION)),
+    Organization.Updated: _updated,
     Organization.Closed: named("OrganizationClosed", fields_of(id_as=ORGANIZATION)),
     PeerWorker.Recorded: _peer_role("PeerWorkerRecorded"),
     PeerWorker.PeerRoleSinceSet: _peer_role("PeerRoleSinceSet"),
@@ -76,8 +96,7 @@ TRANSLATIONS = {
     SubcontractAgreement.WorkerPlaced: named("PeerWorkerPlaced", fields_of(
         "peer_worker_id", "hours_per_week", "duties", "buyer_id", "provider_id", id_as=AGREEMENT)),
     SubcontractAgreement.PlacementEnded: named("PlacementEnded", fields_of("peer_worker_id", id_as=AGREEMENT)),
-    SubcontractAgreement.HoursDelivered: named("SubcontractHoursDelivered", fields_of(
-        "week_start", "hours", "hours_agreed", id_as=AGREEMENT, rename={"hours": "hours_delivered"})),
+    SubcontractAgreement.HoursDelivered: _hours_delivered,
     SupervisionAgreement.Proposed: named("SupervisionAgreementProposed", fields_of(
         "supervised_organization_id", "supervising_organization_id", "peer_worker_ids", "hours_per_month",
         "start", "end", "cost", "supervisor_id", id_as=AGREEMENT)),

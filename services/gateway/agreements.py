@@ -12,6 +12,7 @@ from marshmallow import Schema, fields
 
 from services.gateway import pagination
 from services.gateway.app import Call, Reply, Route
+from services.gateway.csv_files import MEDIA as CSV, csv_file
 from services.gateway.directory import own_organization
 from services.gateway.schemas import PageQuery, body_of, page_of
 from shared.contracts.commands import directory
@@ -29,6 +30,10 @@ EndingInput = body_of(directory.EndAgreement, "agreement_id")
 PlacementInput = body_of(directory.PlaceWorker, "agreement_id")
 PlacementEndingInput = body_of(directory.EndPlacement, "agreement_id", "peer_worker_id")
 HoursReportInput = body_of(directory.RecordHoursDelivered, "agreement_id")
+SubcontractHoursQuery = Schema.from_dict(dict(directory.SubcontractHoursQuery._declared_fields),
+                                         name="SubcontractHoursQuery")
+HOURS_COLUMNS = ["agreement_id", "buyer", "buyer_id", "provider", "provider_id", "month", "weeks",
+                 "hours_delivered", "hours_agreed", "difference"]
 
 
 class AgreementPath(Schema):
@@ -125,6 +130,11 @@ def _listing(method: str):
     return listing
 
 
+def export_subcontract_hours(call: Call):
+    rows = call.rpc("directory", "subcontract_hours", SubcontractHoursQuery().dump(call.query))
+    return csv_file(HOURS_COLUMNS, rows, "subcontract-hours.csv")
+
+
 SUPERVISION_PARTIES, SUBCONTRACT_PARTIES = directory.SUPERVISION_PARTIES, directory.SUBCONTRACT_PARTIES
 S = "/subcontracts/<agreement_id>"
 
@@ -139,7 +149,7 @@ def _subcontract_act(suffix, operation, summary, method, body, description, path
 ROUTES = [
     Route("POST", "/subcontracts", "makeSubcontract", "Make a subcontract", "agreements", make_subcontract,
           DIRECTORY["make_subcontract"],
-          body=SubcontractInput, response=AgreementMade, status=201,
+          body=SubcontractInput, response=AgreementMade, status=201, creates="agreement_id",
           description="An agency buys peer support from a peer-run organization: hours, amount, dates, duties. "
                       "Duties are checked against the handbook's chart (GET /peer-role-chart): a refused line "
                       "is a 422 naming it in errors, and in refused_duties with the chart's reasons, why and "
@@ -166,10 +176,21 @@ ROUTES = [
                      path_schema=PlacementPath),
     _subcontract_act("/hours-reports", "recordHoursDelivered", "Report the hours delivered in a week",
                      "record_hours_delivered", HoursReportInput,
-                     "Against the hours agreed at the time; a second figure for a week corrects the first."),
+                     "Against the hours agreed at the time. week_start may be any day of the week: the "
+                     "report is kept under its ISO week's Monday, and a second figure for a week corrects the "
+                     "first."),
+    Route("GET", "/subcontract-hours-export", "exportSubcontractHours",
+          "Download hours delivered against agreed per subcontract and month", "agreements",
+          export_subcontract_hours, DIRECTORY["subcontract_hours"], query_schema=SubcontractHoursQuery,
+          content_type=CSV,
+          description="A CSV file (a header, then one row per subcontract and month: " + ", ".join(HOURS_COLUMNS)
+                      + ") of the subcontracts the organization is party to (an agency admin's own), or of "
+                      "all for the state. A week counts in the month of its Monday; weeks says how many weeks "
+                      "were reported. Text cells starting with = + - or @ begin with an apostrophe, so a "
+                      "spreadsheet shows them and never runs them."),
     Route("POST", "/supervision-agreements", "proposeSupervision", "Propose a supervision agreement", "agreements",
           propose_supervision, DIRECTORY["propose_supervision"], body=SupervisionProposalInput,
-          response=AgreementMade, status=201,
+          response=AgreementMade, status=201, creates="agreement_id",
           description="Another organization supervises some of ours; both parties accept before it starts."),
     Route("GET", "/supervision-agreements", "listSupervisionAgreements", "List supervision agreements",
           "agreements", _listing("list_supervision_agreements"),

@@ -78,6 +78,8 @@ class Organization(Schema):
     kind = fields.String(required=True)
     regions = fields.List(fields.String(), required=True)
     contact = fields.Dict(allow_none=True)
+    languages = fields.List(fields.String(), metadata={"description": "BCP 47 codes its peer support is "
+                                                                       "offered in"})
     closed = fields.Boolean(required=True)
     version = fields.Integer(required=True, metadata={"description": "send it back with a change"})
 
@@ -197,7 +199,7 @@ ROUTES = [
           response=Organization, description="It is listed no more unless include_closed is asked for."),
     Route("POST", "/groups", "listGroup", "List a peer group in the directory", "groups", list_group,
           DIRECTORY["list_group"],
-          body=GroupInput, response=GroupListed, status=201,
+          body=GroupInput, response=GroupListed, status=201, creates="group_id",
           description="Hosted by the admin's own organization: where (a place or a link), when, in which "
                       "languages. Found by everyone and exported as HSDS."),
     Route("POST", "/groups/<group_id>/retirements", "retireGroup", "Retire a peer group", "groups", retire_group,
@@ -225,5 +227,9 @@ ROUTES = [
                       "cacheable (ETag, Cache-Control)."),
     Route("GET", "/hsds-export", "exportHsds", "Export the directory as HSDS", "groups", export_hsds,
           DIRECTORY["export_hsds"], query_schema=HsdsQuery, response=HsdsExport,
-          description="Open Referral's Human Services Data Specification tables, for 211 and other directories."),
+          description="Open Referral's Human Services Data Specification 3.0 tables, for 211 and other "
+                      "directories: every open organization with its published contact and its peer support "
+                      "service (its counties as service areas, its languages), each peer group a service with "
+                      "its location and schedule. The filters narrow the services; an organization is in it "
+                      "with at least one. Nothing about any person or peer worker."),
 ]

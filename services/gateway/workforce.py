@@ -14,6 +14,7 @@ from marshmallow import Schema, fields
 
 from services.gateway import pagination
 from services.gateway.app import Call, Reply, Route
+from services.gateway.csv_files import MEDIA as CSV, csv_file
 from services.gateway.directory import own_organization, query_of, wire
 from services.gateway.people import PeerWorkerPath
 from services.gateway.schemas import body_of, page_of
@@ -29,6 +30,12 @@ WorkforceQuery = query_of(directory.WorkforceQuery, "WorkforceQuery")
 # Credential status is of current peer workers only: include_former means nothing there.
 CredentialStatusQuery = query_of(directory.WorkforceQuery, "CredentialStatusQuery", "include_former")
 EligibleSupervisorQuery = query_of(directory.OrganizationRef, "EligibleSupervisorQuery")
+CredentialStatusFileQuery = Schema.from_dict(
+    {key: directory.WorkforceQuery._declared_fields[key] for key in ("organization_id", "as_of")},
+    name="CredentialStatusFileQuery")
+CREDENTIAL_COLUMNS = ["organization", "organization_id", "peer_worker_id", "role_title", "certification",
+                      "certify_by", "credentials", "expired", "blocks_offers"]
+PAGE = 500  # directory's largest page
 
 
 class EmploymentRecorded(Schema):
@@ -155,6 +162,20 @@ def list_eligible_supervisors(call: Call):
     return pagination.page([{"peer_worker_id": peer_worker_id} for peer_worker_id in found], call.query)
 
 
+def export_credential_status(call: Call):
+    query = CredentialStatusFileQuery().dump(call.query)
+    organization = call.rpc("directory", "organization", query["organization_id"])
+    rows: list[dict] = []
+    while True:
+        page = call.rpc("directory", "credential_status", {**query, "offset": len(rows), "limit": PAGE})
+        rows += page["items"]
+        if not page["items"] or len(rows) >= page["total"]:
+            break
+    named = [{"organization": organization["name"], "organization_id": organization["organization_id"], **row}
+             for row in rows]
+    return csv_file(CREDENTIAL_COLUMNS, named, "credential-status.csv")
+
+
 W = "/peer-workers/<peer_worker_id>"
 ROUTES = [
     Route("POST", W + "/employments", "recordEmployment", "Record a peer worker's employment", "workforce",
@@ -176,12 +197,13 @@ ROUTES = [
     Route("POST", W + "/credentials", "recordCredential", "Record a peer worker's credential", "workforce",
           record_credential, DIRECTORY["record_credential"], path_schema=PeerWorkerPath, body=CredentialInput,
           response=CredentialRecorded,
-          status=201, description="By an admin of an organization employing them. A credential already past its "
+          status=201, creates="credential_id",
+          description="By an admin of an organization employing them. A credential already past its "
                                   "date expires at once."),
     Route("POST", W + "/continuing-education", "recordContinuingEducation", "Record continuing education hours",
           "workforce", _own_change("record_continuing_education"),
           DIRECTORY["record_continuing_education"], path_schema=PeerWorkerPath,
-          body=ContinuingEducationInput, response=WorkforceRecord,
+          body=ContinuingEducationInput, response=WorkforceRecord, creates="report_id",
           description="Hours and period only: what was learned is the peer worker's own."),
     Route("GET", "/workforce-records/<peer_worker_id>", "readWorkforceRecord", "Read a peer worker's workforce "
           "record", "workforce", read_workforce_record, DIRECTORY["workforce_record"],
@@ -198,6 +220,13 @@ ROUTES = [
           DIRECTORY["credential_status"],
           query_schema=CredentialStatusQuery, response=page_of(CredentialStatus, "CredentialStatusPage"),
           description="Each current peer worker: certified, due, overdue or not required, and expired credentials."),
+    Route("GET", "/credential-status-export", "exportCredentialStatus",
+          "Download an organization's credential status", "workforce", export_credential_status,
+          DIRECTORY["credential_status"], query_schema=CredentialStatusFileQuery, content_type=CSV,
+          description="A CSV file (a header, then one row per current peer worker: " + ", ".join(CREDENTIAL_COLUMNS)
+                      + ") on as_of (today if omitted); credentials held and expired are space-separated. "
+                      "Peer workers by id, never a name or credential number. Text cells starting with "
+                      "= + - or @ begin with an apostrophe, so a spreadsheet shows them and never runs them."),
     Route("GET", "/eligible-peer-supervisors", "listEligiblePeerSupervisors", "List who may supervise peers",
           "workforce", list_eligible_supervisors, DIRECTORY["eligible_peer_supervisors"],
           query_schema=EligibleSupervisorQuery, response=page_of(EligibleSupervisor, "EligibleSupervisorPage"),

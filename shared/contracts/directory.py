@@ -4,9 +4,9 @@ agreements between organizations, the networking pool and peer groups.
 Dates are ISO dates ("2026-01-05"); amounts are dollars as decimal strings.
 Personal fields (a display name, a credential number) cross only sealed.
 """
-from datetime import date
+from datetime import date, timedelta
 
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates
 
 from shared.contracts import contract, upcaster
 from shared.contracts.fields import Sealed
@@ -54,6 +54,9 @@ class OrganizationRegistered(Schema):
     kind = fields.String(required=True, validate=validate.OneOf(KINDS))
     regions = fields.List(fields.String(), required=True)
     contact = fields.Nested(Contact, load_default=None, allow_none=True)  # optional: added with issue 4
+    # BCP 47 codes the organization offers peer support in. Optional and without a default: events
+    # stored before issue 18 publish without it, byte for byte as they were published.
+    languages = fields.List(fields.String())
 
 
 @contract("directory", "OrganizationUpdated")
@@ -62,6 +65,7 @@ class OrganizationUpdated(Schema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     regions = fields.List(fields.String(), required=True)
     contact = fields.Nested(Contact, required=True)
+    languages = fields.List(fields.String())  # as in OrganizationRegistered
 
 
 @contract("directory", "OrganizationClosed")
@@ -216,10 +220,29 @@ class PlacementEnded(Schema):
 
 @contract("directory", "SubcontractHoursDelivered")
 class SubcontractHoursDelivered(Schema):
+    """Version 1: `week_start` is the day reported, any weekday, so a Wednesday's report was a week of
+    its own overlapping the Monday's. Read it through `latest` to have its ISO week."""
+
     agreement_id = fields.UUID(required=True)
     week_start = Day(required=True)
     hours_delivered = Hours(required=True)
     hours_agreed = Hours(required=True)
+
+
+# Version 2: weeks are ISO weeks, `week_start` always their Monday; a later report for a week
+# replaces an earlier one (also two version 1 reports that fall in one ISO week).
+@contract("directory", "SubcontractHoursDelivered", version=2)
+class SubcontractHoursDeliveredV2(SubcontractHoursDelivered):
+    @validates("week_start")
+    def a_monday(self, value, **kwargs):
+        if value.weekday() != 0:
+            raise ValidationError("must be a Monday, the start of an ISO week")
+
+
+@upcaster("directory", "SubcontractHoursDelivered", 1)
+def _into_its_iso_week(body: dict) -> dict:
+    day = body["week_start"] if isinstance(body["week_start"], date) else date.fromisoformat(body["week_start"])
+    return {**body, "week_start": day - timedelta(days=day.weekday())}
 
 
 class SupervisionTerms(Schema):

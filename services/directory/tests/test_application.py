@@ -575,7 +575,7 @@ def test_a_declined_agreement_cannot_be_accepted(directory, net):
             "agreement_id": str(agreement), "organization_id": str(net.agency)}, admin_of(net.agency))
 
 
-# --- peer groups and HSDS ---------------------------------------------------------------------
+# --- peer groups (the HSDS export: test_hsds.py) -------------------------------------------------
 
 
 def test_groups_are_findable_by_region_and_kind(directory, net):
@@ -592,23 +592,6 @@ def test_groups_are_findable_by_region_and_kind(directory, net):
             SYSTEM)
         assert "facilitator_ids" in refused(directory, "list_group", group(
             net.provider, facilitator_ids=[str(uuid.uuid4())]), SYSTEM)
-
-
-def test_hsds_export_holds_organizations_services_locations_and_schedules(directory, net):
-    group_id = directory.perform("list_group", SYSTEM, group(net.provider))
-    export = directory.perform("export_hsds", SYSTEM, {})
-    [org] = export["organizations"]
-    assert org["name"] == "Valley Peer Collective" and org["phones"][0]["number"] == "555-0100"
-    [service] = export["services"]
-    assert service["id"] == str(group_id) and service["organization_id"] == org["id"]
-    [location] = export["locations"]
-    assert location["location_type"] == "physical" and location["addresses"][0]["city"] == "Springfield"
-    [link] = export["service_at_locations"]
-    assert (link["service_id"], link["location_id"]) == (service["id"], location["id"])
-    [schedule] = export["schedules"]
-    assert (schedule["freq"], schedule["byday"], schedule["opens_at"]) == ("WEEKLY", "TH", "18:00")
-    directory.perform("retire_group", admin_of(net.provider), {"group_id": str(group_id)})
-    assert directory.perform("export_hsds", SYSTEM, {})["services"] == []
 
 
 # --- projections rebuild by replay -------------------------------------------------------------

@@ -13,7 +13,7 @@ from marshmallow import ValidationError
 
 from services.directory.application import DirectoryApplication
 from services.directory.domain import Organization, PeerGroup, PeerWorker, SubcontractAgreement, SupervisionAgreement
-from shared.contracts import build, known_contracts, parse
+from shared.contracts import build, known_contracts, latest, parse
 from shared.tests.conftest import vault  # noqa: F401  (fixture)
 from shared.tests.test_access import access_sample
 
@@ -34,9 +34,9 @@ def directory_samples(vault) -> dict[tuple[str, str, int], dict]:
     bodies = {
         "OrganizationRegistered": {"organization_id": ORG, "name": "Harbor Peer Collective",
                                    "kind": "peer_run_organization", "regions": ["north", "coast"],
-                                   "contact": {"phone": "555-0100"}},
+                                   "contact": {"phone": "555-0100"}, "languages": ["en", "es"]},
         "OrganizationUpdated": {"organization_id": ORG, "name": "Harbor Peer Collective", "regions": ["north"],
-                                "contact": {}},
+                                "contact": {}, "languages": ["pt"]},
         "OrganizationClosed": {"organization_id": ORG},
         "PeerWorkerRecorded": {"peer_worker_id": WORKER, "peer_role_since": None},
         "PeerRoleSinceSet": {"peer_worker_id": WORKER, "peer_role_since": "2019-04-01"},
@@ -80,6 +80,7 @@ def directory_samples(vault) -> dict[tuple[str, str, int], dict]:
     samples = {("directory", type_, 1): body for type_, body in bodies.items()}
     samples[("directory", "PeerWorkerRecorded", 2)] = {**bodies["PeerWorkerRecorded"], "peer_years_met_on": None}
     samples[("directory", "PeerRoleSinceSet", 2)] = {**bodies["PeerRoleSinceSet"], "peer_years_met_on": "2021-04-01"}
+    samples[("directory", "SubcontractHoursDelivered", 2)] = bodies["SubcontractHoursDelivered"]  # on a Monday
     return {**samples, **access_sample("directory")}
 
 
@@ -102,7 +103,15 @@ def test_every_directory_contract_round_trips_as_json(vault, key):
 
 def test_the_organization_registered_contract_still_takes_the_old_body(vault):
     old = {"organization_id": ORG, "name": "Harbor Peer Collective", "kind": "agency", "regions": ["north"]}
-    assert make(("directory", "OrganizationRegistered", 1), old).body["contact"] is None
+    built = make(("directory", "OrganizationRegistered", 1), old).body
+    assert built["contact"] is None and "languages" not in built
+
+
+def test_hours_of_version_1_upcast_to_the_monday_of_their_iso_week(vault):
+    old = make(("directory", "SubcontractHoursDelivered", 1), {
+        "agreement_id": AGREEMENT, "week_start": "2026-01-08", "hours_delivered": 18, "hours_agreed": 20})
+    upcast = latest(parse(json.loads(json.dumps(old.as_message()))))
+    assert (upcast.version, str(upcast.body["week_start"])) == (2, "2026-01-05")
 
 
 @pytest.mark.parametrize("type_,field", [("PoolJoined", "display_name"), ("CredentialRecorded", "number")])

@@ -39,6 +39,8 @@ def directory_requests(me: str, other: str) -> dict:
         "readWorkforceRecord": (f"/workforce-records/{me}", None),
         "listWorkforce": (f"/employments?organization_id={ORG}&include_former=true", None),
         "readCredentialStatus": (f"/credential-status?organization_id={ORG}&as_of=2026-11-24", None),
+        "exportCredentialStatus": (f"/credential-status-export?organization_id={ORG}&as_of=2026-11-24", None),
+        "exportSubcontractHours": (f"/subcontract-hours-export?organization_id={ORG}", None),
         "listEligiblePeerSupervisors": (f"/eligible-peer-supervisors?organization_id={ORG}", None),
         "amendSubcontract": (f"{subcontract}/amendments", {"hours_per_week": 25, "expected_version": 1}),
         "renewSubcontract": (f"{subcontract}/renewals", {"end": "2028-11-30"}),
@@ -61,4 +63,8 @@ DIRECTORY_ANSWERS = {
     ("directory", "credential_status"): {"items": [{"peer_worker_id": PEER_WORKER, "role_title": "Peer specialist",
                                                     **STATUS}], "total": 1, "offset": 0, "limit": 50},
     ("directory", "eligible_peer_supervisors"): [PEER_WORKER],
+    ("directory", "subcontract_hours"): [{
+        "agreement_id": str(uuid.uuid4()), "buyer": "Hampden Agency (synthetic)", "buyer_id": ORG,
+        "provider": "Valley Peer Collective (synthetic)", "provider_id": str(uuid.uuid4()), "month": "2026-11",
+        "weeks": 4, "hours_delivered": 76.5, "hours_agreed": 80.0, "difference": -3.5}],
 }

@@ -60,6 +60,8 @@ class RegisterOrganization(CommandSchema):
     kind = fields.String(required=True, validate=validate.OneOf(ORGANIZATION_KINDS))
     regions = fields.List(Text(100), required=True, validate=validate.Length(min=1))
     contact = fields.Nested(Contact, load_default=None)
+    # The languages its peer support is offered in (the HSDS export's service languages).
+    languages = Languages(load_default=list)
 
 
 class UpdateOrganization(CommandSchema):
@@ -67,6 +69,7 @@ class UpdateOrganization(CommandSchema):
     name = Text()
     regions = fields.List(Text(100), validate=validate.Length(min=1))
     contact = fields.Nested(Contact)
+    languages = Languages()
 
 
 class OrganizationRef(CommandSchema):
@@ -200,7 +203,8 @@ class EndPlacement(AgreementRef):
 
 
 class RecordHoursDelivered(AgreementRef):
-    week_start = fields.Date(required=True)
+    week_start = fields.Date(required=True, metadata={
+        "description": "any day of the week reported: it is kept under its ISO week's Monday"})
     hours = Hours(required=True)
 
 
@@ -298,6 +302,11 @@ class AgreementQuery(Page):
         ("open", "ended", "proposed", "active", "declined")))
 
 
+class SubcontractHoursQuery(CommandSchema):
+    organization_id = fields.UUID(load_default=None)
+    agreement_id = fields.UUID(load_default=None)
+
+
 class PoolQuery(Page):
     region = Text(100, load_default=None)
     language = Language(load_default=None)
@@ -352,6 +361,7 @@ OPERATIONS = Operations("directory", [
     Operation("record_hours_delivered", ADMINS, RecordHoursDelivered),
     Operation("subcontract", READERS, AgreementId, args=("agreement_id",)),
     Operation("list_subcontracts", READERS, AgreementQuery, scope="organization_id"),
+    Operation("subcontract_hours", READERS, SubcontractHoursQuery, scope="organization_id"),
     # supervision agreements
     Operation("propose_supervision", ADMINS, ProposeSupervision, scope=SUPERVISION_PARTIES),
     Operation("accept_supervision", ADMINS, PartyDecision, scope="organization_id"),
