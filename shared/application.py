@@ -21,7 +21,7 @@ from eventsourcing.projection import EventSourcedProjection
 from eventsourcing.application import ProcessingEvent, Repository
 from eventsourcing.utils import strtobool
 
-from shared import config, contracts
+from shared import config, contracts, deadline
 from shared.contracts import IntegrationEvent
 from shared.crypto import PersonKeyVault
 from shared.identity import Caller
@@ -135,6 +135,7 @@ class ServiceApplication(EventSourcedProjection):
     saves_commands_together = False
 
     def save(self, *aggregates, **kwargs):
+        deadline.check()  # a call whose caller gave up stores nothing (shared.deadline)
         together = getattr(self._together, "processing", None)
         if together is not None:
             together.collect_events(*aggregates, **kwargs)

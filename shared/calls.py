@@ -14,6 +14,17 @@ answer, so a service that dies in between runs it again when it is back.
 Calls and replies are not written to the broker's disk: a broker restart
 fails the waiting callers, and a call kept across it would run after its
 caller was told it failed, and perhaps again when they tried once more.
+
+A call carries its deadline, an absolute time a little before the caller
+gives up (so that an answer made just in time still reaches it). The service
+refuses a call past it before running it and before storing anything
+(shared.deadline): the broker's expiration covers only calls still in the
+queue, not those a frozen or busy service had already taken. A call the
+caller timed out on has then stored nothing, unless it committed before the
+deadline and its answer was lost on the way.
+
+The message is `{"method", "args", "caller", "deadline"}`; `caller_of(body)`
+is the one place a service reads who is calling from it.
 """
 from __future__ import annotations
 
@@ -30,12 +41,25 @@ from nameko.exceptions import MethodNotFound, UnknownService, deserialize, seria
 from nameko.extensions import ENTRYPOINT_EXTENSIONS_ATTR
 from nameko.rpc import Rpc
 
-from shared import config
+from shared import config, deadline
 from shared.bus import HoldingConsumer
 from shared.identity import caller_from
 from shared.metrics import METRICS
 
 log = logging.getLogger("peernet.calls")
+
+# The part of a timeout left for the answer to travel back: the service stops
+# storing this much before the caller gives up (at most a second).
+ANSWER_MARGIN = 0.1
+
+
+def deadline_for(timeout: float, now: float | None = None) -> float:
+    return (now or time.time()) + timeout - min(1.0, timeout * ANSWER_MARGIN)
+
+
+def caller_of(body: dict):
+    """Who is calling, as the call message says (None: refused by the access table)."""
+    return caller_from(body.get("caller"))
 
 
 def call_queue(service: str, namespace: str | None = None) -> Queue:
@@ -117,6 +141,10 @@ class CallServer(HoldingConsumer):
                 if error is not None and not self.application.left_nothing(lot, before):
                     raise RuntimeError("a refused call left changes in the lot")
                 answers.append((result, error))
+            # Before the lot is stored: one call past its deadline and each runs again on its own,
+            # where that one is refused and the others are stored.
+            if any(deadline.passed(_deadline_of(body)) for body in bodies):
+                raise deadline.DeadlinePassed("a call of the lot passed its deadline before it was stored")
         return answers
 
     def reply(self, message, result, error) -> None:
@@ -137,12 +165,20 @@ class CallServer(HoldingConsumer):
         method = self.methods.get(method_name)
         if method is None:
             return None, serialize(MethodNotFound(str(method_name)))
+        due = _deadline_of(body)
+        if deadline.passed(due):  # the caller has given up: running it now could only surprise them
+            METRICS.rpc_latency.labels(self.service_cls.name, method_name, "DeadlinePassed").observe(0)
+            return None, serialize(deadline.DeadlinePassed("arrived after its deadline; not run"))
         instance = self.service_cls()
         instance.application = self.application
-        instance.caller = caller_from(body.get("caller"))
+        instance.caller = caller_of(body)
         started = time.perf_counter()
         try:
-            result, error, outcome = method(instance, *body.get("args", ())), None, "ok"
+            with deadline.until(due):
+                result, error, outcome = method(instance, *body.get("args", ())), None, "ok"
+        except deadline.DeadlinePassed as late:
+            log.info("%s.%s refused: %s", self.service_cls.name, method_name, late)
+            result, error, outcome = None, serialize(late), "DeadlinePassed"
         except self.expected as refused:
             result, error, outcome = None, serialize(refused), type(refused).__name__
         except Exception as failure:
@@ -151,6 +187,11 @@ class CallServer(HoldingConsumer):
         METRICS.rpc_latency.labels(self.service_cls.name, method_name, outcome).observe(
             time.perf_counter() - started)
         return result, error
+
+
+def _deadline_of(body) -> float | None:
+    due = body.get("deadline") if isinstance(body, dict) else None
+    return float(due) if isinstance(due, (int, float)) and not isinstance(due, bool) else None
 
 
 class _Waiting:
@@ -188,8 +229,11 @@ class CallClient:
                 try:
                     self._connect()
                     queue = self._call_queue(service)
-                    # Expires in the queue rather than run after the caller gave up.
-                    self.producer.publish({"method": method, "args": list(args), "caller": caller}, exchange="",
+                    # Expires in the queue rather than run after the caller gave up; the deadline
+                    # stops it in a service that took it from the queue.
+                    message = {"method": method, "args": list(args), "caller": caller,
+                               "deadline": deadline_for(timeout)}
+                    self.producer.publish(message, exchange="",
                                           routing_key=queue, reply_to=self.reply_queue, correlation_id=call_id,
                                           expiration=timeout, serializer="json", delivery_mode="transient")
                 except (OSError, AMQPError, OperationalError) as lost:

@@ -17,6 +17,8 @@ from contextlib import contextmanager
 from datetime import timedelta
 from uuid import UUID
 
+from eventsourcing.application import AggregateNotFoundError
+
 from services.directory import eligibility
 from services.directory.domain import (Organization, PeerGroup, PeerWorker, RuleBroken, SubcontractAgreement,
                                        SupervisionAgreement)
@@ -42,6 +44,17 @@ def changing(store, *aggregates):
 
 def money(value) -> str:
     return f"{value:.2f}"
+
+
+def fresh_id(store, wanted) -> dict:
+    """`id=` for a new aggregate: the one the command chose (or its Idempotency-Key gave), unless taken."""
+    if wanted is None:
+        return {}
+    try:
+        store.repository.get(wanted)
+    except AggregateNotFoundError:
+        return {"id": wanted}
+    raise Conflict(f"{wanted} exists already: it was made before (a request sent again?)")
 
 
 def open_organization(store, organization_id, field: str) -> Organization:
@@ -101,8 +114,9 @@ def register_organization(command: dict, caller: Caller, *, store, replayed, nam
     # Checking a name and saving it happen under one lock, so two registrations in this
     # process cannot both pass; separate instances can still race (see README).
     with names_lock:
+        chosen = fresh_id(store, command["organization_id"])
         _refuse_duplicate_name(replayed, command["name"], command["regions"])
-        organization = Organization(name=command["name"], kind=command["kind"], regions=command["regions"],
+        organization = Organization(**chosen, name=command["name"], kind=command["kind"], regions=command["regions"],
                                     contact=_contact_of(command), languages=command["languages"],
                                     actor=caller.as_actor())
         store.save(organization)
@@ -184,7 +198,9 @@ def set_peer_role_since(command: dict, caller: Caller, *, store, settings) -> No
 def record_credential(command: dict, caller: Caller, *, store, vault, settings, clock) -> str:
     worker = store.aggregate(PeerWorker, command["peer_worker_id"], "peer_worker_id")
     _check_employer(worker, caller)
-    credential_id = str(uuid.uuid4())
+    credential_id = str(command["credential_id"] or uuid.uuid4())
+    if credential_id in worker.credentials:
+        raise Conflict(f"credential {credential_id} was recorded before (a request sent again?)")
     number = command["number"]
     worker.record_credential(
         credential_id=credential_id, kind=command["kind"], state=command["state"],
@@ -199,8 +215,11 @@ def record_credential(command: dict, caller: Caller, *, store, vault, settings, 
 def record_continuing_education(command: dict, caller: Caller, *, store) -> None:
     worker = store.aggregate(PeerWorker, command["peer_worker_id"], "peer_worker_id")
     _check_employer(worker, caller)
+    report_id = str(command["report_id"]) if command["report_id"] else None
+    if report_id is not None and worker.reported(report_id):
+        return  # the same report again: its hours count once
     worker.record_continuing_education(command["hours"], iso(command["period_start"]),
-                                       iso(command["period_end"]), caller.as_actor())
+                                       iso(command["period_end"]), caller.as_actor(), report_id=report_id)
     store.save(worker)
 
 
@@ -285,7 +304,7 @@ def make_subcontract(command: dict, caller: Caller, *, store) -> str:
     if provider.kind != "peer_run_organization":
         raise InvalidInput({"provider_id": [f"{provider.name!r} is not a peer-run organization"]})
     agreement = SubcontractAgreement(
-        buyer_id=str(buyer.id), provider_id=str(provider.id), hours_per_week=command["hours_per_week"],
+        **fresh_id(store, command["agreement_id"]), buyer_id=str(buyer.id), provider_id=str(provider.id), hours_per_week=command["hours_per_week"],
         amount=money(command["amount"]), start=iso(command["start"]), end=iso(command["end"]),
         provider_duties=sorted(set(command["provider_duties"])), duties=command["duties"],
         actor=caller.as_actor())
@@ -357,7 +376,7 @@ def propose_supervision(command: dict, caller: Caller, *, store, settings) -> st
         if supervisor_id in command["peer_worker_ids"]:
             raise InvalidInput({"supervisor_id": ["nobody supervises themselves"]})
     agreement = SupervisionAgreement(
-        supervised_organization_id=str(supervised), supervising_organization_id=str(supervising),
+        **fresh_id(store, command["agreement_id"]), supervised_organization_id=str(supervised), supervising_organization_id=str(supervising),
         peer_worker_ids=[str(w) for w in command["peer_worker_ids"]],
         hours_per_month=command["hours_per_month"], start=iso(command["start"]), end=iso(command["end"]),
         cost=money(command["cost"]), supervisor_id=str(supervisor_id) if supervisor_id else None,
@@ -392,7 +411,7 @@ def list_group(command: dict, caller: Caller, *, store) -> str:
         store.aggregate(PeerWorker, facilitator, "facilitator_ids")
     schedule = command["schedule"]
     group = PeerGroup(
-        host_organization_id=str(command["host_organization_id"]), kind=command["kind"], name=command["name"],
+        **fresh_id(store, command["group_id"]), host_organization_id=str(command["host_organization_id"]), kind=command["kind"], name=command["name"],
         description=command["description"], region=command["region"],
         facilitator_ids=[str(f) for f in command["facilitator_ids"]], place=command["place"],
         link=command["link"], schedule={**schedule, "opens_at": schedule["opens_at"].strftime("%H:%M"),

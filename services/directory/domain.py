@@ -125,9 +125,14 @@ class PeerWorker(Aggregate):
         self.credentials[credential_id]["expired"] = True
 
     @event("ContinuingEducationRecorded")
-    def record_continuing_education(self, hours, period_start: str, period_end: str, actor: dict):
-        # Hours only: what was learned is the peer worker's own.
-        self.continuing_education.append({"hours": hours, "period_start": period_start, "period_end": period_end})
+    def record_continuing_education(self, hours, period_start: str, period_end: str, actor: dict,
+                                    report_id: str | None = None):
+        # Hours only: what was learned is the peer worker's own. Reports stored before ids have none.
+        self.continuing_education.append({"hours": hours, "period_start": period_start, "period_end": period_end,
+                                          **({"report_id": report_id} if report_id else {})})
+
+    def reported(self, report_id: str) -> bool:
+        return any(entry.get("report_id") == report_id for entry in self.continuing_education)
 
     def holds(self, kind: str, today: str) -> bool:
         return any(c["kind"] == kind and not c["expired"] and (c["expires"] is None or c["expires"] >= today)

@@ -164,7 +164,7 @@ ROUTES = people.PERSON_ROUTES + [
                       "an agency admin only their organization's."),
     Route("POST", "/organizations", "registerOrganization", "Register an organization", "organizations",
           register_organization, DIRECTORY["register_organization"], body=schemas.OrganizationInput,
-          response=schemas.OrganizationRegistered, status=201),
+          response=schemas.OrganizationRegistered, status=201, creates="organization_id"),
 ] + people.OTHER_ROUTES + peer_invitations.ROUTES + directory.ROUTES + workforce.ROUTES + agreements.ROUTES \
     + supervision.ROUTES + audit.ROUTES + notifications.ROUTES + [
     Route("GET", "/me", "readMe", "Who am I", "operations", read_me, SIGNED_IN, response=schemas.Me,

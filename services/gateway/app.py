@@ -19,10 +19,11 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from marshmallow import Schema, ValidationError
-from werkzeug.exceptions import MethodNotAllowed, NotFound as NoRoute, RequestEntityTooLarge
+from werkzeug.exceptions import MethodNotAllowed, NotFound as NoRoute
 from werkzeug.routing import Map, RequestRedirect, Rule
 from werkzeug.wrappers import Request, Response
 
+from services.gateway import idempotency
 from services.gateway.auth import TokenRefused, Verifier
 from services.gateway.metrics import REQUEST_LATENCY
 from services.gateway.openapi import build_spec
@@ -35,6 +36,8 @@ log = logging.getLogger("peernet.gateway")
 CORRELATION_ID = contextvars.ContextVar("correlation_id", default="-")
 CORRELATION_HEADER = "X-Correlation-Id"
 _CLIENT_CORRELATION = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+# A bearer token is a few hundred bytes; anything this long is not one (and must not reach the verifier).
+MAX_AUTHORIZATION = 8 * 1024
 
 
 class _NoParameters(Schema):
@@ -60,6 +63,9 @@ class Route:
     description: str = ""
     content_type: str = "application/json"  # of a successful answer
     headers: tuple[tuple[str, str], ...] = ()  # (name, description) of request headers the route reads
+    # The body field naming what a POST creates: filled from the Idempotency-Key when the client sends
+    # none (idempotency.derived_id), so a retry the key store could not answer is refused by the service.
+    creates: str | None = None
 
     access: Operation | None = None
 
@@ -97,10 +103,12 @@ class Call:
 
 
 class Gateway:
-    def __init__(self, routes: list[Route], verifier: Verifier, max_body: int = 64 * 1024):
+    def __init__(self, routes: list[Route], verifier: Verifier, max_body: int = 64 * 1024,
+                 keys: idempotency.IdempotencyStore | None = None):
         self.routes = routes
         self.verifier = verifier
         self.max_body = max_body
+        self.keys = keys  # None: Idempotency-Key is refused (a gateway must keep keys to honour them)
         self.url_map = Map([Rule(route.path, methods=[route.method], endpoint=route) for route in routes],
                            strict_slashes=False)
         self._openapi = None
@@ -149,8 +157,13 @@ class Gateway:
     def _authenticate(self, request: Request, route: Route, correlation_id: str) -> Caller | None:
         if route.roles is None:
             return None
-        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        authorization = request.headers.get("Authorization", "")
         challenge = {"WWW-Authenticate": 'Bearer realm="peernet"'}
+        if len(authorization) > MAX_AUTHORIZATION:
+            raise Problem(401, f"the Authorization header is longer than {MAX_AUTHORIZATION} bytes: "
+                               "send a bearer token", headers=challenge,
+                          errors=[{"field": "Authorization", "message": "too long to be a token"}])
+        scheme, _, token = authorization.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise Problem(401, "send a bearer token: Authorization: Bearer <token>", headers=challenge)
         try:
@@ -171,6 +184,54 @@ class Gateway:
                           errors=field_errors(error.normalized_messages())) from None
         query = _load(route.query_schema(), request.args.to_dict())
         raw_body = self._read_body(request) if route.body else None
+        key = self._idempotency_key(request, route)
+        if key is None:
+            return self._run(route, path, query, raw_body, request, caller, backend)
+        fingerprint = self.keys.fingerprint(caller.user_id, key, request.method, request.path,
+                                            {"query": request.args.to_dict(), "body": raw_body})
+        try:
+            first = self.keys.begin(caller.user_id, key, fingerprint)
+        except idempotency.KeyInFlight:
+            raise Problem(409, "a request with this Idempotency-Key is still being carried out: "
+                               "wait for its answer, then send it again", errors=[
+                              {"field": idempotency.HEADER, "message": "in use by a request not yet answered"}]) from None
+        except idempotency.KeyReused:
+            raise Problem(422, "this Idempotency-Key came before with another request: use a new key for "
+                               "a new request", errors=[
+                              {"field": idempotency.HEADER, "message": "already used for another request"}]) from None
+        if first is not None:
+            return Response(first.body, status=first.status, headers={**first.headers, "Idempotent-Replayed": "true"})
+        if route.creates and raw_body is not None and raw_body.get(route.creates) is None:
+            raw_body = {**raw_body, route.creates: idempotency.derived_id(caller.user_id, key)}
+        try:
+            response = self._run(route, path, query, raw_body, request, caller, backend)
+        except BaseException:
+            self.keys.release(caller.user_id, key)
+            raise
+        if 200 <= response.status_code < 300 and not response.is_streamed:
+            self.keys.finish(caller.user_id, key, idempotency.Answer(
+                response.status_code, {name: response.headers[name] for name in idempotency.KEPT_HEADERS
+                                       if name in response.headers}, response.get_data()))
+        else:  # nothing was done, or nobody knows what: a retry runs again (and the service refuses a double)
+            self.keys.release(caller.user_id, key)
+        return response
+
+    def _idempotency_key(self, request: Request, route: Route) -> str | None:
+        sent = request.headers.get(idempotency.HEADER)
+        if sent is None:
+            return None
+        if route.method != "POST" or route.roles is None:
+            raise Problem(400, f"{idempotency.HEADER} is for POST requests that need a token",
+                          errors=[{"field": idempotency.HEADER, "message": "not accepted here"}])
+        key = idempotency.parse_key(sent)
+        if key is None:
+            raise Problem(400, f"{idempotency.HEADER} must be 1 to 255 printable ASCII characters, "
+                               "for instance a UUID", errors=[{"field": idempotency.HEADER, "message": "not a key"}])
+        if self.keys is None:
+            raise Problem(503, "this gateway keeps no idempotency keys now: send the request without one or later")
+        return key
+
+    def _run(self, route: Route, path: dict, query: dict, raw_body, request: Request, caller, backend) -> Response:
         body = _load(route.body(), raw_body) if route.body else None
         call = Call(self, caller, path, query, body, raw_body, backend, request.headers)
         try:
@@ -197,13 +258,15 @@ class Gateway:
         mimetype = request.mimetype
         if mimetype != "application/json" and not mimetype.endswith("+json"):
             raise Problem(415, f"send the body as application/json, not {mimetype or 'nothing'}")
-        request.max_content_length = self.max_body
+        # A chunked body has no Content-Length: read at most one byte past the limit to know.
+        raw = request.stream.read(self.max_body + 1)
+        if len(raw) > self.max_body:
+            raise Problem(413, f"the body may be at most {self.max_body} bytes")
         try:
-            raw = request.get_data(cache=False)
-        except RequestEntityTooLarge:
-            raise Problem(413, f"the body may be at most {self.max_body} bytes") from None
-        try:
-            data = json.loads(raw)
+            data = json.loads(raw, object_pairs_hook=_refuse_duplicates)
+        except _DuplicateKey as duplicate:
+            raise Problem(422, "a field is named twice in the body", errors=[
+                {"field": duplicate.name, "message": "named more than once: send each field once"}]) from None
         except ValueError:
             raise Problem(400, "the body is not valid JSON") from None
         except RecursionError:
@@ -211,12 +274,51 @@ class Gateway:
         if not isinstance(data, dict):
             raise Problem(422, "the body must be a JSON object",
                           errors=[{"field": "(body)", "message": "expected a JSON object"}])
+        unreadable = _lone_surrogates(data)
+        if unreadable:
+            raise Problem(422, "some text is not valid Unicode", errors=[
+                {"field": name, "message": "holds a lone surrogate (\\ud800-\\udfff): not a character"}
+                for name in unreadable])
         return data
 
     @staticmethod
     def _correlation_id(request: Request) -> str:
         offered = request.headers.get(CORRELATION_HEADER, "")
         return offered if _CLIENT_CORRELATION.match(offered) else uuid.uuid4().hex
+
+
+class _DuplicateKey(ValueError):
+    def __init__(self, name: str):
+        super().__init__(name)
+        self.name = name
+
+
+def _refuse_duplicates(pairs: list) -> dict:
+    """JSON allows a name twice and keeps the last; two readers of one body could then disagree."""
+    data = {}
+    for name, value in pairs:
+        if name in data:
+            raise _DuplicateKey(name)
+        data[name] = value
+    return data
+
+
+def _lone_surrogates(value, at: str = "") -> list[str]:
+    """The fields holding text JSON can escape but UTF-8 cannot encode ("\\ud800"), dotted like field errors."""
+    if isinstance(value, str):
+        return [at or "(body)"] if _SURROGATE.search(value) else []
+    if isinstance(value, dict):
+        found = []
+        for name, item in value.items():
+            label = f"{at}.{name}" if at else name
+            found += [label] if _SURROGATE.search(name) else _lone_surrogates(item, label)
+        return found
+    if isinstance(value, list):
+        return [found for index, item in enumerate(value) for found in _lone_surrogates(item, f"{at}.{index}")]
+    return []
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _load(schema: Schema, data: dict) -> dict:

@@ -72,6 +72,15 @@ def _operation(route, max_body: int) -> dict:
         errors += [401, 403, 502, 503, 504]  # signed-in routes reach the services
         if route.method == "POST":
             errors.append(409)  # an act can meet a change made meanwhile (a place taken, a stale version)
+            errors.append(400)  # a malformed Idempotency-Key
+            operation["parameters"].append({
+                "in": "header", "name": "Idempotency-Key", "required": False,
+                "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[\\x21\\x23-\\x7e]+$"},
+                "description": "Send the same request again with the same key and it is carried out once: the "
+                               "first answer comes back (Idempotent-Replayed: true). The same key with another "
+                               "request is 422; while the first is still being carried out, 409. Kept 24 hours."
+                               + (f" Without {route.creates}, the new record's id is derived from the key."
+                                  if route.creates else "")})
     if route.body is not None:
         operation["requestBody"] = {
             "required": True,

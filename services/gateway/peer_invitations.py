@@ -78,6 +78,7 @@ TAG = "peer workers"
 ROUTES = [
     Route("POST", "/peer-worker-invitations", "invitePeerWorker", "Invite a peer worker to their profile", TAG,
           invite, INTAKE["invite_peer_worker"], body=InvitationInput, response=InvitationCreated, status=201,
+          creates="invitation_id",
           description="The admin's own organization invites someone to work there as a peer worker, by the "
                       "name they go by; nobody types the peer worker's id. The answer carries the invitation's "
                       "secret, this once: it goes to the peer worker with the invitation's link."),

@@ -261,6 +261,7 @@ PERSON_ROUTES = [
                   description="Matching stops using my data; open requests close."),
     _person_route("POST", "/support-requests", "requestSupport", "Ask for peer support", request_support,
                   INTAKE["request_support"], body=s.SupportRequestInput, response=s.SupportRequested, status=201,
+                  creates="request_id",
                   description="What I hope for, in my own words, stays sealed in intake."),
     Route("POST", P + "/support-requests/<request_id>/withdrawals", "withdrawSupportRequest",
           "Withdraw my support request", "people", withdraw_support_request,
@@ -303,7 +304,7 @@ PERSON_ROUTES = [
 # referrals, and the peer worker's availability and answers
 OTHER_ROUTES = [
     Route("POST", "/referrals", "referPerson", "Invite a person to enroll", "referrals", refer_person,
-          INTAKE["refer_person"], body=s.ReferralInput, response=s.ReferralCreated, status=201,
+          INTAKE["refer_person"], body=s.ReferralInput, response=s.ReferralCreated, status=201, creates="referral_id",
           description="A pending invitation from the admin's organization until the person agrees. The answer "
                       "carries the invitation's secret, this once: it goes to the invitee with the invitation."),
     Route("GET", "/referrals/<referral_id>", "readReferral", "Read a referral", "referrals", read_referral,

@@ -38,7 +38,8 @@ KINDS = {
     503: ("service-unavailable", "A service behind the gateway is not running",
           "Try again shortly."),
     504: ("service-timeout", "A service behind the gateway did not answer in time",
-          "Read before you try again: a request a service had already picked up may have been carried out."),
+          "The outcome is unknown. Send the same request again with the same Idempotency-Key: that is safe, "
+          "it is carried out once at most. Without a key, read before you try again."),
 }
 
 

@@ -8,6 +8,13 @@ import eventlet
 
 eventlet.monkey_patch()  # before anything else opens a socket or a thread
 
+import eventlet.wsgi  # noqa: E402
+
+# eventlet answers a header line over 8 KiB with a bare 400; let up to 64 KiB through to the
+# gateway, which refuses an Authorization header over 8 KiB with a problem document.
+eventlet.wsgi.MAX_HEADER_LINE = 64 * 1024
+eventlet.wsgi.MAX_TOTAL_HEADER_SIZE = 96 * 1024
+
 import argparse  # noqa: E402
 import logging  # noqa: E402
 import signal  # noqa: E402

@@ -12,17 +12,18 @@ from __future__ import annotations
 
 from nameko.exceptions import MethodNotFound, RemoteError, UnknownService
 from nameko.extensions import DependencyProvider
-from nameko.web.handlers import http
+from nameko.web.handlers import HttpRequestHandler
+from werkzeug.routing import Rule
 
 from services.gateway.api import ROUTES
 from services.gateway.app import Gateway
 from services.gateway.auth import verifier_from_env
+from services.gateway.idempotency import store_from_env
 from services.gateway.problems import Problem
 from shared import config
 from shared.calls import CallClient
+from shared.deadline import DeadlinePassed
 from shared.errors import Conflict  # registered: errors come back as our own classes
-
-METHODS = "GET,POST,PUT,PATCH,DELETE,OPTIONS"
 
 
 class CallBackend:
@@ -34,8 +35,10 @@ class CallBackend:
     def call(self, service: str, method: str, *args, caller):
         try:
             return self.client.call(service, method, *args, caller=caller.as_actor())
-        except TimeoutError:
-            raise Problem(504, f"{service} did not answer within {self.client.timeout:g}s") from None
+        except (TimeoutError, DeadlinePassed):
+            raise Problem(504, f"{service} did not answer within {self.client.timeout:g}s: whether it was done is "
+                               "not known. Sending the same request again with the same Idempotency-Key is safe: "
+                               "it is done once at most") from None
         except (UnknownService, ConnectionError):
             raise Problem(503, f"{service} is not running") from None
         except Conflict as conflict:
@@ -52,8 +55,10 @@ class GatewayProvider(DependencyProvider):
     def setup(self):
         self.gateway = Gateway(ROUTES, verifier_from_env(),
                                max_body=int(config.env("PEERNET_GATEWAY_MAX_BODY", str(64 * 1024))))
-        self.client = CallClient(self.container.config["AMQP_URI"],
-                                 timeout=float(config.env("PEERNET_GATEWAY_RPC_TIMEOUT", "10")))
+        timeout = float(config.env("PEERNET_GATEWAY_RPC_TIMEOUT", "10"))
+        self.client = CallClient(self.container.config["AMQP_URI"], timeout=timeout)
+        # A claimed key outlasts any request a live gateway is still carrying out (several calls each).
+        self.gateway.keys = store_from_env(lease=max(60.0, 4 * timeout))
         self.backend = CallBackend(self.client)
 
     def stop(self):
@@ -63,11 +68,21 @@ class GatewayProvider(DependencyProvider):
         return lambda request: self.gateway.handle(request, self.backend)
 
 
+class AnyMethod(HttpRequestHandler):
+    """nameko's @http for every method: the gateway's router answers an unknown one (405, Allow)."""
+
+    def get_url_rule(self):
+        return Rule(self.url, methods=None)
+
+
+http = AnyMethod.decorator
+
+
 class GatewayService:
     name = "gateway"
     respond = GatewayProvider()
 
-    @http(METHODS, "/")
-    @http(METHODS, "/<path:path>")
+    @http("*", "/")
+    @http("*", "/<path:path>")
     def handle(self, request, path=""):
         return self.respond(request)

@@ -276,7 +276,7 @@ ROUTES = [
           description="Supervisees carried against capacity, each with what is due. The supervisor, their "
                       "organization's admin, the state."),
     Route("POST", "/supervision-sessions", "logSession", "Log a supervision session", "supervision", log_session,
-          SUPERVISION["log_session"], body=SessionInput, response=SessionLogged, status=201,
+          SUPERVISION["log_session"], body=SessionInput, response=SessionLogged, status=201, creates="session_id",
           description="By its supervisor or its peer worker; the other side confirms it."),
     Route("POST", "/supervision-sessions/<session_id>/confirmations", "confirmSession",
           "Confirm a supervision session", "supervision", _with_path("confirm_session", "session_id"),

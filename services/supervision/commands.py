@@ -19,7 +19,7 @@ from services.supervision import finding
 from services.supervision.domain import Assignment, Session, Worker
 from services.supervision.projections import Work
 from services.supervision.rules import due, problems, today, weight
-from shared.errors import InvalidInput, NotAllowed
+from shared.errors import Conflict, InvalidInput, NotAllowed
 from shared.identity import Caller
 
 ATTEMPTS = 3
@@ -208,8 +208,12 @@ def log_session(command: dict, caller: Caller, *, store) -> str:
     supervisor_id, peer_worker_id = str(command["supervisor_id"]), str(command["peer_worker_id"])
     party = party_of(caller, supervisor_id, peer_worker_id)
     check_relationship(work, supervisor_id, peer_worker_id, command["kind"])
+    chosen = command["session_id"]
+    if chosen is not None and work.read(chosen, Session) is not None:
+        raise Conflict(f"session {chosen} was logged before (a request sent again?)")
     session = work.add(Session(
-        supervisor_id=supervisor_id, peer_worker_id=peer_worker_id, date=command["date"].isoformat(),
+        **({"id": chosen} if chosen is not None else {}), supervisor_id=supervisor_id, peer_worker_id=peer_worker_id,
+        date=command["date"].isoformat(),
         minutes=command["minutes"], kind=command["kind"], grouping=command["grouping"],
         medium=command["medium"], confirmed_by=[party] if party else [], actor=caller.as_actor()))
     store.commit(work)

@@ -8,6 +8,7 @@ from werkzeug.wrappers import Request
 from services.gateway.api import ROUTES
 from services.gateway.app import Gateway
 from services.gateway.auth import development_verifier
+from services.gateway.idempotency import sqlite_store
 from shared.dev_tokens import mint_development_token
 
 SECRET = "unit-test-secret-" + "x" * 32
@@ -37,8 +38,13 @@ def backend():
 
 
 @pytest.fixture
-def gateway():
-    return Gateway(ROUTES, development_verifier(SECRET), max_body=4096)
+def keys(tmp_path):
+    return sqlite_store(tmp_path / "gateway_idempotency.sqlite", b"unit-test-idempotency-secret")
+
+
+@pytest.fixture
+def gateway(keys):
+    return Gateway(ROUTES, development_verifier(SECRET), max_body=4096, keys=keys)
 
 
 @pytest.fixture

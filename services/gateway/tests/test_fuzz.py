@@ -1,6 +1,8 @@
 """Schemathesis against /openapi.json, in process over a fake backend, a bounded number of
 cases per route: never a 5xx, and every answer fits what the document promises."""
+import tempfile
 import uuid
+from pathlib import Path
 
 import schemathesis
 from hypothesis import HealthCheck, settings
@@ -13,12 +15,14 @@ from werkzeug.wrappers import Request
 from services.gateway.api import ROUTES
 from services.gateway.app import Gateway
 from services.gateway.auth import development_verifier
+from services.gateway.idempotency import sqlite_store
 from services.gateway.tests.conftest import ORG, SECRET, FakeBackend, token
 from services.gateway.tests.test_roles import ANSWERS
 from shared import config
 
 ME = str(uuid.uuid4())
-GATEWAY = Gateway(ROUTES, development_verifier(SECRET), max_body=4096)
+GATEWAY = Gateway(ROUTES, development_verifier(SECRET), max_body=4096, keys=sqlite_store(
+    Path(tempfile.mkdtemp(prefix="gateway-fuzz-")) / "keys.sqlite", b"fuzz-idempotency-secret"))
 ROLES = {route.operation: route.roles for route in ROUTES}
 
 

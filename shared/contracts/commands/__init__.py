@@ -5,7 +5,9 @@ event contracts of `shared.contracts`. The gateway validates and documents with 
 before any call; the service loads the same schema again. Nothing here imports a
 service, so a change inside a service does not touch the gateway.
 """
-from marshmallow import Schema, fields
+from marshmallow import Schema
+
+from shared.contracts.fields import Moment
 
 
 class CommandSchema(Schema):
@@ -15,5 +17,5 @@ class CommandSchema(Schema):
 class ExpireDue(CommandSchema):
     """What time does by itself, due by `now`. Tests and tools move time; the timer passes
     nothing and the service's clock is read."""
-    now = fields.AwareDateTime(load_default=None, error_messages={
+    now = Moment(load_default=None, error_messages={
         "invalid": "an ISO time with its offset", "invalid_awareness": "an ISO time with its offset"})

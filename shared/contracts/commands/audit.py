@@ -3,17 +3,18 @@ from marshmallow import ValidationError, fields, validate, validates_schema
 
 from shared.contracts.audit import BREAK_GLASS_REASONS, Reference
 from shared.contracts.commands import CommandSchema
+from shared.contracts.fields import Moment, Text
 
 FORMATS = ("csv", "jsonl")  # of the history's export
 
 
 class HistoryQuery(CommandSchema):
-    source = fields.String(validate=validate.Length(min=1, max=50))
+    source = Text(1, 50)
     type = fields.String(validate=validate.Regexp(r"^[A-Z][A-Za-z]+$"))
-    since = fields.AwareDateTime()
-    until = fields.AwareDateTime()
-    organization_id = fields.String(validate=validate.Length(min=1, max=100))
-    subject_id = fields.String(validate=validate.Length(min=1, max=100))
+    since = Moment()
+    until = Moment()
+    organization_id = Text(1, 100)
+    subject_id = Text(1, 100)
     cursor = fields.Integer(strict=True, validate=validate.Range(min=0), load_default=0)
     limit = fields.Integer(strict=True, validate=validate.Range(min=1, max=1000), load_default=100)
 

@@ -1,7 +1,10 @@
 """Command and query inputs directory accepts (marshmallow); unknown fields are refused."""
+from datetime import date
+
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from shared.contracts.commands import CommandSchema
+from shared.contracts.fields import Day, Flag, Text as FreeText
 from shared.contracts.directory import KINDS as ORGANIZATION_KINDS
 from shared.identity import ROLES
 from shared.languages import Language, Languages
@@ -18,10 +21,12 @@ GROUP_KINDS = ("wrap", "hearing_voices", "alternatives_to_suicide", "intentional
                "peer_support", "recovery", "other")
 
 HOURS_IN_A_WEEK = 168
+# No one has worked in a peer role since before this: an earlier year is a typing slip.
+PEER_ROLES_BEGIN = date(1950, 1, 1)
 
 
 def Text(max_length: int = 200, **kw) -> fields.String:  # noqa: N802  (reads as a field type)
-    return fields.String(validate=validate.Length(min=1, max=max_length), **kw)
+    return FreeText(1, max_length, **kw)
 
 
 def Hours(**kw) -> fields.Float:  # noqa: N802
@@ -43,6 +48,13 @@ def DutyList(**kw) -> fields.List:  # noqa: N802
 def Version() -> fields.Integer:  # noqa: N802
     return fields.Integer(strict=True, validate=validate.Range(min=1), load_default=None)
 
+def NewId() -> fields.UUID:  # noqa: N802
+    """The id of what a command creates, chosen by the client or derived from its Idempotency-Key
+    (services/gateway/idempotency.py): a second command with the same id is refused, not done twice."""
+    return fields.UUID(load_default=None, metadata={
+        "description": "optional: the new record's id; one already taken is refused (409)"})
+
+
 def not_before(data: dict, later: str, earlier: str) -> None:
     if data.get(later) is not None and data.get(earlier) is not None and data[later] < data[earlier]:
         raise ValidationError(f"must not be before {earlier} ({data[earlier].isoformat()})", later)
@@ -56,6 +68,7 @@ class Contact(CommandSchema):
 
 
 class RegisterOrganization(CommandSchema):
+    organization_id = NewId()
     name = Text(required=True)
     kind = fields.String(required=True, validate=validate.OneOf(ORGANIZATION_KINDS))
     regions = fields.List(Text(100), required=True, validate=validate.Length(min=1))
@@ -81,12 +94,12 @@ class RecordEmployment(CommandSchema):
     organization_id = fields.UUID(required=True)
     role_title = Text(required=True)
     hours_per_week = PositiveHours(required=True)
-    start = fields.Date(required=True)
-    end = fields.Date(load_default=None)
-    peer_role_since = fields.Date(load_default=None)
+    start = Day(required=True)
+    end = Day(load_default=None)
+    peer_role_since = Day(PEER_ROLES_BEGIN, load_default=None)
     # A new hire without a current CPS gets a deadline to certify unless the role needs none.
-    certification_required = fields.Boolean(load_default=True)
-    certify_by = fields.Date(load_default=None)
+    certification_required = Flag(load_default=True)
+    certify_by = Day(load_default=None)
 
     @validates_schema
     def dates_in_order(self, data, **kwargs):
@@ -97,21 +110,22 @@ class RecordEmployment(CommandSchema):
 class EndEmployment(CommandSchema):
     peer_worker_id = fields.UUID(required=True)
     organization_id = fields.UUID(required=True)
-    left_on = fields.Date(required=True)
+    left_on = Day(required=True)
 
 
 class SetPeerRoleSince(CommandSchema):
     peer_worker_id = fields.UUID(required=True)
-    peer_role_since = fields.Date(required=True)
+    peer_role_since = Day(PEER_ROLES_BEGIN, required=True)
 
 
 class RecordCredential(CommandSchema):
     peer_worker_id = fields.UUID(required=True)
+    credential_id = NewId()
     kind = fields.String(required=True, validate=validate.OneOf(CREDENTIAL_KINDS))
     state = fields.String(load_default=None, validate=validate.Regexp(r"^[A-Z]{2}$", error="a two-letter state code"))
     number = Text(60, load_default=None)
-    issued = fields.Date(required=True)
-    expires = fields.Date(load_default=None)
+    issued = Day(not_future=True, required=True)
+    expires = Day(load_default=None)
 
     @validates_schema
     def certification_is_complete(self, data, **kwargs):
@@ -126,9 +140,12 @@ class RecordCredential(CommandSchema):
 
 class RecordContinuingEducation(CommandSchema):
     peer_worker_id = fields.UUID(required=True)
+    # A report sent again with its id changes nothing (the hours of one report count once).
+    report_id = fields.UUID(load_default=None, metadata={
+        "description": "optional: the report's id; the same report sent again changes nothing"})
     hours = PositiveHours(required=True)
-    period_start = fields.Date(required=True)
-    period_end = fields.Date(required=True)
+    period_start = Day(required=True)
+    period_end = Day(required=True)
 
     @validates_schema
     def dates_in_order(self, data, **kwargs):
@@ -140,7 +157,7 @@ class PeerWorkerRef(CommandSchema):
 
 
 class AsOf(CommandSchema):
-    as_of = fields.Date(load_default=None)
+    as_of = Day(load_default=None)
 
 
 class JoinPool(CommandSchema):
@@ -153,12 +170,13 @@ class JoinPool(CommandSchema):
 
 
 class MakeSubcontract(CommandSchema):
+    agreement_id = NewId()
     buyer_id = fields.UUID(required=True)
     provider_id = fields.UUID(required=True)
     hours_per_week = PositiveHours(required=True)
     amount = Money(required=True)
-    start = fields.Date(required=True)
-    end = fields.Date(required=True)
+    start = Day(required=True)
+    end = Day(required=True)
     provider_duties = fields.List(fields.String(validate=validate.OneOf(PROVIDER_DUTIES)), load_default=list)
     duties = DutyList(load_default=list)
 
@@ -184,12 +202,12 @@ class AmendSubcontract(AgreementRef):
 
 
 class RenewSubcontract(AgreementRef):
-    end = fields.Date(required=True)
+    end = Day(required=True)
     amount = Money(load_default=None)
 
 
 class EndAgreement(AgreementRef):
-    ended_on = fields.Date(required=True)
+    ended_on = Day(required=True)
 
 
 class PlaceWorker(AgreementRef):
@@ -203,19 +221,20 @@ class EndPlacement(AgreementRef):
 
 
 class RecordHoursDelivered(AgreementRef):
-    week_start = fields.Date(required=True, metadata={
+    week_start = Day(required=True, metadata={
         "description": "any day of the week reported: it is kept under its ISO week's Monday"})
     hours = Hours(required=True)
 
 
 class ProposeSupervision(CommandSchema):
+    agreement_id = NewId()
     supervised_organization_id = fields.UUID(required=True)
     supervising_organization_id = fields.UUID(required=True)
     peer_worker_ids = fields.List(fields.UUID(), required=True, validate=validate.Length(min=1, max=100))
     supervisor_id = fields.UUID(load_default=None)
     hours_per_month = PositiveHours(required=True)
-    start = fields.Date(required=True)
-    end = fields.Date(required=True)
+    start = Day(required=True)
+    end = Day(required=True)
     cost = Money(required=True)
 
     @validates_schema
@@ -258,10 +277,11 @@ class Place(CommandSchema):
 
 
 class ListGroup(CommandSchema):
+    group_id = NewId()
     host_organization_id = fields.UUID(required=True)
     kind = fields.String(required=True, validate=validate.OneOf(GROUP_KINDS))
     name = Text(required=True)
-    description = fields.String(validate=validate.Length(max=1000), load_default="")  # "" is the default: it must pass
+    description = FreeText(0, 1000, multiline=True, load_default="")  # "" is the default: it must pass
     region = Text(100, required=True)
     facilitator_ids = fields.List(fields.UUID(), load_default=list)
     place = fields.Nested(Place, load_default=None)
@@ -287,13 +307,13 @@ class Page(CommandSchema):
 class OrganizationQuery(Page):
     region = Text(100, load_default=None)
     kind = fields.String(load_default=None, validate=validate.OneOf(ORGANIZATION_KINDS))
-    include_closed = fields.Boolean(load_default=False)
+    include_closed = Flag(in_query=True, load_default=False)
 
 
 class WorkforceQuery(Page):
     organization_id = fields.UUID(required=True)
-    include_former = fields.Boolean(load_default=False)
-    as_of = fields.Date(load_default=None)
+    include_former = Flag(in_query=True, load_default=False)
+    as_of = Day(load_default=None)
 
 
 class AgreementQuery(Page):

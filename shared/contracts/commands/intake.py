@@ -5,6 +5,7 @@ from datetime import datetime, timezone
 from marshmallow import ValidationError, fields, validate, validates, validates_schema
 
 from shared.contracts.commands import CommandSchema, ExpireDue
+from shared.contracts.fields import Flag, Moment, Text as FreeText
 from shared.contracts.intake import MODALITIES, WeeklyTime
 from shared.experiences import EXPERIENCE_CODES, VISIBILITIES
 from shared.identity import ROLES
@@ -25,8 +26,8 @@ class ExperienceItem(CommandSchema):
 
 class RecordPeerWorkerProfile(CommandSchema):
     peer_worker_id = fields.UUID(required=True)
-    display_name = fields.String(required=True, validate=validate.Length(min=1, max=80))
-    organization_id = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    display_name = FreeText(1, 80, required=True)
+    organization_id = FreeText(1, 100, required=True)
     experiences = fields.List(fields.Nested(ExperienceItem), load_default=list)
 
 
@@ -43,7 +44,7 @@ class WithdrawExperience(CommandSchema):
 
 # --- people --------------------------------------------------------------------------
 
-Text = lambda low, high, **kw: fields.String(validate=validate.Length(min=low, max=high), **kw)  # noqa: E731
+Text = FreeText
 
 
 class Consent(CommandSchema):
@@ -51,7 +52,7 @@ class Consent(CommandSchema):
     # Which audience may see which fields: nothing not named here.
     may_see = fields.Dict(keys=fields.String(validate=validate.OneOf(AUDIENCES)),
                           values=fields.List(fields.String(validate=validate.OneOf(SEEABLE))), required=True)
-    expires_at = fields.AwareDateTime(load_default=None, allow_none=True)
+    expires_at = Moment(load_default=None, allow_none=True)
 
     @validates("expires_at")
     def _in_the_future(self, value, **_):
@@ -114,8 +115,8 @@ class GrantConsent(PersonRef):
 
 class RequestSupport(PersonRef):
     request_id = fields.UUID(load_default=uuid.uuid4)
-    hopes = Text(1, 1000, load_default=None, allow_none=True)  # their own words; never published
-    expires_at = fields.AwareDateTime(load_default=None, allow_none=True)
+    hopes = Text(1, 1000, multiline=True, load_default=None, allow_none=True)  # their own words; never published
+    expires_at = Moment(load_default=None, allow_none=True)
 
 
 class SupportRequestRef(PersonRef):
@@ -140,7 +141,7 @@ class ReferPerson(CommandSchema):
     referral_id = fields.UUID(load_default=uuid.uuid4)
     display_name = Text(1, 80, required=True)
     contact = Text(1, 200, load_default=None, allow_none=True)
-    expires_at = fields.AwareDateTime(load_default=None, allow_none=True)
+    expires_at = Moment(load_default=None, allow_none=True)
 
 
 class ReferralRef(CommandSchema):
@@ -161,7 +162,7 @@ class InvitePeerWorker(CommandSchema):
     invitation_id = fields.UUID(load_default=uuid.uuid4)
     organization_id = fields.String(required=True, validate=validate.Length(min=1, max=100))
     display_name = Text(1, 80, required=True)
-    expires_at = fields.AwareDateTime(load_default=None, allow_none=True)
+    expires_at = Moment(load_default=None, allow_none=True)
 
 
 class PeerWorkerInvitationRef(CommandSchema):
@@ -186,7 +187,7 @@ class SetAvailability(CommandSchema):
                              validate=validate.Length(min=1))
     languages = Languages(required=True, validate=validate.Length(min=1))
     regions = fields.List(Text(1, 80), load_default=list)
-    remote = fields.Boolean(required=True)
+    remote = Flag(required=True)
 
     @validates_schema
     def _times_run_forward(self, data, **_):

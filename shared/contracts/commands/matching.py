@@ -2,6 +2,7 @@
 from marshmallow import ValidationError, fields, validates_schema
 
 from shared.contracts.commands import CommandSchema, ExpireDue
+from shared.contracts.fields import Flag
 from shared.operations import Operation, Operations
 
 
@@ -12,7 +13,7 @@ class PersonCommand(CommandSchema):
 class AskForOffers(PersonCommand):
     # The dual-relationship rule: peers employed where the person receives services
     # are left out unless the person says otherwise.
-    include_my_agencies = fields.Boolean(load_default=False)
+    include_my_agencies = Flag(load_default=False)
 
 
 class Choose(PersonCommand):

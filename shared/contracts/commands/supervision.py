@@ -7,6 +7,7 @@ from datetime import datetime, timezone
 from marshmallow import ValidationError, fields, validate, validates
 
 from shared.contracts.commands import CommandSchema
+from shared.contracts.fields import Day, Flag, Text
 from shared.contracts.supervision import KINDS
 from shared.languages import Languages
 from shared.operations import Operation, Operations
@@ -38,7 +39,7 @@ class FindSupervisor(CommandSchema):
     kind = Kind(load_default="professional_development")
     # Preferences for the pool's ranking; the peer worker's own pool entry is used when absent.
     languages = Languages(load_default=None)
-    specialties = fields.List(fields.String(validate=validate.Length(min=1, max=60)), load_default=None)
+    specialties = fields.List(Text(1, 60), load_default=None)
 
 
 class OfferSupervisor(CommandSchema):
@@ -61,7 +62,7 @@ class EndSupervision(AssignmentRef):
 
 
 class SessionFacts(CommandSchema):
-    date = fields.Date(required=True)
+    date = Day(required=True)
     minutes = fields.Integer(required=True, strict=True, validate=validate.Range(
         min=1, max=MINUTES_IN_A_DAY, error="must be between 1 and 1440 (a session is at most a day)"))
     kind = Kind(required=True)
@@ -75,6 +76,9 @@ class SessionFacts(CommandSchema):
 
 
 class LogSession(SessionFacts):
+    # Chosen by the client or derived from its Idempotency-Key: a second session with it is refused.
+    session_id = fields.UUID(load_default=None, metadata={
+        "description": "optional: the new session's id; one already taken is refused (409)"})
     supervisor_id = fields.UUID(required=True)
     peer_worker_id = fields.UUID(required=True)
 
@@ -90,12 +94,12 @@ class CorrectSession(SessionFacts):
 class PeerSupportRelation(CommandSchema):
     peer_worker_id = fields.UUID(required=True)
     supporter_id = fields.UUID(required=True)
-    active = fields.Boolean(load_default=True)
+    active = Flag(load_default=True)
 
 
 class SupervisorTraining(CommandSchema):
     peer_worker_id = fields.UUID(required=True)
-    completed_on = fields.Date(required=True)
+    completed_on = Day(required=True)
 
     @validates("completed_on")
     def not_in_future(self, value, **kwargs):
@@ -106,17 +110,17 @@ class SupervisorTraining(CommandSchema):
 class Staff(CommandSchema):
     staff_id = fields.UUID(required=True)
     organization_id = fields.UUID(required=True)
-    masters_level = fields.Boolean(required=True)
+    masters_level = Flag(required=True)
 
 
 class Shortfall(CommandSchema):
     organization_id = fields.UUID(load_default=None)
     supervisor_id = fields.UUID(load_default=None)
-    as_of = fields.Date(load_default=None)
+    as_of = Day(load_default=None)
 
 
 class AsOf(CommandSchema):
-    as_of = fields.Date(load_default=None)
+    as_of = Day(load_default=None)
 
 
 # Who may call what. A peer worker acts only for themselves, a supervisor only as themselves, an
