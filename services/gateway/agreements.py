@@ -149,7 +149,7 @@ def _subcontract_act(suffix, operation, summary, method, body, description, path
 ROUTES = [
     Route("POST", "/subcontracts", "makeSubcontract", "Make a subcontract", "agreements", make_subcontract,
           DIRECTORY["make_subcontract"],
-          body=SubcontractInput, response=AgreementMade, status=201, creates="agreement_id", creates="agreement_id",
+          body=SubcontractInput, response=AgreementMade, status=201, creates="agreement_id",
           description="An agency buys peer support from a peer-run organization: hours, amount, dates, duties. "
                       "Duties are checked against the handbook's chart (GET /peer-role-chart): a refused line "
                       "is a 422 naming it in errors, and in refused_duties with the chart's reasons, why and "
@@ -190,7 +190,7 @@ ROUTES = [
                       "spreadsheet shows them and never runs them."),
     Route("POST", "/supervision-agreements", "proposeSupervision", "Propose a supervision agreement", "agreements",
           propose_supervision, DIRECTORY["propose_supervision"], body=SupervisionProposalInput,
-          response=AgreementMade, status=201, creates="agreement_id", creates="agreement_id",
+          response=AgreementMade, status=201, creates="agreement_id",
           description="Another organization supervises some of ours; both parties accept before it starts."),
     Route("GET", "/supervision-agreements", "listSupervisionAgreements", "List supervision agreements",
           "agreements", _listing("list_supervision_agreements"),

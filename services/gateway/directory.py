@@ -199,7 +199,7 @@ ROUTES = [
           response=Organization, description="It is listed no more unless include_closed is asked for."),
     Route("POST", "/groups", "listGroup", "List a peer group in the directory", "groups", list_group,
           DIRECTORY["list_group"],
-          body=GroupInput, response=GroupListed, status=201, creates="group_id", creates="group_id",
+          body=GroupInput, response=GroupListed, status=201, creates="group_id",
           description="Hosted by the admin's own organization: where (a place or a link), when, in which "
                       "languages. Found by everyone and exported as HSDS."),
     Route("POST", "/groups/<group_id>/retirements", "retireGroup", "Retire a peer group", "groups", retire_group,
