@@ -244,6 +244,23 @@ def test_a_long_transaction_elsewhere_never_keeps_writers_waiting_on_the_backup(
     assert backup.backup(tmp_path / "b", quiet=True)["positions"]["matching"]["upstream"] == {"intake": 1}
 
 
+def test_restore_refuses_keys_other_than_the_ones_the_stores_were_written_under(tmp_path, monkeypatch):
+    from eventsourcing.cryptography import AESCipher
+
+    apply(*stores(vault_from_env()))
+    backup.backup(tmp_path / "b", quiet=True)
+    other = tmp_path / "other-var"
+    other.mkdir()
+    (other / "cipher.key").write_text(AESCipher.create_key(32))
+    monkeypatch.setenv("PEERNET_VAR_DIR", str(other))
+    with pytest.raises(backup.BackupError, match="cipher.key differs"):
+        backup.restore(tmp_path / "b", quiet=True, purge=False)
+    (other / "cipher.key").unlink()
+    monkeypatch.setenv("PEERNET_CIPHER_KEY", AESCipher.create_key(32))
+    with pytest.raises(backup.BackupError, match="cipher key differs"):
+        backup.restore(tmp_path / "b", quiet=True, purge=False)
+
+
 # -- forgetting survives a restore ---------------------------------------------------
 def test_a_person_forgotten_after_the_backup_stays_forgotten_after_a_restore(tmp_path, monkeypatch):
     vault = vault_from_env()
