@@ -25,7 +25,7 @@ def service_samples(vault) -> dict:
     import importlib
 
     bodies = {}
-    for service in ("intake", "directory", "matching", "supervision", "audit"):
+    for service in ("intake", "directory", "matching", "supervision", "audit", "notifications"):
         try:
             module = importlib.import_module(f"services.{service}.tests.test_contracts")
         except ModuleNotFoundError:
