@@ -23,8 +23,8 @@ and fingerprints of the keys the stores need; it is authenticated with an HMAC u
 Development keys in var/ (cipher, vault, audit signing, tokens) go into the backup too: without
 them the stores cannot be read.
 
-**Restore** refuses a target that holds a store (a file in var/, a schema with tables) unless
---force, which replaces it. Then it destroys again the key of every id in the forgotten list
+**Restore** refuses while the network runs (consumers on its queues), and a target that holds a
+store (a file in var/, a schema with tables) unless --force, which replaces it. Then it destroys again the key of every id in the forgotten list
 (shared.forgotten), so a person forgotten after the backup stays forgotten, and purges the
 consumers' queues on the broker: messages of the lost timeline would otherwise be applied at
 positions the restored logs give to other events. Relays publish again what follows their
@@ -445,6 +445,11 @@ def restore(source: Path, force: bool = False, quiet: bool = False, purge: bool 
     source = Path(source).resolve()
     key = backup_key()
     manifest = check(source)
+    if purge:  # a running service would write over the restore, and its queue be purged under it
+        queues = consumer_queues()
+        running = [name for name, consumers in queues.items() if consumers] if isinstance(queues, dict) else []
+        if running:
+            raise BackupError(f"the network is running (consumers on {', '.join(running)}): stop it first")
     var = config.var_dir()
     for store in manifest["stores"]:
         wanted = config.env("PEERNET_STORE", "sqlite") if store["name"] == VAULT else \
@@ -485,7 +490,7 @@ def restore(source: Path, force: bool = False, quiet: bool = False, purge: bool 
                 _pg_load(pg, store["where"], clear)
     forgotten = ForgottenList()
     destroyed = forget_again(forgotten.ids(), var, pg)
-    purged = purge_queues() if purge else []
+    purged = consumer_queues(purge=True) if purge else {}
     restored = _read_positions(manifest["stores"], var, pg)
     if restored != manifest["positions"]:
         raise BackupError(f"the restored stores' positions differ from the manifest's: {restored}")
@@ -548,12 +553,13 @@ def forget_again(subject_ids: list[str], var: Path, pg: config.Postgres | None) 
                    for subject_id in subject_ids)
 
 
-def purge_queues() -> list[str] | str:
-    """Empty each service's consumer queue: what waits there belongs to the timeline the restore undid."""
+def consumer_queues(purge: bool = False) -> dict[str, int] | str:
+    """Each service's consumer queue on the broker, with how many consumers it has (emptied first if
+    `purge`); or why the broker could not be asked."""
     from kombu import Connection
     from kombu.exceptions import OperationalError
 
-    purged = []
+    found = {}
     try:
         with Connection(config.amqp_uri(), connect_timeout=5) as connection:
             connection.ensure_connection(max_retries=1)
@@ -561,9 +567,11 @@ def purge_queues() -> list[str] | str:
                 name = f"{config.exchange_name()}.{service}"
                 channel = connection.channel()
                 try:
-                    channel.queue_purge(name)
-                    purged.append(name)
-                except Exception:  # no such queue yet (the channel is closed by the broker): nothing waits
+                    _, _, consumers = channel.queue_declare(queue=name, passive=True)
+                    if purge:
+                        channel.queue_purge(name)
+                    found[name] = consumers
+                except Exception:  # no such queue yet (the broker closes the channel): nothing waits there
                     pass
                 finally:
                     try:
@@ -572,7 +580,7 @@ def purge_queues() -> list[str] | str:
                         pass
     except (OSError, OperationalError) as error:
         return f"no broker answered at {config.amqp_uri()} ({error}): purge the consumer queues before starting"
-    return purged
+    return found
 
 
 # -- the command line -----------------------------------------------------------

@@ -95,13 +95,18 @@ def test_backup_more_commands_forget_restore(store_env, network_factory, rpc, tm
     rpc("person", user_id=forgotten).intake.forget_me({"person_id": forgotten})
     assert rpc("person", user_id=forgotten).intake.person_record(forgotten)["details"]["display_name"] == FORGOTTEN
     wait_until(lambda: caught_up(system), timeout=30, message="caught up after the backup")
+    early = subprocess.run([sys.executable, "-m", "shared.backup", "restore", "--from", str(tmp_path / "backup")],
+                           cwd=ROOT, env={**network.env, "PEERNET_VAR_DIR": str(tmp_path / "too-early")},
+                           capture_output=True, text=True, timeout=300)
+    assert early.returncode == 1 and "the network is running" in early.stderr, early.stdout + early.stderr
     network.stop()
 
     with private_database() if store_env["PEERNET_STORE"] == "postgres" else contextlib.nullcontext() as empty:
         restored_env = {**store_env, **apart, "PEERNET_VAR_DIR": str(tmp_path / "restored-var")}
         if empty is not None:
             restored_env["POSTGRES_DBNAME"] = empty.dbname
-        back = network_factory(restored_env, services=SOURCES)  # the same broker and exchange: queues of the lost timeline purged
+        # The same broker and exchange: the queues, with whatever of the lost timeline waits there, are purged.
+        back = network_factory(restored_env, services=SOURCES)
         restored = shared_backup(["restore", "--from", str(tmp_path / "backup")], back.env)
         assert "forgotten again: 1 keys" in restored.stdout, restored.stdout
         again = subprocess.run([sys.executable, "-m", "shared.backup", "restore", "--from", str(tmp_path / "backup")],
