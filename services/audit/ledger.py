@@ -206,13 +206,6 @@ class Ledger:
             rows = db.execute(self.sql(statement), (*values, limit)).fetchall()
         return [dict(zip(COLUMNS, row)) for row in rows]
 
-    def of_source(self, source: str, after: int, limit: int) -> list[tuple[int, str, str]]:
-        """(position, type, digest) of one source's entries after a position."""
-        with self.reading() as db:
-            return db.execute(self.sql(f"SELECT position, type, digest FROM {self.entries_table} "
-                                       "WHERE source = ? AND position > ? ORDER BY position LIMIT ?"),
-                              (source, after, limit)).fetchall()
-
     def of_source_kept(self, source: str, after: int, limit: int, upto: int) -> list[tuple]:
         """(position, type, digest, kept stored digest or None) of one source's entries after a position;
         only digests up to the sealed position count."""
