@@ -18,7 +18,7 @@ from services.gateway.schemas import PageQuery, body_of, page_of
 from shared.contracts.commands import intake
 from shared.contracts.commands.intake import OPERATIONS as INTAKE
 from shared.contracts.commands.matching import OPERATIONS as MATCHING
-from shared.errors import NotAllowed, NotFound
+from shared.errors import InvalidInput, NotAllowed, NotFound
 
 # The log names whoever asked: a caller may not name another recipient.
 DisclosureInput = body_of(intake.DisclosePerson, "person_id", "recipient")
@@ -199,7 +199,7 @@ def read_connection_contact(call: Call):
 def _published_contact(call: Call, organization_id: str) -> dict:
     try:
         organization = call.rpc("directory", "organization", organization_id)
-    except NotFound:
+    except (NotFound, InvalidInput):  # an organization the directory does not hold: nothing published
         return {}
     published = organization.get("contact") or {}
     return {"organization_name": organization.get("name"), "phone": published.get("phone"),

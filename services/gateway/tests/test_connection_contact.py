@@ -2,7 +2,7 @@
 import uuid
 
 from services.gateway.tests.conftest import bearer
-from shared.errors import NotFound
+from shared.errors import InvalidInput, NotFound
 
 ME, OTHER, CONNECTION, ORGANIZATION = (str(uuid.uuid4()) for _ in range(4))
 
@@ -20,6 +20,16 @@ def test_a_peer_worker_who_uses_their_organizations_contact_shows_what_the_direc
                                       "phone": "413-555-0199", "email": "hello@hilltown.example", "website": None}
     assert [(service, method, args) for service, method, args, _ in backend.calls] == [
         ("intake", "connection_contact", (CONNECTION,)), ("directory", "organization", (ORGANIZATION,))]
+
+
+def test_an_organization_the_directory_does_not_hold_publishes_nothing(client, backend):
+    backend.answers[("intake", "connection_contact")] = {"connection_id": CONNECTION, "active": True, "contact": {
+        "use": "organization", "organization_id": "org-not-a-directory-id", "phone": None, "email": None}}
+    backend.answers[("directory", "organization")] = InvalidInput({"organization_id": ["Not a valid UUID."]})
+    answer = client.get(f"/connections/{CONNECTION}/contact", headers=bearer("person", ME))
+    assert answer.status_code == 200
+    assert answer.json["contact"] == {"use": "organization", "organization_id": "org-not-a-directory-id",
+                                      "phone": None, "email": None}
 
 
 def test_the_persons_contact_passes_as_intake_answers_it_and_nothing_more_is_asked(client, backend):
