@@ -239,6 +239,8 @@ class Gateway:
                 route.access.check(caller, {**query, **(body or {}), **path})
             result = route.handler(call)
         except InvalidInput as refused:
+            if _names_nothing(refused.field_errors, path):
+                raise Problem(404, str(refused), errors=field_errors(refused.field_errors)) from None
             raise Problem(422, str(refused), errors=field_errors(refused.field_errors),
                           extensions=getattr(refused, "extra", None)) from None
         except NotAllowed as refused:
@@ -285,6 +287,18 @@ class Gateway:
     def _correlation_id(request: Request) -> str:
         offered = request.headers.get(CORRELATION_HEADER, "")
         return offered if _CLIENT_CORRELATION.match(offered) else uuid.uuid4().hex
+
+
+_NOTHING = re.compile(r"^(no |.* knows no )")
+
+
+def _names_nothing(field_errors: dict, path: dict) -> bool:
+    """A service's "no such thing" about an id the address names: the address names nothing (404), as a
+    read of it would say; the same words about an id in the body stay a field to fix (422)."""
+    return bool(field_errors) and all(
+        name in path and all(_NOTHING.match(str(message)) for message in
+                             (messages if isinstance(messages, (list, tuple)) else [messages]))
+        for name, messages in field_errors.items())
 
 
 class _DuplicateKey(ValueError):

@@ -23,6 +23,7 @@ in shared.dev_tokens.
 from __future__ import annotations
 
 import json
+import logging
 import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -35,6 +36,22 @@ from shared.dev_tokens import DEV_ALGORITHM, DEV_AUDIENCE, DEV_ISSUER, developme
 from shared.identity import TOKEN_ROLES, Caller, Claims, peernet_id
 
 OIDC_ALGORITHMS = ("RS256", "ES256")
+# A development token lives at most a day: one copied into a script or a chat stops working soon.
+DEVELOPMENT_MAX_LIFETIME = 24 * 3600
+LEEWAY = 30
+log = logging.getLogger("peernet.gateway.auth")
+
+# What each refusal says, in plain words: never the library's own message (internals, key material hints).
+_REFUSALS = (
+    (jwt.ExpiredSignatureError, "the token has expired: sign in again"),
+    (jwt.ImmatureSignatureError, "the token is not valid yet"),
+    (jwt.InvalidSignatureError, "the token's signature does not check out"),
+    (jwt.InvalidAudienceError, "the token was issued for another audience"),
+    (jwt.InvalidIssuerError, "the token was issued by another issuer"),
+    (jwt.InvalidAlgorithmError, "the token is signed with an algorithm not accepted here"),
+    (jwt.MissingRequiredClaimError, "the token lacks a claim it needs (exp, iat, iss, aud, sub)"),
+    (jwt.DecodeError, "the token cannot be read: send it as the sign-in gave it"),
+)
 
 
 class TokenRefused(Exception):
@@ -46,7 +63,8 @@ class Verifier:
 
     def __init__(self, key_for, algorithms, issuer: str, audience: str,
                  role_claim: str = "role", organization_claim: str = "organization_id",
-                 derive_ids: bool = False, default_role: str | None = None):
+                 derive_ids: bool = False, default_role: str | None = None, max_lifetime: int | None = None):
+        self.max_lifetime = max_lifetime  # seconds from iat to exp (None: as the provider says)
         self.derive_ids = derive_ids  # a provider's subject -> peernet_id(issuer, subject)
         self.default_role = default_role  # the role of a token without a role claim (None: refused)
         self.key_for = key_for
@@ -57,22 +75,25 @@ class Verifier:
         self.organization_claim = organization_claim
 
     def caller(self, token: str, correlation_id: str) -> Caller:
+        required = ["exp", "iss", "aud", "sub", *(["iat"] if self.max_lifetime else [])]
         try:
             key = self.key_for(token)
             claims = jwt.decode(token, key, algorithms=self.algorithms, issuer=self.issuer,
-                                audience=self.audience, options={"require": ["exp", "iss", "aud", "sub"]},
-                                leeway=30)
-        except jwt.ExpiredSignatureError:
-            raise TokenRefused("the token has expired: sign in again") from None
+                                audience=self.audience, options={"require": required}, leeway=LEEWAY)
         except (jwt.PyJWTError, ValueError) as error:
-            raise TokenRefused(f"the token is not valid here: {error}") from None
+            raise TokenRefused(next((said for kind, said in _REFUSALS if isinstance(error, kind)),
+                                    "the token is not valid here")) from None
+        if self.max_lifetime and not (isinstance(claims["exp"], (int, float)) and isinstance(claims["iat"], (int, float))
+                                      and claims["exp"] - claims["iat"] <= self.max_lifetime + LEEWAY):
+            raise TokenRefused(f"the token lives longer than {self.max_lifetime // 3600} hours: mint a shorter one")
         try:
             role = claims.get(self.role_claim)
             identity = Claims().load({"sub": claims.get("sub"),
                                       "role": self.default_role if role is None else role,
                                       "organization_id": claims.get(self.organization_claim)})
         except ValidationError as error:
-            raise TokenRefused(f"the token does not say who is calling: {error.normalized_messages()}") from None
+            claims_at_fault = ", ".join(sorted(str(name) for name in error.normalized_messages()))
+            raise TokenRefused(f"the token does not say who is calling: check its {claims_at_fault}") from None
         user_id = peernet_id(self.issuer, identity["sub"]) if self.derive_ids else identity["sub"]
         return Caller(user_id=user_id, role=identity["role"],
                       organization_id=identity["organization_id"], correlation_id=correlation_id)
@@ -80,7 +101,8 @@ class Verifier:
 
 def development_verifier(secret: str | None = None) -> Verifier:
     secret = secret or development_secret()
-    return Verifier(lambda token: secret, (DEV_ALGORITHM,), DEV_ISSUER, DEV_AUDIENCE, *config.token_claim_names())
+    return Verifier(lambda token: secret, (DEV_ALGORITHM,), DEV_ISSUER, DEV_AUDIENCE, *config.token_claim_names(),
+                    max_lifetime=DEVELOPMENT_MAX_LIFETIME)
 
 
 def oidc_verifier(issuer: str, audience: str, jwks_uri: str | None = None, default_role: str = "person") -> Verifier:
@@ -101,7 +123,10 @@ def oidc_verifier(issuer: str, audience: str, jwks_uri: str | None = None, defau
                                                cache_keys=True, lifespan=3600, timeout=10))
             return clients[0].get_signing_key_from_jwt(token).key
         except (jwt.PyJWKClientConnectionError, OSError, KeyError, ValueError) as error:
-            raise TokenRefused(f"the identity provider's keys cannot be read now: {error}") from None
+            log.warning("the identity provider's keys cannot be read: %s", type(error).__name__)
+            raise TokenRefused("the identity provider's keys cannot be read now: try again shortly") from None
+        except jwt.PyJWKClientError:  # no key with the token's key id
+            raise TokenRefused("the token is signed with a key this installation does not know") from None
 
     return Verifier(key_for, OIDC_ALGORITHMS, issuer, audience, *config.token_claim_names(), **names)
 
@@ -116,7 +141,8 @@ def _keys_from_file(jwks_uri: str):
         try:
             keys = jwt.PyJWKSet.from_json(path.read_text()).keys
         except (OSError, jwt.PyJWTError) as error:
-            raise TokenRefused(f"the signing keys cannot be read: {error}") from None
+            log.warning("the signing keys cannot be read: %s", type(error).__name__)
+            raise TokenRefused("the signing keys cannot be read now") from None
         for key in keys:
             if key.key_id == kid:
                 return key.key

@@ -1,5 +1,6 @@
 """The request cycle: tokens, roles, scope, bodies, problems, correlation ids, metrics."""
 import json
+import time
 import uuid
 
 import jwt
@@ -53,7 +54,7 @@ def test_the_caller_and_the_correlation_id_travel_to_the_service(client, backend
 @pytest.mark.parametrize("headers, detail", [
     ({}, "bearer token"),
     ({"Authorization": "Basic abc"}, "bearer token"),
-    ({"Authorization": "Bearer not-a-token"}, "not valid"),
+    ({"Authorization": "Bearer not-a-token"}, "cannot be read"),
 ])
 def test_no_usable_token_is_401(client, headers, detail):
     answer = client.get("/services", headers=headers)
@@ -67,8 +68,9 @@ def test_expired_foreign_and_system_tokens_are_401(client):
                        "some-other-secret-" + "y" * 32, algorithm="HS256")
     problem(client.get("/services", headers={"Authorization": f"Bearer {other}"}), 401)
     # "system" is the services' own role: no token may claim it.
-    system = jwt.encode({"sub": "u", "role": "system", "iss": DEV_ISSUER, "aud": DEV_AUDIENCE, "exp": 2 ** 32},
-                        SECRET, algorithm="HS256")
+    now = int(time.time())
+    system = jwt.encode({"sub": "u", "role": "system", "iss": DEV_ISSUER, "aud": DEV_AUDIENCE, "iat": now,
+                         "exp": now + 3600}, SECRET, algorithm="HS256")
     assert "role" in problem(client.get("/services", headers={"Authorization": f"Bearer {system}"}), 401)["detail"]
     wrong_audience = jwt.encode({"sub": "u", "role": "peer", "iss": DEV_ISSUER, "aud": "elsewhere",
                                  "exp": 2 ** 32}, SECRET, algorithm="HS256")
