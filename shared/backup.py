@@ -24,12 +24,12 @@ Development keys in var/ (cipher, vault, audit signing, tokens) go into the back
 them the stores cannot be read.
 
 **Restore** refuses while the network runs (consumers on its queues), and a target that holds a
-store (a file in var/, a schema with tables) unless --force, which replaces it. Then it destroys again the key of every id in the forgotten list
-(shared.forgotten), so a person forgotten after the backup stays forgotten, and purges the
-consumers' queues on the broker: messages of the lost timeline would otherwise be applied at
-positions the restored logs give to other events. Relays publish again what follows their
-restored position (consumers skip what they hold) and consumers catch up from the logs at start.
-Run it with the network stopped.
+store (a file in var/, a schema with tables) unless --force, which replaces it. Then it destroys
+again the key of every id in the forgotten list (shared.forgotten), so a person forgotten after the
+backup stays forgotten, and purges the consumers' queues on the broker: messages of the lost
+timeline would otherwise be applied at positions the restored logs give to other events. Relays
+publish again what follows their restored position (consumers skip what they hold) and consumers
+catch up from the logs at start.
 """
 from __future__ import annotations
 
@@ -55,7 +55,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from tqdm import tqdm
 
 from shared import config
-from shared.forgotten import ForgottenList
+from shared.forgotten import forgotten_list
 
 FORMAT = 1
 CHUNK = 1 << 20
@@ -488,14 +488,14 @@ def restore(source: Path, force: bool = False, quiet: bool = False, purge: bool 
                 os.replace(clear, var / store["where"])
             else:
                 _pg_load(pg, store["where"], clear)
-    forgotten = ForgottenList()
+    forgotten = forgotten_list()
     destroyed = forget_again(forgotten.ids(), var, pg)
     purged = consumer_queues(purge=True) if purge else {}
     restored = _read_positions(manifest["stores"], var, pg)
     if restored != manifest["positions"]:
         raise BackupError(f"the restored stores' positions differ from the manifest's: {restored}")
-    return {"manifest": manifest, "forgotten_list": str(forgotten.path),
-            "forgotten_list_exists": forgotten.path.exists(),
+    return {"manifest": manifest, "forgotten_list": forgotten.where,
+            "forgotten_list_exists": forgotten.exists(),
             "keys_destroyed_again": destroyed, "queues_purged": purged,
             "seconds": round(time.perf_counter() - started, 2)}
 

@@ -18,7 +18,7 @@ from typing import Protocol
 from cryptography.fernet import Fernet, InvalidToken
 
 from shared import config
-from shared.forgotten import ForgottenList
+from shared.forgotten import ForgottenList, PostgresForgottenList, forgotten_list
 from shared.sqlite_store import ddl_lock
 
 FORGOTTEN = "forgotten"
@@ -123,7 +123,8 @@ class MemoryKeyStorage:
 class PersonKeyVault:
     """Seals and opens personal fields with the key of the person they are about."""
 
-    def __init__(self, storage: KeyStorage, vault_key: str, forgotten: ForgottenList | None = None):
+    def __init__(self, storage: KeyStorage, vault_key: str,
+                 forgotten: ForgottenList | PostgresForgottenList | None = None):
         self.storage = storage
         self.wrapper = Fernet(vault_key.encode())
         self.forgotten = forgotten  # where each forgetting is kept, to outlive a restore of an older vault
@@ -196,4 +197,4 @@ def vault_from_env() -> PersonKeyVault:
     else:
         storage = SQLiteKeyStorage(str(config.var_dir() / "person_keys.sqlite"))
     # In memory nothing outlives the process, so there is nothing to restore over.
-    return PersonKeyVault(storage, config.vault_key(), None if kind == "memory" else ForgottenList())
+    return PersonKeyVault(storage, config.vault_key(), None if kind == "memory" else forgotten_list())

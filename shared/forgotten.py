@@ -4,7 +4,9 @@ A backup holds the vault as it was: restoring it would give back the keys of eve
 since. So each forgetting is also appended here (one line, `<id>\t<UTC time>`, written and synced
 before the key goes) and `python -m shared.backup restore` destroys those keys again after every
 restore. It holds pseudonymous ids only. Keep it apart from the stores and the backups
-(`PEERNET_FORGOTTEN_LIST`, default `var/forgotten-ids.list`): on a volume of its own, replicated.
+(`PEERNET_FORGOTTEN_LIST`, default `var/forgotten-ids.list`): a file on a volume of its own,
+replicated, or a `postgresql://` address of a database that is not the stores' (a table
+`forgotten_ids` there), which every instance of a service reaches.
 """
 from __future__ import annotations
 
@@ -15,14 +17,20 @@ from pathlib import Path
 from shared import config
 
 
-def list_path() -> Path:
+def forgotten_list() -> "ForgottenList | PostgresForgottenList":
     configured = os.environ.get("PEERNET_FORGOTTEN_LIST", "").strip()
-    return Path(configured).resolve() if configured else config.var_dir() / "forgotten-ids.list"
+    if configured.startswith(("postgresql://", "postgres://")):
+        return PostgresForgottenList(configured)
+    return ForgottenList(Path(configured).resolve() if configured else config.var_dir() / "forgotten-ids.list")
 
 
 class ForgottenList:
-    def __init__(self, path: Path | None = None):
-        self.path = path or list_path()
+    def __init__(self, path: Path):
+        self.path = path
+        self.where = str(path)
+
+    def exists(self) -> bool:
+        return self.path.exists()
 
     def add(self, subject_id: str) -> None:
         if "\n" in subject_id or "\t" in subject_id:
@@ -47,3 +55,39 @@ class ForgottenList:
             if subject_id:
                 seen.setdefault(subject_id)
         return list(seen)
+
+
+class PostgresForgottenList:
+    """The same list as a table, appended to by every instance of every service that forgets."""
+
+    def __init__(self, url: str):
+        from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+        self.url = url
+        self.where = make_conninfo(**{k: v for k, v in conninfo_to_dict(url).items() if k != "password"})
+        self._made = False
+
+    def _connect(self):
+        import psycopg
+
+        db = psycopg.connect(self.url, autocommit=True)
+        if not self._made:
+            try:
+                db.execute("CREATE TABLE IF NOT EXISTS forgotten_ids "
+                           "(subject_id TEXT NOT NULL, forgotten_at TIMESTAMPTZ NOT NULL DEFAULT now())")
+            except (psycopg.errors.UniqueViolation, psycopg.errors.DuplicateTable):
+                pass  # made by another process at the same moment
+            self._made = True
+        return db
+
+    def exists(self) -> bool:
+        return True  # reachable, or _connect has raised
+
+    def add(self, subject_id: str) -> None:
+        with self._connect() as db:
+            db.execute("INSERT INTO forgotten_ids (subject_id) VALUES (%s)", (subject_id,))
+
+    def ids(self) -> list[str]:
+        with self._connect() as db:
+            return [row[0] for row in db.execute(
+                "SELECT subject_id FROM forgotten_ids GROUP BY subject_id ORDER BY min(forgotten_at), subject_id")]

@@ -16,7 +16,7 @@ from eventsourcing.persistence import Tracking
 from shared import backup, config
 from shared.application import ServiceApplication
 from shared.crypto import FORGOTTEN, vault_from_env
-from shared.forgotten import ForgottenList
+from shared.forgotten import ForgottenList, forgotten_list
 
 
 class Note(Aggregate):
@@ -273,7 +273,7 @@ def test_a_person_forgotten_after_the_backup_stays_forgotten_after_a_restore(tmp
     backup.backup(tmp_path / "b", quiet=True)
 
     assert vault.forget("person-forgotten-later")
-    assert ForgottenList().ids() == ["person-forgotten-before", "person-forgotten-later"]
+    assert forgotten_list().ids() == ["person-forgotten-before", "person-forgotten-later"]
     # The disk is lost: var/ is gone, the list (kept apart) is not.
     monkeypatch.setenv("PEERNET_VAR_DIR", str(tmp_path / "new-var"))
     done = backup.restore(tmp_path / "b", quiet=True, purge=False)
@@ -301,4 +301,4 @@ def test_the_memory_vault_keeps_no_list(monkeypatch):
     vault.seal("person-m", "Elm Example (synthetic)")
     vault.forget("person-m")
     assert not config.var_dir().joinpath("forgotten-ids.list").exists()
-    assert ForgottenList().ids() == []
+    assert forgotten_list().ids() == []

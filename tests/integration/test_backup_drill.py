@@ -64,8 +64,18 @@ def shared_backup(command: list[str], env: dict) -> subprocess.CompletedProcess:
 
 
 def test_backup_more_commands_forget_restore(store_env, network_factory, rpc, tmp_path):
+    with contextlib.ExitStack() as stack:
+        drill(store_env, network_factory, rpc, tmp_path, stack)
+
+
+def drill(store_env, network_factory, rpc, tmp_path, stack):
+    # Kept apart from the stores: a file beside them on SQLite, a database of its own on PostgreSQL.
     apart = {"PEERNET_BACKUP_KEY": base64.urlsafe_b64encode(os.urandom(32)).decode(),
              "PEERNET_FORGOTTEN_LIST": str(tmp_path / "kept-apart" / "forgotten-ids.list")}
+    if store_env["PEERNET_STORE"] == "postgres":
+        listed = stack.enter_context(private_database())
+        user = f"{listed.user}:{listed.password}" if listed.password else listed.user
+        apart["PEERNET_FORGOTTEN_LIST"] = f"postgresql://{user}@{listed.host}:{listed.port}/{listed.dbname}"
     network = network_factory({**store_env, **apart}, services=SOURCES)
     network.start(timeout=120)
     system, admin = rpc("system"), rpc("agency_admin", organization_id="org-hampden-1")
