@@ -11,8 +11,8 @@ from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header
 from werkzeug.wrappers import Response
 
-from services.gateway import (agreements, audit, directory, notifications, pagination, peer_invitations, people,
-                              schemas, supervision, workforce)
+from services.gateway import (agreements, audit, directory, duty_checks, notifications, pagination,
+                              peer_invitations, people, schemas, supervision, workforce)
 from services.gateway.app import Call, Reply, Route
 from services.gateway.auth import TOKEN_ROLES
 from services.gateway.docs import render_docs
@@ -166,7 +166,7 @@ ROUTES = people.PERSON_ROUTES + [
           register_organization, DIRECTORY["register_organization"], body=schemas.OrganizationInput,
           response=schemas.OrganizationRegistered, status=201, creates="organization_id"),
 ] + people.OTHER_ROUTES + peer_invitations.ROUTES + directory.ROUTES + workforce.ROUTES + agreements.ROUTES \
-    + supervision.ROUTES + audit.ROUTES + notifications.ROUTES + [
+    + duty_checks.ROUTES + supervision.ROUTES + audit.ROUTES + notifications.ROUTES + [
     Route("GET", "/me", "readMe", "Who am I", "operations", read_me, SIGNED_IN, response=schemas.Me,
           description="The caller as the gateway verified their token: their peernet id, role and "
                       "organization."),

@@ -4,8 +4,9 @@ organization of another kind): our organization; our peer workers with their dea
 agreements (propose, accept, end); finding a supervisor for our staff; what is due and who is short.
 
 Nobody types an id: every organization, peer worker and supervisor is chosen from a list. Duty
-lists are checked against the handbook's peer-role chart before anything is sent ("Check the
-duties"), and the API's own refusal is shown the same way if it still comes."""
+lists are checked against the handbook's peer-role chart before anything is made ("Check the
+duties": the gateway's POST /duty-checks), and the API's own refusal is shown the same way if it
+still comes."""
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
@@ -19,10 +20,6 @@ from services.web.gateway import ApiError, read_every, read_or_none
 from services.web.i18n import format_number, gettext
 from services.web.peer import words as peer_words
 from services.web.vocabulary import vocabulary
-# The chart's matching rules are not in the API (GET /peer-role-chart gives its texts only, and no
-# endpoint checks a list without making an agreement): the pages run the very check directory runs,
-# from shared, so a "Check the duties" answer is the answer the API gives on submitting.
-from shared.peer_role_chart import check_duties
 
 blueprint = Blueprint("organization", __name__, url_prefix="/organization")
 
@@ -196,23 +193,24 @@ def _duty_lines(form) -> list[str]:
     lines = [line.strip() for line in (form.get("duties") or "").splitlines() if line.strip()]
     replacing = {int(value) for value in form.getlist("replace") if value.isdecimal()}
     if replacing:
-        chart = {duty["code"]: duty for duty in _chart()["duties"]}
-        for index, refused in _refusals(lines, chart).items():
+        for index, refused in _refusals(lines).items():
             alternative = chart_text(refused["alternative"])
             if index in replacing and alternative:
                 lines[index] = alternative
     return lines
 
 
-def _refusals(lines: list[str], chart: dict | None = None) -> dict[int, dict]:
-    """Each refused line (by its index) with the chart's duty, reasons, why and alternative."""
-    chart = chart or {duty["code"]: duty for duty in _chart()["duties"]}
+def _refusals(lines: list[str]) -> dict[int, dict]:
+    """Each refused line (by its index) with the chart's duty, reasons, why and alternative.
+
+    The gateway's POST /duty-checks runs the check directory runs on submitting (English or
+    Spanish lines), so "Check the duties" answers what the API would. A list too long for it
+    is not checked: the page's own message says to shorten it first."""
+    if not lines or len(lines) > MOST_DUTIES or any(len(line) > 300 for line in lines):
+        return {}
     refused: dict[int, dict] = {}
-    for index, line in enumerate(lines):
-        for found in check_duties([line]):
-            entry = chart.get(found.code)
-            if entry and index not in refused:
-                refused[index] = {"index": index, "text": line, **entry}
+    for item in gateway().post("/duty-checks", {"duties": lines})["refused_duties"]:
+        refused.setdefault(item["index"], item)  # a line naming two refused tasks: its first
     return refused
 
 

@@ -16,6 +16,7 @@ from shared.peer_role_chart import (
     check_duties,
     load_chart,
     normalize,
+    normalize_es,
     refusal_document,
 )
 
@@ -460,3 +461,228 @@ def test_safe_vocabulary_is_large_enough_to_mean_something():
 @given(st.lists(st.sampled_from(SAFE_WORDS), min_size=1, max_size=12), st.sampled_from(SEPARATORS))
 def test_text_with_no_chart_words_is_accepted(words, separator):
     assert check_duties([separator.join(words)]) == []
+
+
+# --- duties written in Spanish ----------------------------------------------------------------
+# How an agency or a peer-run organization in the U.S. writes these duties in Spanish.
+STAFF_WORDING_ES = [
+    ("Administrar medicamentos en la residencia", "administering_medications"),
+    ("Repartir los medicamentos a las 8 a. m. y a las 8 p. m.", "administering_medications"),
+    ("Dar a los residentes sus medicamentos", "administering_medications"),
+    ("Llenar los pastilleros cada semana", "administering_medications"),
+    ("Certificarse en MAP dentro de los 90 días de contratación", "map_certification"),
+    ("Tomar la capacitación en administración de medicamentos", "map_certification"),
+    ("Usar su historia de recuperación para fomentar el cumplimiento de la medicación", "encouraging_medication_compliance"),
+    ("Asegurarse de que las personas tomen sus medicamentos", "encouraging_medication_compliance"),
+    ("Vigilar el cumplimiento de la medicación", "reporting_medication_compliance"),
+    ("Informar a la enfermera si la persona está tomando sus medicamentos", "reporting_medication_compliance"),
+    ("Servir como representante de beneficiario de dos residentes", "representative_payee"),
+    ("Decidir cómo los residentes gastan su mesada semanal", "deciding_on_funds"),
+    ("Guardar el dinero de las personas y repartir la mesada", "deciding_on_funds"),
+    ("Llevar a la persona en auto", "routine_rides"),
+    ("Manejar la camioneta al programa de día y a las citas", "routine_rides"),
+    ("Proveer transporte a citas según sea necesario", "routine_rides"),
+    ("Limpiar los apartamentos de los residentes cada semana", "assigned_cleaning"),
+    ("Completar evaluaciones escritas en la admisión", "completing_assessments"),
+    ("Dar su opinión sobre cómo está funcionando la persona", "opinion_on_functioning"),
+    ("Escribir planes de tratamiento con el equipo", "writing_treatment_plans"),
+    ("Actualizar los ISP cada 90 días", "writing_treatment_plans"),
+    ("Escribir notas de progreso de rutina", "routine_progress_notes"),
+    ("Documentar el progreso hacia las metas en el expediente electrónico", "routine_progress_notes"),
+    ("Asistir a las reuniones semanales del equipo de tratamiento", "meetings_without_the_person"),
+    ("Recomendar el alta o la colocación en las reuniones de equipo", "opinion_on_what_should_happen"),
+    ("Clasificar llamadas", "triaging_calls"),
+    ("Hacer triaje de las llamadas entrantes", "triaging_calls"),
+    ("Contestar los teléfonos de la oficina", "routine_phone_answering"),
+    ("Cubrir la recepción", "routine_phone_answering"),
+    ("Llevar los papeles de la Sección 12 a la sala de emergencias", "carrying_commitment_paperwork"),
+    ("Declarar en contra de la persona en audiencias de internamiento", "testifying_against_the_person"),
+    ("Hacer recomendaciones al tribunal", "recommendations_to_court"),
+    ("Visitar cada semana aunque la persona diga que no", "visits_the_person_declined"),
+    ("Convencer a las personas de ir a los grupos", "pressuring_someone"),
+    ("Leer los expedientes de todas las personas con quienes va a trabajar", "reading_files"),
+    ("Revisar las historias clínicas para conocer a las personas antes de verlas", "reading_files"),
+    ("Enfocar las visitas individuales en las metas del plan de tratamiento", "focusing_on_treatment_plan_goals"),
+    ("Archivar expedientes en la sala de archivos", "routine_filing"),
+    ("Dirigir solo actividades recreativas", "recreation_only"),
+    ("Llevar a las personas de salida aunque no quieran ir", "outings_they_dont_want"),
+    ("Enfocarse en el empleo según lo indique el programa", "employment_as_assigned_focus"),
+    ("Cumplir las metas de vivienda del programa", "housing_as_assigned_focus"),
+]
+
+# The consistent side of the chart in Spanish: "unless" phrases and the person's own request.
+ACCEPTABLE_ES = [
+    "Facilitar un grupo de apoyo entre pares",
+    "Cofacilitar un grupo de WRAP",
+    "Compartir su experiencia vivida para inspirar esperanza",
+    "Acompañar a una persona a una cita a petición de la persona",
+    "Ir con alguien a una cita para apoyarlo y abogar por él",
+    "Llevar a la persona en auto a sus citas cuando lo pida",
+    "Llevar a alguien en carro cuando lo pida",
+    "Ayudar a alguien a escribir su propio plan WRAP",
+    "Abogar por que se escuche la voz de la persona en la planificación de su tratamiento",
+    "Apoyar a alguien para hablar con quien le receta sobre sus medicamentos",
+    "Apoyar a alguien que está dejando sus medicamentos a buscar otros apoyos",
+    "Apoyar a alguien a reunir información sobre sus medicamentos",
+    "Trabajar con alguien para desarrollar habilidades como cuadrar su chequera",
+    "Ayudar a alguien a planificar cómo recuperar su independencia sobre sus fondos",
+    "Estar presente durante una evaluación como persona de apoyo",
+    "Apoyar a la persona para que entienda lo que se escribe sobre ella",
+    "Apoyar a la persona para que sepa lo que hay en su propio expediente",
+    "Apoyar a alguien para que asista a su reunión de equipo de tratamiento",
+    "Abogar por que no se hable de las personas sin ellas",
+    "Participar en reuniones sobre políticas y buenas prácticas",
+    "Ayudar a alguien a entender sus derechos",
+    "Quedarse con alguien durante una audiencia de internamiento como apoyo",
+    "Ayudar a alguien a organizar el cuidado de sus mascotas y el pago de sus cuentas",
+    "Declarar como defensor en su nombre",
+    "Acompañar a alguien al tribunal",
+    "Reunirse individualmente cuando la persona lo pida",
+    "Ayudar a buscar trabajo cuando la persona lo haya pedido",
+    "Compartir lo que aprendió en su propia búsqueda de vivienda",
+    "Contestar la línea cálida entre pares",
+    "Contestar su propio teléfono",
+    "Contestar los teléfonos de la oficina de vez en cuando",
+    "Apoyar a las personas a encontrar conexiones significativas en la comunidad",
+    "Salir a tomar un café como parte de construir una relación",
+    "Ayudar a limpiar su apartamento cuando lo pida",
+    "Ayudar a limpiar el apartamento a petición de la persona",
+    "Leer el expediente con la persona, a petición de ella",
+    "Apoyar a personas en angustia emocional escuchándolas y estando presentes",
+    "Educar al personal sobre la recuperación y el lenguaje no clínico",
+    "Ayudar a alguien a solicitar beneficios",
+    "Trabajar en las metas del plan de tratamiento solo si la persona lo pide",
+]
+
+
+@pytest.mark.parametrize("text,code", STAFF_WORDING_ES)
+def test_spanish_wording_is_refused_as_the_chart_duty(text, code):
+    assert code in codes([text])
+
+
+@pytest.mark.parametrize("text", ACCEPTABLE_ES)
+def test_acceptable_spanish_peer_duties_are_not_refused(text):
+    assert check_duties([text]) == []
+
+
+@pytest.mark.parametrize("code", CODES)
+def test_every_chart_duty_is_refused_by_its_own_spanish_phrases_and_name(code):
+    duty = CHART.duty(code)
+    assert duty.phrases_es, code
+    missed = [phrase for phrase in duty.phrases_es if code not in codes([phrase.replace("*", "su")])]
+    assert not missed, f"{code} Spanish phrases that do not refuse it on their own: {missed}"
+    assert code in codes([duty.duty_es])
+
+
+def test_asking_cancels_in_spanish_only_where_the_chart_says_so():
+    assert codes(["Llevar a la persona en auto"]) == ["routine_rides"]
+    assert codes(["Llevar a la persona en auto a petición de la persona"]) == []
+    assert codes(["Limpiar el apartamento de alguien cuando lo pida"]) == []
+    assert codes(["Leer los expedientes si la persona lo pide"]) == []
+    assert codes(["Administrar medicamentos a petición de la persona"]) == ["administering_medications"]
+    assert codes(["Clasificar llamadas cuando lo pidan"]) == ["triaging_calls"]
+
+
+def test_a_line_may_mix_the_languages_and_keeps_its_order():
+    assert codes(["Answer phones y clasificar llamadas"]) == ["routine_phone_answering", "triaging_calls"]
+    assert codes(["Clasificar llamadas and answer phones"]) == ["triaging_calls", "routine_phone_answering"]
+    # Either language's request marker or consistent form cancels a match in the other.
+    assert codes(["Drive people to appointments cuando lo pidan"]) == []
+    assert codes(["Llevar a la persona en auto at their request"]) == []
+    assert codes(["Contestar los teléfonos occasionally"]) == []
+
+
+def test_longest_phrase_decides_in_spanish_too():
+    # Watching over adherence is reporting on it, not the "cumplimiento de la medicación" inside.
+    assert codes(["Vigilar el cumplimiento de la medicación"]) == ["reporting_medication_compliance"]
+    assert codes(["Certificarse para administrar medicamentos"]) == ["map_certification"]
+    assert codes(["Llevar a alguien a una fiesta aunque no quiera ir"]) == ["outings_they_dont_want"]
+
+
+def test_spanish_normalization_folds_accents_articles_and_contractions():
+    assert normalize_es("Administración de los Medicamentos") == ("administracion", "de", "medicamentos")
+    assert normalize_es("administracion del medicamento") == ("administracion", "de", "medicamento")
+    assert normalize_es("Llevar al hospital") == ("llevar", "a", "hospital")
+    assert normalize_es("¿Acompañar a una niña?") == ("acompanar", "a", "nina")  # ñ folded, consistently
+    assert normalize_es("Evaluacio\u0301n") == ("evaluacion",)  # an accent typed as its own character
+    assert normalize_es("con él") == ("con", "el") and normalize_es("con el equipo") == ("con", "equipo")
+    assert codes(["ADMINISTRAR MEDICAMENTOS"]) == codes(["administrár medicaméntos"]) == ["administering_medications"]
+    assert codes(["Dar la medicacion"]) == codes(["dar las medicaciones"]) == ["administering_medications"]
+    assert codes(["Contestar el teléfono de la oficina una vez"]) == codes(["contestar telefonos de oficina varias veces"])
+
+
+# The chart as it was read before Spanish: English matching must not move by a byte.
+def _english_words_before_spanish(text: str) -> tuple[str, ...]:
+    text = text.lower().replace("\u2019", "'").replace("\u2018", "'")
+    text = re.sub(r"'s\b", "", text).replace("'", "")
+    return tuple(word for word in re.sub(r"[^a-z0-9]+", " ", text).split() if word not in {"a", "an", "the"})
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.characters(codec="utf-8"), max_size=60)
+       | st.text(alphabet="aAsStTeE'\u2019\u2018 éñ-İΣσ\u0301", max_size=30))
+def test_english_words_are_read_as_before(text):
+    assert normalize(text) == _english_words_before_spanish(text)
+
+
+def test_no_spanish_phrase_fires_on_the_english_samples():
+    english = SAMPLE_TEXTS + [as_text(phrase) for duty in CHART.duties for phrase in duty.phrases + duty.unless]
+    spanish = [*CHART.at_their_request, *(p for duty in CHART.duties for p in duty.phrase_patterns + duty.unless_patterns)]
+    spanish = [pattern for pattern in spanish if pattern.language.code == "es"]
+    lines = {text: duties_module._line(text) for text in english}
+    fired = [(" ".join(pattern.words), text) for text, line in lines.items() for pattern in spanish
+             if duties_module._spans(pattern, line[pattern.language])]
+    assert not fired
+
+
+@pytest.mark.parametrize("change, complaint", [
+    (lambda raw: raw["duties"][0].pop("phrases_es"), "phrases_es"),
+    (lambda raw: raw["duties"][0].update(phrases_es=[]), "phrases_es"),
+    (lambda raw: raw["duties"][4].pop("unless_es"), "unless_es"),
+    (lambda raw: raw["duties"][0].update(unless_es=["de vez en cuando"]), "unless_es"),
+    (lambda raw: raw.pop("at_their_request_es"), "at_their_request_es"),
+    (lambda raw: raw["duties"][0]["phrases_es"].append("Repartir pastillas"), "lowercase"),
+    (lambda raw: raw["duties"][0]["phrases_es"].append("la *"), "no words"),
+])
+def test_a_chart_missing_spanish_phrases_is_refused_at_load(tmp_path, monkeypatch, change, complaint):
+    test_a_chart_missing_spanish_is_refused_at_load(tmp_path, monkeypatch, change, complaint)
+
+
+SPANISH_PHRASES = [(duty.code, pattern.words) for duty in CHART.duties for pattern in duty.phrase_patterns
+                   if pattern.language.code == "es"]
+ACCENTED = {"a": "áÁ", "e": "éÉ", "i": "íÍ", "o": "óÓ", "u": "úüÚ", "n": "ñÑ"}
+
+
+def _plural(word: str) -> str:
+    if word.endswith("z"):
+        return word[:-1] + "ces"
+    return word + ("s" if word[-1] in "aeiou" else "es")
+
+
+@st.composite
+def spanish_variant(draw):
+    """A Spanish phrase of the chart as an admin might type it: accents, ñ, case and number changed."""
+    code, words = draw(st.sampled_from(SPANISH_PHRASES))
+    out = []
+    for word in words:
+        word = "su" if word == "*" else word
+        plural = _plural(word)
+        if word.isalpha() and plural not in duties_module.SPANISH_ARTICLES and draw(st.booleans()):
+            word = plural
+        out.append("".join(draw(st.sampled_from(c + c.upper() + ACCENTED.get(c, ""))) for c in word))
+    return code, " ".join(out)
+
+
+@settings(max_examples=400, deadline=None)
+@given(spanish_variant())
+def test_accents_case_and_plurals_of_a_spanish_phrase_are_refused(variant):
+    code, text = variant
+    assert code in codes([text]), text
+
+
+@pytest.mark.parametrize("code,words", SPANISH_PHRASES, ids=lambda value: " ".join(value) if isinstance(value, tuple) else value)
+def test_every_spanish_phrase_is_refused_in_capitals_and_in_the_plural(code, words):
+    plain = [("su" if word == "*" else word) for word in words]
+    plural = [_plural(word) if word.isalpha() and _plural(word) not in duties_module.SPANISH_ARTICLES else word
+              for word in plain]
+    assert code in codes([" ".join(plain).upper()]) and code in codes([" ".join(plural)])

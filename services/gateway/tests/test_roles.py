@@ -82,6 +82,7 @@ REQUESTS = {
         "hours_per_month": 4, "start": "2026-12-01", "end": "2027-11-30", "cost": "300.00"}),
     "listSupervisionAgreements": ("/supervision-agreements", None),
     "readSupervisionAgreement": (f"/supervision-agreements/{OTHER}", None),
+    "checkDuties": ("/duty-checks", {"duties": ["Administrar medicamentos", "Facilitate a WRAP group"]}),
     "acceptSupervisionAgreement": (f"/supervision-agreements/{OTHER}/acceptances", {"organization_id": ORG}),
     "declineSupervisionAgreement": (f"/supervision-agreements/{OTHER}/declines", {"organization_id": ORG}),
     # ME on both sides: the same request is in scope for a supervisor and for a peer worker.

@@ -10,7 +10,7 @@ import pytest
 
 from services.web.gateway import ApiError
 from services.web.tests.conftest import sign_in
-from shared.peer_role_chart import chart_document
+from shared.peer_role_chart import chart_document, check_duties, refusal_document
 
 ME, OURS, PROVIDER, OTHER_AGENCY, SUPERVISING = (str(uuid.uuid4()) for _ in range(5))
 ROBIN, SAM, SKY = (str(uuid.uuid4()) for _ in range(3))
@@ -115,7 +115,21 @@ def admin(client, fake):
     })
     fake.acts.update({f"/peer-workers/{SAM}/supervisor-searches": SEARCH,
                       "/subcontracts": {"agreement_id": AGREEMENT}})
+    answer_duty_checks(fake)
     return client
+
+
+def answer_duty_checks(fake):
+    """POST /duty-checks answered as the gateway answers it, from the chart (the pages import none of it)."""
+    post = fake.post
+
+    def checking(path, body=None):
+        if path != "/duty-checks":
+            return post(path, body)
+        fake.calls.append(("POST", path, body))
+        return {"refused_duties": [refusal_document("duties", index, found)
+                                   for index, line in enumerate(body["duties"]) for found in check_duties([line])]}
+    fake.post = checking
 
 
 def text(answer) -> str:
@@ -123,7 +137,8 @@ def text(answer) -> str:
 
 
 def posts(fake) -> list:
-    return [call for call in fake.calls if call[0] == "POST"]
+    """What the pages asked to be done: a duty check makes nothing."""
+    return [call for call in fake.calls if call[0] == "POST" and call[1] != "/duty-checks"]
 
 
 def test_home_names_our_organization_and_what_needs_us(admin):
@@ -172,6 +187,23 @@ def test_checking_the_duties_shows_the_charts_reason_and_alternative_and_sends_n
     assert "busy work" in shown or "agenda" in shown or "power imbalance" in shown
     assert 'name="replace" value="1"' in shown
     assert "Triage calls" in shown.split('id="duties"')[1].split("</textarea>")[0]  # nothing lost
+    assert fake.posted("/duty-checks") == [{"duties": ["Facilitate a WRAP group", "Triage calls"]}]
+
+
+def test_a_duty_written_in_spanish_is_checked_as_well(admin, fake):
+    answer = admin.post("/organization/subcontracts/new", data={
+        **A_SUBCONTRACT, "duties": "Facilitar un grupo WRAP\r\nAdministrar medicamentos\r\n", "action": "check"})
+    shown = text(answer)
+    assert answer.status_code == 200 and posts(fake) == []
+    assert "Line 2: Administrar medicamentos" in shown
+    medications = next(d for d in chart_document()["duties"] if d["code"] == "administering_medications")
+    assert medications["why"]["en"] in shown and medications["alternative"]["en"] in shown
+
+
+def test_the_pages_check_duties_only_through_the_gateway():
+    from services.web import organization
+    source = open(organization.__file__, encoding="utf-8").read()
+    assert "peer_role_chart" not in source and "/duty-checks" in source
 
 
 def test_the_check_is_in_spanish_in_the_charts_own_spanish_words(admin):
