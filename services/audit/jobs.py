@@ -52,8 +52,10 @@ class VerificationJobs:
         return self.view(job["id"])
 
     def _totals(self) -> dict:
-        """What there is to check when the job starts (entries entered meanwhile are checked too)."""
-        by_source = dict(self.ledger.count_by("source"))
+        """What there is to check when the job starts (entries entered meanwhile are checked too).
+        Each source's last position tracked is its number of entries (every position is entered), and
+        reading it takes no longer on a larger ledger: starting never waits for a count."""
+        by_source = self.ledger.positions()
         return {"chain": {"checked": 0, "total": self.ledger.head()[0]},
                 "sources": {source: {"checked": 0, "total": by_source.get(source, 0)}
                             for source in self.application.follows}}
