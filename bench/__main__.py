@@ -175,12 +175,15 @@ def main() -> None:
         web.print_rows(pages)
         results["web"] = pages
     if os.environ.get("BENCH_SERVICES", "yes") != "no":
-        from bench import audit, matching
+        from bench import audit, matching, notifications
 
         print("\nmatching at national scale:", flush=True)
         results["matching"] = matching.run()
         print("\naudit with a million ledger entries:", flush=True)
         results["audit"] = audit.run()
+        print("\nnotifications to a real SMTP server:", flush=True)
+        results["notifications"] = notifications.run()
+        notifications.print_rows(results["notifications"])
     Path("var").mkdir(exist_ok=True)
     Path("var/bench.json").write_text(json.dumps(results, indent=2))
     print("\nfigures written to var/bench.json")

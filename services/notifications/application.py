@@ -13,7 +13,8 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
 
-from services.notifications.domain import Delivery, Pair, Recipient, Reminder, derived_id, organization_key
+from services.notifications.domain import (Delivery, Pair, Recipient, Reminder, Waiting, derived_id,
+                                          organization_key)
 from services.notifications.projections import Due
 from services.notifications.settings import Settings
 from services.notifications.translations import TRANSLATIONS
@@ -125,9 +126,18 @@ class NotificationsApplication(ServiceApplication):
             processing.collect_events(recipient)
 
     # matching
+    def _matching_PersonWaitlisted(self, event, body, actor, tell, processing):
+        if self.get(Waiting.create_id(body["request_id"])) is None:
+            processing.collect_events(Waiting(request_id=body["request_id"], person_id=str(body["person_id"]),
+                                              actor=actor))
+
     def _matching_OffersMade(self, event, body, actor, tell, processing):
-        if event.actor["role"] == "system":  # offered again by itself (the waitlist); not the person's own asking
-            tell(str(body["person_id"]), "offers_made")
+        """Told only for a request on the waitlist, once: offers the person just asked for tell nothing new."""
+        waiting: Waiting | None = self.get(Waiting.create_id(body["request_id"]))
+        if waiting is not None and not waiting.offered and body["peer_worker_ids"]:
+            waiting.offer(actor)
+            processing.collect_events(waiting)
+            tell(str(body["person_id"]), "offers_made", {"request_id": body["request_id"]})
 
     def _matching_PeerAsked(self, event, body, actor, tell, processing):
         peer = str(body["peer_worker_id"])

@@ -10,6 +10,7 @@
 - Reminder: something that falls due later (a peer's deadline to answer, a credential's
   expiry, a certify-by deadline): scheduled, then fired or cancelled.
 - Pair: the two sides of a connection, so its ending can tell the other side.
+- Waiting: a person's request on the waitlist, so that offers made for it later are told once.
 """
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from eventsourcing.domain import Aggregate, event
 CHANNELS = ("email", "webhook")
 # What each kind of notification is, outside peernet: only one of these words ever leaves.
 CATEGORIES = {
-    "offers_made": "update",          # matching offered again (the waitlist, or a freed place)
+    "offers_made": "update",          # a waitlisted request offered peers at last
     "choice_accepted": "update",
     "choice_declined": "update",
     "choice_lapsed": "update",
@@ -251,3 +252,21 @@ class Pair(Aggregate):
     @staticmethod
     def create_id(connection_id: str, **_) -> UUID:
         return derived_id("pair", connection_id)
+
+
+class Waiting(Aggregate):
+    @event("Joined")
+    def __init__(self, request_id: str, person_id: str, actor: dict):
+        self.request_id, self.person_id = request_id, person_id
+        self.offered = False
+
+    @staticmethod
+    def create_id(request_id: str, **_) -> UUID:
+        return derived_id("waiting", request_id)
+
+    def offer(self, actor: dict):
+        self._offered(self.request_id, actor)
+
+    @event("Offered")
+    def _offered(self, request_id: str, actor: dict):
+        self.offered = True

@@ -12,12 +12,16 @@ import base64
 import hashlib
 import hmac
 import json
-from email.message import EmailMessage
+from email.charset import QP, Charset
+from email.header import Header
+from email.mime.text import MIMEText
 from email.utils import formataddr, formatdate
 
 from services.notifications.domain import CATEGORIES
 
 LANGUAGES = ("en", "es")
+UTF8 = Charset("utf-8")
+UTF8.header_encoding = UTF8.body_encoding = QP  # readable in the raw message, unlike base64
 TEXT = {
     "en": {
         "update": ("{program}: there is an update for you", "There is an update for you in {program}."),
@@ -52,12 +56,13 @@ def email_text(kind: str, language: str, settings, unsubscribe: str) -> tuple[st
     return subject.format(program=settings.program), body
 
 
-def email(kind: str, language: str, settings, to: str, message_id: str, unsubscribe: str) -> EmailMessage:
+def email(kind: str, language: str, settings, to: str, message_id: str, unsubscribe: str) -> MIMEText:
+    """Built with the compat32 classes: the header registry of EmailMessage cost more than the send."""
     subject, body = email_text(kind, language, settings, unsubscribe)
-    message = EmailMessage()
-    message["From"] = formataddr((settings.program, settings.smtp_from))
+    message = MIMEText(body, "plain", UTF8)
+    message["From"] = formataddr((settings.program, settings.smtp_from), charset="utf-8")
     message["To"] = to
-    message["Subject"] = subject
+    message["Subject"] = Header(subject, "utf-8") if not subject.isascii() else subject
     message["Date"] = formatdate(usegmt=True)
     message["Message-ID"] = f"<{message_id}@{settings.smtp_from.rpartition('@')[2] or 'localhost'}>"
     message["Content-Language"] = language_of(language)
@@ -65,7 +70,6 @@ def email(kind: str, language: str, settings, to: str, message_id: str, unsubscr
     message["List-Unsubscribe"] = f"<{unsubscribe}>"
     message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message["Auto-Submitted"] = "auto-generated"
-    message.set_content(body)
     return message
 
 

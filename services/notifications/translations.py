@@ -1,7 +1,7 @@
 """Stored event -> integration event (contracts in shared/contracts/notifications.py).
 
 Only pseudonymous ids and kinds leave: a sealed address, an endpoint or a secret never does."""
-from services.notifications.domain import Delivery, Pair, Recipient, Reminder
+from services.notifications.domain import Delivery, Pair, Recipient, Reminder, Waiting
 
 
 def _changed(change):
@@ -34,6 +34,10 @@ def _pair(event: Pair.Connected):
     return "ConnectionNoted", {"connection_id": event.connection_id}
 
 
+def _waiting(status):
+    return lambda event: ("WaitlistNoted", {"request_id": event.request_id, "status": status})
+
+
 TRANSLATIONS = {
     Recipient.Opened: _changed("opened"),
     Recipient.Notified: _notified,
@@ -56,4 +60,6 @@ TRANSLATIONS = {
     Reminder.Fired: _reminder("fired"),
     Reminder.Cancelled: _reminder("cancelled"),
     Pair.Connected: _pair,
+    Waiting.Joined: _waiting("waiting"),
+    Waiting.Offered: _waiting("offered"),
 }

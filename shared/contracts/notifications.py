@@ -53,3 +53,9 @@ class ReminderChanged(Schema):
 @contract("notifications", "ConnectionNoted")
 class ConnectionNoted(Schema):
     connection_id = fields.String(required=True)
+
+
+@contract("notifications", "WaitlistNoted")
+class WaitlistNoted(Schema):
+    request_id = fields.String(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(("waiting", "offered")))

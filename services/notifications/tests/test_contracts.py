@@ -26,6 +26,7 @@ def samples(vault) -> dict[tuple[str, str, int], dict]:
         "DeliveryChanged": {"delivery_id": ID, "notification_id": str(ID), "channel": "email", "status": "sent"},
         "ReminderChanged": {"reminder_id": ID, "kind": "answer_due", "status": "scheduled"},
         "ConnectionNoted": {"connection_id": str(ID)},
+        "WaitlistNoted": {"request_id": str(ID), "status": "waiting"},
     }
     return {("notifications", type_, 1): body for type_, body in bodies.items()}
 
@@ -35,7 +36,8 @@ def test_every_notifications_contract_has_a_sample():
 
 
 def test_every_stored_event_class_has_a_translation():
-    classes = {value for aggregate in (domain.Recipient, domain.Delivery, domain.Reminder, domain.Pair)
+    classes = {value for aggregate in (domain.Recipient, domain.Delivery, domain.Reminder, domain.Pair,
+                                                     domain.Waiting)
                for value in vars(aggregate).values()
                if isinstance(value, type) and issubclass(value, Aggregate.Event)
                and value.__qualname__.count(".") == 1 and value.__name__ not in ("Event", "Created")}

@@ -235,3 +235,14 @@ def test_an_organization_webhook_is_signed_retried_with_one_id_and_logged(world,
     other = Caller(user_id="admin-3", role="agency_admin", organization_id="org-other")
     assert world.app.perform("webhook_deliveries", other, {})["items"] == []
     assert world.app.perform("my_notifications", admin, {})["items"][0]["kind"] == "agreement_to_accept"
+
+
+def test_offers_are_told_only_for_a_request_on_the_waitlist_and_once(world):
+    person = user()
+    request = {"person_id": person.user_id, "request_id": "r1", "peer_worker_ids": ["p1"], "relaxed": []}
+    world.send("matching", "OffersMade", request)  # what the person just asked for: nothing new to tell
+    world.send("matching", "PersonWaitlisted", {"person_id": person.user_id, "request_id": "r1"})
+    world.send("matching", "OffersMade", request)  # a place freed: told
+    world.send("matching", "OffersMade", request)  # offered again for the same request: told once
+    kinds = [entry["kind"] for entry in world.app.perform("my_notifications", person, {})["items"]]
+    assert kinds == ["offers_made"]
