@@ -362,6 +362,27 @@ def forget_me(command: dict, caller: Caller, *, store, vault) -> None:
     vault.forget(str(person.id))  # again, harmlessly, if a first attempt stopped short
 
 
+def forget_listed(command: dict, caller: Caller, *, store, vault, forgotten) -> dict:
+    """People forgotten after the backup a restore brought back are forgotten here again.
+
+    The restore destroyed their keys again (shared.forgotten), but intake's record of their
+    forgetting came after the backup: recording it again tells matching and the others, as
+    the first time did. Run at start; a person already forgotten changes nothing.
+    """
+    again = 0
+    for subject_id in forgotten.ids():
+        try:
+            person = store.held(UUID(subject_id), Person, "")
+        except (ValueError, NotFound):
+            continue  # a peer worker's or an invitation's key, or nobody intake holds
+        if not person.forgotten:
+            person.forget(caller.as_actor())
+            store.save(person)
+            again += 1
+        vault.forget(subject_id)
+    return {"forgotten_again": again}
+
+
 # -- what time does by itself: consents lapse, support requests and invitations expire -------------
 def expire_due(command: dict, caller: Caller, *, store, vault, clock, due: DueIndex) -> dict:
     """Apply every expiry due by `now` (the clock's, unless given); how many it published of each type."""

@@ -19,6 +19,13 @@ class IntakeService(ServiceBase):
     name = "intake"
     application = ApplicationProvider(setup)
 
+    @timer(interval=24 * 3600, eager=True)
+    def forget_again_after_restore(self):
+        """At start (after a restore, people forgotten since the backup) and daily after."""
+        again = self.application.perform("forget_listed", Caller.system(self.name))["forgotten_again"]
+        if again:
+            log.info("forgotten again after a restore: %d", again)
+
     @timer(interval=SETTINGS.expiry_interval)
     def expire(self):
         counts = self.application.perform("expire_due", Caller.system(self.name))

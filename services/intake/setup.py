@@ -8,6 +8,7 @@ from services.intake.projections import DueIndex
 from services.intake.settings import Settings
 from shared.clock import Clock, utc_now
 from shared.contracts.commands.intake import OPERATIONS
+from shared.forgotten import forgotten_list
 from shared.handlers import bind
 
 # Every operation of the access table, and the handler that does it.
@@ -41,6 +42,7 @@ HANDLERS = {
     "disclose_person": commands.disclose_person,
     "connection_contact": queries.connection_contact,
     "expire_due": commands.expire_due,
+    "forget_listed": commands.forget_listed,
 }
 
 
@@ -48,5 +50,5 @@ def setup(vault, env: dict | None = None, clock: Clock = utc_now) -> IntakeAppli
     settings = Settings.from_env(env)
     store = IntakeApplication(vault, env)
     store.register(OPERATIONS, bind(HANDLERS, store=store, vault=vault, clock=clock, settings=settings,
-                                    due=DueIndex()))
+                                    due=DueIndex(), forgotten=forgotten_list()))
     return store

@@ -14,6 +14,7 @@ from services.intake.people import Person
 from services.intake.tests.people_fixtures import MovableClock, a_person, admin_of, consent, enrollment, item, later
 from shared.crypto import FORGOTTEN, is_sealed
 from shared.errors import InvalidInput, NotAllowed, NotFound
+from shared.forgotten import forgotten_list
 from shared.identity import Caller
 from shared.tests.conftest import app_factory, isolated_env, notification_count, stored_events, vault  # noqa: F401
 
@@ -377,6 +378,20 @@ def _tokens(value):
 def test_events_stay_readable_by_type_after_forgetting(intake, enrolled):
     intake.perform("forget_me", enrolled, {"person_id": enrolled.user_id})
     assert [type(e) for e in stored_events(intake)] == [Person.Enrolled, Person.Forgotten]
+
+
+def test_a_person_forgotten_after_the_backup_is_forgotten_again_in_intake_after_a_restore(intake, enrolled, vault):
+    """The restore destroyed the key again (shared.forgotten); intake records the forgetting again."""
+    peer_key = str(uuid.uuid4())
+    vault.seal(peer_key, "a peer worker's field")
+    forgotten_list().add(enrolled.user_id)  # forgotten after the backup: in the list, not in the restored store
+    forgotten_list().add(peer_key)  # a key that is no person's is left to the vault alone
+    assert intake.perform("forget_listed", SYSTEM) == {"forgotten_again": 1}
+    assert types(intake)[-1] == "PersonForgotten"
+    assert intake.perform("person_record", enrolled, uuid.UUID(enrolled.user_id))["details"]["display_name"] == FORGOTTEN
+    assert intake.perform("forget_listed", SYSTEM) == {"forgotten_again": 0}
+    with pytest.raises(NotAllowed):
+        intake.perform("forget_listed", enrolled)
 
 
 # --- changing details -------------------------------------------------------------------------

@@ -268,4 +268,5 @@ OPERATIONS = Operations("intake", [
     # once connected, each side reads how to reach the other (whether it is their connection: the handler)
     Operation("connection_contact", (PERSON, PEER, SYSTEM), ConnectionRef, args=("connection_id",)),
     Operation("expire_due", (SYSTEM,), ExpireDue, args=("now",)),
+    Operation("forget_listed", (SYSTEM,)),
 ])
