@@ -12,6 +12,7 @@ nothing; a concurrent change is a Conflict, never a lost update.
 """
 from __future__ import annotations
 
+import inspect
 import uuid
 from contextlib import contextmanager
 from datetime import timedelta
@@ -46,14 +47,17 @@ def money(value) -> str:
     return f"{value:.2f}"
 
 
-def fresh_id(store, wanted) -> dict:
-    """`id=` for a new aggregate: the one the command chose (or its Idempotency-Key gave), unless taken."""
+def new(store, aggregate, created, wanted, /, **kwargs):
+    """A new aggregate under the id the command chose (or its Idempotency-Key gave), unless that is taken:
+    then the command was carried out before (409), not a second time."""
     if wanted is None:
-        return {}
+        return aggregate(**kwargs)
     try:
         store.repository.get(wanted)
     except AggregateNotFoundError:
-        return {"id": wanted}
+        bound = inspect.signature(aggregate.__init__).bind(None, **kwargs)
+        bound.apply_defaults()  # eventsourcing's _create, which takes the id, wants every argument
+        return aggregate._create(created, id=wanted, **dict(list(bound.arguments.items())[1:]))
     raise Conflict(f"{wanted} exists already: it was made before (a request sent again?)")
 
 
@@ -114,11 +118,11 @@ def register_organization(command: dict, caller: Caller, *, store, replayed, nam
     # Checking a name and saving it happen under one lock, so two registrations in this
     # process cannot both pass; separate instances can still race (see README).
     with names_lock:
-        chosen = fresh_id(store, command["organization_id"])
+        # Made (not stored) first: the same id again is "done before" (409), whatever its name says.
+        organization = new(store, Organization, Organization.Registered, command["organization_id"],
+                           name=command["name"], kind=command["kind"], regions=command["regions"],
+                           contact=_contact_of(command), languages=command["languages"], actor=caller.as_actor())
         _refuse_duplicate_name(replayed, command["name"], command["regions"])
-        organization = Organization(**chosen, name=command["name"], kind=command["kind"], regions=command["regions"],
-                                    contact=_contact_of(command), languages=command["languages"],
-                                    actor=caller.as_actor())
         store.save(organization)
     return str(organization.id)
 
@@ -303,8 +307,9 @@ def make_subcontract(command: dict, caller: Caller, *, store) -> str:
         raise InvalidInput({"provider_id": ["an organization does not subcontract from itself"]})
     if provider.kind != "peer_run_organization":
         raise InvalidInput({"provider_id": [f"{provider.name!r} is not a peer-run organization"]})
-    agreement = SubcontractAgreement(
-        **fresh_id(store, command["agreement_id"]), buyer_id=str(buyer.id), provider_id=str(provider.id), hours_per_week=command["hours_per_week"],
+    agreement = new(
+        store, SubcontractAgreement, SubcontractAgreement.Made, command["agreement_id"],
+        buyer_id=str(buyer.id), provider_id=str(provider.id), hours_per_week=command["hours_per_week"],
         amount=money(command["amount"]), start=iso(command["start"]), end=iso(command["end"]),
         provider_duties=sorted(set(command["provider_duties"])), duties=command["duties"],
         actor=caller.as_actor())
@@ -375,8 +380,9 @@ def propose_supervision(command: dict, caller: Caller, *, store, settings) -> st
                 f"{settings.min_peer_years} years in peer roles"]})
         if supervisor_id in command["peer_worker_ids"]:
             raise InvalidInput({"supervisor_id": ["nobody supervises themselves"]})
-    agreement = SupervisionAgreement(
-        **fresh_id(store, command["agreement_id"]), supervised_organization_id=str(supervised), supervising_organization_id=str(supervising),
+    agreement = new(
+        store, SupervisionAgreement, SupervisionAgreement.Proposed, command["agreement_id"],
+        supervised_organization_id=str(supervised), supervising_organization_id=str(supervising),
         peer_worker_ids=[str(w) for w in command["peer_worker_ids"]],
         hours_per_month=command["hours_per_month"], start=iso(command["start"]), end=iso(command["end"]),
         cost=money(command["cost"]), supervisor_id=str(supervisor_id) if supervisor_id else None,
@@ -410,8 +416,9 @@ def list_group(command: dict, caller: Caller, *, store) -> str:
     for facilitator in command["facilitator_ids"]:
         store.aggregate(PeerWorker, facilitator, "facilitator_ids")
     schedule = command["schedule"]
-    group = PeerGroup(
-        **fresh_id(store, command["group_id"]), host_organization_id=str(command["host_organization_id"]), kind=command["kind"], name=command["name"],
+    group = new(
+        store, PeerGroup, PeerGroup.Listed, command["group_id"],
+        host_organization_id=str(command["host_organization_id"]), kind=command["kind"], name=command["name"],
         description=command["description"], region=command["region"],
         facilitator_ids=[str(f) for f in command["facilitator_ids"]], place=command["place"],
         link=command["link"], schedule={**schedule, "opens_at": schedule["opens_at"].strftime("%H:%M"),

@@ -211,11 +211,11 @@ def log_session(command: dict, caller: Caller, *, store) -> str:
     chosen = command["session_id"]
     if chosen is not None and work.read(chosen, Session) is not None:
         raise Conflict(f"session {chosen} was logged before (a request sent again?)")
-    session = work.add(Session(
-        **({"id": chosen} if chosen is not None else {}), supervisor_id=supervisor_id, peer_worker_id=peer_worker_id,
-        date=command["date"].isoformat(),
-        minutes=command["minutes"], kind=command["kind"], grouping=command["grouping"],
-        medium=command["medium"], confirmed_by=[party] if party else [], actor=caller.as_actor()))
+    facts = dict(supervisor_id=supervisor_id, peer_worker_id=peer_worker_id, date=command["date"].isoformat(),
+                 minutes=command["minutes"], kind=command["kind"], grouping=command["grouping"],
+                 medium=command["medium"], confirmed_by=[party] if party else [], actor=caller.as_actor())
+    # The id the client chose, or its Idempotency-Key gave (eventsourcing's _create is what takes one).
+    session = work.add(Session(**facts) if chosen is None else Session._create(Session.Logged, id=chosen, **facts))
     store.commit(work)
     return str(session.id)
 

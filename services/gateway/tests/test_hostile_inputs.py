@@ -264,3 +264,56 @@ def test_an_unknown_id_in_the_address_is_404(http, services, route):
                            content_type="application/json")
     refused(answer, 404)
     assert services.positions() == before
+
+
+# -- a retry the key store cannot answer (another gateway's, or past its hours): the service refuses it -----
+def test_what_a_keyed_post_creates_is_made_once_even_when_the_key_store_forgot(services, tmp_path):
+    def fresh_gateway():  # a new key store each time: only the derived id stands between a retry and a double
+        gateway = Gateway(ROUTES, development_verifier(SECRET), max_body=8192,
+                          keys=sqlite_store(tmp_path / f"keys-{uuid.uuid4().hex}.sqlite", b"s"))
+        return Client(lambda environ, start: gateway.handle(Request(environ), services)(environ, start))
+
+    auditor = ("state_auditor", str(uuid.uuid4()))
+
+    def twice(path, who, body, key=None):
+        key = {"Idempotency-Key": key or uuid.uuid4().hex}
+        first = post(fresh_gateway(), path, who, body, **key)
+        assert first.status_code in (200, 201), first.get_data(as_text=True)
+        position = services.positions()
+        second = post(fresh_gateway(), path, who, body, **key)
+        assert services.positions() == position
+        return first, second
+
+    provider, again = twice("/organizations", auditor, {"name": "Riverbend Peer Center (synthetic)",
+                                                        "kind": "peer_run_organization", "regions": ["Hampden"]})
+    refused(again, 409)
+    buyer = post(fresh_gateway(), "/organizations", auditor, {
+        "name": "Riverbend Agency (synthetic)", "kind": "agency", "regions": ["Hampden"]}).get_json()
+    admin = ("agency_admin", str(uuid.uuid4()))
+    admin_headers = bearer("agency_admin", admin[1], buyer["organization_id"])
+
+    def as_admin(path, body, key):
+        return fresh_gateway().post(path, json=body, headers={**admin_headers, "Idempotency-Key": key})
+
+    made = [as_admin("/subcontracts", {**SUBCONTRACT, "buyer_id": buyer["organization_id"],
+                                      "provider_id": provider.get_json()["organization_id"]}, "sub-1")
+            for _ in range(2)]
+    assert made[0].status_code == 201 and made[1].status_code == 409
+    groups = [as_admin("/groups", {"host_organization_id": buyer["organization_id"], "kind": "wrap",
+                                   "name": "Thursday WRAP (synthetic)", "region": "Hampden",
+                                   "link": "https://example.org/wrap", "schedule": {
+                                       "freq": "WEEKLY", "byday": "TH", "opens_at": "18:00", "closes_at": "19:30"}},
+                       "group-1") for _ in range(2)]
+    assert groups[0].status_code == 201 and groups[1].status_code == 409
+    worker = str(uuid.uuid4())
+    assert as_admin(f"/peer-workers/{worker}/employments", {**EMPLOYMENT, "organization_id": buyer["organization_id"]},
+                    "job-1").status_code == 201
+    credentials = [as_admin(f"/peer-workers/{worker}/credentials", CREDENTIAL, "cred-1") for _ in range(2)]
+    assert credentials[0].status_code == 201 and credentials[1].status_code == 409
+    report = {"hours": 3, "period_start": "2026-01-01", "period_end": "2026-06-30"}
+    assert as_admin(f"/peer-workers/{worker}/continuing-education", report, "ce-1").status_code == 200
+    after_first = services.positions()
+    again = as_admin(f"/peer-workers/{worker}/continuing-education", report, "ce-1")
+    assert again.status_code == 200 and services.positions() == after_first
+    assert again.get_json()["continuing_education"] == [
+        {"period_start": "2026-01-01", "period_end": "2026-06-30", "hours": 3.0}]  # 3, not 6

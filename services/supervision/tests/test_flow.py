@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings as hypothesis_settings, stra
 
 from services.supervision.tests.support import day, notification_count
 from shared import contracts
-from shared.errors import InvalidInput, NotAllowed
+from shared.errors import Conflict, InvalidInput, NotAllowed
 from shared.identity import Caller
 
 SYSTEM = Caller.system("test")
@@ -401,3 +401,14 @@ def test_a_supervisor_never_carries_more_than_their_capacity(make_app, hours, ca
         taken += weekly / 40
         assert app.perform("supervisor_load", SYSTEM, {"supervisor_id": supervisor})["load"] == pytest.approx(taken)
     assert taken <= capacity
+
+
+def test_a_session_logged_again_with_its_id_is_refused_and_stored_once(app, directory, scene):
+    accept_under_agreement(app, directory, scene)
+    supervisor, worker = scene["supervisor"], scene["worker"]
+    chosen = str(uuid.uuid4())  # the client's, or derived from its Idempotency-Key at the gateway
+    logged = {**session(supervisor, worker, day(-3), 90), "session_id": chosen}
+    assert app.perform("log_session", as_supervisor(supervisor), logged) == chosen
+    with pytest.raises(Conflict):
+        app.perform("log_session", as_supervisor(supervisor), logged)
+    assert [e.type for e in published(app) if e.type == "SupervisionSessionLogged"] == ["SupervisionSessionLogged"]
