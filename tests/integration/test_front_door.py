@@ -16,13 +16,16 @@ SECRET = "integration-secret-" + "f" * 32
 TIMEOUT = 2  # the gateway's call timeout here (PEERNET_GATEWAY_RPC_TIMEOUT)
 
 
-@pytest.fixture
-def network(network_factory, tmp_path):
-    network = network_factory({"PEERNET_VAR_DIR": str(tmp_path / "var"), "PEERNET_STORE": "sqlite",
-                               "PEERNET_JWT_SECRET": SECRET, "PEERNET_GATEWAY_RPC_TIMEOUT": str(TIMEOUT)},
+def started(network_factory, store_env):
+    network = network_factory({**store_env, "PEERNET_JWT_SECRET": SECRET, "PEERNET_GATEWAY_RPC_TIMEOUT": str(TIMEOUT)},
                               services=("intake", "directory", "gateway"))
     network.start()
     return network
+
+
+@pytest.fixture
+def network(network_factory, tmp_path):
+    return started(network_factory, {"PEERNET_VAR_DIR": str(tmp_path / "var"), "PEERNET_STORE": "sqlite"})
 
 
 def call(network, method, path, role, user_id=None, organization_id=None, **kwargs):
@@ -82,7 +85,9 @@ def test_calls_a_frozen_service_took_store_nothing_after_their_504_and_a_keyed_r
     assert log_position(network, "intake") == stored
 
 
-def test_a_key_outlives_a_gateway_restart_and_a_second_organization_is_never_made(network):
+def test_a_key_outlives_a_gateway_restart_and_a_second_organization_is_never_made(network_factory, store_env):
+    """The keys in SQLite in var/, or in PostgreSQL's gateway schema."""
+    network = started(network_factory, store_env)
     body = {"name": "Hilltown Peer Center (synthetic)", "kind": "peer_run_organization", "regions": ["Hampden"]}
     auditor = str(uuid.uuid4())
     key = {"Idempotency-Key": str(uuid.uuid4())}

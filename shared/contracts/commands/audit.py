@@ -43,9 +43,9 @@ class KeptCheckpoint(CommandSchema):
     """A signed checkpoint as the checkpoints call gave it, kept by the state elsewhere."""
     seq = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
     hash = fields.String(required=True, validate=validate.Regexp(r"^[0-9a-f]{64}$"))
-    signed_at = fields.String(validate=validate.Length(max=64))
-    key_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    signature = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    signed_at = Text(0, 64)
+    key_id = Text(1, 64, required=True)
+    signature = Text(1, 200, required=True)
 
 
 class StartVerification(CommandSchema):

@@ -126,7 +126,7 @@ class SupportRequestRef(PersonRef):
 class Recipient(CommandSchema):
     user_id = Text(1, 200, required=True)
     role = fields.String(required=True, validate=validate.OneOf(ROLES))
-    organization_id = fields.String(load_default=None, allow_none=True)
+    organization_id = Text(1, 100, load_default=None, allow_none=True)
 
 
 class DisclosePerson(PersonRef):
@@ -160,7 +160,7 @@ ReadReferral = DeclineReferral  # the invitee reads it with the invitation's sec
 
 class InvitePeerWorker(CommandSchema):
     invitation_id = fields.UUID(load_default=uuid.uuid4)
-    organization_id = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    organization_id = Text(1, 100, required=True)
     display_name = Text(1, 80, required=True)
     expires_at = Moment(load_default=None, allow_none=True)
 

@@ -2,7 +2,7 @@
 from marshmallow import ValidationError, fields, validates_schema
 
 from shared.contracts.commands import CommandSchema, ExpireDue
-from shared.contracts.fields import Flag
+from shared.contracts.fields import Flag, Text
 from shared.operations import Operation, Operations
 
 
@@ -50,7 +50,7 @@ class BlockPerson(CommandSchema):
 
 
 class Counts(CommandSchema):
-    organization_id = fields.String(load_default=None, allow_none=True)
+    organization_id = Text(1, 100, load_default=None, allow_none=True)
 
 
 class PeerWorkerCommand(CommandSchema):
