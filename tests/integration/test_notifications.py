@@ -1,16 +1,21 @@
-"""Notifications on the real broker, as make run starts them: a person chooses a peer worker
-over RPC, the peer accepts, and each is emailed (a real SMTP server, aiosmtpd, in the test) only
-that there is an update; once the person is forgotten nothing more reaches them, and their
-address is nowhere in clear: not in any store, not in any log."""
+"""Notifications on the real broker, as make run starts them, on SQLite and on PostgreSQL: a
+person chooses a peer worker over RPC, the peer accepts, and each is emailed (a real SMTP server,
+aiosmtpd, in the test) only that there is an update; once the person is forgotten nothing more
+reaches them, and their address is nowhere in clear: not in any store, not in any log. An
+organization's webhook (a real HTTP server in the test) is signed as Standard Webhooks says and
+its delivery log tells its admin every try."""
 from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-import pytest
+import json
 
-from services.notifications.tests.support import SmtpSink
+import pytest
+from standardwebhooks.webhooks import Webhook
+
+from services.notifications.tests.support import SmtpSink, WebhookReceiver
 from services.notifications.tests.test_messages import sensitive_words_in
 from tests.support import wait_until
 
@@ -18,6 +23,19 @@ pytestmark = pytest.mark.integration
 
 SERVICES = ("intake", "matching", "notifications")
 PERSON_EMAIL, PEER_EMAIL = "quinn.unusual.synthetic@example.org", "rowan.unusual.synthetic@example.org"
+
+
+def rows_holding(pg, secret: str) -> list[tuple]:
+    """(schema, table) of every row of every table of the test's database holding the secret in clear."""
+    import psycopg
+
+    with psycopg.connect(pg.conninfo()) as db:
+        tables = db.execute("SELECT table_schema, table_name FROM information_schema.tables "
+                            "WHERE table_schema NOT IN ('pg_catalog', 'information_schema')").fetchall()
+        assert {schema for schema, _ in tables} >= {*SERVICES, "vault"}
+        return [(schema, table) for schema, table in tables
+                if any(secret in row or secret.encode().hex() in row
+                       for (row,) in db.execute(f'SELECT t::text FROM "{schema}"."{table}" t'))]
 
 
 def enroll(me, person_id):
@@ -32,10 +50,10 @@ def to(smtp, address):
     return [m for m in smtp.messages if m["To"] == address]
 
 
-def test_chosen_accepted_emailed_discreetly_and_a_forgotten_person_gets_nothing(tmp_path, network_factory, rpc):
+def test_chosen_accepted_emailed_discreetly_and_a_forgotten_person_gets_nothing(
+        store_env, request, tmp_path, network_factory, rpc):
     with SmtpSink() as smtp:
-        env = {"PEERNET_VAR_DIR": str(tmp_path / "var"), "PEERNET_STORE": "sqlite", **smtp.env(),
-               "PEERNET_NOTIFY_INTERVAL": "0.2", "PEERNET_NOTIFY_PROGRAM": "Connect"}
+        env = {**store_env, **smtp.env(), "PEERNET_NOTIFY_INTERVAL": "0.2", "PEERNET_NOTIFY_PROGRAM": "Connect"}
         network = network_factory(env, services=SERVICES)
         network.start()
         peer_id, person_id = str(uuid.uuid4()), str(uuid.uuid4())
@@ -77,3 +95,38 @@ def test_chosen_accepted_emailed_discreetly_and_a_forgotten_person_gets_nothing(
     needle = PERSON_EMAIL.encode()
     places = [p for p in Path(tmp_path).rglob("*") if p.is_file() and needle in p.read_bytes()]
     assert places == [], f"the forgotten person's address in clear in {places}"
+    if store_env["PEERNET_STORE"] == "postgres":
+        assert rows_holding(request.getfixturevalue("postgres"), PERSON_EMAIL) == []
+
+
+def test_an_organizations_webhook_is_signed_and_its_log_tells_every_try(tmp_path, network_factory, rpc):
+    with WebhookReceiver(statuses=[503]) as hooks:
+        env = {"PEERNET_VAR_DIR": str(tmp_path / "var"), "PEERNET_STORE": "sqlite",
+               "PEERNET_NOTIFY_INTERVAL": "0.2", "PEERNET_NOTIFY_RETRY_SECONDS": "0.5"}
+        network = network_factory(env, services=("directory", "notifications"))
+        network.start()
+        system = rpc("system")
+        supervised, supervising = (system.directory.register_organization({
+            "name": f"Webhook Organization {n} (synthetic)", "kind": "agency", "regions": ["Testshire County"]})
+            for n in (1, 2))
+        peer_worker = str(uuid.uuid4())
+        system.directory.record_employment({"peer_worker_id": peer_worker, "organization_id": supervised,
+                                            "role_title": "Specialist", "hours_per_week": 20,
+                                            "start": "2026-01-05", "certification_required": False})
+        admin = rpc("agency_admin", organization_id=supervising)
+        secret = admin.notifications.set_webhook({"url": hooks.url})["secret"]
+        rpc("agency_admin", organization_id=supervised).directory.propose_supervision({
+            "supervised_organization_id": supervised, "supervising_organization_id": supervising,
+            "peer_worker_ids": [peer_worker], "hours_per_month": 4, "start": "2027-01-01", "end": "2027-12-31",
+            "cost": "300.00"})
+        wait_until(lambda: [e["status"] for e in admin.notifications.webhook_deliveries({})["items"]] == ["sent"],
+                   timeout=15, message="the webhook refused once, then taken")
+        log = admin.notifications.webhook_deliveries({})["items"]
+        network.stop()
+    (first, body), (again, _) = hooks.received
+    assert first["webhook-id"] == again["webhook-id"] == log[0]["webhook_id"]
+    assert Webhook(secret).verify(body, first)["type"] == "notification.action"  # raises unless signed so
+    assert sensitive_words_in(body.decode()) == []
+    assert [a["outcome"] for a in log[0]["attempts"]] == ["failed: HTTP 503", "ok"]
+    # The proposer's organization knows: only the other one was told.
+    assert len(log) == 1
