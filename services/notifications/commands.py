@@ -65,18 +65,18 @@ def mark_read(command: dict, caller: Caller, *, store) -> dict:
 
 def set_preferences(command: dict, caller: Caller, *, store, vault) -> dict:
     key = key_of(caller)
-    if "email" in command["channels"] and command["email"] is None:
-        raise InvalidInput({"email": ["give an email address to be sent email"]})
     actor = caller.as_actor()
     made: list[str] = []  # vault keys made for an address this call; destroyed if the save never happens
 
     def change(recipient: Recipient):
-        if command["email"] is not None:
+        if command.get("email") is not None:
             subject = f"notifications-contact:{key}:{uuid.uuid4()}"  # a key of its own: removing it shreds it
             made.append(subject)
             recipient.give_address(vault.seal(subject, command["email"]), subject, actor)
-        elif recipient.address is not None:
+        elif "email" in command and recipient.address is not None:
             recipient.remove_address(actor)
+        if "email" in command["channels"] and recipient.address is None:
+            raise InvalidInput({"email": ["give an email address to be sent email"]})
         preferences = (sorted(set(command["channels"])), command["language"], command["quiet_hours"],
                        command["timezone"])
         if preferences != (recipient.channels, recipient.language, recipient.quiet_hours, recipient.timezone):

@@ -163,13 +163,24 @@ def test_revoked_consent_stops_sending_until_it_is_granted_again(world, smtp):
     assert world.deliver()["sent"] == 1 and len(smtp.messages) == 1
 
 
-def test_removing_the_address_destroys_its_key(world, vault):
+def test_an_address_left_out_is_kept_and_removing_it_destroys_its_key(world, vault):
     person = user()
     email_me(world, person)
     token = world.app.repository.get(Recipient.create_id(person.user_id)).address
     assert vault.open(token) == "robin.synthetic@example.org"
-    assert world.app.perform("set_preferences", person, {"channels": []})["email_given"] is False
+    kept = world.app.perform("set_preferences", person, {"channels": ["email"], "language": "es"})
+    assert kept["email_given"] is True and kept["language"] == "es" and vault.open(token) != FORGOTTEN
+    assert world.app.perform("set_preferences", person, {"channels": [], "email": None})["email_given"] is False
     assert vault.open(token) == FORGOTTEN
+    email_me(world, person, address="new.synthetic@example.org")
+    email_me(world, person, address="newer.synthetic@example.org")  # the one before is shredded too
+    assert [vault.open(t) for t in tokens_given(world, person)] == [
+        FORGOTTEN, FORGOTTEN, "newer.synthetic@example.org"]
+
+
+def tokens_given(world, who) -> list[str]:
+    events = world.app.repository.event_store.get(Recipient.create_id(who.user_id))
+    return [event.address for event in events if type(event).__name__ == "AddressGiven"]
 
 
 def test_bad_preferences_name_the_field_and_store_nothing(world):

@@ -34,8 +34,9 @@ class QuietHours(CommandSchema):
 
 class Preferences(CommandSchema):
     channels = fields.List(fields.String(validate=validate.OneOf(USER_CHANNELS)), required=True)
-    # Given here, sealed at once under a key of its own; null removes it (and destroys that key).
-    email = fields.Email(load_default=None, allow_none=True, validate=validate.Length(max=254))
+    # Given here, sealed at once under a key of its own; null removes it (and destroys that key);
+    # left out, the address kept stays.
+    email = fields.Email(allow_none=True, validate=validate.Length(max=254))
     language = fields.String(load_default="en", validate=validate.OneOf(LANGUAGES))
     quiet_hours = fields.Nested(QuietHours, load_default=None, allow_none=True)
     timezone = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64))
