@@ -5,11 +5,11 @@ import inspect
 import pytest
 from marshmallow import Schema, fields, validate
 
-from shared.contracts.commands import audit, directory, intake, matching, supervision
+from shared.contracts.commands import audit, directory, intake, matching, notifications, supervision
 from shared.contracts.fields import Day, Flag, Moment, Text
 from shared.languages import Language
 
-MODULES = (audit, directory, intake, matching, supervision)
+MODULES = (audit, directory, intake, matching, notifications, supervision)
 # Strings that are not free text: an id, an address, or one of a closed list or pattern.
 NOT_FREE_TEXT = (fields.UUID, fields.Email, fields.URL, Language, Text)
 CLOSED = (validate.OneOf, validate.Regexp)

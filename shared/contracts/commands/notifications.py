@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from marshmallow import ValidationError, fields, validate, validates
 
 from shared.contracts.commands import CommandSchema, ExpireDue
+from shared.contracts.fields import Flag, Text
 from shared.operations import Operation, Operations
 
 USERS = ("person", "peer", "supervisor", "agency_admin")
@@ -18,13 +19,13 @@ Clock = lambda: fields.String(required=True, validate=validate.Regexp(  # noqa: 
 
 
 class Feed(CommandSchema):
-    unread_only = fields.Boolean(load_default=False)
+    unread_only = Flag(in_query=True, load_default=False)
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
 
 class MarkRead(CommandSchema):
     notification_ids = fields.List(fields.UUID(), load_default=None, validate=validate.Length(min=1, max=500))
-    all = fields.Boolean(load_default=False)
+    all = Flag(load_default=False)
 
 
 class QuietHours(CommandSchema):
@@ -39,7 +40,7 @@ class Preferences(CommandSchema):
     email = fields.Email(allow_none=True, validate=validate.Length(max=254))
     language = fields.String(load_default="en", validate=validate.OneOf(LANGUAGES))
     quiet_hours = fields.Nested(QuietHours, load_default=None, allow_none=True)
-    timezone = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64))
+    timezone = Text(1, 64, load_default=None, allow_none=True)
 
     @validates("timezone")
     def known_zone(self, value, **_):
@@ -52,11 +53,11 @@ class Preferences(CommandSchema):
 
 
 class Unsubscribe(CommandSchema):
-    token = fields.String(required=True, validate=validate.Length(min=10, max=400))
+    token = Text(10, 400, required=True)
 
 
 class OrganizationCommand(CommandSchema):
-    organization_id = fields.String(load_default=None, validate=validate.Length(min=1, max=100))
+    organization_id = Text(1, 100, load_default=None)
 
 
 class SetWebhook(OrganizationCommand):
