@@ -25,6 +25,7 @@ from shared.identity import Caller
 PAGE = 1000
 CREDENTIAL_DAYS = (60, 30, 7)
 CERTIFY_BY_DAYS = (30, 7)
+CERTIFICATION = "certified_peer_specialist"  # directory's kind that meets a certify-by deadline
 
 
 def iso(moment: datetime) -> str:
@@ -193,28 +194,55 @@ class NotificationsApplication(ServiceApplication):
                      {"agreement_id": str(body["agreement_id"])})
 
     def _directory_CredentialRecorded(self, event, body, actor, tell, processing):
-        if body["expires"] is None:
-            return
+        """Keyed by the peer worker and the kind: a renewal moves the reminders, it does not add to them."""
         peer = str(body["peer_worker_id"])
+        if body["kind"] == CERTIFICATION:  # certified: the certify-by deadline is met
+            for days in CERTIFY_BY_DAYS:
+                self.cancel(f"certify:{peer}:{days}", actor, processing)
         for days in CREDENTIAL_DAYS:
-            self.schedule(f"credential:{body['credential_id']}:{days}", "credential_expiring", [peer],
-                          morning_of(str(body["expires"]), days), {"days": days}, actor, processing)
+            key = f"credential:{peer}:{body['kind']}:{days}"
+            if body["expires"] is None:
+                self.cancel(key, actor, processing)
+            else:
+                self.schedule(key, "credential_expiring", [peer], morning_of(str(body["expires"]), days),
+                              {"days": days, "credential_id": body["credential_id"]}, actor, processing)
 
     def _directory_CredentialExpired(self, event, body, actor, tell, processing):
         for days in CREDENTIAL_DAYS:
-            self.cancel(f"credential:{body['credential_id']}:{days}", actor, processing)
+            key = f"credential:{body['peer_worker_id']}:{body['kind']}:{days}"
+            reminder: Reminder | None = self.get(Reminder.create_id(key))
+            if reminder is not None and reminder.about.get("credential_id") == body["credential_id"]:
+                self.cancel(key, actor, processing)
 
     def _directory_EmploymentBegan(self, event, body, actor, tell, processing):
+        """One deadline per peer worker, the earliest, told to them and to each organization waiting on it."""
         if body["certify_by"] is None:
             return
-        recipients = [str(body["peer_worker_id"]), organization_key(body["organization_id"])]
+        peer, organization = str(body["peer_worker_id"]), organization_key(body["organization_id"])
         for days in CERTIFY_BY_DAYS:
-            self.schedule(f"certify:{body['employment_id']}:{days}", "certify_by", recipients,
-                          morning_of(str(body["certify_by"]), days), {"days": days}, actor, processing)
+            key = f"certify:{peer}:{days}"
+            reminder: Reminder | None = self.get(Reminder.create_id(key))
+            due = morning_of(str(body["certify_by"]), days)
+            if reminder is not None and reminder.status == "scheduled":
+                due = min(due, datetime.fromisoformat(reminder.due))
+                recipients = sorted({*reminder.recipients, organization})
+            else:
+                recipients = [peer, organization]
+            self.schedule(key, "certify_by", recipients, due, {"days": days}, actor, processing)
 
     def _directory_EmploymentEnded(self, event, body, actor, tell, processing):
+        organization = organization_key(body["organization_id"])
         for days in CERTIFY_BY_DAYS:
-            self.cancel(f"certify:{body['employment_id']}:{days}", actor, processing)
+            key = f"certify:{body['peer_worker_id']}:{days}"
+            reminder: Reminder | None = self.get(Reminder.create_id(key))
+            if reminder is None or reminder.status != "scheduled" or organization not in reminder.recipients:
+                continue
+            left = [r for r in reminder.recipients if r != organization]
+            if any(r.startswith("organization:") for r in left):
+                reminder.reschedule(reminder.due, left, reminder.about, actor)
+                processing.collect_events(reminder)
+            else:  # no employer waits on it any more
+                self.cancel(key, actor, processing)
 
     # -- reminders ------------------------------------------------------------------------
     def schedule(self, key: str, kind: str, recipients: list[str], due: datetime, about: dict, actor: dict,
@@ -225,7 +253,8 @@ class NotificationsApplication(ServiceApplication):
         reminder: Reminder | None = self.get(Reminder.create_id(key))
         if reminder is None:
             reminder = Reminder(key=key, kind=kind, recipients=recipients, due=iso(due), about=about, actor=actor)
-        elif reminder.due != iso(due) or reminder.status != "scheduled":
+        elif (reminder.due, reminder.recipients, reminder.about, reminder.status) != (
+                iso(due), recipients, about, "scheduled"):
             reminder.reschedule(iso(due), recipients, about, actor)
         processing.collect_events(reminder)
 

@@ -212,10 +212,7 @@ def test_the_peer_is_reminded_before_the_deadline_unless_they_answered(world, sm
 
 def test_a_credential_is_reminded_60_30_and_7_days_before_it_expires(world):
     peer = user("peer")
-    expires = (START + timedelta(days=90)).date().isoformat()
-    world.send("directory", "CredentialRecorded", {
-        "peer_worker_id": peer.user_id, "credential_id": "cred-1", "kind": "cps", "state": "MA", "number": None,
-        "issued": "2026-01-01", "expires": expires})
+    credential(world, peer.user_id, "cred-1", "recovery_coach", (START + timedelta(days=90)).date().isoformat())
     fired = [world.deliver(START + timedelta(days=day))["reminders"] for day in (29, 31, 61, 84, 89)]
     assert fired == [0, 1, 1, 1, 0]
 
@@ -257,3 +254,39 @@ def test_offers_are_told_only_for_a_request_on_the_waitlist_and_once(world):
     world.send("matching", "OffersMade", request)  # offered again for the same request: told once
     kinds = [entry["kind"] for entry in world.app.perform("my_notifications", person, {})["items"]]
     assert kinds == ["offers_made"]
+
+
+def credential(world, peer, credential_id, kind, expires):
+    world.send("directory", "CredentialRecorded", {
+        "peer_worker_id": peer, "credential_id": credential_id, "kind": kind, "state": "MA", "number": None,
+        "issued": "2026-01-01", "expires": expires})
+
+
+def test_a_renewed_credential_moves_its_reminders_and_the_old_ones_expiry_cancels_nothing(world):
+    peer = user("peer").user_id
+    credential(world, peer, "old", "recovery_coach", (START + timedelta(days=40)).date().isoformat())
+    credential(world, peer, "new", "recovery_coach", (START + timedelta(days=400)).date().isoformat())
+    world.send("directory", "CredentialExpired", {"peer_worker_id": peer, "credential_id": "old",
+                                                  "kind": "recovery_coach", "expired_on": "2027-01-16",
+                                                  "blocks_offers": False})
+    assert world.deliver(START + timedelta(days=39))["reminders"] == 0  # the old one's 30 and 7 days: gone
+    assert world.deliver(START + timedelta(days=341))["reminders"] == 1  # the new one's 60 days
+
+
+def test_certify_by_tells_the_peer_and_each_employer_until_they_are_certified(world):
+    peer = user("peer").user_id
+    certify_by = (START + timedelta(days=90)).date().isoformat()
+    for employment, organization in (("e1", "org-a"), ("e2", "org-b")):
+        world.send("directory", "EmploymentBegan", {
+            "peer_worker_id": peer, "employment_id": employment, "organization_id": organization,
+            "role_title": "Specialist", "hours_per_week": 20, "start": "2026-12-01", "end": None,
+            "certify_by": certify_by})
+    world.send("directory", "EmploymentEnded", {"peer_worker_id": peer, "employment_id": "e2",
+                                                "organization_id": "org-b", "left_on": "2026-12-10"})
+    assert world.deliver(START + timedelta(days=61))["reminders"] == 2  # the peer and org-a, 30 days before
+    admin_a = Caller(user_id="admin-a", role="agency_admin", organization_id="org-a")
+    admin_b = Caller(user_id="admin-b", role="agency_admin", organization_id="org-b")
+    assert [e["kind"] for e in world.app.perform("my_notifications", admin_a, {})["items"]] == ["certify_by"]
+    assert world.app.perform("my_notifications", admin_b, {})["items"] == []
+    credential(world, peer, "cps", "certified_peer_specialist", None)
+    assert world.deliver(START + timedelta(days=84))["reminders"] == 0  # certified: the 7 days' one is gone
