@@ -6,8 +6,11 @@ or the reason it failed, in words that name no address.
 """
 from __future__ import annotations
 
+import ipaddress
 import smtplib
+import socket
 from datetime import datetime, timezone
+from urllib.parse import urlsplit
 
 import requests
 from standardwebhooks.webhooks import Webhook
@@ -46,6 +49,22 @@ class Mailer:
             self.smtp = None
 
 
+def private_address(url: str) -> str | None:
+    """Why an endpoint may not be posted to, or None: an admin's URL must not reach peernet's own network
+    (loopback, private, link-local and reserved addresses), unless PEERNET_NOTIFY_WEBHOOK_PRIVATE allows it."""
+    host = urlsplit(url).hostname
+    try:
+        addresses = {info[4][0] for info in socket.getaddrinfo(host, None)}
+    except (socket.gaierror, UnicodeError, TypeError):
+        return "a host that does not resolve"
+    for address in addresses:
+        ip = ipaddress.ip_address(address.split("%")[0])
+        if ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_reserved or ip.is_multicast \
+                or ip.is_unspecified:
+            return "a private or local address"
+    return None
+
+
 def sign(secret: str, message_id: str, at: datetime, payload: str) -> dict:
     """The three headers of Standard Webhooks: the same id on every try, so a receiver drops repeats."""
     return {"webhook-id": message_id, "webhook-timestamp": str(int(at.timestamp())),
@@ -54,7 +73,11 @@ def sign(secret: str, message_id: str, at: datetime, payload: str) -> dict:
 
 
 def post_webhook(session: requests.Session, url: str, secret: str, message_id: str, payload: str,
-                 timeout: float) -> str:
+                 timeout: float, private_allowed: bool = False) -> str:
+    if not private_allowed:  # checked again at each send: a name may resolve elsewhere since it was set
+        refused = private_address(url)
+        if refused:
+            return f"failed: {refused}"
     # Signed at the wall clock's time of this very try: receivers refuse a timestamp far from theirs.
     at = datetime.now(timezone.utc)
     try:

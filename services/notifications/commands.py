@@ -23,7 +23,7 @@ from eventsourcing.persistence import IntegrityError
 
 from services.notifications import messages
 from services.notifications.application import iso
-from services.notifications.channels import Mailer, post_webhook
+from services.notifications.channels import Mailer, post_webhook, private_address
 from services.notifications.domain import Delivery, Recipient
 from services.notifications.queries import key_of, preferences_of
 from shared.crypto import FORGOTTEN
@@ -108,8 +108,11 @@ def unsubscribe(command: dict, caller: Caller, *, store, links) -> dict:
     return {"unsubscribed": channel}
 
 
-def set_webhook(command: dict, caller: Caller, *, store, vault) -> dict:
+def set_webhook(command: dict, caller: Caller, *, store, vault, settings) -> dict:
     """The organization's endpoint; its signing secret is answered this once and kept sealed."""
+    refused = None if settings.webhook_private else private_address(command["url"])
+    if refused:
+        raise InvalidInput({"url": [f"must reach the organization's own systems, not {refused}"]})
     key = f"organization:{command['organization_id']}"
     secret = "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
     subject = f"notifications-webhook:{command['organization_id']}:{uuid.uuid4()}"
@@ -173,7 +176,7 @@ def _attempt(delivery: Delivery, recipient: Recipient, now: datetime, actor, vau
             return "cancelled"
         payload = messages.webhook_payload(delivery.kind, delivery.notification_id, delivery.due, settings)
         outcome = post_webhook(web, recipient.webhook["url"], secret, delivery.message_id, payload,
-                               settings.send_timeout)
+                               settings.send_timeout, settings.webhook_private)
     if outcome == "ok":
         delivery.sent(iso(now), outcome, actor)
         return "sent"

@@ -34,4 +34,6 @@ class Settings(ServiceSettings):
     retry_seconds: float = setting("PEERNET_NOTIFY_RETRY_SECONDS", 30.0,
                                    "first wait after a failed send; each next one is 4 times longer")
     attempts: int = setting("PEERNET_NOTIFY_ATTEMPTS", 6, "sends tried before giving up")
+    webhook_private: bool = setting("PEERNET_NOTIFY_WEBHOOK_PRIVATE", False,
+                                    "webhooks may go to private and loopback addresses (development and tests only)")
     send_timeout: float = setting("PEERNET_NOTIFY_SEND_TIMEOUT", 10.0, "seconds a send may take")

@@ -44,7 +44,8 @@ def test_every_notification_at_least_once_and_never_under_two_ids_while_the_noti
         env = {"PEERNET_VAR_DIR": str(tmp_path / "var"), "PEERNET_STORE": "sqlite", **smtp.env(),
                "PEERNET_STORE_DIRECTORY": "sqlite", "PEERNET_STORE_NOTIFICATIONS": "sqlite",
                # Small lots, often: many lots are in flight when a kill comes.
-               "PEERNET_NOTIFY_INTERVAL": "0.1", "PEERNET_NOTIFY_BATCH": "15", "PEERNET_NOTIFY_RETRY_SECONDS": "1"}
+               "PEERNET_NOTIFY_INTERVAL": "0.1", "PEERNET_NOTIFY_BATCH": "15", "PEERNET_NOTIFY_RETRY_SECONDS": "1",
+               "PEERNET_NOTIFY_WEBHOOK_PRIVATE": "yes"}
         network = network_factory(env, services=("directory", "notifications"))
         network.start(*PROCESSES)
         system = rpc("system")

@@ -102,7 +102,8 @@ def test_chosen_accepted_emailed_discreetly_and_a_forgotten_person_gets_nothing(
 def test_an_organizations_webhook_is_signed_and_its_log_tells_every_try(tmp_path, network_factory, rpc):
     with WebhookReceiver(statuses=[503]) as hooks:
         env = {"PEERNET_VAR_DIR": str(tmp_path / "var"), "PEERNET_STORE": "sqlite",
-               "PEERNET_NOTIFY_INTERVAL": "0.2", "PEERNET_NOTIFY_RETRY_SECONDS": "0.5"}
+               "PEERNET_NOTIFY_INTERVAL": "0.2", "PEERNET_NOTIFY_RETRY_SECONDS": "0.5",
+               "PEERNET_NOTIFY_WEBHOOK_PRIVATE": "yes"}
         network = network_factory(env, services=("directory", "notifications"))
         network.start()
         system = rpc("system")

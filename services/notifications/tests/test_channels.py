@@ -61,10 +61,13 @@ def test_a_webhook_is_signed_as_standard_webhooks_says_and_failures_say_why():
     assert Webhook(secret).verify('{"a":1}', headers) == {"a": 1}
     assert headers["webhook-id"] == "msg_abc" and headers["webhook-timestamp"] == str(int(at.timestamp()))
     with WebhookReceiver(statuses=[410]) as hooks, requests.Session() as session:
-        assert post_webhook(session, hooks.url, secret, "msg_abc", '{"a":1}', 5) == "failed: HTTP 410"
-        assert post_webhook(session, hooks.url, secret, "msg_abc", '{"a":1}', 5) == "ok"
+        assert post_webhook(session, hooks.url, secret, "msg_abc", '{"a":1}', 5) == \
+            "failed: a private or local address"  # not unless allowed, checked again at every send
+        assert hooks.received == []
+        assert post_webhook(session, hooks.url, secret, "msg_abc", '{"a":1}', 5, True) == "failed: HTTP 410"
+        assert post_webhook(session, hooks.url, secret, "msg_abc", '{"a":1}', 5, True) == "ok"
     with requests.Session() as session:
-        assert post_webhook(session, f"http://127.0.0.1:{free_port()}/", secret, "m", "{}", 2) == \
+        assert post_webhook(session, f"http://127.0.0.1:{free_port()}/", secret, "m", "{}", 2, True) == \
             "failed: ConnectionError"
 
 

@@ -67,6 +67,7 @@ def clock():
 @pytest.fixture
 def world(app_factory, smtp, clock):
     env = {**smtp.env(), "PEERNET_NOTIFY_RETRY_SECONDS": "10", "PEERNET_NOTIFY_PROGRAM": "Connect",
+           "PEERNET_NOTIFY_WEBHOOK_PRIVATE": "yes",  # the test's receiver is on loopback
            "PEERNET_SMTP_FROM": "no-reply@example.org"}
     return World(app_factory(lambda vault, e: setup(vault, e, clock), env=env), clock)
 
@@ -290,3 +291,13 @@ def test_certify_by_tells_the_peer_and_each_employer_until_they_are_certified(wo
     assert world.app.perform("my_notifications", admin_b, {})["items"] == []
     credential(world, peer, "cps", "certified_peer_specialist", None)
     assert world.deliver(START + timedelta(days=84))["reminders"] == 0  # certified: the 7 days' one is gone
+
+
+def test_a_webhook_may_not_point_into_the_network_unless_allowed(app_factory, clock):
+    app = app_factory(lambda vault, e: setup(vault, e, clock))  # the default: private addresses refused
+    admin = Caller(user_id="admin-1", role="agency_admin", organization_id="org-1")
+    for url in ("http://127.0.0.1:8101/health", "http://10.0.0.7/", "http://[::1]/", "http://no-such-host.invalid/"):
+        with pytest.raises(InvalidInput) as refused:
+            app.perform("set_webhook", admin, {"url": url})
+        assert "url" in refused.value.field_errors, url
+    assert app.max_position() == 0
