@@ -16,7 +16,8 @@ from flask import Flask, g, redirect, render_template, request, session, url_for
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 
-from services.web import auth, i18n, invitations, organization, pages, peer, person, state, supervisor
+from services.web import (auth, i18n, invitations, notifications, organization, pages, peer, person, state,
+                          supervisor)
 from services.web.assets import Assets
 from services.web.gateway import ApiError
 from services.web.settings import Settings, from_env
@@ -112,6 +113,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(organization.blueprint)
     app.register_blueprint(state.blueprint)
     app.register_blueprint(invitations.blueprint)
+    app.register_blueprint(notifications.blueprint)
     return app
 
 

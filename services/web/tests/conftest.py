@@ -63,7 +63,8 @@ def fake(monkeypatch):
     gateway = FakeGateway()
     monkeypatch.setattr(auth, "gateway", lambda token=None: gateway)
     for name in ("services.web.person", "services.web.peer", "services.web.invitations",
-                 "services.web.supervisor", "services.web.organization", "services.web.state"):
+                 "services.web.supervisor", "services.web.organization", "services.web.state",
+                 "services.web.notifications"):
         try:
             module = importlib.import_module(name)
         except ImportError:  # a module not written yet has nothing to replace
