@@ -155,13 +155,14 @@ class AuditApplication(ServiceApplication):
         if sources and (self.fetch_range is None or self.fetch_digests is None):
             raise RuntimeError("checking the sources needs a way to reach them (fetch_range, fetch_digests)")
         started = time.perf_counter()
-        # The sources compute their digests while the chain is walked here: the two overlap.
-        with ThreadPoolExecutor(1, thread_name_prefix="verify-sources") as pool:
-            checking = pool.submit(self._verify_sources, progress) if sources else None
+        # Every source at once, each computing its digests in its own process while the chain is walked here.
+        with ThreadPoolExecutor(len(self.follows), thread_name_prefix="verify-sources") as pool:
+            checking = [pool.submit(self._verify_source, source, progress) for source in self.follows] if sources \
+                else []
             chain = verify_chain(self.ledger, self.signer.public_key, checkpoints,
                                  lambda checked: progress("chain", checked))
             progress("chain", chain["entries_verified"])
-            checked = checking.result() if checking else []
+            checked = [check.result() for check in checking]
         metrics.LEDGER_ENTRIES.set(self.ledger.head()[0])
         metrics.VERIFY_OK.labels("chain").set(chain["ok"])
         if sources:
@@ -170,12 +171,10 @@ class AuditApplication(ServiceApplication):
         return {"ok": chain["ok"] and all(s["ok"] for s in checked), "chain": chain, "sources": checked,
                 "public_key": self.signer.public_key}
 
-    def _verify_sources(self, progress) -> list[dict]:
-        checked = []
-        for source in self.follows:
-            checked.append(verify_source(self.ledger, source, self.fetch_range, self.fetch_digests, self.signer,
-                                         lambda n, source=source: progress(source, n)))
-            progress(source, checked[-1]["events_checked"])
+    def _verify_source(self, source: str, progress) -> dict:
+        checked = verify_source(self.ledger, source, self.fetch_range, self.fetch_digests, self.signer,
+                                lambda n: progress(source, n))
+        progress(source, checked["events_checked"])
         return checked
 
     def start_verification(self, payload: dict | None, caller: Caller) -> dict:

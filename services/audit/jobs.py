@@ -65,7 +65,7 @@ class VerificationJobs:
         job = self.ledger.job(job_id)
         if job is None or job["state"] != "running":
             raise NotFound(f"no running verification {job_id}")
-        progress, lock, last = json.loads(job["progress"]), threading.Lock(), [0.0]
+        progress, lock, last = json.loads(job["progress"]), threading.RLock(), [0.0]
         done = threading.Event()
 
         def save(**changes):
@@ -73,12 +73,13 @@ class VerificationJobs:
                 job.update(changes, updated_at=_now().isoformat(), progress=json.dumps(progress))
                 self.ledger.save_job(job)
 
-        def report(step: str, checked: int) -> None:
-            counts = progress["chain"] if step == "chain" else progress["sources"][step]
-            counts["checked"], counts["total"] = checked, max(counts["total"], checked)
-            if _now().timestamp() - last[0] >= REPORT_SECONDS:
-                last[0] = _now().timestamp()
-                save()
+        def report(step: str, checked: int) -> None:  # from the chain's thread and each source's
+            with lock:
+                counts = progress["chain"] if step == "chain" else progress["sources"][step]
+                counts["checked"], counts["total"] = checked, max(counts["total"], checked)
+                if _now().timestamp() - last[0] >= REPORT_SECONDS:
+                    last[0] = _now().timestamp()
+                    save()
 
         def beat():
             while not done.wait(HEARTBEAT_SECONDS):

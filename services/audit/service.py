@@ -26,20 +26,29 @@ class RpcSources:
     """The sources over one RPC connection, as the audit system: open it, use it, close it."""
 
     def __init__(self, uri: str, timeout: float = 30):
-        context = {CALLER_KEY: Caller.system("audit").as_actor()}
-        self.cluster = ClusterRpcProxy({"AMQP_URI": uri}, timeout=timeout, context_data=context)
-        self.proxy = None
+        self.config, self.timeout = {"AMQP_URI": uri}, timeout
+        self.local, self.opened, self.lock = threading.local(), [], threading.Lock()
 
     def __enter__(self):
-        self.proxy = self.cluster.start()
         return self
 
     def __exit__(self, *exc):
-        self.cluster.stop()
+        for cluster in self.opened:
+            cluster.stop()
+
+    def proxy(self):
+        """A connection per thread (a proxy is not shared between threads): sources are checked at once."""
+        if getattr(self.local, "proxy", None) is None:
+            cluster = ClusterRpcProxy(self.config, timeout=self.timeout,
+                                      context_data={CALLER_KEY: Caller.system("audit").as_actor()})
+            self.local.proxy = cluster.start()
+            with self.lock:
+                self.opened.append(cluster)
+        return self.local.proxy
 
     def _call(self, source: str, method: str, *args):
         try:
-            return getattr(self.proxy[source], method)(*args)
+            return getattr(self.proxy()[source], method)(*args)
         except RemoteError as error:  # the source answered, with an error: it cannot read this range
             raise SourceRefused(f"{error.exc_type}: {error.value}") from None
 
