@@ -255,6 +255,12 @@ def set_webhook():
     except ApiError as error:
         if error.status != 422:
             raise
+        said = error.field_messages().get("url", "")
+        if "private or local" in said:  # the API words why; the page says it in the reader's language
+            message = gettext("peernet sends nothing into its own network (a local or private address): give "
+                              "your system's public address.")
+        elif "does not resolve" in said:
+            message = gettext("This address cannot be found: check the name of your system.")
         return _webhook_page(url, field_errors(error, {"url": message}, message), status=422)
     # Shown this once and never again: the page is not kept (no-store) and nothing stores it here.
     return _webhook_page("", {}, secret=answer["secret"])

@@ -57,9 +57,10 @@ class Api:
             assert time.monotonic() < deadline, "matching never caught up with intake"
             time.sleep(0.2)
 
-    def person_who_chooses(self, peer_worker_id: str, region: str, name: str) -> str:
-        """A person enrolled through the gateway who asks for support and chooses this peer worker."""
-        login = self.network.new_account("person")
+    def person_who_chooses(self, peer_worker_id: str, region: str, name: str, login: str | None = None) -> str:
+        """A person enrolled through the gateway who asks for support and chooses this peer worker
+        (a login of their own, or the one given: a person also signed in in the browser)."""
+        login = login or self.network.new_account("person")
         person_id, token = peernet_id(self.network.issuer, login), self.token(login)
         self.call("POST", "/people", token, {
             "person_id": person_id, "display_name": name, "region": region, "languages": ["es"],

@@ -165,6 +165,11 @@ def test_a_refused_webhook_address_shows_beside_the_field(admin, fake):
     fake.acts[f"/organizations/{ORGANIZATION}/webhooks"] = ApiError(422, "bad", [{"field": "url", "message": "private"}])
     answer = admin.post("/notifications/webhook", data={"url": "http://10.0.0.1/"})
     assert answer.status_code == 422 and 'id="url-error"' in answer.get_data(as_text=True)
+    fake.acts[f"/organizations/{ORGANIZATION}/webhooks"] = ApiError(422, "bad", [
+        {"field": "url", "message": "must reach the organization's own systems, not a private or local address"}])
+    shown = text(admin.post("/notifications/webhook", data={"url": "http://10.0.0.1/"}))
+    assert "sends nothing into its own network" in shown
+    assert "msg_2a1b" in shown  # the log still shows beside the refusal
 
 
 def test_the_webhook_is_an_admins_only_and_the_state_has_no_feed(client, fake):
