@@ -1,25 +1,35 @@
 """`make run`: start every service and its relay, the gateway and the web pages, wait
 until all are healthy, print where each listens (the web pages first), and stop them
-all cleanly on Ctrl-C."""
+all cleanly on Ctrl-C.
+
+What it prints on standard output is the banner for people; what happens to the
+network (a process that did not start or was restarted) is logged as JSON lines
+on standard error (shared.logs), as every process of the network logs.
+"""
 from __future__ import annotations
 
+import logging
 import signal
 import sys
 import time
 
-from shared import config
+from shared import config, logs
 from shared.network import GATEWAY, WEB, Network
 
 
+log = logging.getLogger("peernet.launcher")
+
+
 def main() -> int:
-    logs = config.var_dir() / "logs"
-    network = Network(log_dir=logs)
+    logs.configure("launcher")
+    log_dir = config.var_dir() / "logs"
+    network = Network(log_dir=log_dir)
     print(f"Starting peernet: broker {config.amqp_uri()}, stores under {config.var_dir()} "
-          f"({config.store_kind('intake')}), logs in {logs}/", flush=True)
+          f"({config.store_kind('intake')}), logs in {log_dir}/", flush=True)
     try:
         network.start(timeout=90)
     except (RuntimeError, TimeoutError) as error:
-        print(f"peernet did not start: {error}", file=sys.stderr)
+        log.error("peernet did not start: %s", error)
         network.stop()
         return 1
     web = network.specs.get(WEB)
@@ -47,7 +57,8 @@ def main() -> int:
         while not stopping:
             for name, count in list(network.restarts.items()):
                 if reported.get(name) != count:
-                    print(f"{name} exited and was restarted ({count}x); see {logs / (name + '.log')}", file=sys.stderr)
+                    log.warning("%s exited and was restarted (%dx); see %s", name, count, log_dir / f"{name}.log",
+                                extra={"process": name, "restarts": count})
                     reported[name] = count
             time.sleep(0.5)
     except KeyboardInterrupt:

@@ -20,6 +20,7 @@ import requests
 
 from shared import config
 from shared.lifecycle import PARENT_PID
+from shared.logs import MAX_BYTES, RotatingLines
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -133,6 +134,8 @@ class Network:
         self.specs = {spec.name: spec for spec in specs(services, port_base)}
         self.processes: dict[str, subprocess.Popen] = {}
         self.log_dir = log_dir
+        self.log_max_bytes = int(config.env("PEERNET_LOG_MAX_BYTES", str(MAX_BYTES)))
+        self._sinks: dict[str, RotatingLines] = {}
         self.restarts: dict[str, int] = {}
         self.supervising = False
         self._watching = threading.Event()
@@ -146,10 +149,8 @@ class Network:
         self.wait_healthy(names, timeout)
 
     def _spawn(self, name: str) -> None:
-        output = subprocess.DEVNULL
-        if self.log_dir is not None:
-            self.log_dir.mkdir(parents=True, exist_ok=True)
-            output = open(self.log_dir / f"{name}.log", "ab")
+        # Through a pipe to a file rotated by size: this process is the one writer of each file.
+        output = subprocess.DEVNULL if self.log_dir is None else subprocess.PIPE
         spec = self.specs[name]
         # The process's own addresses (spec.env) win over the shell's, but not over what the caller gave.
         env = {**self.environ, **dict(spec.env), **self.given_env, "PYTHONPATH": str(ROOT), PARENT_PID: str(os.getpid())}
@@ -157,6 +158,19 @@ class Network:
             (sys.executable, *spec.args), env=env, cwd=ROOT, stdout=output, stderr=subprocess.STDOUT,
             start_new_session=True, preexec_fn=_end_with_this_thread if spec.name == WEB else None,
         )
+        if self.log_dir is not None:
+            threading.Thread(target=self._keep_output, args=(name, self.processes[name].stdout),
+                             name=f"log-{name}", daemon=True).start()
+
+    def _keep_output(self, name: str, output) -> None:
+        with self._lock:
+            if name not in self._sinks:
+                self.log_dir.mkdir(parents=True, exist_ok=True)
+                self._sinks[name] = RotatingLines(self.log_dir / f"{name}.log", name, self.log_max_bytes)
+            sink = self._sinks[name]
+        with output:
+            for line in iter(output.readline, b""):
+                sink.write(line)
 
     def supervise(self, interval: float = 0.5) -> None:
         """Restart, in the background, any process that exits by itself (as an orchestrator would)."""

@@ -23,7 +23,7 @@ from eventsourcing.persistence import Tracking
 from kombu import Connection
 from kombu.exceptions import OperationalError
 
-from shared import config
+from shared import config, logs
 from shared.application import ServiceApplication
 from shared.lifecycle import end_with_parent
 from shared.metrics import METRICS, serve_health_and_metrics
@@ -197,7 +197,7 @@ def main() -> None:
     parser.add_argument("service", choices=config.SERVICES)
     parser.add_argument("--port", type=int, required=True, help="port of /health and /metrics")
     args = parser.parse_args()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logs.configure(f"{args.service}-relay")
 
     relay = Relay(application_for(args.service), ConfirmingPublisher(config.amqp_uri(), config.exchange_name()))
     serve_health_and_metrics(args.port, relay.health)

@@ -10,7 +10,7 @@ import sys  # noqa: E402
 
 from nameko.runners import ServiceRunner  # noqa: E402
 
-from shared import config  # noqa: E402
+from shared import config, logs  # noqa: E402
 from shared.lifecycle import end_with_parent  # noqa: E402
 from shared.network import SERVICE_CLASSES, load  # noqa: E402
 
@@ -20,7 +20,7 @@ def main() -> None:
     parser.add_argument("service", choices=config.SERVICES)
     parser.add_argument("--port", type=int, required=True, help="port of /health and /metrics")
     args = parser.parse_args()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logs.configure(args.service)  # nameko's loggers too: ServiceRunner configures none of its own
 
     runner = ServiceRunner({
         "AMQP_URI": config.amqp_uri(),

@@ -9,7 +9,6 @@ and is timed per route.
 """
 from __future__ import annotations
 
-import contextvars
 import json
 import logging
 import re
@@ -30,10 +29,10 @@ from services.gateway.openapi import build_spec
 from services.gateway.problems import Problem, field_errors, problem_response
 from shared.errors import InvalidInput, NotAllowed, NotFound
 from shared.identity import Caller
+from shared.logs import CORRELATION_ID
 from shared.operations import Operation
 
 log = logging.getLogger("peernet.gateway")
-CORRELATION_ID = contextvars.ContextVar("correlation_id", default="-")
 CORRELATION_HEADER = "X-Correlation-Id"
 _CLIENT_CORRELATION = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 # A bearer token is a few hundred bytes; anything this long is not one (and must not reach the verifier).
@@ -138,8 +137,10 @@ class Gateway:
             response.headers[CORRELATION_HEADER] = correlation_id
             elapsed = time.perf_counter() - started
             REQUEST_LATENCY.labels(label, request.method, str(response.status_code)).observe(elapsed)
-            log.info("%s %s route=%s status=%s ms=%.1f role=%s correlation_id=%s", request.method, request.path,
-                     label, response.status_code, elapsed * 1000, caller.role if caller else "-", correlation_id)
+            # Fields of a JSON line (shared.logs): the path as sent, escaped, never able to start a line of its own.
+            log.info("request", extra={"method": request.method, "path": request.path, "route": label,
+                                       "status": response.status_code, "duration_ms": round(elapsed * 1000, 1),
+                                       "role": caller.role if caller else None})
             return response
         finally:
             CORRELATION_ID.reset(token)

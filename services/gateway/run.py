@@ -1,7 +1,7 @@
 """Run the gateway: `python -m services.gateway.run --port 8200 --metrics-port 8300`.
 
 Beside shared.run_service because the gateway has no store and no relay; every
-log line carries the correlation id of the request it belongs to. Its /metrics is on a
+log line (JSON, shared.logs) carries the correlation id of the request it belongs to. Its /metrics is on a
 port of its own, never on the public API's: only Prometheus should reach it.
 """
 import eventlet
@@ -21,17 +21,10 @@ import signal  # noqa: E402
 
 from nameko.runners import ServiceRunner  # noqa: E402
 
-from services.gateway.app import CORRELATION_ID  # noqa: E402
 from services.gateway.service import GatewayService  # noqa: E402
-from shared import config  # noqa: E402
+from shared import config, logs  # noqa: E402
 from shared.lifecycle import end_with_parent  # noqa: E402
 from shared.metrics import serve_health_and_metrics  # noqa: E402
-
-
-class CorrelationFilter(logging.Filter):
-    def filter(self, record):
-        record.correlation_id = CORRELATION_ID.get()
-        return True
 
 
 def main() -> None:
@@ -41,10 +34,7 @@ def main() -> None:
                         help="port of /metrics, on PEERNET_BIND_HOST (the API's port answers 404 there)")
     parser.add_argument("--host", default=config.env("PEERNET_GATEWAY_HOST", "127.0.0.1"))
     args = parser.parse_args()
-    handler = logging.StreamHandler()
-    handler.addFilter(CorrelationFilter())
-    logging.basicConfig(level=logging.INFO, handlers=[handler],
-                        format="%(asctime)s %(name)s %(levelname)s [%(correlation_id)s] %(message)s")
+    logs.configure("gateway")
     # Its access lines are written outside the request, without the correlation id; ours have it.
     logging.getLogger("nameko.web.server").setLevel(logging.WARNING)
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from nameko.exceptions import MethodNotFound, RemoteError, UnknownService
 from nameko.extensions import DependencyProvider
 from nameko.web.handlers import HttpRequestHandler
-from werkzeug.routing import Rule
+from werkzeug.routing import PathConverter, Rule
 
 from services.gateway.api import ROUTES
 from services.gateway.app import Gateway
@@ -68,11 +68,25 @@ class GatewayProvider(DependencyProvider):
         return lambda request: self.gateway.handle(request, self.backend)
 
 
+class AnyPath(PathConverter):
+    """Every path, control characters included (werkzeug's path stops at a line feed): the gateway answers
+    and logs them all, not nameko's HTML 404."""
+
+    regex = r"[^/][\s\S]*?"
+
+
+class EveryPathRule(Rule):
+    def get_converter(self, variable_name, converter_name, args, kwargs):
+        if converter_name == "anything":
+            return AnyPath(self.map, *args, **kwargs)
+        return super().get_converter(variable_name, converter_name, args, kwargs)
+
+
 class AnyMethod(HttpRequestHandler):
-    """nameko's @http for every method: the gateway's router answers an unknown one (405, Allow)."""
+    """nameko's @http for every method and path: the gateway's router answers an unknown one (405, Allow; 404)."""
 
     def get_url_rule(self):
-        return Rule(self.url, methods=None)
+        return EveryPathRule(self.url, methods=None)
 
 
 http = AnyMethod.decorator
@@ -83,6 +97,6 @@ class GatewayService:
     respond = GatewayProvider()
 
     @http("*", "/")
-    @http("*", "/<path:path>")
+    @http("*", "/<anything:path>")
     def handle(self, request, path=""):
         return self.respond(request)

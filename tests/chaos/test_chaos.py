@@ -20,6 +20,7 @@ running at the same time will still see the outage.
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 import random
 import tempfile
@@ -373,15 +374,14 @@ def test_nothing_lost_nothing_doubled_when_relay_and_consumer_are_killed(
 
 # -- 2. broker restarted ---------------------------------------------------------
 def errors_in_logs(log_dir, limit: int = 6) -> str:
-    """The processes' CRITICAL and uncaught-error lines, to say why one did not come back."""
+    """The processes' CRITICAL and uncaught-error lines (JSON, shared.logs), to say why one did not come back."""
     found = []
     for path in sorted(log_dir.glob("*.log")):
-        lines = path.read_text(errors="replace").splitlines()
-        for index, line in enumerate(lines):
-            if " CRITICAL " in line or "died" in line:
-                tail = next((later for later in lines[index + 1:index + 60]
-                             if later and not later.startswith((" ", "Traceback"))), "")
-                found.append(f"{path.stem}: {line[:160]} -> {tail[:120]}")
+        for line in path.read_text(errors="replace").splitlines():
+            entry = json.loads(line)
+            if entry.get("level") == "CRITICAL" or "died" in entry.get("message", ""):
+                cause = (entry.get("exc_info") or "").strip().splitlines()[-1:] or [""]
+                found.append(f"{path.stem}: {entry['message'][:160]} -> {cause[0][:120]}")
     return ("; from the logs: " + " | ".join(found[:limit])) if found else ""
 
 

@@ -1,5 +1,6 @@
 """The HTTP gateway in front of real intake, matching and directory processes, over
 the real broker: tokens in, the caller's identity carried to every service, plain errors out."""
+import json
 import uuid
 
 import pytest
@@ -27,6 +28,10 @@ class Api:
         answer = requests.request(method, self.base_url + path, headers=headers, timeout=20, **kwargs)
         assert answer.headers["X-Correlation-Id"]
         return answer
+
+    def log_entries(self) -> list[dict]:
+        """The gateway's log: every line one JSON object (json.loads fails the test on any other)."""
+        return [json.loads(line) for line in self.log.read_text().splitlines()]
 
 
 @pytest.fixture
@@ -94,8 +99,9 @@ def test_a_peer_worker_over_http_from_profile_to_matching(store_env, api_for):
     assert profiled[0]["actor"]["user_id"] == me and profiled[0]["actor"]["role"] == "peer"
     assert "Rowan" not in str(events)  # personal fields stay sealed
 
-    logged = [line for line in api.log.read_text().splitlines() if "route=recordPeerWorkerProfile" in line]
-    assert logged and "[it-profile-1]" in logged[0]  # the correlation id heads the gateway's log line
+    logged = [entry for entry in api.log_entries() if entry.get("route") == "recordPeerWorkerProfile"]
+    assert logged and logged[0]["correlation_id"] == "it-profile-1"  # the request's correlation id in its line
+    assert logged[0]["status"] == 201 and logged[0]["service"] == "gateway" and logged[0]["duration_ms"] > 0
 
     positions = api("GET", "/services/matching/positions", "state_auditor").json()
     assert positions["service"] == "matching" and positions["upstream"]["intake"] >= 3
@@ -224,3 +230,26 @@ def test_a_referral_opens_only_with_its_invitations_secret(tmp_path, api_for):
     accepted = api("POST", f"/referrals/{referral_id}/acceptances", "person", invitee,
                    headers={"X-Invitation-Secret": secret}, json={"person_id": invitee, **details})
     assert accepted.status_code == 201, accepted.text
+
+
+def test_a_path_cannot_forge_a_log_line(tmp_path, api_for):
+    """A carriage return, a line feed, ANSI escapes and a JSON fragment in a path stay inside one JSON string."""
+    api = api_for({"PEERNET_VAR_DIR": str(tmp_path / "var"), "PEERNET_STORE": "sqlite"}, ())
+    forged = '{"time": "2026-12-05T00:00:00Z", "level": "CRITICAL", "service": "gateway", "message": "forged"}'
+    path = f"/peer-workers/x-marker\r\n\x1b[31m\x1b[2J{forged}\r\nGET / 200"
+    answer = api("GET", requests.utils.quote(path, safe="/"), "state_auditor",
+                 headers={"X-Correlation-Id": "it-forge-1"})
+    assert answer.status_code == 404
+
+    def logged():
+        text = api.log.read_text()
+        return text if "it-forge-1" in text else None
+
+    text = wait_until(logged, timeout=5, message="the request's line in the gateway's log")
+    assert "\x1b" not in text and "\r" not in text  # no raw escape or carriage return reaches the file
+    entries = api.log_entries()  # each line parses as JSON
+    mine = [entry for entry in entries if "x-marker" in json.dumps(entry)]
+    assert len(mine) == 1, mine
+    assert mine[0]["path"] == path and mine[0]["correlation_id"] == "it-forge-1" and mine[0]["status"] == 404
+    assert not [entry for entry in entries if entry.get("message") == "forged" or entry["level"] == "CRITICAL"]
+    assert sum("x-marker" in line for line in text.splitlines()) == 1
