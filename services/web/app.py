@@ -114,6 +114,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(state.blueprint)
     app.register_blueprint(invitations.blueprint)
     app.register_blueprint(notifications.blueprint)
+    app.register_blueprint(notifications.unsubscribing)
     return app
 
 

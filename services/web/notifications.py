@@ -4,9 +4,13 @@ linking to the page where they act; how they want to be told (an email address, 
 the language, quiet hours, stopping email in one step); and, for an organization admin, the
 organization's webhook and its delivery log. The header shows how many are unread.
 
+Anyone opening the link in an email can stop that channel in one step, signed in or not.
+
 The feed holds codes and ids only (`kind`, `about`): the words are the page's own, in the
 page's language. An agency admin's feed and preferences are their organization's."""
 from __future__ import annotations
+
+from urllib.parse import quote
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from markupsafe import Markup, escape
@@ -17,6 +21,10 @@ from services.web.gateway import ApiError
 from services.web.i18n import gettext
 
 blueprint = Blueprint("notifications", __name__, url_prefix="/notifications")
+# The link every email carries, when PEERNET_NOTIFY_UNSUBSCRIBE_URL points here: opening it shows
+# one button (a link's GET changes nothing: mail scanners open links); a POST stops that channel,
+# as RFC 8058's one click from the mail program does. No sign-in: the signed token is the proof.
+unsubscribing = Blueprint("unsubscribe", __name__)
 
 NOTIFIED = ("person", "peer", "supervisor", "agency_admin")  # notifications' USERS
 NAV = {"person": "person/nav.html", "peer": "peer/nav.html", "supervisor": "supervisor/nav.html",
@@ -264,3 +272,26 @@ def set_webhook():
         return _webhook_page(url, field_errors(error, {"url": message}, message), status=422)
     # Shown this once and never again: the page is not kept (no-store) and nothing stores it here.
     return _webhook_page("", {}, secret=answer["secret"])
+
+
+# -- one step from the link in an email -----------------------------------------------------------------
+@unsubscribing.get("/notification-unsubscribes/<token>")
+def unsubscribe_page(token):
+    return render_template("notifications/unsubscribe.html", token=token)
+
+
+@unsubscribing.post("/notification-unsubscribes/<token>")
+def unsubscribe(token):
+    try:
+        gateway().post(f"/notification-unsubscribes/{quote(token, safe='')}", {})
+    except ApiError as error:
+        if error.status not in (400, 404, 422):
+            raise
+        return render_template("notifications/unsubscribe.html", token=None, refused=True), 400
+    return render_template("notifications/unsubscribe.html", token=None, done=True)
+
+
+@unsubscribing.record_once
+def _one_click(state):
+    # A mail program's one-click POST carries no CSRF token (RFC 8058): the token in the path is the proof.
+    state.app.extensions["csrf"].exempt(unsubscribe)

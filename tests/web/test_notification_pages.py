@@ -1,7 +1,8 @@
 """Notifications in a real browser, signed in through the real OpenID Connect provider, against
 the whole network: a person gives an email address and quiet hours, chooses a peer worker (through
 the API), and when the peer accepts, the feed and the header say so; they mark it read. An
-organization admin's webhook page refuses an address inside peernet's network beside the field.
+organization admin's webhook page refuses an address inside peernet's network beside the field; an
+email's unsubscribe link, opened by someone not signed in, refuses a changed token in words.
 Every new page passes axe in English and Spanish and fits 320 px; each step is photographed."""
 import time
 import uuid
@@ -90,3 +91,11 @@ def test_a_person_is_told_in_the_feed_when_the_peer_accepts_and_marks_it_read(
     check_accessibility(admin_page, "webhook refused")
     screenshot(admin_page, "notifications-04-webhook-refused")
     check_pages(admin_page, web_network, ["/notifications/webhook"])
+
+    # The link in an email, opened by someone not signed in: one button; a changed token is refused in words.
+    stranger = new_page()
+    stranger.goto(web_network.url("/notification-unsubscribes/not-a-real-token-0123456789"))
+    check_pages(stranger, web_network, ["/notification-unsubscribes/not-a-real-token-0123456789"])
+    stranger.get_by_role("button", name="Dejar de recibir estos correos").click()  # check_pages ends in Spanish
+    stranger.get_by_text("Este enlace no funciona").wait_for()
+    check_accessibility(stranger, "unsubscribe refused")

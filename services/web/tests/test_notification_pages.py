@@ -188,3 +188,29 @@ def test_every_page_is_all_spanish(client, fake, path):
     answer = client.get(path)  # strict: an untranslated string fails the page
     assert answer.status_code == 200 and 'lang="es"' in answer.get_data(as_text=True)
     assert "Notificaciones" in text(answer)
+
+
+TOKEN = "dG9rZW4.c2lnbmVk"
+
+
+def test_the_emails_link_shows_one_button_and_opening_it_changes_nothing(client, fake):
+    answer = client.get(f"/notification-unsubscribes/{TOKEN}")
+    assert answer.status_code == 200 and "One step" in text(answer)
+    assert f'action="/notification-unsubscribes/{TOKEN}"' in answer.get_data(as_text=True)
+    assert fake.calls == []
+
+
+def test_one_post_stops_that_channel_without_sign_in_or_csrf_token(app, client, fake):
+    app.config["WTF_CSRF_ENABLED"] = True  # a mail program's one click (RFC 8058) carries none
+    answer = client.post(f"/notification-unsubscribes/{TOKEN}", data={"List-Unsubscribe": "One-Click"})
+    assert answer.status_code == 200 and "no more of these emails are sent to you" in text(answer)
+    assert fake.posted(f"/notification-unsubscribes/{TOKEN}") == [{}]
+    assert client.post("/notifications/reads", data={"all": "1"}).status_code == 400  # others still need one
+
+
+def test_a_changed_link_says_so_in_spanish(client, fake):
+    with client.session_transaction() as session:
+        session["lang"] = "es"
+    fake.acts[f"/notification-unsubscribes/{TOKEN}"] = ApiError(422, "bad", [{"field": "token", "message": "x"}])
+    answer = client.post(f"/notification-unsubscribes/{TOKEN}")
+    assert answer.status_code == 400 and "Este enlace no funciona" in text(answer)
