@@ -179,7 +179,7 @@ def settings():
 @requires(*NOTIFIED)
 def save_settings():
     preferences = _preferences()
-    form = {"send_email": bool(request.form.get("send_email")), "language": text(request.form, "language"),
+    form = {"send_email": bool(request.form.get("send_email")), "language": text(request.form, "language") or preferences["language"],
             "quiet_start": text(request.form, "quiet_start") or "", "quiet_end": text(request.form, "quiet_end") or "",
             "timezone": text(request.form, "timezone")}
     email = text(request.form, "email")

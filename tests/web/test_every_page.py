@@ -12,10 +12,11 @@ from tests.web.conftest import DEMO_SIZE, DEV_JWT_SECRET, check_pages, narrow_en
 pytestmark = pytest.mark.integration
 DEMO = plan(**DEMO_SIZE)
 PERSON_PAGES = ["/person", "/person/experiences", "/person/support", "/person/offers", "/person/data",
-                "/person/consent", "/person/forget"]
+                "/person/consent", "/person/forget", "/notifications", "/notifications/settings"]
 PEER_PAGES = ["/peer", "/peer/profile", "/peer/experiences", "/peer/availability", "/peer/requests",
               "/peer/connections", "/peer/pool", "/peer/pool?region=Berkshire+County", "/peer/supervision",
-              "/peer/supervision/search", "/peer/supervision/search?kind=professional_development"]
+              "/peer/supervision/search", "/peer/supervision/search?kind=professional_development",
+              "/notifications", "/notifications/settings"]
 MOST_BYTES = 100 * 1024
 
 

@@ -1,8 +1,9 @@
 """Notifications in a real browser, signed in through the real OpenID Connect provider, against
 the whole network: a person gives an email address and quiet hours, chooses a peer worker (through
-the API), and when the peer accepts, the feed and the header say so; they mark it read. An
-organization admin's webhook page refuses an address inside peernet's network beside the field; an
-email's unsubscribe link, opened by someone not signed in, refuses a changed token in words.
+the API), and when the peer accepts, the feed and the header say so; they mark it read. The peer
+worker, told they were chosen, marks all read. An organization admin's webhook page refuses an
+address inside peernet's network beside the field; an email's unsubscribe link, opened by someone
+not signed in, refuses a changed token in words.
 Every new page passes axe in English and Spanish and fits 320 px; each step is photographed."""
 import time
 import uuid
@@ -79,6 +80,17 @@ def test_a_person_is_told_in_the_feed_when_the_peer_accepts_and_marks_it_read(
     assert "Leída" in page.inner_text("main")
     screenshot(page, "notifications-05-feed-es-320")
     page.set_viewport_size({"width": 1280, "height": 900})
+
+    # The peer worker was told they were chosen: "Mark all read" from their own feed.
+    peer_page = new_page()
+    sign_in_with_provider(peer_page, peer_login)
+    peer_page.goto(web_network.url("/notifications"))
+    chosen = peer_page.locator("li", has_text="A person chose you. They wait for your answer.")
+    assert chosen.get_by_role("link", name="See who chose me").get_attribute("href") == "/peer/requests"
+    screenshot(peer_page, "notifications-06-peer-feed")
+    peer_page.get_by_role("button", name="Mark all read").click()
+    peer_page.get_by_text("All your notifications are marked read.").wait_for()
+    assert "Unread" not in peer_page.inner_text("main")
 
     admin_page = new_page()
     sign_in_with_provider(admin_page, web_network.new_account("agency_admin", organization_id=organization_id))

@@ -130,6 +130,13 @@ def test_what_the_page_can_tell_is_refused_beside_the_field_and_nothing_is_sent(
     assert fake.posted("/me/notification-preferences") == []
 
 
+def test_a_form_without_a_language_keeps_the_one_chosen(person, fake):
+    fake.reads["/me/notification-preferences"] = {**PREFERENCES, "language": "es"}
+    assert person.post("/notifications/settings", data={}).status_code == 302
+    (sent,) = fake.posted("/me/notification-preferences")
+    assert sent == {"channels": [], "language": "es", "quiet_hours": None, "timezone": None}
+
+
 def test_the_apis_refusal_shows_beside_the_field(person, fake):
     fake.acts["/me/notification-preferences"] = ApiError(422, "bad", [{"field": "email", "message": "Not a valid email"}])
     answer = person.post("/notifications/settings", data={"email": "nope", "language": "en"})
