@@ -102,7 +102,7 @@ def test_a_person_is_told_in_the_feed_when_the_peer_accepts_and_marks_it_read(
     assert "No webhook is set" in admin_page.inner_text("main")
     check_accessibility(admin_page, "webhook refused")
     screenshot(admin_page, "notifications-04-webhook-refused")
-    check_pages(admin_page, web_network, ["/notifications/webhook"])
+    check_pages(admin_page, web_network, ["/notifications/webhook", "/notifications", "/notifications/settings"])
 
     # The link in an email, opened by someone not signed in: one button; a changed token is refused in words.
     stranger = new_page()
