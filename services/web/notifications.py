@@ -94,9 +94,9 @@ def outcome_text(outcome: str) -> Markup:
     """A try's outcome: the API words it in English (it names no address), so the usual ones are
     the page's own words and any other is marked as English."""
     if outcome == "ok":
-        return Markup(escape(gettext("Delivered to your system")))
+        return escape(gettext("Delivered to your system"))
     if outcome.startswith("failed: HTTP "):
-        return Markup(escape(gettext("Your system answered HTTP %(code)s", code=outcome.removeprefix("failed: HTTP "))))
+        return escape(gettext("Your system answered HTTP %(code)s", code=outcome.removeprefix("failed: HTTP ")))
     return Markup('<span lang="en">%s</span>') % outcome
 
 
@@ -179,7 +179,8 @@ def settings():
 @requires(*NOTIFIED)
 def save_settings():
     preferences = _preferences()
-    form = {"send_email": bool(request.form.get("send_email")), "language": text(request.form, "language") or preferences["language"],
+    form = {"send_email": bool(request.form.get("send_email")),
+            "language": text(request.form, "language") or preferences["language"],
             "quiet_start": text(request.form, "quiet_start") or "", "quiet_end": text(request.form, "quiet_end") or "",
             "timezone": text(request.form, "timezone")}
     email = text(request.form, "email")
