@@ -21,6 +21,7 @@ from bench.clients import CLIENTS, COMMANDS, nameko_trivial_calls, toggle_own_it
 from bench import web
 from bench.raw import broker_rates, store_rate
 from shared import config
+from shared.signing import SignedContext
 from tests.support import caller, free_port_base, private_vhost, require_broker, wait_until
 
 RELAY_EVENTS = int(os.environ.get("BENCH_RELAY_EVENTS", "20000"))
@@ -74,7 +75,7 @@ def end_to_end(uri: str) -> dict:
     network.start()
     try:
         peers = [str(uuid.uuid4()) for _ in range(PEER_WORKERS)]
-        with ClusterRpcProxy({"AMQP_URI": uri}, timeout=30, context_data={"caller": caller("system")}) as rpc:
+        with ClusterRpcProxy({"AMQP_URI": uri}, timeout=30, context_data=SignedContext(caller("system"))) as rpc:
             for peer in tqdm(peers, desc="end to end: profiles", leave=False):
                 rpc.intake.record_peer_worker_profile({"peer_worker_id": peer, "display_name": "Bench Peer",
                                                        "organization_id": "org-bench"})

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 
+from shared.signing import SignedContext
 from tests.support import caller
 
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "8"))
@@ -62,7 +63,7 @@ def nameko_trivial_calls(args) -> int:
     import shared.errors  # noqa: F401
     from nameko.standalone.rpc import ClusterRpcProxy
 
-    with ClusterRpcProxy({"AMQP_URI": uri}, timeout=30, context_data={"caller": caller("system")}) as rpc:
+    with ClusterRpcProxy({"AMQP_URI": uri}, timeout=30, context_data=SignedContext(caller("system"))) as rpc:
         for _ in range(count):
             rpc.intake.positions()
     return count

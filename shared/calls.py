@@ -23,8 +23,11 @@ queue, not those a frozen or busy service had already taken. A call the
 caller timed out on has then stored nothing, unless it committed before the
 deadline and its answer was lost on the way.
 
-The message is `{"method", "args", "caller", "deadline"}`; `caller_of(body)`
-is the one place a service reads who is calling from it.
+The message is `{"method", "args", "caller", "deadline"}`; `caller_of(body,
+service)` is the one place a service reads who is calling from it. The caller
+is signed (shared.signing): the client signs the caller it is given for the
+service it calls, and the service acts only on one that verifies, for it and
+not expired; any other is no caller, refused by the access table.
 """
 from __future__ import annotations
 
@@ -41,7 +44,7 @@ from nameko.exceptions import MethodNotFound, UnknownService, deserialize, seria
 from nameko.extensions import ENTRYPOINT_EXTENSIONS_ATTR
 from nameko.rpc import Rpc
 
-from shared import config, deadline
+from shared import config, deadline, signing
 from shared.bus import HoldingConsumer
 from shared.identity import caller_from
 from shared.metrics import METRICS
@@ -57,9 +60,9 @@ def deadline_for(timeout: float, now: float | None = None) -> float:
     return (now or time.time()) + timeout - min(1.0, timeout * ANSWER_MARGIN)
 
 
-def caller_of(body: dict):
-    """Who is calling, as the call message says (None: refused by the access table)."""
-    return caller_from(body.get("caller"))
+def caller_of(body: dict, service: str):
+    """Who is calling, as the call message's signed caller says for `service` (None: refused by the access table)."""
+    return caller_from(signing.verified(body.get("caller"), service))
 
 
 def call_queue(service: str, namespace: str | None = None) -> Queue:
@@ -171,7 +174,7 @@ class CallServer(HoldingConsumer):
             return None, serialize(deadline.DeadlinePassed("arrived after its deadline; not run"))
         instance = self.service_cls()
         instance.application = self.application
-        instance.caller = caller_of(body)
+        instance.caller = caller_of(body, self.service_cls.name)
         started = time.perf_counter()
         try:
             with deadline.until(due):
@@ -211,6 +214,7 @@ class CallClient:
 
     def __init__(self, uri: str, timeout: float = 10.0, namespace: str | None = None):
         self.uri, self.timeout = uri, timeout
+        self.signer = signing.Signer()
         self.namespace = namespace or config.exchange_name()
         self.lock = threading.Lock()
         self.waiting: dict[str, _Waiting] = {}
@@ -220,8 +224,10 @@ class CallClient:
         self.reply_queue = ""  # named afresh on each connect: an old one may not be gone yet
         self.served: dict[str, str] = {}  # service -> its call queue, known to exist
 
-    def call(self, service: str, method: str, *args, caller: dict, timeout: float | None = None):
+    def call(self, service: str, method: str, *args, caller: dict | None, timeout: float | None = None):
+        """`caller` signed here for `service`, once while its signature is young (None: sent without one)."""
         timeout = timeout or self.timeout
+        signed = None if caller is None else self.signer.token(caller, service)
         call_id = uuid.uuid4().hex
         waiting = self.waiting[call_id] = _Waiting()
         try:
@@ -231,7 +237,7 @@ class CallClient:
                     queue = self._call_queue(service)
                     # Expires in the queue rather than run after the caller gave up; the deadline
                     # stops it in a service that took it from the queue.
-                    message = {"method": method, "args": list(args), "caller": caller,
+                    message = {"method": method, "args": list(args), "caller": signed,
                                "deadline": deadline_for(timeout)}
                     self.producer.publish(message, exchange="",
                                           routing_key=queue, reply_to=self.reply_queue, correlation_id=call_id,

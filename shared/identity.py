@@ -1,8 +1,9 @@
 """Who is calling: every command carries the caller and a correlation id.
 
-The caller travels in nameko's context data (key "caller") from the gateway to
-every service, and stored events keep it as `actor`, so the history says who
-did what without saying anything about the person the event is about.
+The caller travels signed (shared.signing) in each call's message and in
+nameko's context data (key "caller") to every service, and stored events keep
+it as `actor`, so the history says who did what without saying anything about
+the person the event is about.
 """
 from __future__ import annotations
 

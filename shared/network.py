@@ -18,7 +18,7 @@ from pathlib import Path
 
 import requests
 
-from shared import config
+from shared import config, signing
 from shared.lifecycle import PARENT_PID
 from shared.logs import MAX_BYTES, RotatingLines
 
@@ -130,7 +130,8 @@ class Network:
                  log_dir: Path | None = None):
         self.environ = dict(os.environ)
         self.given_env = dict(env or {})
-        self.env = {**self.environ, **self.given_env, "PYTHONPATH": str(ROOT)}
+        # The signing key of this process (shared.signing): the network and the tools run with its env agree.
+        self.env = {**self.environ, **signing.environment(), **self.given_env, "PYTHONPATH": str(ROOT)}
         self.specs = {spec.name: spec for spec in specs(services, port_base)}
         self.processes: dict[str, subprocess.Popen] = {}
         self.log_dir = log_dir
@@ -153,7 +154,8 @@ class Network:
         output = subprocess.DEVNULL if self.log_dir is None else subprocess.PIPE
         spec = self.specs[name]
         # The process's own addresses (spec.env) win over the shell's, but not over what the caller gave.
-        env = {**self.environ, **dict(spec.env), **self.given_env, "PYTHONPATH": str(ROOT), PARENT_PID: str(os.getpid())}
+        env = {**self.environ, **signing.environment(), **dict(spec.env), **self.given_env, "PYTHONPATH": str(ROOT),
+               PARENT_PID: str(os.getpid())}
         self.processes[name] = subprocess.Popen(
             (sys.executable, *spec.args), env=env, cwd=ROOT, stdout=output, stderr=subprocess.STDOUT,
             start_new_session=True, preexec_fn=_end_with_this_thread if spec.name == WEB else None,

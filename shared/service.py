@@ -25,6 +25,7 @@ from shared.consumer import TrackedConsumer
 from shared.crypto import vault_from_env
 from shared.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from shared.identity import Caller, caller_from
+from shared.signing import SignedContext, verified
 from shared.metrics import METRICS, metrics_response
 from shared.operations import Operation, Operations, require
 
@@ -62,7 +63,7 @@ class ApplicationProvider(DependencyProvider):
             if not served(uri, source):
                 raise ConnectionError(f"{source} is not running")
             with ClusterRpcProxy(rpc_config, timeout=5,
-                                 context_data={CALLER_KEY: Caller.system(self.application.service).as_actor()}) as proxy:
+                                 context_data=SignedContext(Caller.system(self.application.service).as_actor())) as proxy:
                 return proxy[source].integration_events(after, limit)
 
         connection = Connection(uri, heartbeat=0)
@@ -94,14 +95,14 @@ def served(uri: str, service: str) -> bool:
 
 
 class CallerProvider(DependencyProvider):
-    """The caller's identity, as it travels in nameko's context data.
+    """The caller's identity, as it travels signed in nameko's context data (shared.signing).
 
-    None when missing or invalid: raising here would kill the container, so
-    `require` refuses the call instead.
+    None when missing, invalid, unsigned, badly signed, expired or for another
+    service: raising here would kill the container, so `require` refuses the call instead.
     """
 
     def get_dependency(self, worker_ctx):
-        return caller_from(worker_ctx.data.get(CALLER_KEY))
+        return caller_from(verified(worker_ctx.data.get(CALLER_KEY), worker_ctx.service_name))
 
 
 class Instrumentation(DependencyProvider):

@@ -4,6 +4,7 @@ from nameko.standalone.rpc import ClusterRpcProxy
 
 from shared import config
 from shared.network import Network
+from shared.signing import SignedContext
 from tests.support import caller, free_port_base, private_database, private_vhost, require_broker
 
 
@@ -58,7 +59,7 @@ def rpc(amqp_uri):
 
     def proxy(role="system", **identity):
         cluster = ClusterRpcProxy({"AMQP_URI": amqp_uri}, timeout=20,
-                                  context_data={"caller": caller(role, **identity)})
+                                  context_data=SignedContext(caller(role, **identity)))
         proxies.append(cluster)
         return cluster.start()
 

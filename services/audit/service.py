@@ -17,7 +17,8 @@ from shared import config
 from shared.identity import Caller
 from shared.lifecycle import PARENT_PID
 from shared.network import ROOT
-from shared.service import CALLER_KEY, EXPECTED, ApplicationProvider, ServiceBase, require
+from shared.service import EXPECTED, ApplicationProvider, ServiceBase, require
+from shared.signing import SignedContext
 
 AT_ONCE = 1000  # positions per integration_events_at call (its limit)
 
@@ -40,7 +41,7 @@ class RpcSources:
         """A connection per thread (a proxy is not shared between threads): sources are checked at once."""
         if getattr(self.local, "proxy", None) is None:
             cluster = ClusterRpcProxy(self.config, timeout=self.timeout,
-                                      context_data={CALLER_KEY: Caller.system("audit").as_actor()})
+                                      context_data=SignedContext(Caller.system("audit").as_actor()))
             self.local.proxy = cluster.start()
             with self.lock:
                 self.opened.append(cluster)

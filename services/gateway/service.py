@@ -27,7 +27,7 @@ from shared.errors import Conflict  # registered: errors come back as our own cl
 
 
 class CallBackend:
-    """Calls one service method with the caller's identity, over shared.calls."""
+    """Calls one service method with the caller's identity, over shared.calls (which signs it for that service)."""
 
     def __init__(self, client: CallClient):
         self.client = client

@@ -1,10 +1,12 @@
 """The call server's side of shared.calls without a broker: which methods, who calls, what comes back.
 The whole path over the real broker is in tests/integration/test_calls.py."""
+import time
 import uuid
 
 from nameko.exceptions import deserialize
 from nameko.rpc import rpc
 
+from shared import signing
 from shared.calls import CallServer, rpc_methods
 from shared.errors import InvalidInput, NotAllowed
 from shared.service import EXPECTED, ServiceBase, require
@@ -36,30 +38,35 @@ def server():
 PEER = {"user_id": "peer-1", "role": "peer", "organization_id": None, "correlation_id": "c-1"}
 
 
+def signed(actor: dict, service: str = "greeter") -> str:
+    return signing.sign(actor, service)
+
+
 def test_only_rpc_entrypoints_are_reachable():
     assert {"greet", "fail", "positions", "integration_events"} <= set(rpc_methods(Greeter))
     assert not {"not_an_entrypoint", "health", "metrics"} & set(rpc_methods(Greeter))
-    result, error = server().perform({"method": "not_an_entrypoint", "args": [], "caller": PEER})
+    result, error = server().perform({"method": "not_an_entrypoint", "args": [], "caller": signed(PEER)})
     assert result is None and error["exc_type"] == "MethodNotFound"
 
 
 def test_the_method_runs_with_the_application_and_the_caller():
-    result, error = server().perform({"method": "greet", "args": ["Sky"], "caller": PEER})
+    result, error = server().perform({"method": "greet", "args": ["Sky"], "caller": signed(PEER)})
     assert error is None
     assert result == {"greeting": "hello Sky", "by": "peer-1", "store": "the application"}
 
 
 def test_refusals_come_back_as_our_own_errors_with_the_fields():
-    _, error = server().perform({"method": "greet", "args": [""], "caller": PEER})
+    _, error = server().perform({"method": "greet", "args": [""], "caller": signed(PEER)})
     refused = deserialize(error)
     assert isinstance(refused, InvalidInput) and refused.field_errors == {"whom": ["required"]}
-    for caller in (None, "not json", {"user_id": "x", "role": "pirate"}, {**PEER, "role": "person"}):
+    for caller in (None, "not json", signed({"user_id": "x", "role": "pirate"}), signed({**PEER, "role": "person"}),
+                   PEER, signed(PEER, "intake"), signing.sign(PEER, "greeter", now=time.time() - 61)):
         _, error = server().perform({"method": "greet", "args": ["Sky"], "caller": caller})
         assert isinstance(deserialize(error), NotAllowed)
 
 
 def test_an_unexpected_failure_is_named_not_raised():
-    result, error = server().perform({"method": "fail", "args": [], "caller": PEER})
+    result, error = server().perform({"method": "fail", "args": [], "caller": signed(PEER)})
     assert result is None and error["exc_type"] == "KeyError"
     _, error = server().perform("not even a dict")
     assert error["exc_type"] == "MethodNotFound"
@@ -80,7 +87,7 @@ def intake_lot(app_factory):
 
 
 def as_call(method, payload, peer):
-    return {"method": method, "args": [payload], "caller": peer.as_actor()}
+    return {"method": method, "args": [payload], "caller": signing.sign(peer.as_actor(), "intake")}
 
 
 def shared_items(intake, peer):

@@ -37,6 +37,7 @@ from nameko.standalone.rpc import ClusterRpcProxy
 
 from shared.errors import InvalidInput
 from shared.identity import Caller
+from shared.signing import SignedContext
 from shared.experiences import EXPERIENCE_CODES
 from tests.support import caller, can_manage_broker, rabbitmqctl, wait_until
 
@@ -410,7 +411,7 @@ class RetryingClient:
     def _connect(self):
         if self.proxy is None:
             cluster = ClusterRpcProxy(self.config, timeout=self.timeout,
-                                      context_data={"caller": caller(self.role, **self.identity)})
+                                      context_data=SignedContext(caller(self.role, **self.identity)))
             self.proxy = cluster.start()
             self.cluster = cluster
         return self.proxy

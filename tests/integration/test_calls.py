@@ -1,16 +1,19 @@
 """Calls (shared.calls) to a real intake process over the real broker: answers, refusals
 with the field named and nothing stored, unknown methods and services, many callers at once,
-calls not kept on the broker's disk."""
+calls not kept on the broker's disk, forged callers published straight to the broker refused."""
+import json
 import threading
 import time
 import uuid
 
 import pytest
-from kombu import Connection
+from kombu import Connection, Consumer, Producer, Queue
 from nameko.exceptions import MethodNotFound, UnknownService
 
+from shared import signing
 from shared.calls import CallClient, call_queue
 from shared.errors import InvalidInput, NotAllowed
+from shared.signing import SignedContext
 from tests.support import caller, wait_until
 
 pytestmark = pytest.mark.integration
@@ -116,3 +119,66 @@ def test_a_call_is_not_kept_on_the_brokers_disk(amqp_uri, intake, client):
             queue.delete()
     assert call.properties["delivery_mode"] == 1  # transient
     assert len(outcome) == 1  # and its caller was told
+
+
+def publish_raw(amqp_uri, namespace, body, timeout=15) -> dict:
+    """A call as anyone holding the broker's credentials can send it: a kombu message straight to the queue."""
+    replies = []
+    with Connection(amqp_uri) as connection:
+        channel = connection.channel()
+        reply_queue = Queue(f"forger-{uuid.uuid4().hex}", exclusive=True, auto_delete=True)
+        with Consumer(channel, queues=[reply_queue], callbacks=[lambda reply, _: replies.append(reply)],
+                      no_ack=True, accept=["json"]):
+            Producer(connection.channel()).publish(
+                body, exchange="", routing_key=call_queue("intake", namespace).name, reply_to=reply_queue.name,
+                correlation_id=uuid.uuid4().hex, serializer="json", delivery_mode="transient")
+            deadline = time.monotonic() + timeout
+            while not replies and time.monotonic() < deadline:
+                try:
+                    connection.drain_events(timeout=1)
+                except TimeoutError:
+                    pass
+    assert replies, "intake did not answer the call published on the broker"
+    return replies[0]
+
+
+def test_a_call_published_straight_to_the_broker_needs_a_signed_caller(amqp_uri, intake, client):
+    """Broker credentials are not enough: a caller claiming `system`, unsigned, expired, signed for another
+    service or altered, is no caller; nothing is stored. The same message, signed, is taken."""
+    peer_worker_id = str(uuid.uuid4())
+    system = caller("system")
+
+    def call(signed_caller):
+        return publish_raw(amqp_uri, client.namespace, {"method": "record_peer_worker_profile",
+                                                        "args": [profile(peer_worker_id)], "caller": signed_caller})
+
+    good = signing.sign(system, "intake")
+    payload, signature = good.split(".")
+    forged_payload = signing._encode(json.dumps(
+        {"c": system, "aud": "intake", "exp": int(time.time()) + 60}).encode())
+    for forged in (system,                                                          # as today: plain, claiming system
+                   json.dumps(system),
+                   signing.sign(system, "intake", now=time.time() - signing.LIFETIME - 1),  # expired: a replay
+                   signing.sign(system, "matching"),                                 # for another service
+                   f"{forged_payload}.{signature}",                                  # another payload, same signature
+                   f"{payload}.{signature[:-4]}AAAA"):                              # badly signed
+        answer = call(forged)
+        assert answer["result"] is None and answer["error"]["exc_type"] == "NotAllowed", (forged, answer)
+    assert client.call("intake", "positions", caller=system)["log"] == 0  # nothing stored
+
+    assert call(good) == {"result": peer_worker_id, "error": None}
+    assert client.call("intake", "positions", caller=system)["log"] == 1
+
+
+def test_nameko_rpc_needs_a_signed_caller_too(amqp_uri, intake, client):
+    from nameko.standalone.rpc import ClusterRpcProxy
+
+    system = caller("system")
+    peer_worker_id = str(uuid.uuid4())
+    with ClusterRpcProxy({"AMQP_URI": amqp_uri}, timeout=20, context_data={"caller": system}) as forger:
+        with pytest.raises(NotAllowed):
+            forger.intake.record_peer_worker_profile(profile(peer_worker_id))
+    assert client.call("intake", "positions", caller=system)["log"] == 0
+    with ClusterRpcProxy({"AMQP_URI": amqp_uri}, timeout=20, context_data=SignedContext(system)) as tool:
+        assert tool.intake.record_peer_worker_profile(profile(peer_worker_id)) == peer_worker_id
+    assert client.call("intake", "positions", caller=system)["log"] == 1

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from types import SimpleNamespace
 
@@ -9,11 +10,12 @@ import pytest
 from nameko.testing.services import worker_factory
 
 from services.intake.setup import setup as intake_setup
-from shared import config
+from shared import config, signing
 from services.intake.service import IntakeService
 from shared.errors import InvalidInput, NotAllowed
 from shared.identity import Caller
 from shared.service import CALLER_KEY, CallerProvider
+from shared.signing import SignedContext
 from shared.tests.conftest import (  # noqa: F401  (fixtures)
     app_factory,
     isolated_env,
@@ -189,22 +191,31 @@ def test_positions(intake):
         "log": 1, "upstream": {service: 0 for service in config.SERVICES}}
 
 
-# --- the caller, as it travels in the context data ---------------------------------------
+# --- the caller, as it travels signed in the context data ---------------------------------
 
 
 def context(**data):
-    return SimpleNamespace(data=data)
+    return SimpleNamespace(data=data, service_name="intake")
 
 
-def test_caller_provider_reads_the_caller_from_context_data():
+ACTOR = {"user_id": "peer-user-1", "role": "peer", "organization_id": "org-harbor", "correlation_id": "c-5"}
+
+
+def test_caller_provider_reads_the_signed_caller_from_context_data():
     provider = CallerProvider()
-    actor = {"user_id": "peer-user-1", "role": "peer", "organization_id": "org-harbor", "correlation_id": "c-5"}
-    assert provider.get_dependency(context(**{CALLER_KEY: actor})) == Caller(**actor)
-    assert provider.get_dependency(context(**{CALLER_KEY: json.dumps(actor)})) == Caller(**actor)
+    assert provider.get_dependency(context(**{CALLER_KEY: signing.sign(ACTOR, "intake")})) == Caller(**ACTOR)
+    assert provider.get_dependency(context(**{CALLER_KEY: signing.sign(ACTOR, "*")})) == Caller(**ACTOR)
+    assert provider.get_dependency(context(**SignedContext(ACTOR).copy())) == Caller(**ACTOR)
 
 
-@pytest.mark.parametrize("raw", [None, "not json", "[]", {"user_id": "u", "role": "superuser"},
-                                 {"role": "peer"}, ["peer"], 7])
-def test_caller_provider_gives_none_for_a_missing_or_bad_caller(raw):
+@pytest.mark.parametrize("raw", [
+    None, "not json", "[]", ACTOR, json.dumps(ACTOR), ["peer"], 7,  # unsigned
+    signing.sign({"user_id": "u", "role": "superuser"}, "intake"), signing.sign({"role": "peer"}, "intake"),
+    signing.sign(ACTOR, "matching"),  # for another service
+    signing.sign(ACTOR, "intake", now=time.time() - signing.LIFETIME - 1),  # expired
+    signing.sign(ACTOR, "intake")[:-4] + "AAAA",  # badly signed
+    signing.sign(ACTOR, "intake").replace(".", "x.", 1),  # its payload changed
+])
+def test_caller_provider_gives_none_for_a_missing_bad_or_unsigned_caller(raw):
     data = {} if raw is None else {CALLER_KEY: raw}
     assert CallerProvider().get_dependency(context(**data)) is None
