@@ -29,7 +29,7 @@ APPLICATIONS = {
     "directory": "services.directory.setup:setup",
     "matching": "services.matching.setup:setup",
     "supervision": "services.supervision.setup:setup",
-    "audit": "services.audit.application:AuditApplication",
+    "audit": "services.audit.setup:setup",
     "notifications": "services.notifications.setup:setup",
 }
 SERVICE_CLASSES = {
@@ -96,7 +96,10 @@ def specs(services=PROCESSES, port_base: int | None = None, bind_host: str | Non
         if service not in services:
             continue
         service_port, relay_port = base + 1 + index, base + 101 + index
-        result.append(ProcessSpec(service, ("-m", "shared.run_service", service, "--port", str(service_port)), service_port))
+        # Notifications' messages link to the pages: sign in, one-click unsubscribe.
+        env = (("PEERNET_WEB_URL", web_url),) if service == "notifications" else ()
+        result.append(ProcessSpec(service, ("-m", "shared.run_service", service, "--port", str(service_port)),
+                                  service_port, env=env))
         result.append(ProcessSpec(f"{service}-relay", ("-m", "shared.relay", service, "--port", str(relay_port)), relay_port))
     if GATEWAY in services:
         result.append(ProcessSpec(GATEWAY, ("-m", "services.gateway.run", "--port", str(base + 100),

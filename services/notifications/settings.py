@@ -10,11 +10,12 @@ from shared.settings import ServiceSettings, setting
 class Settings(ServiceSettings):
     program: str = setting("PEERNET_NOTIFY_PROGRAM", "Connect",
                            "the program's name, the only name a message sent outside carries (the state's choice)")
-    sign_in_url: str = setting("PEERNET_NOTIFY_SIGN_IN_URL", "http://127.0.0.1:8100/",
-                               "where every message sends its reader to sign in")
-    unsubscribe_url: str = setting("PEERNET_NOTIFY_UNSUBSCRIBE_URL",
-                                   "http://127.0.0.1:8200/notification-unsubscribes/",
-                                   "the gateway's one-click unsubscribe address (a token is appended)")
+    sign_in_url: str = setting("PEERNET_NOTIFY_SIGN_IN_URL", "",
+                               "where every message sends its reader to sign in (default: the web pages, "
+                               "PEERNET_WEB_URL)")
+    unsubscribe_url: str = setting("PEERNET_NOTIFY_UNSUBSCRIBE_URL", "",
+                                   "the one-click unsubscribe address, a token appended (default: the web pages' "
+                                   "/notification-unsubscribes/, which a click opens and a mail program posts to)")
     unsubscribe_secret: str = setting("PEERNET_NOTIFY_UNSUBSCRIBE_SECRET", "",
                                       "key that signs unsubscribe links (default: derived from the vault key)")
     smtp_host: str = setting("PEERNET_SMTP_HOST", "localhost", "the SMTP server email goes through")

@@ -2,6 +2,7 @@
 handlers meet. `setup(vault)` is what the nameko service, the tools and the tests build."""
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import hmac
 
@@ -36,6 +37,9 @@ def unsubscribe_secret(settings: Settings) -> bytes:
 
 def setup(vault, env: dict | None = None, clock: Clock = utc_now) -> NotificationsApplication:
     settings = Settings.from_env(env)
+    pages = config.web_url()
+    settings = dataclasses.replace(settings, sign_in_url=settings.sign_in_url or pages,
+                                   unsubscribe_url=settings.unsubscribe_url or f"{pages}notification-unsubscribes/")
     store = NotificationsApplication(vault, env, settings, clock)
     links = Links(settings.unsubscribe_url, unsubscribe_secret(settings))
     store.register(OPERATIONS, bind(HANDLERS, store=store, vault=vault, settings=settings, clock=clock, links=links))

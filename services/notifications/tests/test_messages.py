@@ -10,6 +10,8 @@ import pytest
 from services.notifications import messages
 from services.notifications.domain import KINDS
 from services.notifications.settings import Settings
+from services.notifications.setup import setup
+from shared.tests.conftest import app_factory, isolated_env, vault  # noqa: F401
 from shared.contracts.notifications import KINDS as PUBLISHED_KINDS
 
 EXPERIENCES = json.load(open("shared/data/experiences.json", encoding="utf-8"))["experiences"]
@@ -76,3 +78,13 @@ def test_an_unsubscribe_link_reads_back_and_cannot_be_changed():
     assert LINKS.read(token[:-2] + "xx") is None
     assert messages.Links(SETTINGS.unsubscribe_url, b"other key").read(token) is None
     assert LINKS.read("not a token") is None
+
+
+def test_messages_link_to_the_web_pages_of_this_network_unless_told_otherwise(app_factory, monkeypatch):
+    monkeypatch.setenv("PEERNET_WEB_URL", "http://127.0.0.1:9100/")
+    settings = app_factory(setup).settings
+    assert settings.sign_in_url == "http://127.0.0.1:9100/"
+    # A click opens the pages' unsubscribe page; a mail program's one-click POST lands there too.
+    assert settings.unsubscribe_url == "http://127.0.0.1:9100/notification-unsubscribes/"
+    told = app_factory(setup, env={"PEERNET_NOTIFY_SIGN_IN_URL": "https://connect.example.org/"}).settings
+    assert told.sign_in_url == "https://connect.example.org/"
