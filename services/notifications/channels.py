@@ -7,13 +7,39 @@ or the reason it failed, in words that name no address.
 from __future__ import annotations
 
 import ipaddress
+import re
 import smtplib
 import socket
 from datetime import datetime, timezone
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import requests
 from standardwebhooks.webhooks import Webhook
+
+from shared import config
+
+
+def mailer(settings) -> "Mailer | Outbox":
+    """SMTP when a server is configured; otherwise (make run, development) the outbox folder."""
+    return Mailer(settings) if settings.smtp_host else Outbox(config.var_dir() / "mail")
+
+
+class Outbox:
+    """Development without an SMTP server: each email written whole to var/mail/ as a .eml file,
+    named by its Message-ID, so a developer opens what a person would have received."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+
+    def send(self, message) -> str:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        name = re.sub(r"[^A-Za-z0-9._-]", "_", message["Message-ID"].strip("<>"))
+        (self.folder / f"{name}.eml").write_bytes(bytes(message))
+        return "ok"
+
+    def close(self) -> None:
+        pass
 
 
 class Mailer:

@@ -23,7 +23,7 @@ from eventsourcing.persistence import IntegrityError
 
 from services.notifications import messages
 from services.notifications.application import iso
-from services.notifications.channels import Mailer, post_webhook, private_address
+from services.notifications.channels import Mailer, Outbox, mailer as mailer_for, post_webhook, private_address
 from services.notifications.domain import Delivery, Recipient
 from services.notifications.queries import key_of, preferences_of
 from shared.crypto import FORGOTTEN
@@ -133,7 +133,7 @@ def deliver_due(command: dict, caller: Caller, *, store, vault, settings, clock,
                 for reminder_id in store.due.reminders_due(iso(now), settings.batch))
     outcomes = {"sent": 0, "failed": 0, "deferred": 0, "cancelled": 0}
     lot: list[Delivery] = []
-    mailer, web = Mailer(settings), requests.Session()
+    mailer, web = mailer_for(settings), requests.Session()
     try:
         for delivery_id in store.due.deliveries_due(iso(now), settings.batch):
             delivery: Delivery = store.repository.get(delivery_id)
@@ -151,7 +151,7 @@ def deliver_due(command: dict, caller: Caller, *, store, vault, settings, clock,
 
 
 def _attempt(delivery: Delivery, recipient: Recipient, now: datetime, actor, vault, settings, links,
-             mailer: Mailer, web) -> str:
+             mailer: Mailer | Outbox, web) -> str:
     """Send one delivery if it may go now; what happened (the delivery records it)."""
     reason = _why_not(delivery, recipient)
     if reason:

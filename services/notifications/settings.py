@@ -18,7 +18,8 @@ class Settings(ServiceSettings):
                                    "/notification-unsubscribes/, which a click opens and a mail program posts to)")
     unsubscribe_secret: str = setting("PEERNET_NOTIFY_UNSUBSCRIBE_SECRET", "",
                                       "key that signs unsubscribe links (default: derived from the vault key)")
-    smtp_host: str = setting("PEERNET_SMTP_HOST", "localhost", "the SMTP server email goes through")
+    smtp_host: str = setting("PEERNET_SMTP_HOST", "", "the SMTP server email goes through (none: development, "
+                             "each email is written to var/mail/ as a .eml file instead)")
     smtp_port: int = setting("PEERNET_SMTP_PORT", 25, "its port")
     smtp_user: str = setting("PEERNET_SMTP_USER", "", "user to log in as (none: no login)")
     smtp_password: str = setting("PEERNET_SMTP_PASSWORD", "", "its password")

@@ -3,16 +3,18 @@ address is final, and a webhook's signature is Standard Webhooks' own. Quiet hou
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from email.message import EmailMessage
 
 import requests
 from aiosmtpd.controller import Controller
 from standardwebhooks.webhooks import Webhook
 
 from services.notifications import messages
-from services.notifications.channels import Mailer, post_webhook, sign
+from services.notifications.channels import Mailer, Outbox, mailer, post_webhook, sign
 from services.notifications.domain import Recipient
 from services.notifications.settings import Settings
 from services.notifications.tests.support import SmtpSink, WebhookReceiver, free_port
+from shared.tests.conftest import isolated_env  # noqa: F401
 
 ACTOR = {"user_id": "u", "role": "person", "organization_id": None, "correlation_id": "c"}
 ADDRESS = "kept.private.synthetic@example.org"
@@ -87,3 +89,13 @@ def test_quiet_hours_across_midnight_end_the_next_morning_in_the_users_zone():
     madrid = quiet("22:00", "07:00", "Europe/Madrid")
     assert madrid.in_quiet_hours(late, "America/New_York") == datetime(2026, 12, 8, 6, 0, tzinfo=timezone.utc)
     assert madrid.in_quiet_hours(datetime(2026, 12, 8, 15, 0, tzinfo=timezone.utc), "America/New_York") is None
+
+
+def test_without_an_smtp_server_each_email_is_kept_in_the_development_outbox(isolated_env):
+    assert isinstance(mailer(Settings()), Outbox)
+    message = EmailMessage()
+    message["Message-ID"], message["Subject"] = "<n-1.abc@peernet.test>", "There is an update"
+    message.set_content("Sign in to see it.")
+    assert mailer(Settings()).send(message) == "ok"
+    [kept] = (isolated_env / "mail").iterdir()
+    assert kept.name == "n-1.abc_peernet.test.eml" and b"There is an update" in kept.read_bytes()
