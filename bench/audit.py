@@ -141,19 +141,20 @@ def serving(paths: dict[str, str]):
 
 
 def verify_with_sources(path: str, key: str, folder: Path, fetch_digests) -> float:
-    """A verification job's work: AuditApplication.verify over the ledger, every source included."""
-    from services.audit.application import AuditApplication
+    """A verification job's work: audit's verify over the ledger, every source included."""
+    from services.audit.setup import setup
     from shared.crypto import vault_from_env
+    from shared.identity import Caller
 
     def nothing_read_in_full(source, after, limit):
         raise AssertionError(f"{source}: the bench's sources hold no readable event")
 
-    audit = AuditApplication(vault_from_env(), {
+    audit = setup(vault_from_env(), {
         "PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(folder / "audit-events.sqlite"),
-        "AUDIT_LEDGER_DBNAME": path, "AUDIT_SIGNING_KEY": key})
+        "AUDIT_LEDGER_DBNAME": path, "PEERNET_AUDIT_SIGNING_KEY": key})
     audit.fetch_range, audit.fetch_digests = nothing_read_in_full, fetch_digests
     started = time.perf_counter()
-    result = audit.verify()
+    result = audit.perform("verify", Caller.system("audit"))
     elapsed = time.perf_counter() - started
     assert result["ok"], result
     assert sum(check["events_checked"] for check in result["sources"]) == result["chain"]["entries_verified"]
@@ -162,7 +163,7 @@ def verify_with_sources(path: str, key: str, folder: Path, fetch_digests) -> flo
 
 def break_glass(folder: Path, events: int = BREAK_GLASS_EVENTS, reads: int = 100) -> dict:
     """A person with `events` events at intake, all in the ledger; then the fields read under break-glass."""
-    from services.audit.application import AuditApplication
+    from services.audit.setup import setup
     from shared.consumer import TrackedConsumer
     from shared.crypto import vault_from_env
     from shared.identity import Caller
@@ -171,9 +172,9 @@ def break_glass(folder: Path, events: int = BREAK_GLASS_EVENTS, reads: int = 100
     vault, person_id = vault_from_env(), str(uuid.uuid4())
     intake = application_for("intake", {"PERSISTENCE_MODULE": "eventsourcing.sqlite",
                                         "SQLITE_DBNAME": str(folder / "intake.sqlite")})
-    audit = AuditApplication(vault, {"PERSISTENCE_MODULE": "eventsourcing.sqlite",
-                                     "SQLITE_DBNAME": str(folder / "audit.sqlite"),
-                                     "AUDIT_LEDGER_DBNAME": str(folder / "audit_ledger.sqlite")})
+    audit = setup(vault, {"PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                          "SQLITE_DBNAME": str(folder / "audit.sqlite"),
+                          "AUDIT_LEDGER_DBNAME": str(folder / "audit_ledger.sqlite")})
     sources = {"intake": intake, "audit": audit}
     audit.fetch_at = lambda wanted: {source: [e.as_message() for e in sources[source].integration_events_at(positions)]
                                      for source, positions in wanted.items()}
@@ -193,11 +194,12 @@ def break_glass(folder: Path, events: int = BREAK_GLASS_EVENTS, reads: int = 100
     while sum(tracked.catch_up(source) for source in tracked.sources):
         pass
     auditor = Caller(user_id="auditor-bench", role="state_auditor")
-    audit.open_break_glass({"person_id": person_id, "reason": "legal_request", "reference": "LR-BENCH-1"}, auditor)
+    audit.perform("open_break_glass", auditor,
+                  {"person_id": person_id, "reason": "legal_request", "reference": "LR-BENCH-1"})
     latencies = []
     for _ in range(reads):
         started = time.perf_counter()
-        fields = audit.personal_fields({"person_id": person_id}, auditor)["fields"]
+        fields = audit.perform("personal_fields", auditor, {"person_id": person_id})["fields"]
         latencies.append((time.perf_counter() - started) * 1000)
     assert len(fields) >= events, len(fields)
     latencies.sort()

@@ -29,7 +29,7 @@ APPLICATIONS = {
     "directory": "services.directory.setup:setup",
     "matching": "services.matching.setup:setup",
     "supervision": "services.supervision.setup:setup",
-    "audit": "services.audit.application:AuditApplication",
+    "audit": "services.audit.setup:setup",
     "notifications": "services.notifications.setup:setup",
 }
 SERVICE_CLASSES = {

@@ -17,9 +17,11 @@ import json
 import sys
 
 from services.audit.application import AuditApplication
-from services.audit.service import RpcSources, rpc_fetch_range
+from services.audit.service import RpcSources, SourcesPerCall
+from services.audit.setup import setup
 from shared import config
 from shared.crypto import vault_from_env
+from shared.identity import Caller
 from shared.lifecycle import end_with_parent
 
 
@@ -51,16 +53,14 @@ def main(argv=None) -> int:
     job.add_argument("job_id")
     args = parser.parse_args(argv)
 
-    audit = AuditApplication(vault_from_env())
     if args.command == "rebuild":
-        audit.fetch_range = rpc_fetch_range(config.amqp_uri())
+        audit = setup(vault_from_env(), sources=SourcesPerCall(config.amqp_uri()))
         print(f"ledger rebuilt: {audit.rebuild()} events entered")
         return 0
     if args.command == "verify" and args.chain_only:
-        return run_verify(audit, args)
+        return run_verify(setup(vault_from_env()), args)
     with RpcSources(config.amqp_uri()) as sources:  # one connection for the whole verification
-        audit.fetch_range, audit.fetch_digests = sources.fetch_range, sources.fetch_digests
-        return run_verify(audit, args)
+        return run_verify(setup(vault_from_env(), sources=sources), args)
 
 
 def run_verify(audit: AuditApplication, args) -> int:
@@ -73,7 +73,7 @@ def run_verify(audit: AuditApplication, args) -> int:
         with open(args.checkpoints) as file:
             loaded = json.load(file)
         kept = loaded["checkpoints"] if isinstance(loaded, dict) else loaded
-    result = audit.verify(sources=not args.chain_only, checkpoints=kept)
+    result = audit.perform("verify", Caller.system("audit"), not args.chain_only, kept)
     print("\n".join(report(result)))
     return 0 if result["ok"] else 1
 

@@ -14,26 +14,21 @@ import json
 import logging
 import threading
 import uuid
-from datetime import datetime, timezone
+from datetime import datetime
 
-from shared import config
+from shared.clock import Clock
 from shared.errors import NotFound
 from shared.identity import Caller
 
 log = logging.getLogger("peernet.audit")
-HEARTBEAT_SECONDS = float(config.env("PEERNET_AUDIT_JOB_HEARTBEAT_SECONDS", "5"))
-# Without a heartbeat for this long, a running job's process is gone.
-STALE_SECONDS = float(config.env("PEERNET_AUDIT_JOB_STALE_SECONDS", "30"))
 REPORT_SECONDS = 0.5  # progress is written at most this often
 
 
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
 class VerificationJobs:
-    def __init__(self, application):
-        self.application = application
+    def __init__(self, application, heartbeat_seconds: float, stale_seconds: float, clock: Clock):
+        self.application, self.clock = application, clock
+        # A heartbeat this often; without one for stale_seconds, a running job's process is gone.
+        self.heartbeat_seconds, self.stale_seconds = heartbeat_seconds, stale_seconds
         # How a started job gets run: the service replaces this with a process of its own.
         self.launch = lambda job_id: threading.Thread(target=self.run, args=(job_id,), name=f"verify-{job_id}",
                                                       daemon=True).start()
@@ -43,7 +38,7 @@ class VerificationJobs:
         return self.application.ledger
 
     def start(self, caller: Caller, checkpoints: list[dict] | None = None) -> dict:
-        at = _now().isoformat()
+        at = self.clock().isoformat()
         job = {"id": str(uuid.uuid4()), "state": "running", "requested_by": caller.user_id, "started_at": at,
                "updated_at": at, "finished_at": None, "progress": json.dumps(self._totals()), "result": None,
                "checkpoints": None if checkpoints is None else json.dumps(checkpoints)}
@@ -70,19 +65,19 @@ class VerificationJobs:
 
         def save(**changes):
             with lock:
-                job.update(changes, updated_at=_now().isoformat(), progress=json.dumps(progress))
+                job.update(changes, updated_at=self.clock().isoformat(), progress=json.dumps(progress))
                 self.ledger.save_job(job)
 
         def report(step: str, checked: int) -> None:  # from the chain's thread and each source's
             with lock:
                 counts = progress["chain"] if step == "chain" else progress["sources"][step]
                 counts["checked"], counts["total"] = checked, max(counts["total"], checked)
-                if _now().timestamp() - last[0] >= REPORT_SECONDS:
-                    last[0] = _now().timestamp()
+                if self.clock().timestamp() - last[0] >= REPORT_SECONDS:
+                    last[0] = self.clock().timestamp()
                     save()
 
         def beat():
-            while not done.wait(HEARTBEAT_SECONDS):
+            while not done.wait(self.heartbeat_seconds):
                 save()
 
         threading.Thread(target=beat, name=f"verify-{job_id}-heartbeat", daemon=True).start()
@@ -92,18 +87,19 @@ class VerificationJobs:
         except Exception as error:
             log.exception("verification %s failed", job_id)
             done.set()
-            save(state="failed", finished_at=_now().isoformat(),
+            save(state="failed", finished_at=self.clock().isoformat(),
                  result=json.dumps({"error": f"{type(error).__name__}: {error}"}))
             return
         done.set()
-        save(state="done", finished_at=_now().isoformat(), result=json.dumps(result))
+        save(state="done", finished_at=self.clock().isoformat(), result=json.dumps(result))
 
     def view(self, job_id: str) -> dict:
         job = self.ledger.job(job_id)
         if job is None:
             raise NotFound(f"no verification {job_id}")
         state = job["state"]
-        if state == "running" and (_now() - datetime.fromisoformat(job["updated_at"])).total_seconds() > STALE_SECONDS:
+        quiet = (self.clock() - datetime.fromisoformat(job["updated_at"])).total_seconds()
+        if state == "running" and quiet > self.stale_seconds:
             state = "interrupted"  # its process is gone: start another
         progress = json.loads(job["progress"])
         result = json.loads(job["result"]) if job["result"] else None

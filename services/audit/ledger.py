@@ -30,12 +30,12 @@ LOCK_KEY = 7_301_991  # serialises appends to the chain across audit instances (
 class Ledger:
     placeholder = "?"
 
-    def __init__(self, signer: Signer, checkpoint_every: int = 1000, views: tuple = ()):
+    def __init__(self, signer: Signer, checkpoint_every: int = 1000, projections: tuple = ()):
         self.signer = signer
         self.checkpoint_every = checkpoint_every
         # Read models kept beside the ledger: each has ddl(ledger) and apply(ledger, db, event),
         # written in the entry's own transaction.
-        self.views = views
+        self.projections = projections
         self.entries_table = self.table("ledger_entries")
         self.tracking_table = self.table("ledger_tracking")
         self.checkpoints_table = self.table("ledger_checkpoints")
@@ -72,7 +72,7 @@ class Ledger:
             f"CREATE TABLE IF NOT EXISTS {self.jobs_table} (id TEXT PRIMARY KEY, state TEXT NOT NULL, "
             "requested_by TEXT, started_at TEXT NOT NULL, updated_at TEXT NOT NULL, finished_at TEXT, "
             "progress TEXT NOT NULL, result TEXT, checkpoints TEXT)",
-        ] + [statement for view in self.views for statement in view.ddl(self)]
+        ] + [statement for projection in self.projections for statement in projection.ddl(self)]
 
     def index(self, name: str) -> str:
         return f"ledger_by_{name}"
@@ -106,8 +106,8 @@ class Ledger:
             if row["seq"] % self.checkpoint_every == 0:
                 self._checkpoint(db, row["seq"], row["hash"])
             if event is not None:
-                for view in self.views:
-                    view.apply(self, db, event)
+                for projection in self.projections:
+                    projection.apply(self, db, event)
         return True
 
     def skip(self, source: str, position: int) -> bool:
@@ -144,8 +144,8 @@ class Ledger:
             for table in (self.entries_table, self.tracking_table, self.checkpoints_table, self.kept_table,
                           self.seals_table):
                 db.execute(f"DELETE FROM {table}")
-            for view in self.views:
-                view.clear(self, db)
+            for projection in self.projections:
+                projection.clear(self, db)
 
     # -- reading --------------------------------------------------------------
     def head(self) -> tuple[int, str]:
@@ -257,8 +257,8 @@ class Ledger:
 
 
 class SQLiteLedger(Ledger):
-    def __init__(self, path: str, signer: Signer, checkpoint_every: int = 1000, views: tuple = ()):
-        super().__init__(signer, checkpoint_every, views)
+    def __init__(self, path: str, signer: Signer, checkpoint_every: int = 1000, projections: tuple = ()):
+        super().__init__(signer, checkpoint_every, projections)
         self.path = path
         self._local = threading.local()
         with self.writing() as db:
@@ -301,11 +301,11 @@ class PostgresLedger(Ledger):
     placeholder = "%s"
 
     def __init__(self, conninfo: str, schema: str, signer: Signer, checkpoint_every: int = 1000,
-                 views: tuple = ()):
+                 projections: tuple = ()):
         import psycopg_pool
 
         self.schema = schema
-        super().__init__(signer, checkpoint_every, views)
+        super().__init__(signer, checkpoint_every, projections)
         self.pool = psycopg_pool.ConnectionPool(conninfo, min_size=1, max_size=4, open=True)
         with self.writing() as db:
             db.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')

@@ -1,4 +1,5 @@
-"""Audit as a nameko service: a thin adapter over AuditApplication, for state auditors."""
+"""Audit as a nameko service: its access table's entrypoints, the timer that signs the head, and the
+sources reached over RPC (the adapters its setup is given)."""
 from __future__ import annotations
 
 import os
@@ -7,20 +8,21 @@ import sys
 import threading
 
 from nameko.exceptions import RemoteError
-from nameko.rpc import rpc
 from nameko.standalone.rpc import ClusterRpcProxy
 from nameko.timer import timer
 
-from services.audit.application import AuditApplication
+from services.audit.settings import Settings
+from services.audit.setup import setup
 from services.audit.verify import SourceRefused
-from shared import config
+from shared.contracts.commands.audit import OPERATIONS
 from shared.identity import Caller
 from shared.lifecycle import PARENT_PID
 from shared.network import ROOT
-from shared.service import EXPECTED, ApplicationProvider, ServiceBase, require
+from shared.service import ApplicationProvider, ServiceBase, serves
 from shared.signing import SignedContext
 
 AT_ONCE = 1000  # positions per integration_events_at call (its limit)
+SETTINGS = Settings.from_env()  # nameko's timer takes its interval when the class is made
 
 
 class RpcSources:
@@ -65,34 +67,25 @@ class RpcSources:
                 for source, positions in wanted.items()}
 
 
-def rpc_fetch_range(uri: str):
-    """(source, after, limit) -> the source's integration events, a connection per call (rebuild, tools)."""
+class SourcesPerCall:
+    """The sources over a connection opened for each call (the service's, and a rebuild's)."""
 
-    def fetch(source: str, after: int, limit: int) -> list:
-        with RpcSources(uri, timeout=15) as sources:
-            return sources.fetch_range(source, after, limit)
+    def __init__(self, uri: str):
+        self.uri = uri
 
-    return fetch
+    def _call(self, timeout: float, method: str, *args):
+        with RpcSources(self.uri, timeout=timeout) as sources:
+            return getattr(sources, method)(*args)
 
+    def fetch_range(self, source: str, after: int, limit: int) -> list:
+        return self._call(15, "fetch_range", source, after, limit)
 
-def rpc_fetch_digests(uri: str):
-    """(source, after, limit) -> the source's stored digests, a connection per call (the verify RPC)."""
+    def fetch_digests(self, source: str, after: int, limit: int) -> list:
+        return self._call(30, "fetch_digests", source, after, limit)
 
-    def fetch(source: str, after: int, limit: int) -> list:
-        with RpcSources(uri, timeout=30) as sources:
-            return sources.fetch_digests(source, after, limit)
-
-    return fetch
-
-
-def rpc_fetch_at(uri: str):
-    """{source: positions} -> {source: events}: one connection for all of a break-glass read."""
-
-    def fetch(wanted: dict[str, list[int]]) -> dict[str, list]:
-        with RpcSources(uri, timeout=15) as sources:
-            return sources.fetch_at(wanted)
-
-    return fetch
+    def fetch_at(self, wanted: dict[str, list[int]]) -> dict[str, list]:
+        """{source: positions} -> {source: events}: one connection for all of a break-glass read."""
+        return self._call(15, "fetch_at", wanted)
 
 
 def launch_job(job_id: str) -> None:
@@ -104,71 +97,21 @@ def launch_job(job_id: str) -> None:
 
 
 class AuditProvider(ApplicationProvider):
-    """The Application, its tracked consumer, and a way to reach the sources for checks."""
+    """Audit's setup given the sources over this container's broker, and a process per verification job."""
 
-    def setup(self):
-        super().setup()
-        uri = self.container.config["AMQP_URI"]
-        self.application.fetch_range = rpc_fetch_range(uri)
-        self.application.fetch_digests = rpc_fetch_digests(uri)
-        self.application.fetch_at = rpc_fetch_at(uri)
-        self.application.jobs.launch = launch_job
+    def __init__(self):
+        super().__init__(self.build)
+
+    def build(self, vault):
+        return setup(vault, sources=SourcesPerCall(self.container.config["AMQP_URI"]), launch=launch_job)
 
 
+@serves(OPERATIONS)
 class AuditService(ServiceBase):
     name = "audit"
-    application = AuditProvider(AuditApplication)
+    application = AuditProvider()
 
-    @timer(interval=float(config.env("PEERNET_AUDIT_CHECKPOINT_SECONDS", "300")))
+    @timer(interval=SETTINGS.checkpoint_seconds)
     def sign_head(self):
         """Sign the head now and then, so that a quiet ledger's last entries are covered too."""
         self.application.checkpoint()
-
-    @rpc(expected_exceptions=EXPECTED)
-    def history(self, query=None):
-        require(self.caller, "state_auditor", "system")
-        return self.application.history(query or {})
-
-    @rpc(expected_exceptions=EXPECTED)
-    def export(self, query):
-        require(self.caller, "state_auditor", "system")
-        return self.application.export(query)
-
-    @rpc(expected_exceptions=EXPECTED)
-    def verify(self, sources=True, checkpoints=None):
-        require(self.caller, "state_auditor", "system")
-        return self.application.verify(sources=bool(sources), checkpoints=checkpoints)
-
-    @rpc(expected_exceptions=EXPECTED)
-    def start_verification(self, request=None):
-        """Start verifying the chain and every source; follow it with verification(id)."""
-        require(self.caller, "state_auditor", "system")
-        return self.application.start_verification(request, self.caller)
-
-    @rpc(expected_exceptions=EXPECTED)
-    def verification(self, query):
-        require(self.caller, "state_auditor", "system")
-        return self.application.verification(query)
-
-    @rpc(expected_exceptions=EXPECTED)
-    def checkpoints(self):
-        """Signed checkpoints and the public key, for the state to keep elsewhere."""
-        require(self.caller, "state_auditor", "system")
-        self.application.checkpoint()
-        return {"public_key": self.application.signer.public_key,
-                "checkpoints": self.application.ledger.checkpoints()}
-
-    @rpc(expected_exceptions=EXPECTED)
-    def figures(self):
-        require(self.caller, "state_auditor", "system")
-        return self.application.figures()
-
-    @rpc(expected_exceptions=EXPECTED)
-    def open_break_glass(self, access):
-        require(self.caller, "state_auditor")
-        return self.application.open_break_glass(access, self.caller)
-
-    @rpc(expected_exceptions=EXPECTED)
-    def personal_fields(self, person):
-        require(self.caller, "state_auditor")
-        return self.application.personal_fields(person, self.caller)

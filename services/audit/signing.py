@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import os
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
@@ -26,10 +25,10 @@ def new_key() -> str:
     return base64.b64encode(raw).decode()
 
 
-def signing_key_from_env() -> str:
+def signing_key(configured: str = "") -> str:
+    """The key configured (Settings.signing_key), else the development key kept in var/."""
     # The same write-then-link dance as the other development keys in var/.
-    return os.environ.get("PEERNET_AUDIT_SIGNING_KEY", "").strip() or config.development_key(
-        "audit_signing.key", new_key)
+    return configured.strip() or config.development_key("audit_signing.key", new_key)
 
 
 def checkpoint_message(seq: int, hash_: str, kind: str = "checkpoint") -> bytes:

@@ -20,7 +20,7 @@ from services.gateway.people import PersonPath
 from services.gateway.schemas import PageQuery, body_of, page_of
 from shared import config
 from shared.contracts.commands import audit
-from shared.contracts.commands.audit import FORMATS
+from shared.contracts.commands.audit import FORMATS, OPERATIONS as AUDIT
 
 log = logging.getLogger("peernet.gateway")
 FILTERS = {key: field for key, field in audit.HistoryQuery._declared_fields.items() if key not in ("cursor", "limit")}
@@ -217,40 +217,39 @@ def read_figures(call: Call):
     return call.rpc("audit", "figures")
 
 
-AUDITOR = ("state_auditor",)
 ROUTES = [
-    Route("GET", "/audit-entries", "listAuditEntries", "List the audit history", "audit", list_entries, AUDITOR,
+    Route("GET", "/audit-entries", "listAuditEntries", "List the audit history", "audit", list_entries, AUDIT["history"],
           query_schema=HistoryQuery, response=page_of(Entry, "AuditEntryPage"),
           description="Who did what, when, in every service, hash-chained; filter by source, type, time, "
                       "organization or subject. Personal fields are never in it."),
     Route("GET", "/audit-exports", "exportAuditEntries", "Export the audit history", "audit", export_entries,
-          AUDITOR, query_schema=ExportQuery, content_type=", ".join(MEDIA.values()),
+          AUDIT["export"], query_schema=ExportQuery, content_type=", ".join(MEDIA.values()),
           description="Every entry the filters select, streamed as CSV (a header, then one row per entry) or "
                       "JSON Lines, in ledger order. The same filters as /audit-entries; the ledger holds no "
                       "personal field, so none is in it. A stream cut short means the export failed."),
     Route("GET", "/audit-checkpoints", "listAuditCheckpoints", "List the signed checkpoints", "audit",
-          list_checkpoints, AUDITOR, query_schema=PageQuery, response=CheckpointPage,
+          list_checkpoints, AUDIT["checkpoints"], query_schema=PageQuery, response=CheckpointPage,
           description="The chain's head signed now and then (and now), with the public key: keep a copy "
                       "elsewhere and send it to a verification to catch a truncated ledger."),
     Route("POST", "/break-glass-accesses", "openBreakGlass", "Open break-glass access to a person's fields",
-          "audit", open_break_glass, AUDITOR, body=BreakGlassInput, response=BreakGlassOpened, status=201,
+          "audit", open_break_glass, AUDIT["open_break_glass"], body=BreakGlassInput, response=BreakGlassOpened, status=201,
           description="A reason code and a request or investigation number, never free text; the access is "
                       "the auditor's own, for a few hours. The person sees it in their disclosure log."),
     Route("GET", "/people/<person_id>/personal-fields", "readPersonalFields",
-          "Read a person's fields under break-glass", "audit", read_personal_fields, AUDITOR,
+          "Read a person's fields under break-glass", "audit", read_personal_fields, AUDIT["personal_fields"],
           path_schema=PersonPath, response=PersonalFields,
           description="Only while the auditor's own break-glass access is open; every read is recorded "
                       "(which fields, never their values) and shown to the person."),
     Route("POST", "/audit-verifications", "verifyAudit", "Start checking that the history was not altered",
-          "audit", start_verification, AUDITOR, response=Verification, status=202,
+          "audit", start_verification, AUDIT["start_verification"], response=Verification, status=202,
           description="Answers at once with the verification's address (Location): it checks the chain against "
                       "its signed checkpoints, then every service's log against the ledger. Follow it there; "
                       "its result appears when it is done."),
     Route("GET", "/audit-verifications/<verification_id>", "readAuditVerification",
-          "Follow a verification and read its result", "audit", read_verification, AUDITOR,
+          "Follow a verification and read its result", "audit", read_verification, AUDIT["verification"],
           path_schema=VerificationPath, response=Verification,
           description="Entries checked out of the total, each service's progress, and its state; once done, "
                       "ok or the first break found."),
-    Route("GET", "/audit-figures", "readAuditFigures", "Read the state's figures", "audit", read_figures, AUDITOR,
+    Route("GET", "/audit-figures", "readAuditFigures", "Read the state's figures", "audit", read_figures, AUDIT["figures"],
           response=Figures, description="Counts for reports; 1 to 10 are kept back."),
 ]

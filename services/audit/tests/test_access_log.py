@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import uuid
 
-from services.audit.application import AuditApplication
-from services.audit.tests.support import Sources, catch_up, consumer
+from services.audit.setup import setup
+from services.audit.tests.support import AUDITOR, Sources, catch_up, consumer
 from services.matching.setup import setup as matching_setup
 from services.matching.tests.support import World, peer_caller, person_caller
 from shared.tests.conftest import app_factory, isolated_env, vault  # noqa: F401
@@ -17,11 +17,12 @@ def test_a_peer_reading_a_persons_items_is_in_the_ledger_about_the_person_and_ve
     person = world.person(items=["veteran"])
     matching.perform("choose", person_caller(person), {"person_id": person, "peer_worker_id": peer})
     matching.perform("peer_requests", peer_caller(peer), uuid.UUID(peer))
-    audit = app_factory(AuditApplication)
+    audit = app_factory(setup)
     catch_up(consumer(audit, Sources(matching=matching)))
-    [entry] = audit.history({"type": "AccessRecorded"})["entries"]
+    [entry] = audit.perform("history", AUDITOR, {"type": "AccessRecorded"})["entries"]
     assert (entry["source"], entry["subject_id"], entry["user_id"], entry["role"]) == (
         "matching", person, peer, "peer")
     assert entry["organization_id"] == "org-harbor"  # the reader's
-    assert [e["type"] for e in audit.history({"subject_id": person})["entries"]][-1] == "AccessRecorded"
-    assert audit.verify()["ok"]
+    about = audit.perform("history", AUDITOR, {"subject_id": person})["entries"]
+    assert [e["type"] for e in about][-1] == "AccessRecorded"
+    assert audit.perform("verify", AUDITOR)["ok"]

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from services.audit.application import AuditApplication
+from services.audit.setup import setup
 from services.audit.domain import PersonalDataAccess
 from services.audit.tests.support import ADMIN, AUDITOR, NAME, Sources, catch_up, consumer, profile
 from services.intake.setup import setup as intake_setup
@@ -20,7 +20,7 @@ REASON = {"reason": "complaint_investigation", "reference": "CI-2026-0042"}
 @pytest.fixture
 def setting(app_factory):
     intake = app_factory(intake_setup)
-    audit = app_factory(AuditApplication, env={"AUDIT_BREAK_GLASS_HOURS": "3"})
+    audit = app_factory(setup, env={"PEERNET_AUDIT_BREAK_GLASS_HOURS": "3"})
     tracked = consumer(audit, Sources(intake=intake, audit=audit))
     person_id = str(intake.perform("record_peer_worker_profile", ADMIN, profile()))
     intake.perform("record_peer_worker_profile", ADMIN, profile("Someone Else Example"))
@@ -31,27 +31,27 @@ def setting(app_factory):
 def test_without_a_recorded_reason_no_personal_field_is_shown(setting):
     audit, _, person_id = setting
     with pytest.raises(NotAllowed) as refused:
-        audit.personal_fields({"person_id": person_id}, AUDITOR)
+        audit.perform("personal_fields", AUDITOR, {"person_id": person_id})
     assert "reason" in str(refused.value)
     assert audit.max_position() == 0  # nothing read, nothing recorded
 
 
 def test_after_recording_a_reason_the_auditor_sees_the_persons_fields_only(setting):
     audit, _, person_id = setting
-    opened = audit.open_break_glass({"person_id": person_id, **REASON}, AUDITOR)
-    shown = audit.personal_fields({"person_id": person_id}, AUDITOR)
+    opened = audit.perform("open_break_glass", AUDITOR, {"person_id": person_id, **REASON})
+    shown = audit.perform("personal_fields", AUDITOR, {"person_id": person_id})
     assert shown["fields"] == [{"source": "intake", "position": 1, "type": "PeerWorkerProfiled",
                                 "field": "display_name", "value": NAME}]
     assert opened["person_id"] == person_id
     # Another auditor has recorded nothing: the access is the first auditor's alone.
     with pytest.raises(NotAllowed):
-        audit.personal_fields({"person_id": person_id}, Caller(user_id="auditor-2", role="state_auditor"))
+        audit.perform("personal_fields", Caller(user_id="auditor-2", role="state_auditor"), {"person_id": person_id})
 
 
 def test_the_access_and_every_read_are_published_and_entered_in_the_ledger(setting):
     audit, tracked, person_id = setting
-    audit.open_break_glass({"person_id": person_id, **REASON}, AUDITOR)
-    audit.personal_fields({"person_id": person_id}, AUDITOR)
+    audit.perform("open_break_glass", AUDITOR, {"person_id": person_id, **REASON})
+    audit.perform("personal_fields", AUDITOR, {"person_id": person_id})
     opened, read = audit.integration_events(0, 10)
     assert (opened.type, opened.subject_id, opened.actor["user_id"]) == ("BreakGlassOpened", person_id, "auditor-1")
     assert opened.body["reason"] == "complaint_investigation" and opened.body["reference"] == "CI-2026-0042"
@@ -59,14 +59,14 @@ def test_the_access_and_every_read_are_published_and_entered_in_the_ledger(setti
                                                                               "CI-2026-0042")
     assert NAME not in str(read.as_message())  # the values read are never recorded
     catch_up(tracked)
-    about = audit.history({"subject_id": person_id})["entries"]
+    about = audit.perform("history", AUDITOR, {"subject_id": person_id})["entries"]
     assert [(e["source"], e["type"]) for e in about] == [
         ("intake", "PeerWorkerProfiled"), ("audit", "BreakGlassOpened"), ("audit", "PersonalDataRead")]
 
 
 def test_the_access_ends_after_the_configured_time(setting):
     audit, _, person_id = setting
-    audit.open_break_glass({"person_id": person_id, **REASON}, AUDITOR)
+    audit.perform("open_break_glass", AUDITOR, {"person_id": person_id, **REASON})
     access: PersonalDataAccess = audit.repository.get(uuid.UUID(person_id))
     expires_at, _ = access.open_until["auditor-1"]
     ends = datetime.fromisoformat(expires_at)
@@ -77,11 +77,11 @@ def test_the_access_ends_after_the_configured_time(setting):
 
 def test_an_expired_access_refuses(app_factory, setting):
     _, tracked, person_id = setting
-    audit = app_factory(AuditApplication, env={"AUDIT_BREAK_GLASS_HOURS": "-1"})
+    audit = app_factory(setup, env={"PEERNET_AUDIT_BREAK_GLASS_HOURS": "-1"})
     audit.fetch_range = tracked.fetch_range
-    audit.open_break_glass({"person_id": person_id, **REASON}, AUDITOR)
+    audit.perform("open_break_glass", AUDITOR, {"person_id": person_id, **REASON})
     with pytest.raises(NotAllowed):
-        audit.personal_fields({"person_id": person_id}, AUDITOR)
+        audit.perform("personal_fields", AUDITOR, {"person_id": person_id})
 
 
 @pytest.mark.parametrize("change, field", [
@@ -91,6 +91,6 @@ def test_an_expired_access_refuses(app_factory, setting):
 def test_a_reason_is_a_code_and_a_reference_never_free_text(setting, change, field):
     audit, _, person_id = setting
     with pytest.raises(InvalidInput) as refused:
-        audit.open_break_glass({"person_id": person_id, **REASON, **change}, AUDITOR)
+        audit.perform("open_break_glass", AUDITOR, {"person_id": person_id, **REASON, **change})
     assert field in refused.value.field_errors
     assert audit.max_position() == 0

@@ -5,8 +5,8 @@ import uuid
 
 import pytest
 
-from services.audit.application import AuditApplication
-from services.audit.tests.support import ADMIN
+from services.audit.setup import setup
+from services.audit.tests.support import ADMIN, AUDITOR
 from shared import contracts
 from shared.tests.conftest import app_factory, isolated_env, vault  # noqa: F401
 
@@ -26,7 +26,7 @@ class Source:
 
 @pytest.fixture
 def audit(app_factory):
-    return app_factory(AuditApplication)
+    return app_factory(setup)
 
 
 def connect(matching, requested, began, ended=None, region="Hampden County", version=2):
@@ -48,27 +48,28 @@ def test_connections_started_and_ended_by_month_and_region_with_small_counts_sup
         connect(matching, "2026-03-01T09:00:00Z", "2026-03-20T09:00:00Z", ended="2026-04-02T09:00:00Z",
                 region="remote")
     connect(matching, None, "2026-03-21T09:00:00Z", version=1)  # published before regions
-    started = audit.figures()["connections_started_by_month_and_region"]
+    started = audit.perform("figures", AUDITOR)["connections_started_by_month_and_region"]
     assert {row["row"]: row["cells"] for row in started["rows"]} == {
         "2026-03": {"Hampden County": 12, "remote": "1-10", "region not recorded": "1-10"}}
     assert started["rows"][0]["total"] == "14-32"  # never 15: that would give back the two suppressed cells
     assert started["column_totals"] == {"Hampden County": 12, "remote": "1-10", "region not recorded": "1-10"}
-    ended = audit.figures()["connections_ended_by_month_and_region"]
+    ended = audit.perform("figures", AUDITOR)["connections_ended_by_month_and_region"]
     assert {row["row"]: row["cells"] for row in ended["rows"]} == {"2026-04": {"remote": "1-10"}}
     assert ended["total"] == "1-10"
-    assert "connections_by_month" not in audit.figures()  # its exact monthly totals would undo the regions'
+    # its exact monthly totals would undo the regions'
+    assert "connections_by_month" not in audit.perform("figures", AUDITOR)
 
 
 @pytest.mark.parametrize("hidden", range(1, 11))
 def test_no_region_figure_changes_with_a_suppressed_count(app_factory, hidden):
     """Whatever a suppressed cell holds (1 to 10), everything shown about connections by region is the same."""
-    audit = app_factory(AuditApplication)
+    audit = app_factory(setup)
     matching = Source(audit, "matching")
     for _ in range(11):
         connect(matching, None, "2026-05-03T09:00:00Z", ended="2026-06-01T09:00:00Z")
     for _ in range(hidden):
         connect(matching, None, "2026-05-04T09:00:00Z", ended="2026-06-02T09:00:00Z", region="Berkshire County")
-    shown = {name: audit.figures()[name] for name in ("connections_started_by_month_and_region",
+    shown = {name: audit.perform("figures", AUDITOR)[name] for name in ("connections_started_by_month_and_region",
                                                       "connections_ended_by_month_and_region")}
     assert shown["connections_started_by_month_and_region"]["rows"] == [
         {"row": "2026-05", "cells": {"Berkshire County": "1-10", "Hampden County": 11}, "total": "12-21"}]
@@ -80,9 +81,9 @@ def test_an_ending_counts_by_its_region_even_without_its_beginning(audit):
     for _ in range(11):
         matching.send("ConnectionEnded", {"connection_id": str(uuid.uuid4()), "region": "Franklin County"},
                       "c", "2026-07-01T09:00:00Z", 2)
-    shown = audit.figures()["connections_ended_by_month_and_region"]
+    shown = audit.perform("figures", AUDITOR)["connections_ended_by_month_and_region"]
     assert shown["rows"] == [{"row": "2026-07", "cells": {"Franklin County": 11}, "total": 11}]
-    assert audit.figures()["connections_started_by_month_and_region"]["rows"] == []
+    assert audit.perform("figures", AUDITOR)["connections_started_by_month_and_region"]["rows"] == []
 
 
 def test_days_from_request_to_connection_as_median_and_90th_percentile_never_counts(audit):
@@ -91,7 +92,7 @@ def test_days_from_request_to_connection_as_median_and_90th_percentile_never_cou
         connect(matching, "2026-03-01T09:00:00Z", f"2026-03-{1 + waited:02d}T09:00:00Z")
     connect(matching, None, "2026-03-20T09:00:00Z")  # no request seen: no wait to count
     connect(matching, "2026-04-01T09:00:00Z", "2026-04-05T09:00:00Z")  # April: one wait, suppressed
-    rows = audit.figures()["days_from_request_to_connection_by_month"]["rows"]
+    rows = audit.perform("figures", AUDITOR)["days_from_request_to_connection_by_month"]["rows"]
     assert rows == [{"row": "2026-03", "median_days": 6, "p90_days": 10, "waits": "over 10"},
                     {"row": "2026-04", "median_days": None, "p90_days": None, "waits": "1-10"}]
 
@@ -117,14 +118,14 @@ def test_peer_workers_short_of_supervision_by_organization(audit):
         for requirement in ("session_cadence", "first_period_hours"):
             supervision.send("SupervisionOverdue", {"peer_worker_id": worker, "requirement": requirement,
                                                     "due_on": "2026-03-01", "detected_on": "2026-03-02"}, worker)
-    shown = audit.figures()["peer_workers_short_of_supervision_by_organization_and_month"]
+    shown = audit.perform("figures", AUDITOR)["peer_workers_short_of_supervision_by_organization_and_month"]
     assert {row["row"]: row["cells"] for row in shown["rows"]} == {
         "org-harbor": {"2026-03": 11}, "org-lantern": {"2026-03": "1-10"}}
     assert shown["total"] == "12-21"
-    assert audit.verify(sources=False)["chain"]["ok"]
+    assert audit.perform("verify", AUDITOR, False)["chain"]["ok"]
 
 
 def test_rebuilding_the_ledger_clears_the_figures(audit):
     connect(Source(audit, "matching"), "2026-02-25T09:00:00Z", "2026-03-03T09:00:00Z")
     audit.ledger.clear()
-    assert audit.figures()["connections_started_by_month_and_region"]["rows"] == []
+    assert audit.perform("figures", AUDITOR)["connections_started_by_month_and_region"]["rows"] == []

@@ -11,9 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from services.audit import figures
-from services.audit.application import AuditApplication
+from services.audit.setup import setup
 from services.audit.ledger import COLUMNS
-from services.audit.tests.support import ADMIN, Sources, catch_up, consumer, profile
+from services.audit.tests.support import ADMIN, AUDITOR, Sources, catch_up, consumer, profile
 from services.directory.setup import setup as directory_setup
 from services.intake.setup import setup as intake_setup
 from shared import contracts
@@ -28,7 +28,7 @@ OTHER = Caller(user_id="admin-2", role="agency_admin", organization_id="org-lant
 def audit(app_factory):
     intake = app_factory(intake_setup)
     directory = app_factory(directory_setup)
-    audit = app_factory(AuditApplication)
+    audit = app_factory(setup)
     for caller, organization in ((ADMIN, "org-harbor"), (ADMIN, "org-harbor"), (OTHER, "org-lantern")):
         intake.perform("record_peer_worker_profile", caller, profile(organization_id=organization))
     directory.perform("register_organization", OTHER, {"name": "Lantern House", "kind": "agency",
@@ -38,31 +38,32 @@ def audit(app_factory):
 
 
 def test_filters_by_service_type_organization_and_subject(audit):
-    assert len(audit.history({})["entries"]) == 4
-    assert {e["source"] for e in audit.history({"source": "directory"})["entries"]} == {"directory"}
-    harbor = audit.history({"organization_id": "org-harbor"})["entries"]
+    assert len(audit.perform("history", AUDITOR, {})["entries"]) == 4
+    assert {e["source"] for e in audit.perform("history", AUDITOR, {"source": "directory"})["entries"]} == {"directory"}
+    harbor = audit.perform("history", AUDITOR, {"organization_id": "org-harbor"})["entries"]
     assert len(harbor) == 2 and {e["type"] for e in harbor} == {"PeerWorkerProfiled"}
     subject = harbor[0]["subject_id"]
-    assert [e["subject_id"] for e in audit.history({"subject_id": subject})["entries"]] == [subject]
+    assert [e["subject_id"] for e in audit.perform("history", AUDITOR, {"subject_id": subject})["entries"]] == [subject]
     # The organization an event concerns is the one its body names, else the actor's.
-    [registered] = audit.history({"type": "OrganizationRegistered"})["entries"]
+    [registered] = audit.perform("history", AUDITOR, {"type": "OrganizationRegistered"})["entries"]
     assert registered["organization_id"] == registered["subject_id"]
     assert registered["actor_organization_id"] == "org-lantern"
 
 
 def test_filters_by_time_range(audit):
-    entries = audit.history({})["entries"]
+    entries = audit.perform("history", AUDITOR, {})["entries"]
     first, last = entries[0]["occurred_at"], entries[-1]["occurred_at"]
-    assert len(audit.history({"since": first.replace("Z", "+00:00")})["entries"]) == 4
-    assert audit.history({"until": first.replace("Z", "+00:00")})["entries"] == []
-    assert audit.history({"since": "2000-01-01T00:00:00+00:00", "until": "2000-02-01T00:00:00+00:00"})["entries"] == []
+    assert len(audit.perform("history", AUDITOR, {"since": first.replace("Z", "+00:00")})["entries"]) == 4
+    assert audit.perform("history", AUDITOR, {"until": first.replace("Z", "+00:00")})["entries"] == []
+    assert audit.perform("history", AUDITOR, {"since": "2000-01-01T00:00:00+00:00",
+                                              "until": "2000-02-01T00:00:00+00:00"})["entries"] == []
     assert last >= first
 
 
 def test_cursor_pages_cover_everything_once(audit):
     seen, cursor = [], 0
     while cursor is not None:
-        page = audit.history({"limit": 3, "cursor": cursor})
+        page = audit.perform("history", AUDITOR, {"limit": 3, "cursor": cursor})
         seen += [e["seq"] for e in page["entries"]]
         cursor = page["next_cursor"]
     assert seen == [1, 2, 3, 4]
@@ -75,25 +76,25 @@ def test_cursor_pages_cover_everything_once(audit):
 ])
 def test_bad_queries_name_the_field(audit, query, field):
     with pytest.raises(InvalidInput) as refused:
-        audit.history(query)
+        audit.perform("history", AUDITOR, query)
     assert field in refused.value.field_errors
 
 
 def test_export_as_csv_and_json_lines(audit):
-    page = audit.export({"format": "csv", "limit": 2})
+    page = audit.perform("export", AUDITOR, {"format": "csv", "limit": 2})
     rows = list(csv.reader(io.StringIO(page["data"])))
     assert rows[0] == list(COLUMNS) and len(rows) == 3 and page["next_cursor"] == 2
-    rest = audit.export({"format": "csv", "cursor": page["next_cursor"]})
+    rest = audit.perform("export", AUDITOR, {"format": "csv", "cursor": page["next_cursor"]})
     assert len(list(csv.reader(io.StringIO(rest["data"])))) == 2 and rest["next_cursor"] is None  # no header
-    lines = audit.export({"format": "jsonl"})["data"].splitlines()
+    lines = audit.perform("export", AUDITOR, {"format": "jsonl"})["data"].splitlines()
     assert [json.loads(line)["seq"] for line in lines] == [1, 2, 3, 4]
     with pytest.raises(InvalidInput) as refused:
-        audit.export({"format": "xlsx"})
+        audit.perform("export", AUDITOR, {"format": "xlsx"})
     assert "format" in refused.value.field_errors
 
 
 def test_figures_suppress_every_small_count(audit):
-    result = audit.figures()
+    result = audit.perform("figures", AUDITOR)
     by_organization = result["peer_workers_profiled_by_organization"]
     cells = [row["cells"]["peer workers"] for row in by_organization["rows"]]
     assert cells == ["1-10", "1-10"]  # 2 at org-harbor, 1 at org-lantern: neither shown
@@ -155,11 +156,11 @@ def test_pool_size_by_region_and_subcontract_hours(audit, vault):
     for week, delivered in (("2026-03-02", 8.5), ("2026-03-09", 10)):
         directory.send("SubcontractHoursDelivered", {"agreement_id": agreement, "week_start": week,
                                                      "hours_delivered": delivered, "hours_agreed": 10}, agreement)
-    result = audit.figures()
+    result = audit.perform("figures", AUDITOR)
     pool = {row["row"]: row["cells"]["peer workers"] for row in result["networking_pool_by_region"]["rows"]}
     assert pool == {"hampden": 11, "berkshire": "1-10"}  # 12 joined, one left; 2 suppressed
     assert result["networking_pool_by_region"]["total"] == "12-21"
     assert result["subcontract_hours_by_month_and_provider"] == [
         {"month": "2026-03", "provider_id": "org-harbor", "agreements": "1-10",
          "hours_delivered": 18.5, "hours_agreed": 20.0}]
-    assert audit.verify(sources=False)["chain"]["ok"]
+    assert audit.perform("verify", AUDITOR, False)["chain"]["ok"]

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from services.audit.application import AuditApplication
+from services.audit.setup import setup
 from services.audit.chain import canonical, entry_hash
 from services.audit.ledger import COLUMNS
-from services.audit.tests.support import ADMIN, NAME, Sources, catch_up, consumer, profile
+from services.audit.tests.support import ADMIN, AUDITOR, NAME, Sources, catch_up, consumer, profile
 from services.directory.setup import setup as directory_setup
 from services.intake.setup import setup as intake_setup
 from services.matching.setup import setup as matching_setup
@@ -24,8 +24,8 @@ def network(app_factory, isolated_env):
     intake = app_factory(intake_setup, store="sqlite")
     directory = app_factory(directory_setup, store="sqlite")
     matching = app_factory(matching_setup, store="sqlite")
-    audit = app_factory(AuditApplication, env={"AUDIT_CHECKPOINT_EVERY": "3",
-                                               "AUDIT_LEDGER_DBNAME": str(isolated_env / "audit_ledger.sqlite")})
+    audit = app_factory(setup, env={"PEERNET_AUDIT_CHECKPOINT_EVERY": "3",
+                                    "AUDIT_LEDGER_DBNAME": str(isolated_env / "audit_ledger.sqlite")})
     sources = Sources(intake=intake, directory=directory, matching=matching, audit=audit)
     return sources, consumer(audit, sources)
 
@@ -53,12 +53,13 @@ def test_every_event_of_every_source_is_entered_once_in_order(network):
     assert catch_up(tracked) == 0  # a second pass enters nothing twice
     for source in ("intake", "directory", "matching"):
         stored = [event.position for event in sources.apps[source].integration_events(0, 1000)]
-        entered = [e["position"] for e in audit.history({"source": source, "limit": 1000})["entries"]]
+        entered = [e["position"] for e in
+                   audit.perform("history", AUDITOR, {"source": source, "limit": 1000})["entries"]]
         assert entered == stored and stored, source
     # Redelivery from the bus is a duplicate too.
     first = sources.apps["intake"].integration_events(0, 1)[0].as_message()
     assert tracked.handle(first) == "duplicate"
-    seqs = [e["seq"] for e in audit.history({"limit": 1000})["entries"]]
+    seqs = [e["seq"] for e in audit.perform("history", AUDITOR, {"limit": 1000})["entries"]]
     assert seqs == list(range(1, len(seqs) + 1))
     assert audit.ledger.positions() == {s: sources.apps[s].max_position() for s in ("intake", "directory", "matching")}
 
@@ -67,7 +68,8 @@ def test_an_entry_says_who_did_what_to_which_subject_with_a_digest(network):
     sources, tracked = network
     [peer_worker_id, *_] = fill(sources, profiles=1)
     catch_up(tracked)
-    entry = tracked.application.history({"source": "intake", "type": "PeerWorkerProfiled"})["entries"][0]
+    entry = tracked.application.perform("history", AUDITOR,
+                                        {"source": "intake", "type": "PeerWorkerProfiled"})["entries"][0]
     assert entry["user_id"] == ADMIN.user_id and entry["role"] == "agency_admin"
     assert entry["organization_id"] == "org-harbor" and entry["actor_organization_id"] == "org-harbor"
     assert entry["correlation_id"] == ADMIN.correlation_id
@@ -105,11 +107,13 @@ def test_rebuild_by_replay_enters_the_same_events(network):
     fill(sources)
     catch_up(tracked)
     audit = tracked.application
-    before = [(e["source"], e["position"], e["digest"]) for e in audit.history({"limit": 1000})["entries"]]
+    before = [(e["source"], e["position"], e["digest"])
+              for e in audit.perform("history", AUDITOR, {"limit": 1000})["entries"]]
     assert audit.rebuild(progress=False) == len(before)
-    after = [(e["source"], e["position"], e["digest"]) for e in audit.history({"limit": 1000})["entries"]]
+    after = [(e["source"], e["position"], e["digest"])
+             for e in audit.perform("history", AUDITOR, {"limit": 1000})["entries"]]
     assert sorted(after) == sorted(before)
-    assert audit.verify()["ok"]
+    assert audit.perform("verify", AUDITOR)["ok"]
 
 
 def test_a_position_whose_logged_event_breaks_its_contract_is_entered_without_a_digest(network):
@@ -119,13 +123,13 @@ def test_a_position_whose_logged_event_breaks_its_contract_is_entered_without_a_
     sources.fetch_range = lambda source, after, limit: [broken] if source == "intake" and after == 0 else []
     tracked.fetch_range = sources.fetch_range
     tracked.catch_up("intake")
-    [entry] = tracked.application.history({"source": "intake"})["entries"]
+    [entry] = tracked.application.perform("history", AUDITOR, {"source": "intake"})["entries"]
     assert (entry["position"], entry["type"], entry["digest"]) == (1, "DeadLettered", "")
     assert json.dumps(broken) not in json.dumps(entry)
 
 
 def test_an_in_memory_network_gets_an_in_memory_ledger(app_factory, isolated_env):
-    first, second = app_factory(AuditApplication), app_factory(AuditApplication)
+    first, second = app_factory(setup), app_factory(setup)
     first.ledger.skip("intake", 1)
     assert (first.position_in("intake"), second.position_in("intake")) == (1, 0)
     assert not list(Path(isolated_env).glob("audit_ledger*"))

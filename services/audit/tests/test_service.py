@@ -6,7 +6,7 @@ import uuid
 import pytest
 from nameko.testing.services import worker_factory
 
-from services.audit.application import AuditApplication
+from services.audit.setup import setup
 from services.audit.service import AuditService
 from services.audit.tests.support import AUDITOR, NAME, Sources, catch_up, consumer, profile, ADMIN
 from services.intake.setup import setup as intake_setup
@@ -18,7 +18,7 @@ from shared.tests.conftest import app_factory, isolated_env, vault  # noqa: F401
 @pytest.fixture
 def audit(app_factory):
     intake = app_factory(intake_setup)
-    audit = app_factory(AuditApplication)
+    audit = app_factory(setup)
     intake.perform("record_peer_worker_profile", ADMIN, profile())
     catch_up(consumer(audit, Sources(intake=intake, audit=audit)))
     return audit

@@ -8,9 +8,8 @@ import time
 
 import pytest
 
-from services.audit import jobs
 from services.audit.chain import entry_hash, link
-from services.audit.application import AuditApplication
+from services.audit.setup import setup
 from services.audit.tests.support import AUDITOR, Sources, alter_one_byte, catch_up, consumer, profile
 from services.intake.setup import setup as intake_setup
 from shared.errors import InvalidInput, NotFound
@@ -24,8 +23,8 @@ SYSTEM = Caller(user_id="intake-system", role="system")
 @pytest.fixture
 def audited(app_factory, isolated_env):
     intake = app_factory(intake_setup, store="sqlite")
-    audit = app_factory(AuditApplication, env={"AUDIT_CHECKPOINT_EVERY": "4",
-                                               "AUDIT_LEDGER_DBNAME": str(isolated_env / "audit_ledger.sqlite")})
+    audit = app_factory(setup, env={"PEERNET_AUDIT_CHECKPOINT_EVERY": "4",
+                                    "AUDIT_LEDGER_DBNAME": str(isolated_env / "audit_ledger.sqlite")})
     for _ in range(5):
         payload = profile()
         intake.perform("record_peer_worker_profile", SYSTEM, payload)
@@ -37,7 +36,8 @@ def audited(app_factory, isolated_env):
 
 def finished(audit, started: dict, timeout: float = 10) -> dict:
     deadline = time.monotonic() + timeout
-    while (job := audit.verification({"verification_id": started["verification_id"]}))["state"] == "running":
+    query = {"verification_id": started["verification_id"]}
+    while (job := audit.perform("verification", AUDITOR, query))["state"] == "running":
         assert time.monotonic() < deadline, job
         time.sleep(0.02)
     return job
@@ -50,7 +50,7 @@ def intake_check(job: dict) -> dict:
 
 def test_a_job_answers_at_once_and_ends_with_todays_answer(audited):
     _, audit = audited
-    started = audit.start_verification({}, AUDITOR)
+    started = audit.perform("start_verification", AUDITOR, {})
     assert started["state"] == "running" and started["requested_by"] == "auditor-1"
     assert started["entries_total"] == 10 and started["result"] is None
     job = finished(audit, started)
@@ -62,20 +62,20 @@ def test_a_job_answers_at_once_and_ends_with_todays_answer(audited):
 
 def test_the_second_verification_compares_kept_digests_and_reads_nothing_in_full(audited):
     _, audit = audited
-    assert finished(audit, audit.start_verification({}, AUDITOR))["result"]["ok"]
+    assert finished(audit, audit.perform("start_verification", AUDITOR, {}))["result"]["ok"]
     read_in_full = []
     fetch_range = audit.fetch_range
     audit.fetch_range = lambda *args: read_in_full.append(args) or fetch_range(*args)
-    assert finished(audit, audit.start_verification({}, AUDITOR))["result"]["ok"]
+    assert finished(audit, audit.perform("start_verification", AUDITOR, {}))["result"]["ok"]
     assert read_in_full == []
 
 
 def test_an_event_altered_at_the_source_after_it_was_verified_is_caught(audited):
     intake, audit = audited
-    assert finished(audit, audit.start_verification(None, AUDITOR))["result"]["ok"]
+    assert finished(audit, audit.perform("start_verification", AUDITOR, None))["result"]["ok"]
     alter_one_byte(intake.env["SQLITE_DBNAME"], "SELECT rowid, state FROM stored_events WHERE rowid = 7",
                    "stored_events", "state")
-    job = finished(audit, audit.start_verification(None, AUDITOR))
+    job = finished(audit, audit.perform("start_verification", AUDITOR, None))
     assert job["state"] == "done" and not job["result"]["ok"] and job["result"]["chain"]["ok"]
     check = intake_check(job)
     assert check["problem"]["kind"] == "altered_event" and check["problem"]["position"] == 7
@@ -86,7 +86,7 @@ def test_a_tampered_ledger_entry_is_caught_by_the_job(audited):
     _, audit = audited
     alter_one_byte(audit.ledger.path, "SELECT seq, digest FROM ledger_entries WHERE seq = 3",
                    "ledger_entries", "digest", key_column="seq")
-    job = finished(audit, audit.start_verification({}, AUDITOR))
+    job = finished(audit, audit.perform("start_verification", AUDITOR, {}))
     assert not job["result"]["ok"]
     chain = job["result"]["chain"]
     assert chain["problem"]["kind"] == "altered_entry" and chain["problem"]["seq"] == 3
@@ -104,39 +104,39 @@ def test_a_tampered_ledger_entry_is_caught_by_the_job(audited):
 ])
 def test_a_tampered_kept_digest_or_seal_is_caught_by_the_job(audited, tamper):
     _, audit = audited
-    assert finished(audit, audit.start_verification({}, AUDITOR))["result"]["ok"]
+    assert finished(audit, audit.perform("start_verification", AUDITOR, {}))["result"]["ok"]
     sqlite3.connect(audit.ledger.path, isolation_level=None).execute(tamper)
-    job = finished(audit, audit.start_verification({}, AUDITOR))
+    job = finished(audit, audit.perform("start_verification", AUDITOR, {}))
     assert not job["result"]["ok"] and job["result"]["chain"]["ok"]
     assert intake_check(job)["problem"]["kind"] == "bad_source_digest"
 
 
 def test_a_kept_digest_changed_together_with_the_source_event_breaks_the_seal(audited):
     intake, audit = audited
-    assert finished(audit, audit.start_verification({}, AUDITOR))["result"]["ok"]
+    assert finished(audit, audit.perform("start_verification", AUDITOR, {}))["result"]["ok"]
     alter_one_byte(intake.env["SQLITE_DBNAME"], "SELECT rowid, state FROM stored_events WHERE rowid = 7",
                    "stored_events", "state")
     [(now,)] = [(d,) for p, d in intake.stored_digests(6, 1)]
     sqlite3.connect(audit.ledger.path, isolation_level=None).execute(
         "UPDATE ledger_source_digests SET stored_digest = ? WHERE source = 'intake' AND position = 7", (now,))
-    check = intake_check(finished(audit, audit.start_verification({}, AUDITOR)))
+    check = intake_check(finished(audit, audit.perform("start_verification", AUDITOR, {})))
     assert check["problem"]["kind"] == "bad_source_digest"
 
 
 def test_a_job_whose_process_died_is_interrupted_not_running_forever(audited, monkeypatch):
     _, audit = audited
     audit.jobs.launch = lambda job_id: None  # started, then its process is gone before it begins
-    started = audit.start_verification({}, AUDITOR)
-    assert audit.verification({"verification_id": started["verification_id"]})["state"] == "running"
-    monkeypatch.setattr(jobs, "STALE_SECONDS", 0)
-    job = audit.verification({"verification_id": started["verification_id"]})
+    started = audit.perform("start_verification", AUDITOR, {})
+    assert audit.perform("verification", AUDITOR, {"verification_id": started["verification_id"]})["state"] == "running"
+    monkeypatch.setattr(audit.jobs, "stale_seconds", 0)
+    job = audit.perform("verification", AUDITOR, {"verification_id": started["verification_id"]})
     assert job["state"] == "interrupted" and job["result"] is None
 
 
 def test_a_job_that_fails_says_why(audited):
     _, audit = audited
     audit.fetch_digests = None
-    job = finished(audit, audit.start_verification({}, AUDITOR))
+    job = finished(audit, audit.perform("start_verification", AUDITOR, {}))
     assert job["state"] == "failed" and "fetch_digests" in job["error"] and job["result"] is None
 
 
@@ -144,16 +144,17 @@ def test_checkpoints_kept_elsewhere_go_to_the_job(audited):
     _, audit = audited
     kept = audit.ledger.checkpoints()
     sqlite3.connect(audit.ledger.path, isolation_level=None).execute("DELETE FROM ledger_entries WHERE seq > 6")
-    problem = finished(audit, audit.start_verification({"checkpoints": kept}, AUDITOR))["result"]["chain"]["problem"]
+    job = finished(audit, audit.perform("start_verification", AUDITOR, {"checkpoints": kept}))
+    problem = job["result"]["chain"]["problem"]
     assert problem["kind"] == "broken_link" and "checkpoint names entry 8" in problem["detail"]
 
 
 def test_unknown_jobs_and_bad_requests_are_refused(audited):
     _, audit = audited
     with pytest.raises(NotFound):
-        audit.verification({"verification_id": "6f1c2f39-3f5e-4a55-9d4e-0d8c6c1f6b11"})
+        audit.perform("verification", AUDITOR, {"verification_id": "6f1c2f39-3f5e-4a55-9d4e-0d8c6c1f6b11"})
     with pytest.raises(InvalidInput):
-        audit.start_verification({"checkpoints": [{"seq": "x"}]}, AUDITOR)
+        audit.perform("start_verification", AUDITOR, {"checkpoints": [{"seq": "x"}]})
 
 
 def test_the_database_joins_each_entry_as_entry_hash_does(audited):

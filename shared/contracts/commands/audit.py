@@ -3,7 +3,8 @@ from marshmallow import ValidationError, fields, validate, validates_schema
 
 from shared.contracts.audit import BREAK_GLASS_REASONS, Reference
 from shared.contracts.commands import CommandSchema
-from shared.contracts.fields import Moment, Text
+from shared.contracts.fields import Flag, Moment, Text
+from shared.operations import Operation, Operations
 
 FORMATS = ("csv", "jsonl")  # of the history's export
 
@@ -54,5 +55,25 @@ class StartVerification(CommandSchema):
                        "without it, the ledger's own"})
 
 
+class Verify(StartVerification):
+    sources = Flag(load_default=True, metadata={"description": "false: the chain only, no source is asked"})
+
+
 class VerificationOnly(CommandSchema):
     verification_id = fields.UUID(required=True)
+
+
+AUDITOR_OR_SYSTEM = ("state_auditor", "system")
+# Audit's access table (shared.operations): state auditors only (and the services' own calls, but
+# never to read a person's fields). verify takes its values as the RPC always has: (sources, checkpoints).
+OPERATIONS = Operations("audit", [
+    Operation("history", AUDITOR_OR_SYSTEM, HistoryQuery),
+    Operation("export", AUDITOR_OR_SYSTEM, ExportQuery),
+    Operation("verify", AUDITOR_OR_SYSTEM, Verify, args=("sources", "checkpoints")),
+    Operation("start_verification", AUDITOR_OR_SYSTEM, StartVerification),
+    Operation("verification", AUDITOR_OR_SYSTEM, VerificationOnly),
+    Operation("checkpoints", AUDITOR_OR_SYSTEM),
+    Operation("figures", AUDITOR_OR_SYSTEM),
+    Operation("open_break_glass", ("state_auditor",), OpenBreakGlass),
+    Operation("personal_fields", ("state_auditor",), PersonOnly),
+])

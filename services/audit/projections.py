@@ -14,7 +14,9 @@ from shared.contracts import latest
 TABLES = ("pool_members", "subcontracts", "subcontract_hours", "open_requests", "connections", "employments",
           "overdue", "connection_regions")
 NOT_RECORDED = "region not recorded"  # connections matching published before its events named a region
-class FiguresView:
+
+
+class FiguresProjection:
     def ddl(self, ledger) -> list[str]:
         return [
             f"CREATE TABLE IF NOT EXISTS {ledger.table('pool_members')} "
