@@ -39,7 +39,9 @@ def tamper_kept(store_env, statement: str) -> None:
 
 
 def test_verification_jobs(store_env, network_factory, rpc):
-    network = network_factory({**store_env, "PEERNET_AUDIT_JOB_STALE_SECONDS": "3",
+    # Stale after 10 s of silence: short for the test, long enough that a busy machine's late
+    # heartbeat (1 s) does not pass a running job for an interrupted one.
+    network = network_factory({**store_env, "PEERNET_AUDIT_JOB_STALE_SECONDS": "10",
                                "PEERNET_AUDIT_JOB_HEARTBEAT_SECONDS": "1"}, services=(*SOURCES, "audit"))
     network.start()
     admin = rpc("agency_admin", organization_id="org-hampden-1")
@@ -91,6 +93,6 @@ def test_verification_jobs(store_env, network_factory, rpc):
     running = auditor.audit.start_verification({})
     network.kill("audit")
     network.start("audit")
-    interrupted = finished(auditor, running, timeout=20)
+    interrupted = finished(auditor, running, timeout=45)
     assert interrupted["state"] == "interrupted" and interrupted["result"] is None
     assert finished(auditor, auditor.audit.start_verification({}))["state"] == "done"
