@@ -25,7 +25,9 @@ PROCESSES = {spec.name: spec for spec in specs(port_base=8100, bind_host="0.0.0.
 RELAYS = [name for name in PROCESSES if name.endswith("-relay")]
 SERVICES = list(config.SERVICES)
 
-READS = re.compile(r"""(?:\benv|environ\.get|getenv)\(\s*["']([A-Z][A-Z0-9_]*)["']|environ\[["']([A-Z][A-Z0-9_]*)["']\]""")
+# What the code reads: config.env(...), os.environ, and a service's declared settings (setting("NAME", ...)).
+READS = re.compile(r"""(?:\benv|environ\.get|getenv|\bsetting)\(\s*["']([A-Z][A-Z0-9_]*)["']"""
+                   r"""|environ\[["']([A-Z][A-Z0-9_]*)["']\]""")
 
 
 def variables_read(folder: Path, leave_out=()) -> set[str]:
