@@ -63,31 +63,18 @@ Words = tuple[str, ...]
 Located = tuple[tuple[str, int, int], ...]
 
 
-def _english_forms(word: str) -> frozenset[str]:
-    """The words that match a phrase's word: itself, and its singular or plural ("s", "es", "ies")."""
+def _plural_forms(singular_end: str, plural_end: str, word: str) -> frozenset[str]:
+    """The words that match a phrase's word: itself, and its singular or plural ("s", "es", and
+    the language's own pair: English "y"/"ies", Spanish "z"/"ces" as in "vez"/"veces")."""
     forms = {word, word + "s", word + "es"}
-    if word.endswith("y"):
-        forms.add(word[:-1] + "ies")
     if word.endswith("s"):
         forms.add(word[:-1])
     if word.endswith("es"):
         forms.add(word[:-2])
-    if word.endswith("ies"):
-        forms.add(word[:-3] + "y")
-    return frozenset(forms)
-
-
-def _spanish_forms(word: str) -> frozenset[str]:
-    """The same in Spanish: "s", "es", and z -> "ces" ("vez", "veces")."""
-    forms = {word, word + "s", word + "es"}
-    if word.endswith("z"):
-        forms.add(word[:-1] + "ces")
-    if word.endswith("s"):
-        forms.add(word[:-1])
-    if word.endswith("es"):
-        forms.add(word[:-2])
-    if word.endswith("ces"):
-        forms.add(word[:-3] + "z")
+    if word.endswith(singular_end):
+        forms.add(word[:-len(singular_end)] + plural_end)
+    if word.endswith(plural_end):
+        forms.add(word[:-len(plural_end)] + singular_end)
     return frozenset(forms)
 
 
@@ -98,8 +85,8 @@ class Language:
     forms: Callable[[str], frozenset[str]]
 
 
-ENGLISH = Language("en", _english_forms)
-SPANISH = Language("es", _spanish_forms)
+ENGLISH = Language("en", functools.partial(_plural_forms, "y", "ies"))
+SPANISH = Language("es", functools.partial(_plural_forms, "z", "ces"))
 LANGUAGES = (ENGLISH, SPANISH)
 
 

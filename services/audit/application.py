@@ -8,8 +8,11 @@ in the ledger like any other event.
 """
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 import time
-import uuid
+import weakref
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable, Protocol
 
@@ -78,9 +81,11 @@ class AuditApplication(ServiceApplication):
             return self.env["AUDIT_LEDGER_DBNAME"]
         if self.env.get("PERSISTENCE_MODULE") == "eventsourcing.popo":
             # The sources forget everything when they stop: so must the ledger, or their positions clash.
-            # A fresh name each time: id(self) comes back once an application is freed, and with it
-            # a shared in-memory ledger another connection may still hold open.
-            return f"file:audit-ledger-{uuid.uuid4().hex}?mode=memory&cache=shared"
+            # A file of its own, gone with the application: not a shared-cache memory database, whose
+            # table locks fail at once ("table is locked") when sources are verified in parallel threads.
+            folder = tempfile.mkdtemp(prefix="audit-ledger-")
+            weakref.finalize(self, shutil.rmtree, folder, True)
+            return os.path.join(folder, "audit_ledger.sqlite")
         return str(config.var_dir() / "audit_ledger.sqlite")
 
     # -- the tracked consumer writes the ledger -------------------------------

@@ -264,7 +264,6 @@ class SQLiteLedger(Ledger):
         with self.writing() as db:
             for statement in self.ddl():
                 db.execute(statement)
-        self._anchor = db  # an in-memory ledger lives as long as one connection to it does
 
     def _connection(self) -> sqlite3.Connection:
         db = getattr(self._local, "db", None)

@@ -71,3 +71,21 @@ def alter_one_byte(db_path: str, sql_select: str, table: str, column: str, key_c
     db.execute(f"UPDATE {table} SET {column} = ? WHERE {key_column} = ?", (altered, key))
     db.commit()
     db.close()
+
+
+def audited_network(app_factory, var_dir) -> tuple:
+    """Intake (SQLite) with five peer workers, each with an item shared with the network, and
+    audit caught up with it, a checkpoint every 4 entries: what the verification tests check."""
+    from services.audit.setup import setup
+    from services.intake.setup import setup as intake_setup
+
+    intake = app_factory(intake_setup, store="sqlite")
+    audit = app_factory(setup, env={"PEERNET_AUDIT_CHECKPOINT_EVERY": "4",
+                                    "AUDIT_LEDGER_DBNAME": str(var_dir / "audit_ledger.sqlite")})
+    for _ in range(5):
+        payload = profile()
+        intake.perform("record_peer_worker_profile", ADMIN, payload)
+        intake.perform("share_experience", Caller.system("intake"), {  # the peer worker's items: not their admin's
+            "peer_worker_id": payload["peer_worker_id"], "experience": "veteran", "visibility": "network"})
+    catch_up(consumer(audit, Sources(intake=intake, audit=audit)))
+    return intake, audit

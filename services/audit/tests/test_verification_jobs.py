@@ -9,29 +9,14 @@ import time
 import pytest
 
 from services.audit.chain import entry_hash, link
-from services.audit.setup import setup
-from services.audit.tests.support import AUDITOR, Sources, alter_one_byte, catch_up, consumer, profile
-from services.intake.setup import setup as intake_setup
+from services.audit.tests.support import AUDITOR, alter_one_byte, audited_network
 from shared.errors import InvalidInput, NotFound
-from shared.identity import Caller
 from shared.tests.conftest import app_factory, isolated_env, vault  # noqa: F401
-
-
-SYSTEM = Caller(user_id="intake-system", role="system")
 
 
 @pytest.fixture
 def audited(app_factory, isolated_env):
-    intake = app_factory(intake_setup, store="sqlite")
-    audit = app_factory(setup, env={"PEERNET_AUDIT_CHECKPOINT_EVERY": "4",
-                                    "AUDIT_LEDGER_DBNAME": str(isolated_env / "audit_ledger.sqlite")})
-    for _ in range(5):
-        payload = profile()
-        intake.perform("record_peer_worker_profile", SYSTEM, payload)
-        intake.perform("share_experience", SYSTEM, {"peer_worker_id": payload["peer_worker_id"],
-                                                   "experience": "veteran", "visibility": "network"})
-    catch_up(consumer(audit, Sources(intake=intake, audit=audit)))
-    return intake, audit
+    return audited_network(app_factory, isolated_env)
 
 
 def finished(audit, started: dict, timeout: float = 10) -> dict:

@@ -12,24 +12,14 @@ from services.audit.cli import report
 from services.audit.ledger import SQLiteLedger
 from services.audit.settings import Settings
 from services.audit.signing import Signer, new_key, signing_key
-from services.audit.tests.support import ADMIN, AUDITOR, Sources, alter_one_byte, catch_up, consumer, profile
+from services.audit.tests.support import ADMIN, AUDITOR, Sources, alter_one_byte, audited_network, catch_up, consumer, profile
 from services.intake.setup import setup as intake_setup
-from shared.identity import Caller
 from shared.tests.conftest import app_factory, isolated_env, vault  # noqa: F401
 
 
 @pytest.fixture
 def audited(app_factory, isolated_env):
-    intake = app_factory(intake_setup, store="sqlite")
-    audit = app_factory(setup, env={"PEERNET_AUDIT_CHECKPOINT_EVERY": "4",
-                                    "AUDIT_LEDGER_DBNAME": str(isolated_env / "audit_ledger.sqlite")})
-    for _ in range(5):
-        payload = profile()
-        intake.perform("record_peer_worker_profile", ADMIN, payload)
-        intake.perform("share_experience", Caller.system("intake"), {  # the peer worker's items: not their admin's
-            "peer_worker_id": payload["peer_worker_id"], "experience": "veteran", "visibility": "network"})
-    catch_up(consumer(audit, Sources(intake=intake, audit=audit)))
-    return intake, audit
+    return audited_network(app_factory, isolated_env)
 
 
 def ledger_db(audit) -> sqlite3.Connection:
