@@ -71,9 +71,7 @@ class SQLiteKeyStorage:
 
 class PostgresKeyStorage:
     def __init__(self, postgres: config.Postgres):
-        import psycopg_pool
-
-        from shared.postgres import postgres_ddl_lock
+        from shared.postgres import connection_pool, postgres_ddl_lock
 
         with postgres_ddl_lock(postgres) as db:
             db.execute("CREATE SCHEMA IF NOT EXISTS vault")
@@ -81,9 +79,7 @@ class PostgresKeyStorage:
                 "CREATE TABLE IF NOT EXISTS vault.person_keys "
                 "(subject_id TEXT PRIMARY KEY, wrapped_key BYTEA NOT NULL)"
             )
-        self.pool = psycopg_pool.ConnectionPool(
-            postgres.conninfo(), min_size=1, max_size=4, open=True
-        )
+        self.pool = connection_pool(postgres.conninfo())  # checked: PostgreSQL may have restarted
 
     def get(self, subject_id):
         with self.pool.connection() as db:

@@ -1,4 +1,5 @@
-"""PostgreSQL helpers: the database and schemas each service needs, made safely."""
+"""PostgreSQL helpers: the database and schemas each service needs, made safely, and pools that
+outlive the server restarting."""
 from __future__ import annotations
 
 from contextlib import contextmanager
@@ -42,3 +43,17 @@ def ensure_postgres_database(pg: config.Postgres) -> None:
                 db.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(pg.dbname)))
             except (psycopg.errors.DuplicateDatabase, psycopg.errors.UniqueViolation):
                 pass
+
+
+def connection_pool(conninfo: str, min_size: int = 1, max_size: int = 4, **kwargs):
+    """A psycopg pool whose connections are checked before they are handed out.
+
+    A restarted server leaves every pooled connection dead, and the first use of each
+    would fail (a command refused after the database is back); the check costs one round
+    trip and replaces a dead connection with a new one. (The event stores' own pools are
+    eventsourcing's, which retries instead.)
+    """
+    from psycopg_pool import ConnectionPool
+
+    return ConnectionPool(conninfo, min_size=min_size, max_size=max_size, open=True,
+                          check=ConnectionPool.check_connection, **kwargs)

@@ -19,7 +19,7 @@ import threading
 import time
 
 import amqp
-from eventsourcing.persistence import Tracking
+from eventsourcing.persistence import PersistenceError, Tracking
 from kombu import Connection
 from kombu.exceptions import OperationalError
 
@@ -121,6 +121,7 @@ class Relay:
         self.stopping = threading.Event()
         self.read_ahead: list = []  # the batch after the one being confirmed, read meanwhile
         self.broker_ok = False
+        self.store_ok = True
         self.next_check = 0.0
         METRICS.start_relay(self.service)
 
@@ -169,7 +170,7 @@ class Relay:
         while not self.stopping.is_set():
             try:
                 published = self.relay_once()
-                self.broker_ok = True
+                self.broker_ok = self.store_ok = True
                 backoff = 0.1
                 if published < self.batch_size:
                     self.stopping.wait(self.poll_interval)
@@ -182,12 +183,25 @@ class Relay:
                 self.publisher.close()
                 self.stopping.wait(backoff)
                 backoff = min(backoff * 2, 2.0)
+            except PersistenceError as error:
+                # The store is down (a database restarting), or a position write whose commit
+                # was lost with the connection was retried after it had landed: read the
+                # position again once the store answers; what was published goes again at worst.
+                self.store_ok = False
+                self.read_ahead = []
+                log.warning("%s relay: store unavailable (%s); retrying", self.service, error)
+                self.stopping.wait(backoff)
+                backoff = min(backoff * 2, 2.0)
         self.publisher.close()
 
     def health(self) -> tuple[bool, str]:
-        lag = self.application.max_position() - self.position()
-        detail = {"service": f"{self.service}-relay", "broker": self.broker_ok, "lag": lag}
-        return self.broker_ok, json.dumps(detail)
+        try:
+            lag = self.application.max_position() - self.position()
+        except PersistenceError:
+            lag = None  # the store does not answer now
+        detail = {"service": f"{self.service}-relay", "broker": self.broker_ok,
+                  "store": self.store_ok and lag is not None, "lag": lag}
+        return self.broker_ok and detail["store"], json.dumps(detail)
 
 
 def main() -> None:

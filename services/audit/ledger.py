@@ -301,11 +301,11 @@ class PostgresLedger(Ledger):
 
     def __init__(self, conninfo: str, schema: str, signer: Signer, checkpoint_every: int = 1000,
                  projections: tuple = ()):
-        import psycopg_pool
+        from shared.postgres import connection_pool
 
         self.schema = schema
         super().__init__(signer, checkpoint_every, projections)
-        self.pool = psycopg_pool.ConnectionPool(conninfo, min_size=1, max_size=4, open=True)
+        self.pool = connection_pool(conninfo)  # checked: PostgreSQL may have restarted
         with self.writing() as db:
             db.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
             for statement in self.ddl():

@@ -6,6 +6,7 @@ import socket
 import threading
 
 import pytest
+from eventsourcing.persistence import IntegrityError, OperationalError as StoreDown
 from kombu.exceptions import OperationalError
 
 from services.intake.setup import setup as intake_setup
@@ -145,7 +146,65 @@ def test_health_reports_the_lag(intake):
     relay.broker_ok = True
     healthy, detail = relay.health()
     assert healthy is True
-    assert json.loads(detail) == {"service": "intake-relay", "broker": True, "lag": 3}
+    assert json.loads(detail) == {"service": "intake-relay", "broker": True, "store": True, "lag": 3}
+
+
+def test_health_says_the_store_does_not_answer(intake):
+    relay = relay_with(intake, RecordingPublisher())
+    relay.broker_ok = True
+    intake.max_position = lambda: (_ for _ in ()).throw(StoreDown("connection refused"))
+    healthy, detail = relay.health()
+    assert healthy is False
+    assert json.loads(detail) == {"service": "intake-relay", "broker": True, "store": False, "lag": None}
+
+
+def test_run_waits_out_a_store_that_does_not_answer_and_skips_nothing(intake):
+    # A database restarting: reads fail for a while (eventsourcing's own retries exhausted).
+    publisher = RecordingPublisher()
+    relay = relay_with(intake, publisher, batch_size=2)
+    publisher.stop_after_batches = 3
+    read, failures = intake.integration_events, []
+
+    def reading(after, limit):
+        if len(failures) < 3 and after == 2:
+            failures.append(after)
+            raise StoreDown("server closed the connection unexpectedly")
+        return read(after, limit)
+
+    intake.integration_events = reading
+    outcome = []
+    runner = threading.Thread(target=lambda: outcome.append(_run(relay)), daemon=True)
+    runner.start()
+    runner.join(timeout=10)
+    assert outcome == ["stopped"], f"the relay died: {outcome}"
+    assert failures == [2, 2, 2]
+    assert publisher.published_positions() == [1, 2, 3, 4, 5]
+    assert relay.position() == 5 and relay.store_ok is True
+
+
+def test_a_position_write_retried_after_it_landed_publishes_nothing_twice_or_less(intake):
+    # The commit landed but its answer was lost with the connection; eventsourcing's retry of the
+    # write then finds the position already there and raises IntegrityError.
+    publisher = RecordingPublisher()
+    relay = relay_with(intake, publisher, batch_size=2)
+    publisher.stop_after_batches = 3
+    insert, lost = intake.recorder.insert_tracking, []
+
+    def inserting(tracking):
+        insert(tracking)
+        if not lost:
+            lost.append(tracking.notification_id)
+            raise IntegrityError(f"Failed to record tracking for {POSITION_NAME} {tracking.notification_id}")
+
+    intake.recorder.insert_tracking = inserting
+    outcome = []
+    runner = threading.Thread(target=lambda: outcome.append(_run(relay)), daemon=True)
+    runner.start()
+    runner.join(timeout=10)
+    assert outcome == ["stopped"], f"the relay died: {outcome}"
+    assert lost == [2]
+    assert publisher.published_positions() == [1, 2, 3, 4, 5]  # from the stored position on: none again
+    assert relay.position() == 5
 
 
 def test_routing_keys_and_headers(intake):
