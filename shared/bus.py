@@ -37,10 +37,16 @@ def consumer_queue(service: str, sources: tuple[str, ...]) -> Queue:
     )
 
 
+def dead_letters_exchange() -> Exchange:
+    """Dead letters go through an exchange of their own, routed by service name, not the default exchange
+    (which reaches every queue): a service's broker user may send to its own dead letters and nowhere else."""
+    return Exchange(f"{config.exchange_name()}.dead-letters", type="topic", durable=True)
+
+
 def dead_letter_queue(service: str) -> Queue:
     return Queue(
-        f"{config.exchange_name()}.{service}.dead-letters", durable=True,
-        queue_arguments={"x-queue-type": config.queue_type()},
+        f"{config.exchange_name()}.{service}.dead-letters", exchange=dead_letters_exchange(), routing_key=service,
+        durable=True, queue_arguments={"x-queue-type": config.queue_type()},
     )
 
 
@@ -55,7 +61,7 @@ class DeadLetterPublisher:
         body = message if isinstance(message, (dict, list, str)) else repr(message)
         with self.connection.Producer() as producer:
             producer.publish(
-                json.dumps(body), exchange="", routing_key=self.queue.name,
+                json.dumps(body), exchange=self.queue.exchange, routing_key=self.queue.routing_key,
                 declare=[self.queue], delivery_mode=2, content_type="application/json",
                 headers={"x-reason": reason[:2000], "x-source": source},
                 retry=True,

@@ -38,7 +38,7 @@ import time
 import uuid
 
 from amqp.exceptions import AMQPError, ChannelError
-from kombu import Connection, Consumer, Producer, Queue
+from kombu import Connection, Consumer, Exchange, Producer, Queue
 from kombu.exceptions import OperationalError
 from nameko.exceptions import MethodNotFound, UnknownService, deserialize, serialize
 from nameko.extensions import ENTRYPOINT_EXTENSIONS_ATTR
@@ -65,10 +65,21 @@ def caller_of(body: dict, service: str):
     return caller_from(signing.verified(body.get("caller"), service))
 
 
+def calls_exchange(namespace: str | None = None) -> Exchange:
+    """Calls go through an exchange of their own, routed by service name, rather than the default exchange,
+    which reaches every queue: a broker user allowed to call is then allowed nothing else (shared.broker_users)."""
+    return Exchange(f"{namespace or config.exchange_name()}.calls", type="topic", durable=True)
+
+
+def replies_exchange(namespace: str | None = None) -> Exchange:
+    """Where a service answers, routed by the caller's reply queue name."""
+    return Exchange(f"{namespace or config.exchange_name()}.replies", type="topic", durable=True)
+
+
 def call_queue(service: str, namespace: str | None = None) -> Queue:
     """`<exchange>.<service>.calls`: named like the service's other queues, after the deployment's exchange."""
-    return Queue(f"{namespace or config.exchange_name()}.{service}.calls", durable=True,
-                 queue_arguments={"x-queue-type": config.queue_type()})
+    return Queue(f"{namespace or config.exchange_name()}.{service}.calls", exchange=calls_exchange(namespace),
+                 routing_key=service, durable=True, queue_arguments={"x-queue-type": config.queue_type()})
 
 
 def rpc_methods(service_cls) -> dict:
@@ -105,6 +116,7 @@ class CallServer(HoldingConsumer):
         """Before the service says it is healthy: calls sent from then on wait in the queue."""
         with self.connection.clone() as connection:
             call_queue(self.service_cls.name)(connection.default_channel).declare()
+            replies_exchange()(connection.default_channel).declare()
 
     def get_consumers(self, Consumer, channel):
         return [Consumer(queues=[call_queue(self.service_cls.name)], callbacks=[self.on_message],
@@ -155,7 +167,8 @@ class CallServer(HoldingConsumer):
         with self.writing:
             try:
                 if reply_to:
-                    self.producer.publish({"result": result, "error": error}, exchange="", routing_key=reply_to,
+                    self.producer.publish({"result": result, "error": error}, exchange=replies_exchange().name,
+                                          routing_key=reply_to,
                                           correlation_id=message.properties.get("correlation_id"),
                                           serializer="json", delivery_mode="transient")
                 message.ack()
@@ -216,6 +229,7 @@ class CallClient:
         self.uri, self.timeout = uri, timeout
         self.signer = signing.Signer()
         self.namespace = namespace or config.exchange_name()
+        self.exchange = calls_exchange(self.namespace).name
         self.lock = threading.Lock()
         self.waiting: dict[str, _Waiting] = {}
         self.publishing: Connection | None = None
@@ -234,13 +248,13 @@ class CallClient:
             with self.lock:
                 try:
                     self._connect()
-                    queue = self._call_queue(service)
+                    self._call_queue(service)  # UnknownService now, not a timeout, when none ever ran
                     # Expires in the queue rather than run after the caller gave up; the deadline
                     # stops it in a service that took it from the queue.
                     message = {"method": method, "args": list(args), "caller": signed,
                                "deadline": deadline_for(timeout)}
-                    self.producer.publish(message, exchange="",
-                                          routing_key=queue, reply_to=self.reply_queue, correlation_id=call_id,
+                    self.producer.publish(message, exchange=self.exchange,
+                                          routing_key=service, reply_to=self.reply_queue, correlation_id=call_id,
                                           expiration=timeout, serializer="json", delivery_mode="transient")
                 except (OSError, AMQPError, OperationalError) as lost:
                     self._drop()  # the next call connects again
@@ -261,7 +275,8 @@ class CallClient:
             return
         replies = Connection(self.uri, heartbeat=0)
         self.reply_queue = f"replies-{uuid.uuid4().hex}"
-        Consumer(replies.channel(), queues=[Queue(self.reply_queue, exclusive=True, auto_delete=True)],
+        Consumer(replies.channel(), queues=[Queue(self.reply_queue, replies_exchange(self.namespace),
+                                                  routing_key=self.reply_queue, exclusive=True, auto_delete=True)],
                  callbacks=[self._replied], no_ack=True, accept=["json"]).consume()
         self.replies = replies
         self.publishing = Connection(self.uri, heartbeat=0)

@@ -9,11 +9,12 @@ on standard error (shared.logs), as every process of the network logs.
 from __future__ import annotations
 
 import logging
+import re
 import signal
 import sys
 import time
 
-from shared import config, logs
+from shared import broker_users, config, logs
 from shared.network import GATEWAY, WEB, Network
 
 
@@ -23,9 +24,13 @@ log = logging.getLogger("peernet.launcher")
 def main() -> int:
     logs.configure("launcher")
     log_dir = config.var_dir() / "logs"
-    network = Network(log_dir=log_dir)
-    print(f"Starting peernet: broker {config.amqp_uri()}, stores under {config.var_dir()} "
-          f"({config.store_kind('intake')}), logs in {log_dir}/", flush=True)
+    # A broker user per service on a local broker (shared.broker_users); a remote one is the operator's to set up.
+    own_users = broker_users.can_manage(config.amqp_uri())
+    network = Network(log_dir=log_dir, own_users=own_users)
+    users = (f"a user per service (passwords in {config.var_dir()}/broker-*.password)" if own_users else
+             "AMQP_URI's user for every process (not a local broker: see shared/broker_users.py for its users)")
+    print(f"Starting peernet: broker {_without_password(config.amqp_uri())} as {users}, stores under "
+          f"{config.var_dir()} ({config.store_kind('intake')}), logs in {log_dir}/", flush=True)
     try:
         network.start(timeout=90)
     except (RuntimeError, TimeoutError) as error:
@@ -67,6 +72,10 @@ def main() -> int:
     network.stop()
     print("Stopped.")
     return 0
+
+
+def _without_password(uri: str) -> str:
+    return re.sub(r"(//[^:/@]*:)[^@/]*@", r"\1***@", uri)
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import requests
 
-from shared import config, signing
+from shared import broker_users, config, signing
 from shared.lifecycle import PARENT_PID
 from shared.logs import MAX_BYTES, RotatingLines
 
@@ -130,11 +130,17 @@ class Network:
     """Starts, watches, kills and restarts the network's processes."""
 
     def __init__(self, env: dict | None = None, services=PROCESSES, port_base: int | None = None,
-                 log_dir: Path | None = None):
+                 log_dir: Path | None = None, own_users: bool = False):
         self.environ = dict(os.environ)
         self.given_env = dict(env or {})
         # The signing key of this process (shared.signing): the network and the tools run with its env agree.
         self.env = {**self.environ, **signing.environment(), **self.given_env, "PYTHONPATH": str(ROOT)}
+        # own_users: each process connects as its own broker user (shared.broker_users), made now on the local
+        # broker; the tools run with self.env as theirs. Otherwise every process uses AMQP_URI's user.
+        self.broker_uris: dict[str, str] = {}
+        if own_users:
+            self.broker_uris = self._broker_users()
+            self.env["AMQP_URI"] = self.broker_uris[broker_users.TOOLS]
         self.specs = {spec.name: spec for spec in specs(services, port_base)}
         self.processes: dict[str, subprocess.Popen] = {}
         self.log_dir = log_dir
@@ -144,6 +150,12 @@ class Network:
         self.supervising = False
         self._watching = threading.Event()
         self._lock = threading.RLock()
+
+    def _broker_users(self) -> dict[str, str]:
+        # The passwords go into this network's var/.
+        var = Path(self.env["PEERNET_VAR_DIR"]).resolve() if self.env.get("PEERNET_VAR_DIR") else config.var_dir()
+        return broker_users.ensure_local(self.env.get("AMQP_URI") or config.DEFAULT_AMQP_URI,
+                                         self.env.get("PEERNET_EXCHANGE") or config.exchange_name(), var)
 
     def start(self, *names: str, timeout: float = 60.0) -> None:
         names = names or tuple(self.specs)
@@ -159,6 +171,12 @@ class Network:
         # The process's own addresses (spec.env) win over the shell's, but not over what the caller gave.
         env = {**self.environ, **signing.environment(), **dict(spec.env), **self.given_env, "PYTHONPATH": str(ROOT),
                PARENT_PID: str(os.getpid())}
+        if self.broker_uris:  # its own broker user; the web pages reach the gateway only, never the broker
+            principal = broker_users.principal_of(name)
+            if principal is None:
+                env.pop("AMQP_URI", None)
+            else:
+                env["AMQP_URI"] = self.broker_uris[principal]
         self.processes[name] = subprocess.Popen(
             (sys.executable, *spec.args), env=env, cwd=ROOT, stdout=output, stderr=subprocess.STDOUT,
             start_new_session=True, preexec_fn=_end_with_this_thread if spec.name == WEB else None,

@@ -2,7 +2,7 @@ import shared.errors  # noqa: F401  (so RPC errors come back as our own classes)
 import pytest
 from nameko.standalone.rpc import ClusterRpcProxy
 
-from shared import config
+from shared import broker_users, config
 from shared.network import Network
 from shared.signing import SignedContext
 from tests.support import caller, free_port_base, private_database, private_vhost, require_broker
@@ -40,10 +40,11 @@ def store_env(request, tmp_path):
 def network_factory(amqp_uri, tmp_path):
     started = []
 
-    def make(env: dict, services=config.SERVICES, exchange: str | None = None) -> Network:
+    def make(env: dict, services=config.SERVICES, exchange: str | None = None, own_users: bool = False) -> Network:
+        """own_users: each process as its own broker user (shared.broker_users), as make run does."""
         network = Network(
             env={"AMQP_URI": amqp_uri, "PEERNET_EXCHANGE": exchange or f"peernet.events.{tmp_path.name}", **env},
-            services=services, port_base=free_port_base(), log_dir=tmp_path / "logs",
+            services=services, port_base=free_port_base(), log_dir=tmp_path / "logs", own_users=own_users,
         )
         started.append(network)
         return network
@@ -51,6 +52,8 @@ def network_factory(amqp_uri, tmp_path):
     yield make
     for network in started:
         network.stop()
+    if any(network.broker_uris for network in started):
+        broker_users.remove_local(broker_users.vhost_of(amqp_uri))
 
 
 @pytest.fixture

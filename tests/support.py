@@ -14,7 +14,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from kombu import Connection
 
-from shared import config
+from shared import broker_users, config
 
 BROKER_HELP = (
     "No RabbitMQ broker answers at {uri}. Start one: `make broker` (installs and starts "
@@ -49,6 +49,7 @@ def remove_abandoned_vhosts() -> None:
         if name.startswith("peernet-test-") and len(parts) == 4 and parts[2].isdigit() \
                 and not os.path.exists(f"/proc/{parts[2]}"):
             rabbitmqctl("delete_vhost", name, check=False)
+            broker_users.remove_local(name)  # and the broker users a network of its own made there
 
 
 @contextmanager

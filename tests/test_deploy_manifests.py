@@ -15,7 +15,7 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from shared import config
+from shared import broker_users, config
 from shared.network import GATEWAY, WEB, specs
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -59,7 +59,8 @@ def env_file(path: Path) -> dict[str, str]:
 
 # Two of each service where instances may share the work; matching's projection is in memory.
 INSTANCES = {"intake": 2, "directory": 2, "matching": 1, "supervision": 2, "audit": 2, "notifications": 1}
-SECRET_NAMES = re.compile(r"KEY|PASS|SECRET|COOKIE|AMQP_URI")
+# A URI with a password in it is a secret too: the broker's (AMQP_URI), the forgotten list's database.
+SECRET_NAMES = re.compile(r"KEY|PASS|SECRET|COOKIE|AMQP_URI|FORGOTTEN_LIST")
 
 
 def health_url(text: str) -> tuple[int, str]:
@@ -265,8 +266,8 @@ def test_every_container_has_resource_requests_and_limits():
     for name, service in COMPOSE.items():
         resources = service["deploy"]["resources"]
         assert {"cpus", "memory"} <= set(resources["limits"]) and resources["reservations"], name
-    (database,) = [doc for doc in K8S if doc["kind"] == "Cluster"]
-    assert {"cpu", "memory"} <= set(database["spec"]["resources"]["limits"])
+    for database in [doc for doc in K8S if doc["kind"] == "Cluster"]:
+        assert {"cpu", "memory"} <= set(database["spec"]["resources"]["limits"])
 
 
 def test_rabbitmq_is_three_nodes_that_pause_a_minority_and_serve_quorum_queues():
@@ -296,7 +297,7 @@ def test_postgres_has_a_replica_and_backups():
     assert "pg_basebackup" in (DEPLOY / "postgres" / "replica.sh").read_text()
     assert {"postgres", "postgres-replica", "postgres-backup"} <= set(COMPOSE)
     assert "pg_dump" in (DEPLOY / "postgres" / "backup.sh").read_text()
-    (database,) = [doc for doc in K8S if doc["kind"] == "Cluster"]
+    database = next(doc for doc in K8S if doc["kind"] == "Cluster" and doc["metadata"]["name"] == "peernet-db")
     assert database["spec"]["instances"] >= 2
     (archiver,) = [plugin for plugin in database["spec"]["plugins"] if plugin.get("isWALArchiver")]
     stores = {doc["metadata"]["name"] for doc in K8S if doc["kind"] == "ObjectStore"}
@@ -355,18 +356,27 @@ def test_network_policies_let_services_and_relays_reach_the_broker_and_the_datab
     assert destinations == {json.dumps(selector, sort_keys=True) for selector in (
         {"matchLabels": {"k8s-app": "kube-dns"}},
         {"matchLabels": {"app.kubernetes.io/name": "rabbitmq"}},
-        {"matchLabels": {"cnpg.io/cluster": "peernet-db"}})}
+        {"matchLabels": {"cnpg.io/cluster": "peernet-db"}},
+        {"matchLabels": {"cnpg.io/cluster": "peernet-forgotten"}})}
     # In compose the same: the internal network, which has no way out and no published port.
     assert COMPOSE[name]["networks"] == ["internal"] and COMPOSE_FILE["networks"]["internal"]["internal"] is True
 
 
 def test_each_secret_is_defined_once():
-    keys = [key for doc in K8S if doc["kind"] == "Secret" for key in doc["stringData"]]
-    keys += [key for doc in K8S if doc["kind"] == "ConfigMap" and doc["metadata"]["name"] == "peernet-oidc"
+    # AMQP_URI once per broker user: the administrator's (the nodes') and each principal's, each its own user.
+    keys = [key if key != "AMQP_URI" else doc["metadata"]["name"] for doc in K8S if doc["kind"] == "Secret"
+            for key in doc["stringData"]]
+    keys += [key for doc in K8S if doc["kind"] == "ConfigMap" and doc["metadata"]["name"] in ("peernet-oidc",
+                                                                                          "peernet-smtp")
              for key in doc["data"]]
     assert sorted(keys) == sorted(set(keys))
-    names = [name for path in DEPLOY.glob("*.env.example") for name in env_file(path)]
+    names = [name if name != "AMQP_URI" else path.name for path in DEPLOY.glob("*.env.example")
+             for name in env_file(path)]
     assert sorted(names) == sorted(set(names))
+    users = [broker_users.credentials(env_file(path)["AMQP_URI"])[0] for path in DEPLOY.glob("amqp*.env.example")]
+    users += [broker_users.credentials(doc["stringData"]["AMQP_URI"])[0] for doc in K8S
+              if doc["kind"] == "Secret" and "AMQP_URI" in doc["stringData"]]
+    assert len(users) == 2 * (len(broker_users.PRINCIPALS) + 1) and len(set(users)) == len(broker_users.PRINCIPALS) + 1
     # The broker's password is AMQP_URI's: no process or node is given it a second time.
     for doc in WORKLOADS.values():
         for container in doc["spec"]["template"]["spec"]["containers"]:
@@ -387,3 +397,75 @@ def test_prometheus_scrapes_every_process_at_its_metrics_port_and_grafana_is_pro
     assert mounts == {"/etc/grafana/provisioning", "/var/lib/grafana/dashboards"}
     provider = yaml.safe_load((DEPLOY / "grafana" / "provisioning" / "dashboards" / "peernet.yml").read_text())
     assert provider["providers"][0]["options"]["path"] == "/var/lib/grafana/dashboards"
+
+
+# --- a broker user per process, and what issue 21 wires ---------------------------------------
+
+def test_each_process_connects_to_the_broker_as_its_own_user():
+    for name in PROCESSES:
+        principal = broker_users.principal_of(name)
+        compose_files = [f for f in COMPOSE[name].get("env_file", []) if f.startswith("amqp")]
+        k8s_secrets = [source["secretRef"]["name"] for source in container(name)["envFrom"]
+                       if "secretRef" in source and source["secretRef"]["name"].startswith("peernet-amqp")]
+        if principal is None:  # the web pages never reach the broker
+            assert compose_files == k8s_secrets == [], name
+        else:
+            assert compose_files == [f"amqp-{principal}.env"] and k8s_secrets == [f"peernet-amqp-{principal}"], name
+    # The nodes' definitions are made from every user's file (compose) or Secret (k8s) and loaded at boot.
+    mounted = {volume.split(":")[1] for volume in COMPOSE["broker-definitions"]["volumes"]}
+    assert {f"/run/peernet/amqp/{principal}.env" for principal in broker_users.PRINCIPALS} <= mounted
+    assert "load_definitions = /etc/rabbitmq/definitions/definitions.json" in (
+        DEPLOY / "rabbitmq" / "rabbitmq.conf").read_text()
+    assert all(COMPOSE[f"rabbit{n}"]["depends_on"]["broker-definitions"]["condition"] ==
+               "service_completed_successfully" for n in (1, 2, 3))
+    rabbit = WORKLOADS["peernet-rabbitmq"]["spec"]["template"]["spec"]
+    (users,) = [volume for volume in rabbit["volumes"] if volume["name"] == "users"]
+    projected = {source["secret"]["name"] for source in users["projected"]["sources"]}
+    assert projected == {"peernet-amqp", *(f"peernet-amqp-{principal}" for principal in broker_users.PRINCIPALS)}
+    (configmap,) = [doc for doc in K8S if doc["kind"] == "ConfigMap" and doc["metadata"]["name"] == "peernet-rabbitmq"]
+    assert "load_definitions = /etc/rabbitmq/definitions/definitions.json" in configmap["data"]["rabbitmq.conf"]
+
+
+def test_the_definitions_tool_makes_every_user_from_the_env_files(tmp_path):
+    users = tmp_path / "amqp"
+    users.mkdir()
+    for principal in broker_users.PRINCIPALS:
+        (users / f"{principal}.env").write_text((DEPLOY / f"amqp-{principal}.env.example").read_text())
+    out = tmp_path / "definitions.json"
+    assert broker_users.main(["definitions", "--users", str(users), "--administrator",
+                              str(DEPLOY / "amqp.env.example"), "--out", str(out)]) == 0
+    made = json.loads(out.read_text())
+    assert {user["name"] for user in made["users"]} == {"peernet", *(f"peernet-{p}" for p in broker_users.PRINCIPALS)}
+    assert "replace-me" not in out.read_text()  # hashes, never the passwords
+    assert {rule["user"] for rule in made["topic_permissions"] if rule["write"] == "^intake\\."} == {"peernet-intake"}
+
+
+def test_the_forgotten_list_is_a_database_apart_for_every_service_and_relay_and_the_backup():
+    assert env_file(DEPLOY / "forgotten.env.example")["PEERNET_FORGOTTEN_LIST"].startswith("postgresql://")
+    for name in [*SERVICES, *RELAYS]:
+        assert "forgotten.env" in COMPOSE[name]["env_file"] and \
+            COMPOSE[name]["depends_on"]["forgotten-db"]["condition"] == "service_healthy"
+        env = {variable["name"]: variable for variable in container(name)["env"]}
+        assert env["PEERNET_FORGOTTEN_LIST"]["valueFrom"]["secretKeyRef"] == {"name": "peernet-forgotten-app",
+                                                                           "key": "uri"}
+    # Not the stores' database: a cluster (k8s) or a server (compose) of its own.
+    clusters = {doc["metadata"]["name"] for doc in K8S if doc["kind"] == "Cluster"}
+    assert clusters == {"peernet-db", "peernet-forgotten"}
+    assert COMPOSE["forgotten-db"]["volumes"] != COMPOSE["postgres"]["volumes"]
+    (cronjob,) = [doc for doc in K8S if doc["kind"] == "CronJob"]
+    backup = cronjob["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]
+    assert {source["secretRef"]["name"] for source in backup["envFrom"] if "secretRef" in source} >= {
+        "peernet-backup", "peernet-amqp-tools"}
+    assert {variable["name"] for variable in backup["env"]} == {"POSTGRES_PASSWORD", "PEERNET_FORGOTTEN_LIST"}
+    assert "backup.env" in COMPOSE["backup"]["env_file"] and "amqp-tools.env" in COMPOSE["backup"]["env_file"]
+
+
+def test_notifications_reach_an_smtp_server_whose_password_is_a_secret():
+    assert set(env_file(DEPLOY / "smtp.env.example")) == {f"PEERNET_SMTP_{name}" for name in (
+        "HOST", "PORT", "STARTTLS", "USER", "PASSWORD", "FROM")}
+    assert "smtp.env" in COMPOSE["notifications"]["env_file"]
+    sources = {(kind, ref["name"]) for source in container("notifications")["envFrom"]
+               for kind, ref in (("ConfigMap", source.get("configMapRef")), ("Secret", source.get("secretRef"))) if ref}
+    assert {("ConfigMap", "peernet-smtp"), ("Secret", "peernet-smtp")} <= sources
+    assert ENV_SOURCES[("Secret", "peernet-smtp")] == {"PEERNET_SMTP_PASSWORD"}
+    assert "PEERNET_SMTP_PASSWORD" not in ENV_SOURCES[("ConfigMap", "peernet-smtp")]

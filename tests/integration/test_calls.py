@@ -11,7 +11,7 @@ from kombu import Connection, Consumer, Producer, Queue
 from nameko.exceptions import MethodNotFound, UnknownService
 
 from shared import signing
-from shared.calls import CallClient, call_queue
+from shared.calls import CallClient, call_queue, replies_exchange
 from shared.errors import InvalidInput, NotAllowed
 from shared.signing import SignedContext
 from tests.support import caller, wait_until
@@ -126,7 +126,8 @@ def publish_raw(amqp_uri, namespace, body, timeout=15) -> dict:
     replies = []
     with Connection(amqp_uri) as connection:
         channel = connection.channel()
-        reply_queue = Queue(f"forger-{uuid.uuid4().hex}", exclusive=True, auto_delete=True)
+        name = f"forger-{uuid.uuid4().hex}"  # answers come through the replies exchange, by queue name
+        reply_queue = Queue(name, replies_exchange(namespace), routing_key=name, exclusive=True, auto_delete=True)
         with Consumer(channel, queues=[reply_queue], callbacks=[lambda reply, _: replies.append(reply)],
                       no_ack=True, accept=["json"]):
             Producer(connection.channel()).publish(
