@@ -29,7 +29,7 @@ def start_verification(command: dict, caller: Caller, *, store: AuditApplication
 
 def open_break_glass(command: dict, caller: Caller, *, store: AuditApplication, settings: Settings,
                      clock: Clock) -> dict:
-    expires_at = (clock() + timedelta(hours=settings.break_glass_hours)).isoformat()
+    expires_at = (clock() + timedelta(hours=command.get("hours") or settings.break_glass_hours)).isoformat()
     opening = dict(auditor_id=caller.user_id, reason=command["reason"], reference=command["reference"],
                    expires_at=expires_at, actor=caller.as_actor())
     try:

@@ -89,26 +89,42 @@ class Ledger:
 
     def append(self, entry: dict, event=None) -> bool:
         """Enter one event after the chain's head. False if its position was entered already."""
+        return self.append_all([(entry, event)]) == 1
+
+    def append_all(self, entries: list[tuple[dict, object]]) -> int:
+        """Enter (entry, event) pairs after the chain's head in one transaction, each entry's source
+        position moved with it; how many were new (a position entered already is passed over).
+
+        A consumer that is behind brings hundreds at once: one commit for them, not one each."""
+        entered, insert = 0, self.sql(f"INSERT INTO {self.entries_table} ({', '.join(COLUMNS)}) "
+                                      f"VALUES ({', '.join('?' for _ in COLUMNS)})")
         with self.writing() as db:
-            tracked = db.execute(self.sql(f"SELECT position FROM {self.tracking_table} WHERE source = ?"),
-                                 (entry["source"],)).fetchone()
-            if tracked and entry["position"] <= tracked[0]:
-                return False
             seq, previous = self._head(db)
-            row = {**entry, "seq": seq + 1}
-            row["hash"] = entry_hash(previous, row)
-            db.execute(self.sql(f"INSERT INTO {self.entries_table} ({', '.join(COLUMNS)}) "
-                                f"VALUES ({', '.join('?' for _ in COLUMNS)})"),
-                       [row[name] for name in COLUMNS])
-            db.execute(self.sql(f"INSERT INTO {self.tracking_table} (source, position) VALUES (?, ?) "
-                                "ON CONFLICT (source) DO UPDATE SET position = excluded.position"),
-                       (entry["source"], entry["position"]))
-            if row["seq"] % self.checkpoint_every == 0:
-                self._checkpoint(db, row["seq"], row["hash"])
-            if event is not None:
-                for projection in self.projections:
-                    projection.apply(self, db, event)
-        return True
+            tracked: dict[str, int] = {}
+            for entry, event in entries:
+                source = entry["source"]
+                if source not in tracked:
+                    row = db.execute(self.sql(f"SELECT position FROM {self.tracking_table} WHERE source = ?"),
+                                     (source,)).fetchone()
+                    tracked[source] = row[0] if row else 0
+                if entry["position"] <= tracked[source]:
+                    continue
+                seq += 1
+                row = {**entry, "seq": seq}
+                row["hash"] = previous = entry_hash(previous, row)
+                db.execute(insert, [row[name] for name in COLUMNS])
+                tracked[source] = entry["position"]
+                entered += 1
+                if seq % self.checkpoint_every == 0:
+                    self._checkpoint(db, seq, previous)
+                if event is not None:
+                    for projection in self.projections:
+                        projection.apply(self, db, event)
+            if entered:
+                db.cursor().executemany(self.sql(
+                    f"INSERT INTO {self.tracking_table} (source, position) VALUES (?, ?) "
+                    "ON CONFLICT (source) DO UPDATE SET position = excluded.position"), list(tracked.items()))
+        return entered
 
     def skip(self, source: str, position: int) -> bool:
         """A position the source's log holds but that breaks its contract: entered, without a digest."""

@@ -6,13 +6,14 @@ regions, dates and hours: nothing about what a person said or is.
 """
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from services.audit.chain import utc
 from shared.contracts import latest
 
 TABLES = ("pool_members", "subcontracts", "subcontract_hours", "open_requests", "connections", "employments",
-          "overdue", "connection_regions")
+          "overdue", "connection_regions", "credentials")
+EXPIRING = (("within_30", 30), ("within_60", 60))  # days ahead a credential counts as expiring, nearest first
 NOT_RECORDED = "region not recorded"  # connections matching published before its events named a region
 
 
@@ -38,6 +39,9 @@ class FiguresProjection:
             "organization_id TEXT NOT NULL, PRIMARY KEY (peer_worker_id, organization_id))",
             f"CREATE TABLE IF NOT EXISTS {ledger.table('overdue')} (peer_worker_id TEXT NOT NULL, "
             "organization_id TEXT NOT NULL, month TEXT NOT NULL, PRIMARY KEY (peer_worker_id, organization_id, month))",
+            # Days only: never a credential's number (sealed in the event, and not kept here).
+            f"CREATE TABLE IF NOT EXISTS {ledger.table('credentials')} (credential_id TEXT PRIMARY KEY, "
+            "peer_worker_id TEXT NOT NULL, expires TEXT, expired_on TEXT)",
         ]
 
     def clear(self, ledger, db) -> None:
@@ -53,7 +57,8 @@ class FiguresProjection:
             self._directory(ledger, db, event)
 
     def _directory(self, ledger, db, event) -> None:
-        body, sql = event.body, ledger.sql
+        # Hours reported before weeks were ISO weeks (version 1) count in their Monday's week.
+        body, sql = latest(event).body, ledger.sql
         if event.type == "EmploymentBegan":
             db.execute(sql(f"INSERT INTO {ledger.table('employments')} VALUES (?, ?) ON CONFLICT DO NOTHING"),
                        (str(body["peer_worker_id"]), body["organization_id"]))
@@ -71,6 +76,14 @@ class FiguresProjection:
             db.execute(sql(f"INSERT INTO {ledger.table('subcontracts')} VALUES (?, ?, ?) "
                            "ON CONFLICT (agreement_id) DO NOTHING"),
                        (str(body["agreement_id"]), body["provider_id"], body["buyer_id"]))
+        elif event.type == "CredentialRecorded":
+            expires = body["expires"] and str(body["expires"])
+            db.execute(sql(f"INSERT INTO {ledger.table('credentials')} VALUES (?, ?, ?, NULL) ON CONFLICT "
+                           "(credential_id) DO UPDATE SET expires = excluded.expires, expired_on = NULL"),
+                       (body["credential_id"], str(body["peer_worker_id"]), expires))
+        elif event.type == "CredentialExpired":
+            db.execute(sql(f"UPDATE {ledger.table('credentials')} SET expired_on = ? WHERE credential_id = ?"),
+                       (str(body["expired_on"]), body["credential_id"]))
         elif event.type == "SubcontractHoursDelivered":
             db.execute(sql(f"INSERT INTO {ledger.table('subcontract_hours')} VALUES (?, ?, ?, ?) "
                            "ON CONFLICT (agreement_id, week_start) DO UPDATE "
@@ -140,6 +153,20 @@ class FiguresProjection:
             rows = db.execute(f"SELECT organization_id, month, COUNT(DISTINCT peer_worker_id) "
                               f"FROM {ledger.table('overdue')} GROUP BY organization_id, month").fetchall()
         return {(organization, month): n for organization, month, n in rows}
+
+    def credentials_expiring(self, ledger, today: date) -> dict[tuple[str, str], int]:
+        """(organization, "expired" | "within_30" | "within_60") -> its current peer workers with a credential
+        expired by today, or expiring within 30 days, or in 31 to 60 (a peer worker counts once in each)."""
+        (first, sooner), (second, soon) = EXPIRING
+        ahead = [(today + timedelta(days=days)).isoformat() for days in (sooner, soon)]
+        with ledger.reading() as db:
+            rows = db.execute(ledger.sql(
+                f"SELECT e.organization_id, CASE WHEN c.expired_on IS NOT NULL OR c.expires < ? THEN 'expired' "
+                f"WHEN c.expires < ? THEN '{first}' ELSE '{second}' END, COUNT(DISTINCT c.peer_worker_id) "
+                f"FROM {ledger.table('credentials')} c JOIN {ledger.table('employments')} e "
+                "ON e.peer_worker_id = c.peer_worker_id WHERE c.expired_on IS NOT NULL OR c.expires < ? "
+                "GROUP BY 1, 2"), (today.isoformat(), ahead[0], ahead[1])).fetchall()
+        return {(organization, bucket): n for organization, bucket, n in rows}
 
     def pool_by_region(self, ledger) -> dict[tuple[str, str], int]:
         with ledger.reading() as db:

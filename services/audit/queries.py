@@ -12,6 +12,7 @@ from services.audit import export as exported
 from services.audit import figures as shown
 from services.audit.application import AuditApplication
 from services.audit.projections import FiguresProjection
+from shared.clock import Clock
 from shared.identity import Caller
 
 
@@ -46,7 +47,8 @@ def checkpoints(query: dict, caller: Caller, *, store: AuditApplication) -> dict
     return {"public_key": store.signer.public_key, "checkpoints": store.ledger.checkpoints()}
 
 
-def figures(query: dict, caller: Caller, *, store: AuditApplication, projection: FiguresProjection) -> dict:
+def figures(query: dict, caller: Caller, *, store: AuditApplication, projection: FiguresProjection,
+            clock: Clock) -> dict:
     ledger = store.ledger
     by_month = {(month, source): n for month, source, n in ledger.count_by("substr(occurred_at, 1, 7)", "source")}
     profiled = {(organization or "none", "peer workers"): n for organization, n in
@@ -62,6 +64,8 @@ def figures(query: dict, caller: Caller, *, store: AuditApplication, projection:
             "days_from_request_to_connection_by_month": shown.waits(projection.days_to_connection(ledger)),
             "peer_workers_short_of_supervision_by_organization_and_month": shown.table(
                 projection.short_of_supervision(ledger)),
+            "peer_workers_with_credentials_expiring_by_organization": shown.table(
+                projection.credentials_expiring(ledger, clock().date())),
             "events_by_month_and_service": shown.table(by_month),
             "peer_workers_profiled_by_organization": shown.table(profiled),
             "networking_pool_by_region": shown.table(projection.pool_by_region(ledger)),

@@ -107,6 +107,9 @@ class Figures(Schema):
     days_from_request_to_connection_by_month = fields.Dict(metadata={
         "description": "per month: median_days and p90_days, both null when 1 to 10 waits (waits: \"1-10\")"})
     peer_workers_short_of_supervision_by_organization_and_month = Table()
+    peer_workers_with_credentials_expiring_by_organization = fields.Dict(metadata={
+        "description": "organizations by expired, within_30 and within_60 (days ahead): their current peer workers "
+                       "with a credential so"})
     events_by_month_and_service = Table()
     peer_workers_profiled_by_organization = Table()
     networking_pool_by_region = Table()
@@ -234,7 +237,8 @@ ROUTES = [
     Route("POST", "/break-glass-accesses", "openBreakGlass", "Open break-glass access to a person's fields",
           "audit", open_break_glass, AUDIT["open_break_glass"], body=BreakGlassInput, response=BreakGlassOpened, status=201,
           description="A reason code and a request or investigation number, never free text; the access is "
-                      "the auditor's own, for a few hours. The person sees it in their disclosure log."),
+                      "the auditor's own, for the hours chosen (1 to 72) or the network's own. The person sees "
+                      "it in their disclosure log, with when it ends."),
     Route("GET", "/people/<person_id>/personal-fields", "readPersonalFields",
           "Read a person's fields under break-glass", "audit", read_personal_fields, AUDIT["personal_fields"],
           path_schema=PersonPath, response=PersonalFields,

@@ -75,6 +75,25 @@ def test_the_access_ends_after_the_configured_time(setting):
     assert timedelta(hours=2, minutes=59) < ends - datetime.now(ends.tzinfo) <= timedelta(hours=3)
 
 
+@pytest.mark.parametrize("hours", [1, 24, 72])
+def test_the_auditor_chooses_how_long_the_access_lasts(setting, hours):
+    audit, _, person_id = setting
+    opened = audit.perform("open_break_glass", AUDITOR, {"person_id": person_id, **REASON, "hours": hours})
+    ends = datetime.fromisoformat(opened["expires_at"])
+    assert timedelta(hours=hours, minutes=-1) < ends - datetime.now(ends.tzinfo) <= timedelta(hours=hours)
+    [published] = audit.integration_events(0, 10)
+    assert published.body["expires_at"] == opened["expires_at"]  # what the person is told
+
+
+@pytest.mark.parametrize("hours", [0, 73, -1, "3", 2.5, None])
+def test_a_duration_is_whole_hours_from_1_to_72(setting, hours):
+    audit, _, person_id = setting
+    with pytest.raises(InvalidInput) as refused:
+        audit.perform("open_break_glass", AUDITOR, {"person_id": person_id, **REASON, "hours": hours})
+    assert "hours" in refused.value.field_errors
+    assert audit.max_position() == 0
+
+
 def test_an_expired_access_refuses(app_factory, setting):
     _, tracked, person_id = setting
     audit = app_factory(setup, env={"PEERNET_AUDIT_BREAK_GLASS_HOURS": "-1"})

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime, timezone
+from functools import partial
 
 import pytest
 
@@ -129,3 +131,54 @@ def test_rebuilding_the_ledger_clears_the_figures(audit):
     connect(Source(audit, "matching"), "2026-02-25T09:00:00Z", "2026-03-03T09:00:00Z")
     audit.ledger.clear()
     assert audit.perform("figures", AUDITOR)["connections_started_by_month_and_region"]["rows"] == []
+
+
+def test_hours_reported_on_a_wednesday_before_iso_weeks_count_once_in_their_mondays_week(audit):
+    directory, agreement = Source(audit, "directory"), str(uuid.uuid4())
+    directory.send("SubcontractAgreementMade", {
+        "agreement_id": agreement, "buyer_id": "org-agency", "provider_id": "org-harbor",
+        "hours_per_week": 20, "amount": 1000, "start": "2026-03-02", "end": "2026-12-31",
+        "provider_duties": [], "duties": ["Share lived experience"]},
+        agreement)
+    # Old reports (version 1): the Monday's, then a Wednesday's of the same ISO week, which replaces it.
+    for day, hours in (("2026-03-02", 12), ("2026-03-04", 15), ("2026-03-11", 20)):
+        directory.send("SubcontractHoursDelivered", {"agreement_id": agreement, "week_start": day,
+                                                     "hours_delivered": hours, "hours_agreed": 20}, agreement)
+    [march] = audit.perform("figures", AUDITOR)["subcontract_hours_by_month_and_provider"]
+    assert (march["month"], march["provider_id"]) == ("2026-03", "org-harbor")
+    assert (march["hours_delivered"], march["hours_agreed"]) == (35, 40), "two weeks, not three"
+
+
+def test_peer_workers_with_credentials_expired_or_expiring_by_organization(app_factory):
+    audit = app_factory(partial(setup, clock=lambda: datetime(2026, 3, 2, 9, tzinfo=timezone.utc)))
+    directory = Source(audit, "directory")
+
+    def employ(organization, expires, expired_on=None):
+        worker, credential = str(uuid.uuid4()), str(uuid.uuid4())
+        directory.send("EmploymentBegan", {
+            "peer_worker_id": worker, "employment_id": str(uuid.uuid4()), "organization_id": organization,
+            "role_title": "peer specialist", "hours_per_week": 20, "start": "2026-01-05", "end": None,
+            "certify_by": None}, worker)
+        directory.send("CredentialRecorded", {
+            "peer_worker_id": worker, "credential_id": credential, "kind": "certified_peer_specialist",
+            "state": "MA", "number": None, "issued": "2024-01-01", "expires": expires}, worker)
+        if expired_on:
+            directory.send("CredentialExpired", {"peer_worker_id": worker, "credential_id": credential,
+                                                 "kind": "certified_peer_specialist", "expired_on": expired_on,
+                                                 "blocks_offers": False}, worker)
+        return worker
+
+    for _ in range(11):
+        employ("org-harbor", "2026-03-20")          # within 30 days
+    employ("org-harbor", "2026-04-20")              # in 31 to 60 days
+    employ("org-harbor", "2026-09-01")              # later: not counted
+    employ("org-harbor", None)                      # never expires
+    employ("org-lantern", "2026-02-27", "2026-02-28")  # expired
+    left = employ("org-lantern", "2026-03-10")
+    directory.send("EmploymentEnded", {"peer_worker_id": left, "employment_id": str(uuid.uuid4()),
+                                       "organization_id": "org-lantern", "left_on": "2026-02-01"}, left)
+    shown = audit.perform("figures", AUDITOR)["peer_workers_with_credentials_expiring_by_organization"]
+    assert {row["row"]: row["cells"] for row in shown["rows"]} == {
+        "org-harbor": {"expired": 0, "within_30": 11, "within_60": "1-10"},
+        "org-lantern": {"expired": "1-10", "within_30": 0, "within_60": 0}}, "a former employee is not counted"
+    assert shown["total"] == "13-31"

@@ -133,3 +133,28 @@ def test_an_in_memory_network_gets_an_in_memory_ledger(app_factory, isolated_env
     first.ledger.skip("intake", 1)
     assert (first.position_in("intake"), second.position_in("intake")) == (1, 0)
     assert not list(Path(isolated_env).glob("audit_ledger*"))
+
+
+def test_a_lot_brought_together_is_entered_in_one_transaction_each_position_once(network):
+    sources, tracked = network
+    fill(sources)
+    audit = tracked.application
+    messages = [event.as_message() for event in sources.apps["intake"].integration_events(0, 1000)]
+    events = [contracts.parse(message) for message in messages]
+    assert len(events) >= 6
+    assert audit.process_upstream_batch(events[:2]) == 2
+    commits = []
+    audit.ledger._connection().set_trace_callback(lambda sql: commits.append(sql) if sql == "COMMIT" else None)
+    # Redelivered with what follows: only the new positions are entered, in one commit.
+    assert audit.process_upstream_batch(events) == len(events) - 2
+    audit.ledger._connection().set_trace_callback(None)
+    assert commits == ["COMMIT"]
+    entries = audit.perform("history", AUDITOR, {"source": "intake", "limit": 1000})["entries"]
+    assert [e["position"] for e in entries] == [event.position for event in events]
+    previous = "0" * 64
+    for row in audit.ledger.rows():
+        assert row[-1] == entry_hash(previous, row[:-1])
+        previous = row[-1]
+    # A checkpoint every 3 entries, signed inside the lot as it passed them.
+    assert [c["seq"] for c in audit.ledger.checkpoints()] == list(range(3, len(events) + 1, 3))
+    assert audit.ledger.positions()["intake"] == events[-1].position

@@ -136,6 +136,18 @@ def test_break_glass_then_personal_fields_never_cached(client, backend):
                                          "person_id"]},))
 
 
+def test_break_glass_takes_the_hours_the_auditor_chose_from_1_to_72(client, backend):
+    backend.answers.update(SUPERVISION_AUDIT_ANSWERS)
+    body = {"person_id": OTHER, "reason": "legal_request", "reference": "LR-2026-7"}
+    for hours in (0, 73, "8", 1.5):
+        refused = client.post("/break-glass-accesses", json={**body, "hours": hours}, headers=bearer("state_auditor"))
+        assert refused.status_code == 422 and "hours" in refused.get_data(as_text=True), hours
+    assert backend.calls == []
+    opened = client.post("/break-glass-accesses", json={**body, "hours": 24}, headers=bearer("state_auditor"))
+    assert opened.status_code == 201
+    assert backend.calls[-1][:2] == ("audit", "open_break_glass") and backend.calls[-1][2][0]["hours"] == 24
+
+
 def test_the_disclosure_log_is_the_persons_own_and_paged(client, backend):
     line = {"at": "2026-11-24T07:00:00+00:00", "to": {"user_id": "a", "role": "state_auditor"},
             "audience": "state_audit", "fields": []}

@@ -30,10 +30,16 @@ class ExportQuery(HistoryQuery):
     limit = fields.Integer(strict=True, validate=validate.Range(min=1, max=50_000), load_default=10_000)
 
 
+BREAK_GLASS_MOST_HOURS = 72  # an access longer than three days is a standing one, which break-glass is not
+
+
 class OpenBreakGlass(CommandSchema):
     person_id = fields.UUID(required=True)
     reason = fields.String(required=True, validate=validate.OneOf(BREAK_GLASS_REASONS))
     reference = Reference()
+    hours = fields.Integer(strict=True, validate=validate.Range(min=1, max=BREAK_GLASS_MOST_HOURS), metadata={
+        "description": f"how long the access stays open, 1 to {BREAK_GLASS_MOST_HOURS} hours; without it, the "
+                       "network's own (PEERNET_AUDIT_BREAK_GLASS_HOURS)"})
 
 
 class PersonOnly(CommandSchema):
