@@ -21,10 +21,16 @@ body), and the answer, which may hold a person's fields, is sealed with AES-GCM 
 a key derived from the secret and the caller's own key, which is not stored: the
 table alone opens nothing. The secret is PEERNET_GATEWAY_IDEMPOTENCY_SECRET (a
 development one is generated into var/); changing it forgets every key.
+
+The gateway runs under eventlet, where SQLite's and psycopg's waits (a write lock another
+gateway process holds, an fsync, the network) would stop every request of the process, not only
+the one keyed: each claim, answer and release runs in eventlet's pool of real threads
+(`tpool`), and the other requests go on meanwhile.
 """
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import json
@@ -60,6 +66,26 @@ def parse_key(value: str) -> str | None:
 def derived_id(caller_id: str, key: str) -> str:
     """The id of what a keyed request creates: the same for every retry, another for another caller."""
     return str(uuid.uuid5(ID_NAMESPACE, f"{caller_id}\n{key}"))
+
+
+def _off_the_hub(method):
+    """Under eventlet's monkey-patching (the gateway), run `method` in a real thread of eventlet's pool."""
+    @functools.wraps(method)
+    def offloaded(*args, **kwargs):
+        if _green():
+            from eventlet import tpool
+
+            return tpool.execute(method, *args, **kwargs)
+        return method(*args, **kwargs)
+    return offloaded
+
+
+def _green() -> bool:
+    try:
+        from eventlet import patcher
+    except ImportError:
+        return False
+    return patcher.is_monkey_patched("thread")
 
 
 class KeyInFlight(Exception):
@@ -104,6 +130,7 @@ class IdempotencyStore:
         return hmac.new(self._secret, f"answer\x1f{caller_id}\x1f{key}".encode(), hashlib.sha256).digest()
 
     # -- the cycle ------------------------------------------------------------
+    @_off_the_hub
     def begin(self, caller_id: str, key: str, fingerprint: str) -> Answer | None:
         """None: claimed, go ahead. An Answer: the first answer, to give again. Raises KeyReused, KeyInFlight."""
         lookup, now = self._mac("lookup", caller_id, key), time.time()
@@ -132,6 +159,7 @@ class IdempotencyStore:
             raise KeyInFlight()
         return self._open(caller_id, key, lookup, bytes(sealed))
 
+    @_off_the_hub
     def finish(self, caller_id: str, key: str, answer: Answer) -> None:
         """The request succeeded: its answer is what the key answers from now on."""
         lookup = self._mac("lookup", caller_id, key)
@@ -140,6 +168,7 @@ class IdempotencyStore:
             db.execute(f"UPDATE idempotency_keys SET state = 'done', answer = {self._p} "
                        f"WHERE lookup = {self._p} AND state = 'running'", (sealed, lookup))
 
+    @_off_the_hub
     def release(self, caller_id: str, key: str) -> None:
         """The request did not succeed: the key may be used again."""
         with self._connect() as db:
