@@ -37,10 +37,11 @@ def total(counts) -> int | str:
     return f"{shown + hidden}-{shown + 10 * hidden}"
 
 
-def table(counts: dict[tuple[str, str], int]) -> dict:
-    """(row, column) -> count, as rows with their totals, column totals and a grand total."""
+def table(counts: dict[tuple[str, str], int], columns: tuple[str, ...] | None = None) -> dict:
+    """(row, column) -> count, as rows with their totals, column totals and a grand total; `columns` fixed
+    (every one shown, 0 where nothing counts) or, without them, those that count something, sorted."""
     rows = sorted({row for row, _ in counts})
-    columns = sorted({column for _, column in counts})
+    columns = list(columns) if columns is not None else sorted({column for _, column in counts})
     get = lambda row, column: counts.get((row, column), 0)  # noqa: E731
     return {
         "columns": columns,

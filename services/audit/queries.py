@@ -11,7 +11,7 @@ from __future__ import annotations
 from services.audit import export as exported
 from services.audit import figures as shown
 from services.audit.application import AuditApplication
-from services.audit.projections import FiguresProjection
+from services.audit.projections import EXPIRING, FiguresProjection
 from shared.clock import Clock
 from shared.identity import Caller
 
@@ -47,6 +47,9 @@ def checkpoints(query: dict, caller: Caller, *, store: AuditApplication) -> dict
     return {"public_key": store.signer.public_key, "checkpoints": store.ledger.checkpoints()}
 
 
+EXPIRING_COLUMNS = ("expired", *(name for name, _ in EXPIRING))
+
+
 def figures(query: dict, caller: Caller, *, store: AuditApplication, projection: FiguresProjection,
             clock: Clock) -> dict:
     ledger = store.ledger
@@ -65,7 +68,7 @@ def figures(query: dict, caller: Caller, *, store: AuditApplication, projection:
             "peer_workers_short_of_supervision_by_organization_and_month": shown.table(
                 projection.short_of_supervision(ledger)),
             "peer_workers_with_credentials_expiring_by_organization": shown.table(
-                projection.credentials_expiring(ledger, clock().date())),
+                projection.credentials_expiring(ledger, clock().date()), EXPIRING_COLUMNS),
             "events_by_month_and_service": shown.table(by_month),
             "peer_workers_profiled_by_organization": shown.table(profiled),
             "networking_pool_by_region": shown.table(projection.pool_by_region(ledger)),

@@ -152,6 +152,8 @@ def test_hours_reported_on_a_wednesday_before_iso_weeks_count_once_in_their_mond
 def test_peer_workers_with_credentials_expired_or_expiring_by_organization(app_factory):
     audit = app_factory(partial(setup, clock=lambda: datetime(2026, 3, 2, 9, tzinfo=timezone.utc)))
     directory = Source(audit, "directory")
+    empty = audit.perform("figures", AUDITOR)["peer_workers_with_credentials_expiring_by_organization"]
+    assert (empty["columns"], empty["rows"], empty["total"]) == (["expired", "within_30", "within_60"], [], 0)
 
     def employ(organization, expires, expired_on=None):
         worker, credential = str(uuid.uuid4()), str(uuid.uuid4())
