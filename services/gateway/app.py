@@ -9,6 +9,7 @@ and is timed per route.
 """
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import re
@@ -110,6 +111,8 @@ class Gateway:
         self.keys = keys  # None: Idempotency-Key is refused (a gateway must keep keys to honour them)
         self.url_map = Map([Rule(route.path, methods=[route.method], endpoint=route) for route in routes],
                            strict_slashes=False)
+        # Bound once: routes name no host, and binding to each request's environ cost more than the match.
+        self.urls = self.url_map.bind("gateway")
         self._openapi = None
 
     @property
@@ -148,7 +151,7 @@ class Gateway:
     # -- the steps ------------------------------------------------------------
     def _match(self, request: Request) -> tuple[Route, dict]:
         try:
-            return self.url_map.bind_to_environ(request.environ).match()
+            return self.urls.match(request.path, request.method)
         except MethodNotAllowed as error:
             allowed = ", ".join(sorted(error.valid_methods or ()))
             raise Problem(405, f"{request.path} accepts {allowed}", headers={"Allow": allowed}) from None
@@ -179,11 +182,11 @@ class Gateway:
 
     def _dispatch(self, route: Route, values: dict, request: Request, caller, backend) -> Response:
         try:
-            path = route.path_schema().load(values)
+            path = _schema(route.path_schema).load(values)
         except ValidationError as error:
             raise Problem(404, "the address names nothing that exists",
                           errors=field_errors(error.normalized_messages())) from None
-        query = _load(route.query_schema(), request.args.to_dict())
+        query = _load(_schema(route.query_schema), request.args.to_dict())
         raw_body = self._read_body(request) if route.body else None
         key = self._idempotency_key(request, route)
         if key is None:
@@ -233,7 +236,7 @@ class Gateway:
         return key
 
     def _run(self, route: Route, path: dict, query: dict, raw_body, request: Request, caller, backend) -> Response:
-        body = _load(route.body(), raw_body) if route.body else None
+        body = _load(_schema(route.body), raw_body) if route.body else None
         call = Call(self, caller, path, query, body, raw_body, backend, request.headers)
         try:
             if route.access is not None:  # the service checks again; refusing here spares the call
@@ -251,7 +254,7 @@ class Gateway:
         if isinstance(result, Response):
             return result
         reply = result if isinstance(result, Reply) else Reply(result)
-        payload = route.response().dump(reply.body) if route.response else reply.body
+        payload = _schema(route.response).dump(reply.body) if route.response else reply.body
         return Response(json.dumps(payload), status=route.status,
                         content_type="application/json", headers=reply.headers)
 
@@ -334,6 +337,13 @@ def _lone_surrogates(value, at: str = "") -> list[str]:
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+@functools.cache
+def _schema(schema_class) -> Schema:
+    """One instance of each route's schema: marshmallow deep-copies every field into each new instance,
+    which cost more than loading the input; an instance keeps nothing of what it loaded."""
+    return schema_class()
 
 
 def _load(schema: Schema, data: dict) -> dict:

@@ -1,19 +1,17 @@
-"""The gateway as a nameko service: HTTP in, calls to the services out (shared.calls).
+"""The gateway as a WSGI application: HTTP in, calls to the services out (shared.calls).
 
-Why nameko, and why one catch-all @http entrypoint serving our own werkzeug
-router rather than one @http entrypoint per route: nameko gives the gateway
-what every service has (the runner, eventlet workers, /health), while its
-per-route http entrypoints would answer unknown addresses with HTML, turn any
-unexpected exception into a text/plain 500 and offer no body limit. With one
-entrypoint the gateway owns every answer (problem documents, correlation ids,
-latency per route) and the route table that the OpenAPI document is made from.
+Served by eventlet's WSGI server (run.py), not as a nameko service: nameko's
+@http entrypoint made a worker for each request (a worker context, every
+dependency's setup and teardown, a green thread and an event to wait on),
+which cost the gateway more CPU than intake spent carrying out the command.
+The gateway owns every answer anyway (problem documents, correlation ids,
+latency per route, /health) through its own werkzeug router and the route
+table the OpenAPI document is made from.
 """
 from __future__ import annotations
 
 from nameko.exceptions import MethodNotFound, RemoteError, UnknownService
-from nameko.extensions import DependencyProvider
-from nameko.web.handlers import HttpRequestHandler
-from werkzeug.routing import PathConverter, Rule
+from werkzeug.wrappers import Request
 
 from services.gateway.api import ROUTES
 from services.gateway.app import Gateway
@@ -49,54 +47,20 @@ class CallBackend:
             raise Problem(502, f"{service} has no {method}") from None
 
 
-class GatewayProvider(DependencyProvider):
-    """The Gateway and its one connection for calls, built once at start."""
+class GatewayApp:
+    """The Gateway, its one client for calls and its key store, built once at start; a WSGI callable."""
 
-    def setup(self):
+    def __init__(self, amqp_uri: str):
         self.gateway = Gateway(ROUTES, verifier_from_env(),
                                max_body=int(config.env("PEERNET_GATEWAY_MAX_BODY", str(64 * 1024))))
         timeout = float(config.env("PEERNET_GATEWAY_RPC_TIMEOUT", "10"))
-        self.client = CallClient(self.container.config["AMQP_URI"], timeout=timeout)
+        self.client = CallClient(amqp_uri, timeout=timeout)
         # A claimed key outlasts any request a live gateway is still carrying out (several calls each).
         self.gateway.keys = store_from_env(lease=max(60.0, 4 * timeout))
         self.backend = CallBackend(self.client)
 
-    def stop(self):
+    def __call__(self, environ, start_response):
+        return self.gateway.handle(Request(environ), self.backend)(environ, start_response)
+
+    def close(self) -> None:
         self.client.close()
-
-    def get_dependency(self, worker_ctx):
-        return lambda request: self.gateway.handle(request, self.backend)
-
-
-class AnyPath(PathConverter):
-    """Every path, control characters included (werkzeug's path stops at a line feed): the gateway answers
-    and logs them all, not nameko's HTML 404."""
-
-    regex = r"[^/][\s\S]*?"
-
-
-class EveryPathRule(Rule):
-    def get_converter(self, variable_name, converter_name, args, kwargs):
-        if converter_name == "anything":
-            return AnyPath(self.map, *args, **kwargs)
-        return super().get_converter(variable_name, converter_name, args, kwargs)
-
-
-class AnyMethod(HttpRequestHandler):
-    """nameko's @http for every method and path: the gateway's router answers an unknown one (405, Allow; 404)."""
-
-    def get_url_rule(self):
-        return EveryPathRule(self.url, methods=None)
-
-
-http = AnyMethod.decorator
-
-
-class GatewayService:
-    name = "gateway"
-    respond = GatewayProvider()
-
-    @http("*", "/")
-    @http("*", "/<anything:path>")
-    def handle(self, request, path=""):
-        return self.respond(request)
