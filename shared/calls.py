@@ -106,6 +106,7 @@ class CallServer(HoldingConsumer):
         self.application = application
         self.expected = expected
         self.methods = rpc_methods(service_cls)
+        METRICS.start_calls(service_cls.name, self.methods)
         self.workers = eventlet.GreenPool(workers)
         self.prefetch = workers
         self.together = getattr(application, "saves_commands_together", False)

@@ -48,13 +48,21 @@ class Metrics:
 
     # A labelled series appears only when first touched: a dead-letter counter born at its first
     # dead letter makes increase() miss that one, and an absent series cannot be told from a silent
-    # process. So each process makes its series at zero when it starts, for the labels it will use.
+    # process. So each process makes its series at zero when it starts, for the labels it will use
+    # (histograms too: a latency objective's rate() needs the series before the first slow call).
     def start_service(self, service: str, sources) -> None:
         self.events_stored.labels(service)
         for source in sources:
             for counter in (self.events_consumed, self.duplicates_skipped, self.gap_fills, self.dead_letters):
                 counter.labels(service, source)
+            self.handler_latency.labels(service, source)
             self.consumer_lag.labels(service, source).set(0)
+
+    def start_calls(self, service: str, methods) -> None:
+        """The latency of each method a service answers, served as it should be ("ok"); a refusal's
+        outcome is the name of what refused it, known only when it happens."""
+        for method in methods:
+            self.rpc_latency.labels(service, method, "ok")
 
     def start_relay(self, service: str) -> None:
         self.events_published.labels(service)

@@ -25,6 +25,7 @@ from werkzeug.wrappers import Request, Response
 
 from services.gateway import idempotency
 from services.gateway.auth import TokenRefused, Verifier
+from services.gateway import metrics
 from services.gateway.metrics import REQUEST_LATENCY
 from services.gateway.openapi import build_spec
 from services.gateway.problems import Problem, field_errors, problem_response
@@ -113,6 +114,7 @@ class Gateway:
                            strict_slashes=False)
         # Bound once: routes name no host, and binding to each request's environ cost more than the match.
         self.urls = self.url_map.bind("gateway")
+        metrics.start(routes)
         self._openapi = None
 
     @property

@@ -39,3 +39,35 @@ def test_a_service_process_and_a_relay_make_their_series_when_they_start(monkeyp
     assert sample("peernet_dead_letters_total", service="omega-svc", source="zeta-svc") == 0
     Relay(SimpleNamespace(service="omega-svc"), publisher=None)
     assert sample("peernet_events_published_total", service="omega-svc") == 0
+
+
+def test_latency_histograms_exist_at_zero_from_the_start_too():
+    METRICS.start_service("eta-svc", ("alpha-src",))
+    assert sample("peernet_handler_latency_seconds_count", service="eta-svc", source="alpha-src") == 0
+    assert sample("peernet_handler_latency_seconds_bucket", service="eta-svc", source="alpha-src", le="0.001") == 0
+    METRICS.start_calls("eta-svc", ("positions", "enroll"))
+    for method in ("positions", "enroll"):
+        assert sample("peernet_rpc_latency_seconds_count", service="eta-svc", method=method, outcome="ok") == 0
+    METRICS.rpc_latency.labels("eta-svc", "enroll", "ok").observe(0.002)
+    METRICS.start_calls("eta-svc", ("positions", "enroll"))  # a second start keeps what was observed
+    assert sample("peernet_rpc_latency_seconds_count", service="eta-svc", method="enroll", outcome="ok") == 1
+
+
+def test_a_call_server_makes_the_latency_of_each_method_it_answers():
+    from nameko.rpc import rpc
+
+    from shared.calls import CallServer
+
+    class ThetaService:
+        name = "theta-svc"
+
+        @rpc
+        def positions(self):
+            return {}
+
+        def helper(self):  # not an entrypoint: no series
+            return None
+
+    CallServer(None, ThetaService, application=None, expected=())
+    assert sample("peernet_rpc_latency_seconds_count", service="theta-svc", method="positions", outcome="ok") == 0
+    assert sample("peernet_rpc_latency_seconds_count", service="theta-svc", method="helper", outcome="ok") is None

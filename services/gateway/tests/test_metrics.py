@@ -28,3 +28,16 @@ def test_the_metrics_port_serves_the_gateways_latency_per_route_and_no_health(cl
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_each_routes_latency_exists_at_zero_from_the_start():
+    from prometheus_client import REGISTRY
+
+    from services.gateway.app import Gateway, Route
+    from services.gateway.auth import development_verifier
+
+    probe = Route("POST", "/zeta-probes", "makeZetaProbe", "Make a probe", "tests", lambda call: {}, None, status=201)
+    Gateway([probe], development_verifier("unit-test-secret-" + "z" * 32))
+    labels = {"route": "makeZetaProbe", "method": "POST", "status": "201"}
+    assert REGISTRY.get_sample_value("peernet_gateway_request_latency_seconds_count", labels) == 0
+    assert REGISTRY.get_sample_value("peernet_gateway_request_latency_seconds_bucket", {**labels, "le": "0.005"}) == 0
