@@ -1,5 +1,7 @@
-"""`make bench`: end-to-end commands per second, projection lag, relay throughput,
-each printed beside the raw broker and raw store rates measured in the same run.
+"""`make bench`: end-to-end commands per second, projection lag, relay throughput, the front
+door (HTTP beside the calls path, CPU per command per process), each printed beside the raw broker
+and raw store rates measured in the same run. BENCH_FRONT_DOOR=no, BENCH_WEB=no and
+BENCH_SERVICES=no leave those parts out.
 
 Runs on a private vhost and a temporary SQLite var/ folder; never part of `make test`.
 """
@@ -18,7 +20,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from bench.clients import CLIENTS, COMMANDS, nameko_trivial_calls, toggle_own_items, trivial_calls
-from bench import web
+from bench import front_door, web
 from bench.raw import broker_rates, store_rate
 from shared import config
 from shared.signing import SignedContext
@@ -143,6 +145,7 @@ def main() -> None:
         raw_store = store_rate({**config.application_env("rawstore")}, 3000)
         relay = relay_throughput(vhost_uri)
         e2e = end_to_end(vhost_uri)
+        door = front_door.run(vhost_uri) if os.environ.get("BENCH_FRONT_DOOR", "yes") != "no" else None
         pages = web.run() if os.environ.get("BENCH_WEB", "yes") != "no" else None
 
     rows = [
@@ -171,6 +174,10 @@ def main() -> None:
         print(f"  {name:<66} {value:>10,.1f} {unit:<11} {ratio or ''}")
     results = {"machine": f"{os.cpu_count()} cores, Python {platform.python_version()}", "raw_broker": raw_broker,
                "raw_store_saves_per_s": raw_store, "relay": relay, "end_to_end": e2e}
+    if door is not None:
+        print(time.strftime("\nthe front door, the whole network (%H:%M UTC):", time.gmtime()))
+        front_door.print_rows(door)
+        results["front_door"] = door
     if pages is not None:
         print("\nweb pages with the demo network loaded (server time, from each page's Server-Timing):")
         web.print_rows(pages)
