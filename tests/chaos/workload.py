@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import time
 
+from nameko.exceptions import RemoteError
+
+from shared.errors import InvalidInput
 from tests.chaos.test_chaos import Flow, PeerWorker, RetryingClient, notifications
 
 FAULT_MIN_COMMANDS = 800    # commands that change matching's projection, in total
@@ -27,11 +30,38 @@ class FaultFlow(Flow):
         return not (self.chaos_over.is_set() and self.tally.commands >= FAULT_MIN_COMMANDS)
 
 
+class CountingClient(RetryingClient):
+    """test_chaos's RetryingClient, counting each failed try by what it was (the fault tests report them)."""
+
+    def call(self, method: str, item: dict) -> str:
+        while True:
+            try:
+                getattr(self._connect().intake, method)(item)
+                return "ok"
+            except InvalidInput:
+                if method != "withdraw_experience":
+                    raise
+                return "nothing to withdraw"  # its first try was stored after all
+            except Exception as error:  # noqa: BLE001 - timed out, refused, or failed in the service: again
+                self.flow.tally.add(f"failed: {failure(error)}")
+                self.close()
+                if time.monotonic() > self.flow.deadline or self.flow.aborted.is_set():
+                    raise
+                time.sleep(0.2)
+
+
+def failure(error: Exception) -> str:
+    """What a failed call was, in a few words: the exception's class, or the service's for a remote error."""
+    if isinstance(error, RemoteError):
+        return f"{error.exc_type} in the service"
+    return type(error).__name__
+
+
 def retrying_toggles(amqp_uri: str):
     """A client for Flow: each peer worker's toggles through intake, a call retried until it is answered."""
 
     def client(chunk: list[PeerWorker], flow: Flow) -> None:
-        clients = {worker.id: RetryingClient(amqp_uri, flow, "peer", worker.identity()) for worker in chunk}
+        clients = {worker.id: CountingClient(amqp_uri, flow, "peer", worker.identity()) for worker in chunk}
         try:
             while flow.keep_going():
                 for worker in chunk:
