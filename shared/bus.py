@@ -172,7 +172,8 @@ class BusConsumer(HoldingConsumer):
 def frame_waiting(connection: Connection | None) -> bool:
     """Whether a frame is already on the connection's socket (py-amqp reads no further than the frame it needs)."""
     sock = getattr(getattr(getattr(connection, "connection", None), "transport", None), "sock", None)
-    return sock is not None and bool(select.select([sock], [], [], 0)[0])
+    # A socket closed under us (fileno -1) has nothing waiting: whoever uses it next finds it closed.
+    return sock is not None and sock.fileno() >= 0 and bool(select.select([sock], [], [], 0)[0])
 
 
 def start_in_thread(consumer: ConsumerMixin, name: str) -> threading.Thread:

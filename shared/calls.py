@@ -45,7 +45,7 @@ from nameko.extensions import ENTRYPOINT_EXTENSIONS_ATTR
 from nameko.rpc import Rpc
 
 from shared import config, deadline, signing
-from shared.bus import HoldingConsumer
+from shared.bus import HoldingConsumer, frame_waiting
 from shared.identity import caller_from
 from shared.metrics import METRICS
 
@@ -54,6 +54,25 @@ log = logging.getLogger("peernet.calls")
 # The part of a timeout left for the answer to travel back: the service stops
 # storing this much before the caller gives up (at most a second).
 ANSWER_MARGIN = 0.1
+# How often a caller waiting for its answer looks whether the broker has blocked the calls' connection.
+BLOCKED_CHECK = 0.25
+# RabbitMQ tells a connection it is blocked only when it publishes: a call that has waited this long with
+# nothing published since sends an empty message routed nowhere, so that a call that went out just before
+# an alarm (its answer held by the broker) is not left to wait out its timeout.
+PROBE_AFTER = 0.5
+PROBE_ROUTING_KEY = "blocked-probe"  # no queue is bound to it: the broker drops the probe
+
+
+class BrokerBlocked(Exception):
+    """The broker takes no messages now (a resource alarm: low disk or memory), so no call can go through.
+
+    `sent`: this call went out before the broker said so; the broker holds it, and it may still
+    run once the alarm clears if that is before its deadline. Otherwise nothing was sent.
+    """
+
+    def __init__(self, reason: str, sent: bool):
+        super().__init__(reason)
+        self.sent = sent
 
 
 def deadline_for(timeout: float, now: float | None = None) -> float:
@@ -224,6 +243,14 @@ class CallClient:
     Two connections, so that no socket is shared between threads: callers
     publish on one under a lock; a reader thread takes the replies from the
     client's own exclusive queue on the other and wakes the caller waiting for each.
+
+    While the broker blocks publishers (a disk or memory alarm) a call could
+    only wait out its timeout: RabbitMQ sends `connection.blocked` to a
+    connection that publishes then, and `connection.unblocked` once the alarm
+    clears. The callers read those on the publishing connection (nothing else
+    does) before each call and while they wait (publishing a probe when
+    nothing else has for a while), and a blocked call fails at once with
+    BrokerBlocked.
     """
 
     def __init__(self, uri: str, timeout: float = 10.0, namespace: str | None = None):
@@ -238,6 +265,8 @@ class CallClient:
         self.producer: Producer | None = None
         self.reply_queue = ""  # named afresh on each connect: an old one may not be gone yet
         self.served: dict[str, str] = {}  # service -> its call queue, known to exist
+        self.blocked: str | None = None  # why the broker blocks the publishing connection, while it does
+        self.published_at = 0.0  # time.monotonic() of the last message sent
 
     def call(self, service: str, method: str, *args, caller: dict | None, timeout: float | None = None):
         """`caller` signed here for `service`, once while its signature is young (None: sent without one)."""
@@ -249,6 +278,9 @@ class CallClient:
             with self.lock:
                 try:
                     self._connect()
+                    self._read_notices()
+                    if self.blocked is not None:
+                        raise BrokerBlocked(self.blocked, sent=False)
                     self._call_queue(service)  # UnknownService now, not a timeout, when none ever ran
                     # Expires in the queue rather than run after the caller gave up; the deadline
                     # stops it in a service that took it from the queue.
@@ -257,11 +289,11 @@ class CallClient:
                     self.producer.publish(message, exchange=self.exchange,
                                           routing_key=service, reply_to=self.reply_queue, correlation_id=call_id,
                                           expiration=timeout, serializer="json", delivery_mode="transient")
+                    self.published_at = time.monotonic()
                 except (OSError, AMQPError, OperationalError) as lost:
                     self._drop()  # the next call connects again
                     raise ConnectionError(f"lost the broker: {lost}") from None
-            if not waiting.done.wait(timeout):
-                raise TimeoutError(f"{service} did not answer within {timeout:g}s")
+            self._wait(waiting, service, timeout)
         finally:
             self.waiting.pop(call_id, None)
         if waiting.failure is not None:
@@ -270,6 +302,47 @@ class CallClient:
         if reply.get("error"):
             raise deserialize(reply["error"])
         return reply.get("result")
+
+    def _wait(self, waiting: _Waiting, service: str, timeout: float) -> None:
+        until = time.monotonic() + timeout
+        while not waiting.done.wait(max(0.0, min(BLOCKED_CHECK, until - time.monotonic()))):
+            if time.monotonic() >= until:
+                raise TimeoutError(f"{service} did not answer within {timeout:g}s")
+            if self._blocked_now() and not waiting.done.is_set():
+                raise BrokerBlocked(self.blocked or "blocked", sent=True)
+
+    def _blocked_now(self) -> bool:
+        if not self.lock.acquire(timeout=BLOCKED_CHECK):
+            return False  # another caller is publishing: it reads the notices
+        try:
+            self._read_notices()
+            if self.blocked is None and self.publishing is not None \
+                    and time.monotonic() - self.published_at >= PROBE_AFTER:
+                self.producer.publish(b"", exchange=self.exchange, routing_key=PROBE_ROUTING_KEY,
+                                      delivery_mode="transient")
+                self.published_at = time.monotonic()
+            return self.blocked is not None
+        except (OSError, AMQPError, OperationalError):
+            self._drop()  # fails the waiting calls: the next one connects again
+            return False
+        finally:
+            self.lock.release()
+
+    def _read_notices(self) -> None:
+        """What the broker sent on the publishing connection (connection.blocked or .unblocked), without waiting."""
+        while self.publishing is not None and frame_waiting(self.publishing):
+            try:
+                self.publishing.drain_events(timeout=0.1)
+            except TimeoutError:  # part of a frame: the rest is read next time
+                return
+
+    def _on_blocked(self, reason: str) -> None:
+        log.warning("the broker blocks calls: %s", reason)
+        self.blocked = reason
+
+    def _on_unblocked(self) -> None:
+        log.warning("the broker takes calls again")
+        self.blocked = None
 
     def _connect(self) -> None:
         if self.publishing is not None:
@@ -280,7 +353,8 @@ class CallClient:
                                                   routing_key=self.reply_queue, exclusive=True, auto_delete=True)],
                  callbacks=[self._replied], no_ack=True, accept=["json"]).consume()
         self.replies = replies
-        self.publishing = Connection(self.uri, heartbeat=0)
+        self.publishing = Connection(self.uri, heartbeat=0, transport_options={
+            "on_blocked": self._on_blocked, "on_unblocked": self._on_unblocked})
         self.producer = Producer(self.publishing.channel())
         threading.Thread(target=self._read, args=(replies,), daemon=True, name="call-replies").start()
 
@@ -322,6 +396,7 @@ class CallClient:
                 except Exception:  # already gone
                     pass
         self.publishing = self.replies = self.producer = None
+        self.blocked = None  # a new connection is told again when it publishes
         for waiting in list(self.waiting.values()):
             if not waiting.done.is_set():
                 waiting.failure = ConnectionError("lost the broker before the answer came")

@@ -2,7 +2,7 @@
 
 | variable                      | default                                  | meaning |
 | ----------------------------- | ---------------------------------------- | ------- |
-| AMQP_URI                      | amqp://guest:guest@localhost:5672/       | the RabbitMQ broker |
+| AMQP_URI                      | amqp://guest:guest@localhost:5672/       | the RabbitMQ broker; a cluster's nodes separated by ";" (kombu fails over to the next) |
 | PEERNET_VAR_DIR               | ./var                                    | SQLite stores, development keys |
 | PEERNET_STORE                 | sqlite                                   | sqlite, postgres or memory, for every service |
 | PEERNET_STORE_<SERVICE>       | PEERNET_STORE                            | the same, for one service (e.g. PEERNET_STORE_MATCHING) |

@@ -35,8 +35,9 @@ KINDS = {
           "Nothing you sent caused this; quote the correlation id when you report it."),
     502: ("service-failed", "A service behind the gateway failed",
           "Quote the correlation id when you report it."),
-    503: ("service-unavailable", "A service behind the gateway is not running",
-          "Try again shortly."),
+    503: ("service-unavailable", "The network cannot take this request now",
+          "A service behind the gateway is not running, or the network takes no changes for a while; "
+          "try again shortly (after Retry-After seconds, when the answer has that header)."),
     504: ("service-timeout", "A service behind the gateway did not answer in time",
           "The outcome is unknown. Send the same request again with the same Idempotency-Key: that is safe, "
           "it is carried out once at most. Without a key, read before you try again."),

@@ -19,9 +19,12 @@ from services.gateway.auth import verifier_from_env
 from services.gateway.idempotency import store_from_env
 from services.gateway.problems import Problem
 from shared import config
-from shared.calls import CallClient
+from shared.calls import BrokerBlocked, CallClient
 from shared.deadline import DeadlinePassed
 from shared.errors import Conflict  # registered: errors come back as our own classes
+
+
+BLOCKED_RETRY_AFTER = 30  # seconds; a disk alarm lasts until someone frees space
 
 
 class CallBackend:
@@ -39,6 +42,13 @@ class CallBackend:
                                "it is done once at most") from None
         except (UnknownService, ConnectionError):
             raise Problem(503, f"{service} is not running") from None
+        except BrokerBlocked as blocked:
+            # At once, rather than after the whole timeout: the broker has said it takes nothing now.
+            raise Problem(503, "the network is not accepting changes right now (its message broker is short of "
+                               "disk space or memory); try again later. " + (
+                                   "This request had already gone out: whether it will be done is not known, so "
+                                   "read before you send it again." if blocked.sent else "Nothing was done."),
+                          headers={"Retry-After": str(BLOCKED_RETRY_AFTER)}) from None
         except Conflict as conflict:
             raise Problem(409, conflict.message, extensions=conflict.extra) from None
         except RemoteError as error:

@@ -4,6 +4,7 @@ from nameko.exceptions import MethodNotFound, RemoteError, UnknownService, deser
 
 from services.gateway import service
 from services.gateway.problems import Problem
+from shared.calls import BrokerBlocked
 from shared.errors import Conflict, InvalidInput
 from shared.identity import Caller
 
@@ -55,6 +56,15 @@ def test_trouble_behind_the_gateway_becomes_a_problem(answer, status):
     with pytest.raises(Problem) as raised:
         backend.call("directory", "positions", caller=Caller("u", "state_auditor"))
     assert raised.value.status == status
+
+
+@pytest.mark.parametrize("sent, says", [(False, "Nothing was done"), (True, "whether it will be done is not known")])
+def test_a_broker_that_blocks_publishers_is_a_503_to_retry_later(sent, says):
+    backend, _ = backend_answering(BrokerBlocked("low on disk", sent=sent))
+    with pytest.raises(Problem) as raised:
+        backend.call("intake", "positions", caller=Caller("u", "state_auditor"))
+    assert raised.value.status == 503 and raised.value.headers["Retry-After"] == "30"
+    assert "not accepting changes right now" in raised.value.detail and says in raised.value.detail
 
 
 def test_refusals_pass_through_for_the_gateway_to_map():
