@@ -9,10 +9,18 @@ does not fit its contract goes to the dead-letter queue with the reason, and
 processing goes on: the source's own log decides what that position holds, so
 a message damaged on the way is replaced by the log's copy, and a position
 whose logged event itself breaks the contract is recorded as dealt with.
+
+An event of a type the service ignores (`application.ignores(source, type)`)
+is checked only for what the consumer uses (source, position, type): its
+position is applied like any other, so positions stay gap-free, and a
+message without a usable source, position or type still goes to the
+dead-letter queue; the rest, which nothing here reads, is not validated.
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
+import re
 import threading
 import time
 from typing import Callable, Protocol
@@ -24,6 +32,8 @@ from shared.application import ServiceApplication
 from shared.metrics import METRICS
 
 log = logging.getLogger("peernet.consumer")
+_FIELDS = tuple(field.name for field in dataclasses.fields(contracts.IntegrationEvent))
+_TYPE = re.compile(r"^[A-Z][A-Za-z]+$")  # as the envelope's contract says
 
 # (source, after, limit) -> the source's integration events as plain messages
 FetchRange = Callable[[str, int, int], list[dict]]
@@ -62,7 +72,7 @@ class TrackedConsumer:
         run: list = []
         for message in messages:
             try:
-                event = contracts.parse(message)
+                event = self._parse(message)
                 if event.source not in self.sources:
                     raise ValidationError({"source": [f"{self.service} does not follow {event.source}"]})
             except ValidationError as error:
@@ -76,6 +86,21 @@ class TrackedConsumer:
             run.append(event)
         outcomes += self._apply_run(run)
         return outcomes
+
+    def _parse(self, message) -> contracts.IntegrationEvent:
+        """The message as an event: checked whole when the service reads it; when it ignores it (intake keeps
+        one type of matching's, directory's and supervision's events), only what the consumer itself uses,
+        by hand: marshmallow's envelope alone cost more than applying the event."""
+        if isinstance(message, dict) and self._ignored(message):
+            return contracts.IntegrationEvent(**{name: message.get(name) for name in _FIELDS})
+        return contracts.parse(message)
+
+    def _ignored(self, message: dict) -> bool:
+        source, position, type_ = message.get("source"), message.get("position"), message.get("type")
+        ignores = getattr(self.application, "ignores", None)
+        return (ignores is not None and isinstance(source, str) and isinstance(type_, str)
+                and _TYPE.match(type_) is not None and type(position) is int and position >= 1
+                and ignores(source, type_))
 
     def _apply_run(self, run: list) -> list[str]:
         """Consecutive events of one source: skip what is done, fill a gap before them, apply the rest."""
@@ -108,7 +133,7 @@ class TrackedConsumer:
                 batch = []
                 for message in page:
                     try:
-                        event = contracts.parse(message)
+                        event = self._parse(message)
                     except ValidationError as error:
                         applied += self._apply(batch)  # what came before the broken position first
                         batch = []

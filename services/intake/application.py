@@ -47,8 +47,17 @@ class IntakeApplication(AccessLog, ServiceApplication):
     follows = ("audit", "matching", "directory", "supervision")
     translations = TRANSLATIONS
     saves_commands_together = True  # its commands read only aggregates
+    # The events the policy reads beside every AccessRecorded: the rest it ignores, and the consumer
+    # does not check their contracts (shared.consumer): most of matching's, directory's and supervision's.
+    READS = frozenset({("matching", "ConnectionBegan"), ("matching", "ConnectionEnded"),
+                       ("audit", "BreakGlassOpened"), ("audit", "PersonalDataRead")})
+
+    def ignores(self, source, type_) -> bool:
+        return type_ != "AccessRecorded" and (source, type_) not in self.READS
 
     def policy(self, event, processing):
+        if self.ignores(event.source, event.type):
+            return
         if event.source == "matching" and event.type in ("ConnectionBegan", "ConnectionEnded"):
             self._follow_connection(event, processing)
             return

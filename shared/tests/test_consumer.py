@@ -312,3 +312,31 @@ def test_events_that_change_nothing_are_tracked_in_memory_until_enough_pile_up(s
     assert follower.position_in("intake") == 8  # the eighth waits in memory again
     restarted = app_factory(setup, store="sqlite")
     assert restarted.position_in("intake") == 7  # read again after a restart: it changes nothing
+
+
+def test_an_ignored_type_is_checked_for_source_position_and_type_only_and_positions_stay_gap_free(scenario, app_factory):
+    matching, consumer, dead = scenario.consumer(app_factory)
+    ignored = scenario.messages[3]["type"]  # position 4, a withdrawal
+    policy = matching.policy
+    matching.policy = lambda event, processing: None if event.type == ignored else policy(event, processing)
+    matching.ignores = lambda source, type_: type_ == ignored
+    messages = copy.deepcopy(scenario.messages)
+    messages[3]["body"] = {"not": "its contract"}  # nothing here reads it, so nothing checks it
+    assert consumer.handle_batch(messages) == ["applied"] * 8
+    assert matching.position_in("intake") == 8 and dead.sent == [] and scenario.fetches == []
+    # A message without a usable position still goes to the dead-letter queue, ignored type or not.
+    broken = {**copy.deepcopy(scenario.messages[3]), "position": "9"}
+    assert consumer.handle(broken) == "dead-lettered"
+    assert len(dead.sent) == 1 and "position" in dead.sent[0][1]
+    # A type the service reads is still checked whole.
+    read = {**copy.deepcopy(scenario.messages[4]), "position": 9, "body": {"not": "its contract"}}
+    assert consumer.handle(read) == "dead-lettered" and len(dead.sent) == 2
+
+
+def test_intake_ignores_all_but_what_its_policy_reads(app_factory):
+    intake = app_factory(intake_setup)
+    assert intake.ignores("matching", "CandidateUpdated") and intake.ignores("supervision", "SessionRecorded")
+    for source, type_ in (("matching", "AccessRecorded"), ("directory", "AccessRecorded"),
+                          ("matching", "ConnectionBegan"), ("matching", "ConnectionEnded"),
+                          ("audit", "BreakGlassOpened"), ("audit", "PersonalDataRead")):
+        assert not intake.ignores(source, type_), (source, type_)
