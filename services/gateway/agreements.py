@@ -13,14 +13,13 @@ from marshmallow import Schema, fields
 from services.gateway import pagination
 from services.gateway.app import Call, Reply, Route
 from services.gateway.csv_files import MEDIA as CSV, csv_file
-from services.gateway.directory import own_organization
+from services.gateway.directory import keyset_listing, own_organization
 from services.gateway.schemas import PageQuery, body_of, page_of
 from shared.contracts.commands import directory
 from shared.contracts.commands.directory import OPERATIONS as DIRECTORY
 
 AgreementQuery = PageQuery.from_dict({key: field for key, field in directory.AgreementQuery._declared_fields.items()
-                                      if key not in ("offset", "limit")}, name="AgreementQuery")
-_Wire = Schema.from_dict({**AgreementQuery._declared_fields, "offset": fields.Integer()})
+                                      if key not in ("after", "limit")}, name="AgreementQuery")
 SubcontractInput = body_of(directory.MakeSubcontract)
 SupervisionProposalInput = body_of(directory.ProposeSupervision)
 PartyDecisionInput = body_of(directory.PartyDecision, "agreement_id")
@@ -122,12 +121,6 @@ def _act(method: str, read_method: str, *parties: str):
     return act
 
 
-def _listing(method: str):
-    def listing(call: Call):
-        query = _Wire().dump(pagination.offset_query(call.query))
-        return pagination.from_offset_page(call.rpc("directory", method, query))
-    listing.__name__ = method
-    return listing
 
 
 def export_subcontract_hours(call: Call):
@@ -155,7 +148,7 @@ ROUTES = [
                       "is a 422 naming it in errors, and in refused_duties with the chart's reasons, why and "
                       "alternative in English and Spanish."),
     Route("GET", "/subcontracts", "listSubcontracts", "List subcontracts", "agreements",
-          _listing("list_subcontracts"), DIRECTORY["list_subcontracts"], query_schema=AgreementQuery,
+          keyset_listing("list_subcontracts", AgreementQuery), DIRECTORY["list_subcontracts"], query_schema=AgreementQuery,
           response=page_of(Subcontract, "SubcontractPage")),
     Route("GET", "/subcontracts/<agreement_id>", "readSubcontract", "Read a subcontract", "agreements",
           _read("subcontract", *SUBCONTRACT_PARTIES), DIRECTORY["subcontract"], path_schema=AgreementPath,
@@ -193,7 +186,7 @@ ROUTES = [
           response=AgreementMade, status=201, creates="agreement_id",
           description="Another organization supervises some of ours; both parties accept before it starts."),
     Route("GET", "/supervision-agreements", "listSupervisionAgreements", "List supervision agreements",
-          "agreements", _listing("list_supervision_agreements"),
+          "agreements", keyset_listing("list_supervision_agreements", AgreementQuery),
           DIRECTORY["list_supervision_agreements"], query_schema=AgreementQuery,
           response=page_of(SupervisionAgreement, "SupervisionAgreementPage")),
     Route("GET", "/supervision-agreements/<agreement_id>", "readSupervisionAgreement",

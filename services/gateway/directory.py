@@ -1,7 +1,7 @@
 """The directory as resources: organizations (an admin changes and closes their own), peer
 groups (an admin lists and retires their organization's), the networking pool (which a peer
-worker joins and leaves) and the HSDS export. Lists page by cursor over directory's own
-offset pages; the filters are directory's own query fields, so the two never drift apart.
+worker joins and leaves) and the HSDS export. Lists page by cursor over directory's own pages
+(keyset or offset); the filters are directory's own query fields, so the two never drift apart.
 
 Each route's roles come from directory's access table (shared/contracts/commands/directory.py),
 which also refuses, before any call, an agency admin naming another organization and a peer
@@ -27,9 +27,9 @@ from shared.peer_role_chart import chart_document
 
 
 def query_of(service_query, name: str, *without: str) -> type[Schema]:
-    """A directory query as HTTP filters: its own fields, with cursor and limit for offset and limit."""
+    """A directory query as HTTP filters: its own fields, with cursor and limit for its page."""
     filters = {key: field for key, field in service_query._declared_fields.items()
-               if key not in ("offset", "limit", *without)}
+               if key not in ("offset", "after", "limit", *without)}
     return PageQuery.from_dict(filters, name=name)
 
 
@@ -37,7 +37,7 @@ OrganizationQuery = query_of(directory.OrganizationQuery, "OrganizationQuery")
 GroupQuery = query_of(directory.GroupQuery, "GroupQuery")
 PoolQuery = query_of(directory.PoolQuery, "PoolQuery")
 HsdsQuery = Schema.from_dict({key: field for key, field in directory.GroupQuery._declared_fields.items()
-                              if key not in ("offset", "limit")}, name="HsdsQuery")
+                              if key not in ("after", "limit")}, name="HsdsQuery")
 
 
 CHART = chart_document()
@@ -126,6 +126,17 @@ def _listing(method: str, query_schema: type[Schema]):
     return handler
 
 
+def keyset_listing(method: str, query_schema: type[Schema]):
+    """A list directory pages itself by key: the cursor carries the last key."""
+    wire_schema = Schema.from_dict({**query_schema._declared_fields, "after": fields.List(fields.String())})
+
+    def handler(call: Call):
+        query = wire_schema().dump(pagination.keyset_query(call.query))  # plain JSON for the bus
+        return pagination.from_keyset_page(call.rpc("directory", method, query))
+    handler.__name__ = method
+    return handler
+
+
 def own_organization(call: Call, *organization_ids) -> None:
     """What only an answer shows (an agreement's parties, a worker's employers): an agency admin's is theirs."""
     if call.caller.role == "agency_admin" and call.caller.organization_id not in {str(o) for o in organization_ids}:
@@ -183,7 +194,7 @@ def _pool(method: str, in_pool: bool):
 
 ROUTES = [
     Route("GET", "/organizations", "listOrganizations", "List organizations", "organizations",
-          _listing("list_organizations", wire(OrganizationQuery)), DIRECTORY["list_organizations"],
+          keyset_listing("list_organizations", OrganizationQuery), DIRECTORY["list_organizations"],
           query_schema=OrganizationQuery,
           response=page_of(Organization, "OrganizationPage")),
     Route("GET", "/organizations/<organization_id>", "readOrganization", "Read an organization", "organizations",
@@ -205,7 +216,7 @@ ROUTES = [
     Route("POST", "/groups/<group_id>/retirements", "retireGroup", "Retire a peer group", "groups", retire_group,
           DIRECTORY["retire_group"], path_schema=GroupPath, response=GroupRetired,
           description="Only its host organization's admin; it is no longer found or exported."),
-    Route("GET", "/groups", "findGroups", "Find peer groups", "groups", _listing("find_groups", wire(GroupQuery)),
+    Route("GET", "/groups", "findGroups", "Find peer groups", "groups", keyset_listing("find_groups", GroupQuery),
           DIRECTORY["find_groups"], query_schema=GroupQuery, response=page_of(Group, "GroupPage"),
           description="Open groups anyone may join: where, when, in which languages."),
     Route("GET", "/pool-members", "searchPool", "Search the networking pool", "peer workers",

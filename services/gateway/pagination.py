@@ -1,4 +1,8 @@
-"""Opaque cursors: a page's next_cursor is all a client needs for the next page."""
+"""Opaque cursors: a page's next_cursor is all a client needs for the next page.
+
+Lists that grow with the network are paged inside the service, which reads no more than the page: a
+keyset page (`keyset_query`, the key of the page's last item) or an offset page. `page` slices a list the
+service answers whole, for the lists that are one person's or one record's."""
 from __future__ import annotations
 
 import base64
@@ -44,3 +48,18 @@ def from_offset_page(answer: dict) -> dict:
     """A service's {items, total, offset, limit} as {items, next_cursor}."""
     end = answer["offset"] + len(answer["items"])
     return {"items": answer["items"], "next_cursor": encode({"offset": end}) if end < answer["total"] else None}
+
+
+def keyset_query(query: dict) -> dict:
+    """A service's keyset page for this cursor: the filters as given, `after` the last key of the page before."""
+    after = (decode(query.get("cursor"), {"after": list}) or {"after": None})["after"]
+    if after is not None and not (len(after) == 2 and all(isinstance(key, str) for key in after)):
+        raise Problem(422, "the cursor is not one this API gave out",
+                      errors=[{"field": "cursor", "message": "use next_cursor from the previous page"}])
+    return {**{k: v for k, v in query.items() if k != "cursor"}, "after": after}
+
+
+def from_keyset_page(answer: dict) -> dict:
+    """A service's {items, next_after} as {items, next_cursor}."""
+    after = answer["next_after"]
+    return {"items": answer["items"], "next_cursor": None if after is None else encode({"after": after})}

@@ -64,8 +64,8 @@ def test_register_update_close_an_organization(directory):
     assert directory.perform("organization", SYSTEM, organization_id)["regions"] == ["Hampden", "Hampshire"]
     directory.perform("close_organization", admin_of(organization_id), {"organization_id": str(organization_id)})
     assert directory.perform("organization", SYSTEM, organization_id)["closed"] is True
-    assert directory.perform("list_organizations", SYSTEM, {})["total"] == 0
-    assert directory.perform("list_organizations", SYSTEM, {"include_closed": True})["total"] == 1
+    assert len(directory.perform("list_organizations", SYSTEM, {})["items"]) == 0
+    assert len(directory.perform("list_organizations", SYSTEM, {"include_closed": True})["items"]) == 1
     types = [message["type"] for message in published(directory)]
     assert types == ["OrganizationRegistered", "OrganizationUpdated", "OrganizationClosed"]
     assert published(directory)[0]["body"]["contact"]["email"] == "hello@agency.example.org"
@@ -103,7 +103,20 @@ def test_organizations_list_filters_and_pages(directory):
     directory.perform("register_organization", SYSTEM, organization("Berkshire Peers", "peer_run_organization",
                                                                     ["Berkshire"]))
     first = directory.perform("list_organizations", SYSTEM, {"region": "Hampden", "limit": 2})
-    assert first["total"] == 5 and [o["name"] for o in first["items"]] == ["Agency 0", "Agency 1"]
+    assert [o["name"] for o in first["items"]] == ["Agency 0", "Agency 1"]
+    pages = [first]
+    while pages[-1]["next_after"] is not None:  # each page after the last key of the one before
+        pages.append(directory.perform("list_organizations", SYSTEM, {"region": "Hampden", "limit": 2,
+                                                                      "after": pages[-1]["next_after"]}))
+    assert [o["name"] for page in pages for o in page["items"]] == [f"Agency {n}" for n in range(5)]
+    assert len(pages) == 3
+    # Renamed, an organization moves in the order at once.
+    renamed = first["items"][0]
+    directory.perform("update_organization", SYSTEM, {"organization_id": renamed["organization_id"],
+                                                      "name": "Zephyr Agency"})
+    assert [o["name"] for o in directory.perform("list_organizations", SYSTEM, {"region": "Hampden"})["items"]] == [
+        "Agency 1", "Agency 2", "Agency 3", "Agency 4", "Zephyr Agency"]
+    assert "after" in refused(directory, "list_organizations", {"after": ["only one"]})
     assert [o["name"] for o in directory.perform("list_organizations", SYSTEM,
                                                  {"kind": "peer_run_organization"})["items"]] == [
         "Berkshire Peers"]
@@ -300,9 +313,9 @@ def test_concurrent_saves_of_one_agreement_conflict(directory, net):
 def test_an_agency_admin_sees_only_their_own_agreements(directory, net):
     net.make_subcontract()
     other = directory.perform("register_organization", SYSTEM, organization("Other Agency"))
-    assert directory.perform("list_subcontracts", admin_of(other), {})["total"] == 0
-    assert directory.perform("list_subcontracts", admin_of(net.agency), {})["total"] == 1
-    assert directory.perform("list_subcontracts", SYSTEM, {})["total"] == 1
+    assert len(directory.perform("list_subcontracts", admin_of(other), {})["items"]) == 0
+    assert len(directory.perform("list_subcontracts", admin_of(net.agency), {})["items"]) == 1
+    assert len(directory.perform("list_subcontracts", SYSTEM, {})["items"]) == 1
     with pytest.raises(NotAllowed):
         directory.perform("list_subcontracts", admin_of(other), {"organization_id": str(net.agency)})
 
@@ -603,12 +616,12 @@ def test_lists_are_rebuilt_by_replay_in_a_new_process(app_factory, tmp_path):
     net.make_subcontract()
     join(first, net, net.workers[0])
     again = app_factory(setup, store="sqlite")
-    assert again.perform("list_organizations", SYSTEM, {})["total"] == 2
-    assert again.perform("list_subcontracts", SYSTEM, {})["total"] == 1
+    assert len(again.perform("list_organizations", SYSTEM, {})["items"]) == 2
+    assert len(again.perform("list_subcontracts", SYSTEM, {})["items"]) == 1
     assert [m["display_name"] for m in again.perform("search_pool", SYSTEM, {})["items"]] == ["Rowan Example"]
     # And keeps up with what another instance stores afterwards.
     first.perform("register_organization", SYSTEM, organization("Late Agency"))
-    assert again.perform("list_organizations", SYSTEM, {})["total"] == 3
+    assert len(again.perform("list_organizations", SYSTEM, {})["items"]) == 3
 
 
 def test_an_unknown_language_in_the_pool_is_refused_and_stores_nothing(directory, net):

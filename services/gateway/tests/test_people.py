@@ -3,6 +3,9 @@ the path's ids joined to what the services get, and lists paged by cursor."""
 import json
 import uuid
 
+import pytest
+
+from services.gateway import pagination
 from services.gateway.problems import Problem
 from services.gateway.tests.conftest import ORG, bearer
 from services.gateway.tests.test_roles import CONSENT, DETAILS, OFFERS
@@ -54,21 +57,33 @@ def test_a_persons_connections_are_paged_by_cursor(client, backend):
     assert seen == ["0", "1", "2", "3", "4"]
 
 
-def test_directory_lists_turn_cursors_into_offsets_and_filters_into_plain_json(client, backend):
+def test_directory_lists_turn_cursors_into_keys_and_filters_into_plain_json(client, backend):
     host = str(uuid.uuid4())
     groups = [{"group_id": str(n), "host_organization_id": host, "kind": "wrap", "name": f"WRAP {n} (synthetic)",
                "schedule": {"freq": "WEEKLY"}, "retired": False} for n in range(7)]
-    backend.answers[("directory", "find_groups")] = lambda query: {
-        "items": groups[query["offset"]:query["offset"] + query["limit"]], "total": 7,
-        "offset": query["offset"], "limit": query["limit"]}
+
+    def find_groups(query):  # directory pages by key: after the last group's (name, id)
+        start = 0 if query["after"] is None else int(query["after"][1]) + 1
+        shown = groups[start:start + query["limit"]]
+        more = start + query["limit"] < len(groups)
+        return {"items": shown, "next_after": [shown[-1]["name"].casefold(), shown[-1]["group_id"]] if more else None}
+    backend.answers[("directory", "find_groups")] = find_groups
     first = client.get(f"/groups?host_organization_id={host}&limit=3", headers=bearer("person")).get_json()
     second = client.get(f"/groups?limit=3&cursor={first['next_cursor']}", headers=bearer("person")).get_json()
     queries = [args[0] for _, _, args, _ in backend.calls]
     json.dumps(queries)  # travels on the bus
-    assert queries[0]["host_organization_id"] == host and queries[0]["offset"] == 0
-    assert queries[1]["offset"] == 3 and queries[1]["host_organization_id"] is None
+    assert queries[0]["host_organization_id"] == host and queries[0]["after"] is None
+    assert queries[1]["after"] == ["wrap 2 (synthetic)", "2"] and queries[1]["host_organization_id"] is None
     assert [g["group_id"] for g in first["items"] + second["items"]] == ["0", "1", "2", "3", "4", "5"]
     assert second["next_cursor"] is not None  # 6 of 7 seen
+
+
+@pytest.mark.parametrize("cursor", [pagination.encode({"after": ["a"]}), pagination.encode({"after": [1, "b"]}),
+                                    pagination.encode({"offset": 3}), "not-a-cursor"])
+def test_a_cursor_that_is_not_ours_is_422_naming_it(client, backend, cursor):
+    answer = client.get(f"/organizations?cursor={cursor}", headers=bearer("person"))
+    assert answer.status_code == 422 and answer.get_json()["errors"][0]["field"] == "cursor"
+    assert backend.calls == []
 
 
 def test_an_agency_admin_reads_only_their_own_counts(client, backend):

@@ -304,7 +304,14 @@ class Page(CommandSchema):
     limit = fields.Integer(strict=True, load_default=50, validate=validate.Range(min=1, max=500))
 
 
-class OrganizationQuery(Page):
+class Keyset(CommandSchema):
+    """A page after the last item of the one before: `after` is that item's sort key as the service gave it
+    (`next_after`), so the service reads as much as the page, however long the list."""
+    after = fields.List(FreeText(1, 1000), load_default=None, validate=validate.Length(equal=2))
+    limit = fields.Integer(strict=True, load_default=50, validate=validate.Range(min=1, max=500))
+
+
+class OrganizationQuery(Keyset):
     region = Text(100, load_default=None)
     kind = fields.String(load_default=None, validate=validate.OneOf(ORGANIZATION_KINDS))
     include_closed = Flag(in_query=True, load_default=False)
@@ -316,7 +323,7 @@ class WorkforceQuery(Page):
     as_of = Day(load_default=None)
 
 
-class AgreementQuery(Page):
+class AgreementQuery(Keyset):
     organization_id = fields.UUID(load_default=None)
     status = fields.String(load_default=None, validate=validate.OneOf(
         ("open", "ended", "proposed", "active", "declined")))
@@ -334,7 +341,7 @@ class PoolQuery(Page):
     credential = fields.String(load_default=None, validate=validate.OneOf(CREDENTIAL_KINDS))
 
 
-class GroupQuery(Page):
+class GroupQuery(Keyset):
     region = Text(100, load_default=None)
     kind = fields.String(load_default=None, validate=validate.OneOf(GROUP_KINDS))
     host_organization_id = fields.UUID(load_default=None)
