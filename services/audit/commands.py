@@ -18,7 +18,7 @@ from services.audit.domain import PersonalDataAccess
 from services.audit.settings import Settings
 from shared.clock import Clock
 from shared.crypto import is_sealed, split_token
-from shared.errors import NotAllowed
+from shared.errors import NotAllowed, NotFound
 from shared.identity import Caller
 
 
@@ -55,6 +55,9 @@ def sealed_fields(body, subject_id: str, path: str = ""):
 def personal_fields(command: dict, caller: Caller, *, store: AuditApplication, vault, clock: Clock) -> dict:
     """The person's fields in clear, from every event about them, only under an open break-glass."""
     person_id: UUID = command["person_id"]
+    entries = list(store.entries_about(str(person_id)))
+    if not entries:  # an id no event is about: unknown (whose ids exist is in the history an auditor reads anyway)
+        raise NotFound("no event in the ledger is about this person")
     try:
         access: PersonalDataAccess = store.repository.get(person_id)
     except AggregateNotFoundError:
@@ -63,7 +66,6 @@ def personal_fields(command: dict, caller: Caller, *, store: AuditApplication, v
     if not reference:
         raise NotAllowed("personal fields are shown only after recording a reason (open_break_glass), "
                          "for a limited time")
-    entries = list(store.entries_about(str(person_id)))
     wanted: dict[str, list[int]] = {}
     for entry in entries:
         wanted.setdefault(entry["source"], []).append(entry["position"])

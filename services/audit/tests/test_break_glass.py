@@ -10,7 +10,7 @@ from services.audit.setup import setup
 from services.audit.domain import PersonalDataAccess
 from services.audit.tests.support import ADMIN, AUDITOR, NAME, Sources, catch_up, consumer, profile
 from services.intake.setup import setup as intake_setup
-from shared.errors import InvalidInput, NotAllowed
+from shared.errors import InvalidInput, NotAllowed, NotFound
 from shared.identity import Caller
 from shared.tests.conftest import app_factory, isolated_env, vault  # noqa: F401
 
@@ -26,6 +26,13 @@ def setting(app_factory):
     intake.perform("record_peer_worker_profile", ADMIN, profile("Someone Else Example"))
     catch_up(tracked)
     return audit, tracked, person_id
+
+
+def test_a_person_no_event_is_about_is_not_found_rather_than_refused(setting):
+    audit, _, _ = setting
+    with pytest.raises(NotFound):
+        audit.perform("personal_fields", AUDITOR, {"person_id": str(uuid.uuid4())})
+    assert audit.max_position() == 0
 
 
 def test_without_a_recorded_reason_no_personal_field_is_shown(setting):
@@ -97,7 +104,7 @@ def test_a_duration_is_whole_hours_from_1_to_72(setting, hours):
 def test_an_expired_access_refuses(app_factory, setting):
     _, tracked, person_id = setting
     audit = app_factory(setup, env={"PEERNET_AUDIT_BREAK_GLASS_HOURS": "-1"})
-    audit.fetch_range = tracked.fetch_range
+    catch_up(consumer(audit, tracked.fetch_range.__self__))  # its ledger knows the person too (the same sources)
     audit.perform("open_break_glass", AUDITOR, {"person_id": person_id, **REASON})
     with pytest.raises(NotAllowed):
         audit.perform("personal_fields", AUDITOR, {"person_id": person_id})

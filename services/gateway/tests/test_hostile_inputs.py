@@ -12,6 +12,7 @@ from cryptography.fernet import Fernet
 from werkzeug.test import Client, create_environ
 from werkzeug.wrappers import Request
 
+from services.audit.setup import setup as audit_setup
 from services.directory.setup import setup as directory_setup
 from services.gateway.api import ROUTES
 from services.gateway.app import Gateway
@@ -20,6 +21,7 @@ from services.gateway.idempotency import sqlite_store
 from services.gateway.problems import PROBLEM_TYPE, Problem
 from services.gateway.tests.conftest import ORG, SECRET, bearer
 from services.gateway.tests.test_roles import REQUESTS
+from services.audit.tests.support import Sources
 from services.intake.setup import setup as intake_setup
 from services.matching.setup import setup as matching_setup
 from services.supervision.setup import setup as supervision_setup
@@ -59,8 +61,10 @@ def services(tmp_path_factory):
         patch.setenv("PEERNET_VAR_DIR", str(tmp_path_factory.mktemp("var")))
         patch.setenv("PEERNET_STORE", "memory")
         vault = PersonKeyVault(MemoryKeyStorage(), Fernet.generate_key().decode())
-        yield InProcess({name: setup(vault, {"PERSISTENCE_MODULE": "eventsourcing.popo"})
-                         for name, setup in SETUPS.items()})
+        apps = {name: setup(vault, {"PERSISTENCE_MODULE": "eventsourcing.popo"}) for name, setup in SETUPS.items()}
+        # Audit reads the events it shows from their sources, here the applications themselves.
+        apps["audit"] = audit_setup(vault, {"PERSISTENCE_MODULE": "eventsourcing.popo"}, sources=Sources(**apps))
+        yield InProcess(apps)
 
 
 @pytest.fixture(scope="module")
@@ -240,14 +244,13 @@ def test_a_development_token_lives_at_most_a_day(http):
 
 # Every address naming an id, whose service runs here. Left out, each for its reason: /services/<service>
 # names a service, not a record; matching answers a caller's own lists (offers, connections, requests) and
-# blocks for anyone signed in, enrolled or not (an empty list or a plain yes, stores nothing); audit and
-# notifications are not set up in process (their own tests read unknown ids); a first employment makes the
-# peer worker's workforce record, so their id is new there by right.
+# blocks for anyone signed in, enrolled or not (an empty list or a plain yes, stores nothing); notifications
+# is not set up in process (its own tests read unknown ids); a first employment makes the peer worker's
+# workforce record, so their id is new there by right.
 OWN_LISTS = {"readOffers", "listPersonConnections", "listPeerRequests", "listPeerConnections", "blockPeer",
              "recordEmployment"}
 PATH_ROUTES = [route for route in ROUTES if "<" in route.path and route.roles and route.operation not in OWN_LISTS
-               and not route.path.startswith("/services/") and not any(
-                   route.handler.__module__.endswith(name) for name in ("audit", "notifications"))]
+               and not route.path.startswith("/services/") and not route.handler.__module__.endswith("notifications")]
 
 
 @pytest.mark.parametrize("route", PATH_ROUTES, ids=[f"{r.method} {r.path}" for r in PATH_ROUTES])
@@ -317,3 +320,70 @@ def test_what_a_keyed_post_creates_is_made_once_even_when_the_key_store_forgot(s
     assert again.status_code == 200 and services.positions() == after_first
     assert again.get_json()["continuing_education"] == [
         {"period_start": "2026-01-01", "period_end": "2026-06-30", "hours": 3.0}]  # 3, not 6
+
+
+# -- audit's routes: its queries' filters, break-glass and verification, each refused naming the field -----------
+AUDITOR = ("state_auditor", None)
+BREAK_GLASS = {"person_id": ME, "reason": "legal_request", "reference": "REQ-2026-0042"}
+AUDIT_QUERIES = [  # address, the field at fault
+    *[(f"/audit-entries?{field}={value}", field) for field in ("source", "organization_id", "subject_id")
+      for value in ("Robin%00", "%E2%80%AEgnp", "%1B%5B2J", "%20%20%20")],
+    ("/audit-entries?since=9999-12-31T23:59:59%2B00:00", "since"),
+    ("/audit-entries?until=0001-01-01T00:00:00%2B00:00", "until"),
+    ("/audit-entries?since=2026-01-02T00:00:00%2B00:00&until=2026-01-01T00:00:00%2B00:00", "until"),
+    ("/audit-entries?since=2026-01-02", "since"),  # a moment has its offset
+    ("/audit-entries?type=Person%0AEnrolled", "type"),
+    ("/audit-entries?limit=0", "limit"),
+    ("/audit-entries?limit=100000", "limit"),
+    ("/audit-entries?cursor=not-a-cursor", "cursor"),
+    ("/audit-exports?format=xml", "format"),
+    ("/audit-exports?format=csv&source=%00", "source"),
+    ("/audit-exports?format=csv&limit=50001", "limit"),
+    ("/audit-checkpoints?limit=0", "limit"),
+]
+
+
+@pytest.mark.parametrize("path, field", AUDIT_QUERIES, ids=[f"{p.split('?')[0]}-{f}-{n}" for n, (p, f) in
+                                                            enumerate(AUDIT_QUERIES)])
+def test_audit_query_junk_is_refused_naming_the_field(http, services, path, field):
+    before = services.positions()
+    refused(http.get(path, headers=bearer(*AUDITOR)), 422, field)
+    assert services.positions() == before
+
+
+BREAK_GLASS_JUNK = [
+    ("person_id", "not-an-id"), ("person_id", None), ("reason", "curiosity"), ("reason", "legal_request\u0000"),
+    ("reference", "REQ\u202e1"), ("reference", "REQ\n1"), ("reference", "x" * 500), ("reference", "   "),
+    ("hours", 0), ("hours", 73), ("hours", "5"), ("hours", True), ("hours", 1.5), ("hours", 10 ** 30),
+]
+
+
+@pytest.mark.parametrize("field, value", BREAK_GLASS_JUNK, ids=[f"{f}-{n}" for n, (f, _) in enumerate(BREAK_GLASS_JUNK)])
+def test_break_glass_junk_is_refused_naming_the_field(http, services, field, value):
+    before = services.positions()
+    body = json.loads(json.dumps({**BREAK_GLASS, field: value}).replace("\\\\u", "\\u"))
+    refused(post(http, "/break-glass-accesses", AUDITOR, body), 422, field)
+    assert services.positions() == before
+
+
+@pytest.mark.parametrize("field", ["person_id", "reason"])
+def test_break_glass_without_what_it_needs_is_refused_naming_it(http, services, field):
+    before = services.positions()
+    refused(post(http, "/break-glass-accesses", AUDITOR, {k: v for k, v in BREAK_GLASS.items() if k != field}),
+            422, field)
+    assert services.positions() == before
+
+
+def test_an_unknown_field_anywhere_in_audit_is_refused(http, services):
+    before = services.positions()
+    refused(post(http, "/break-glass-accesses", AUDITOR, {**BREAK_GLASS, "why": "because"}), 422, "why")
+    refused(http.get("/audit-entries?colour=red", headers=bearer(*AUDITOR)), 422, "colour")
+    assert services.positions() == before
+
+
+@pytest.mark.parametrize("path", ["/audit-verifications/not-an-id", f"/audit-verifications/{uuid.uuid4()}",
+                                  "/people/not-an-id/personal-fields"])
+def test_an_unknown_verification_or_person_in_audits_addresses_is_404(http, services, path):
+    before = services.positions()
+    refused(http.get(path, headers=bearer(*AUDITOR)), 404)
+    assert services.positions() == before
