@@ -56,7 +56,9 @@ class PrivatePostgres:
     def __init__(self):
         self.bin = _postgres_bin()
         self.as_postgres = ("runuser", "-u", "postgres", "--") if os.geteuid() == 0 else ()
-        self.dir = tempfile.mkdtemp(prefix="peernet-pg-")
+        self._stop_abandoned()
+        # The test process's id in the name: a run killed before it could stop its cluster is found by it.
+        self.dir = tempfile.mkdtemp(prefix=f"peernet-pg-{os.getpid()}-")
         self.data = os.path.join(self.dir, "data")
         self.port = free_port()
         if self.as_postgres:
@@ -67,6 +69,15 @@ class PrivatePostgres:
             # fsync off: a stop, even an immediate one, is a crash of the server, not of the machine.
             conf.write(f"\nlisten_addresses = '127.0.0.1'\nport = {self.port}\n"
                        f"unix_socket_directories = '{self.dir}'\nfsync = off\nmax_connections = 200\n")
+
+    def _stop_abandoned(self) -> None:
+        """Stop and remove the clusters of test runs that were killed before they could (their process is gone)."""
+        for path in glob.glob(os.path.join(tempfile.gettempdir(), "peernet-pg-*-*")):
+            owner = os.path.basename(path).split("-")[2]
+            if owner.isdigit() and not os.path.exists(f"/proc/{owner}"):
+                subprocess.run((*self.as_postgres, os.path.join(self.bin, "pg_ctl"), "-D", os.path.join(path, "data"),
+                                "-m", "immediate", "-w", "stop"), capture_output=True, timeout=60)
+                shutil.rmtree(path, ignore_errors=True)
 
     def _run(self, tool: str, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
         result = subprocess.run((*self.as_postgres, os.path.join(self.bin, tool), *args),
