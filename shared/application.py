@@ -16,7 +16,7 @@ from datetime import timezone
 from typing import Any, Callable
 from uuid import UUID
 
-from eventsourcing.persistence import IntegrityError, Tracking
+from eventsourcing.persistence import IntegrityError, Recording, Tracking
 from eventsourcing.projection import EventSourcedProjection
 from eventsourcing.application import ProcessingEvent, Repository
 from eventsourcing.utils import strtobool
@@ -172,6 +172,48 @@ class ServiceApplication(EventSourcedProjection):
         """Whether a command that failed inside saving_together left no trace in the lot."""
         return len(processing.events) == events_before and not any(
             aggregate.pending_events for aggregate in processing.aggregates.values())
+
+    def _record(self, processing: ProcessingEvent) -> list[Recording]:
+        try:
+            return super()._record(processing)
+        except IntegrityError:
+            recordings = self._recorded_already(processing)
+            if recordings is None:
+                raise
+            log.warning("%s: a write that landed as the store's connection went was found stored; not an error",
+                        self.service)
+            if self.repository.cache and not self.repository.fastforward:
+                for aggregate_id, aggregate in processing.aggregates.items():
+                    self.repository.cache.put(aggregate_id, aggregate)
+            return recordings
+
+    # How far back from the newest notification to look for a write that landed: it was just made.
+    LANDED_WITHIN = 1000
+
+    def _recorded_already(self, processing: ProcessingEvent) -> list[Recording] | None:
+        """The recordings of this very write if it is stored already, else None.
+
+        When the database goes as a commit lands, eventsourcing retries the insert, and the retry
+        conflicts with the rows it wrote itself: without this the caller would be told a stored
+        command failed. Another writer's rows for the same versions differ, and stay a conflict.
+        """
+        tracking = processing.tracking
+        if tracking is not None and not self.recorder.has_tracking_id(tracking.application_name,
+                                                                      tracking.notification_id):
+            return None
+        if not processing.events:
+            return []
+        top = self.recorder.max_notification_id() or 0
+        stored = {(str(n.originator_id), n.originator_version): n for n in self.recorder.select_notifications(
+            start=max(1, top - self.LANDED_WITHIN + 1), limit=self.LANDED_WITHIN)}
+        recordings = []
+        for event in processing.events:
+            notification = stored.get((str(event.originator_id), event.originator_version))
+            ours = self.mapper.to_domain_event(self.mapper.to_stored_event(event))  # the same round trip
+            if notification is None or vars(self.mapper.to_domain_event(notification)) != vars(ours):
+                return None
+            recordings.append(Recording(event, notification))
+        return recordings
 
     # -- the outbox -----------------------------------------------------------
     def max_position(self) -> int:
