@@ -49,6 +49,11 @@ def gettext(message: str, **variables) -> str:
     return current_app.extensions["peernet_languages"].gettext(message, **variables)
 
 
+def ngettext(singular: str, plural: str, n: int, **variables) -> str:
+    """A view's string with a count in it (`%(num)d`), singular or plural as the language has it."""
+    return current_app.extensions["peernet_languages"].ngettext(singular, plural, n, **variables)
+
+
 class Languages:
     def __init__(self, strict: bool = False):
         self.strict = strict

@@ -560,7 +560,7 @@ def hours(agreement_id):
     errors = {}
     if request.method == "POST":
         body = {"week_start": text(request.form, "week_start"), "hours": text(request.form, "hours")}
-        messages = {"week_start": gettext("Enter the first day of the week, within the subcontract's dates."),
+        messages = {"week_start": gettext("Enter a day of the week, within the subcontract's dates."),
                     "hours": gettext("Enter the hours delivered that week, from 0 to 168.")}
         if not _is_date(body["week_start"]):
             errors["week_start"] = messages["week_start"]

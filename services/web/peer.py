@@ -380,6 +380,22 @@ def supervision():
     return render_template("peer/supervision.html", record=record)
 
 
+@blueprint.post("/supervision/sessions/<uuid:session_id>/confirmations")
+@requires("peer")
+def confirm_session(session_id):
+    """A session their supervisor logged, confirmed by the supervisee: then it counts."""
+    try:
+        gateway().post(f"/supervision-sessions/{session_id}/confirmations", {})
+    except ApiError as error:
+        if error.status not in (404, 422):
+            raise
+        flash(gettext("This session could not be confirmed: it may have been corrected. Look at it again."),
+              "warning")
+        return redirect(url_for("peer.supervision"))
+    flash(gettext("Confirmed. The session counts once both of you have confirmed it."), "success")
+    return redirect(url_for("peer.supervision"))
+
+
 @blueprint.get("/supervision/search")
 @requires("peer")
 def find_supervisor():

@@ -118,12 +118,16 @@ def change_enrollment():
 
 
 def field_label(name: str) -> str:
+    """A field in words. A field read under break-glass is named by where it sat in an event
+    ("matching.languages.0"): its last named part says what it is."""
+    name = next((part for part in reversed(name.split(".")) if not part.isdigit()), name)
     return {
         "display_name": gettext("Your name"), "contact": gettext("How to reach you"),
         "region": gettext("Where you live"), "languages": gettext("Your languages"),
         "modalities": gettext("Ways to meet"), "agencies": gettext("Agencies you receive services from"),
         "experiences": gettext("The experiences you share for matching"),
         "shared_items": gettext("The experiences you share for matching"),
+        "experience": gettext("The experiences you share for matching"),
     }.get(name, name)
 
 

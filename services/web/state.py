@@ -3,9 +3,8 @@ its table; the ledger's history, filtered and paged, and its export; verifying t
 its progress shows; the signed checkpoints; break-glass access to one person's fields.
 
 Small counts are kept back as audit keeps them: a count from 1 to 10 is never drawn, it is written
-"fewer than 11", and a total over such counts is the range they allow. The figures the pages count
-themselves (credentials expiring, shortfall by region: the API has no such figure) follow the same
-rule. Nobody types an id: organizations are chosen by name, a person from a history entry."""
+"fewer than 11", and a total over such counts is the range they allow. The one figure the page counts
+itself (shortfall now by region: the API has no such figure) follows the same rule. Nobody types an id: organizations are chosen by name, a person from a history entry."""
 from __future__ import annotations
 
 import importlib
@@ -21,7 +20,7 @@ from flask import (Blueprint, Response, current_app, flash, redirect, render_tem
 from services.web.auth import gateway, requires
 from services.web.forms import text
 from services.web.gateway import ApiError, read_every
-from services.web.i18n import format_date, format_datetime, format_number, gettext
+from services.web.i18n import format_date, format_datetime, format_number, gettext, ngettext
 from services.web.person import break_glass_reason
 from services.web.vocabulary import vocabulary
 # The API lists no event types: the ledger holds integration events, whose types are the contracts
@@ -33,10 +32,11 @@ blueprint = Blueprint("state", __name__, url_prefix="/state")
 
 AUDITOR = "state_auditor"
 SUPPRESSED = "1-10"  # what audit writes for a count from 1 to 10 (GET /audit-figures: suppressed_as)
-SOONER, SOON = 30, 60  # days ahead a credential counts as expiring
+SOONER, SOON = 30, 60  # days ahead audit counts a credential as expiring (within_30, within_60)
 HISTORY_PAGE = 50
 BREAK_GLASS_REASONS = ("legal_request", "complaint_investigation", "safety_investigation", "data_subject_request")
 REFERENCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9/_.-]{0,63}$")  # audit's own rule for a reference
+BREAK_GLASS_HOURS = (1, 2, 4, 8, 24, 48, 72)  # what the auditor chooses from; audit takes 1 to 72
 SERVICES = ("intake", "directory", "matching", "supervision", "audit")
 # Entries whose subject is a person: the auditor picks the person for break-glass from these.
 PERSON_TYPES = re.compile(r"^(Person|SupportRequest)")
@@ -182,27 +182,6 @@ def service_label(service: str) -> str:
 
 
 # -- the dashboard ------------------------------------------------------------------------------
-def _credentials_expiring(organizations: dict) -> dict:
-    """Peer workers per organization with a credential expired, expiring within 30 days, or in 31 to
-    60 days, counted from each organization's credential status read today and ahead (as_of)."""
-    first, second = today() + timedelta(days=SOONER), today() + timedelta(days=SOON)
-    columns = ("expired", "within_30", "within_60")
-    counts: dict[tuple[str, str], int] = {}
-    for organization_id, organization in organizations.items():
-        if organization.get("closed"):
-            continue
-        statuses = [{row["peer_worker_id"]: set(row["expired"]) for row in
-                     read_every(gateway(), "/credential-status", organization_id=organization_id, as_of=as_of)}
-                    for as_of in (None, first.isoformat(), second.isoformat())]
-        now, by_first, by_second = statuses
-        counts[(organization_id, "expired")] = sum(1 for kinds in now.values() if kinds)
-        counts[(organization_id, "within_30")] = sum(1 for w, kinds in by_first.items() if kinds - now.get(w, set()))
-        counts[(organization_id, "within_60")] = sum(
-            1 for w, kinds in by_second.items() if kinds - by_first.get(w, set()) - now.get(w, set()))
-    rows = sorted({row for row, _ in counts}, key=lambda o: name_of(organizations, o))
-    return table(counts, rows, columns)
-
-
 def _shortfall_by_region(organizations: dict) -> dict:
     """Peer workers short of supervision now, by the regions their organizations serve (a peer
     worker counts once in each region), kept back as audit keeps its counts."""
@@ -226,10 +205,11 @@ def home():
     waits = figures["days_from_request_to_connection_by_month"]
     short = figures["peer_workers_short_of_supervision_by_organization_and_month"]
     hours = figures["subcontract_hours_by_month_and_provider"]
-    credentials = _credentials_expiring(organizations)
+    credentials = figures["peer_workers_with_credentials_expiring_by_organization"]
     short_now = _shortfall_by_region(organizations)
-    column_words = {"expired": gettext("Expired"), "within_30": gettext("Expire within 30 days"),
-                    "within_60": gettext("Expire in 31 to 60 days"), "short": gettext("Short of supervision")}
+    # Short: they label the chart's bars too, in a column of their own width.
+    column_words = {"expired": gettext("Expired"), "within_30": gettext("Within 30 days"),
+                    "within_60": gettext("In 31 to 60 days"), "short": gettext("Short of supervision")}
     name = lambda o: name_of(organizations, o)  # noqa: E731
     charts = {
         "started": table_chart(started, month_label, region_label),
@@ -390,7 +370,8 @@ def _person(args) -> str | None:
 @requires(AUDITOR)
 def break_glass():
     person = _person(request.values)
-    body = {"reason": text(request.form, "reason"), "reference": text(request.form, "reference")}
+    body = {"reason": text(request.form, "reason"), "reference": text(request.form, "reference"),
+            "hours": text(request.form, "hours")}
     errors = {}
     if person is None:
         return render_template("state/break_glass_choose.html")
@@ -400,9 +381,12 @@ def break_glass():
         if not body["reference"] or not REFERENCE.match(body["reference"]):
             errors["reference"] = gettext("Enter the request or investigation number: letters, digits and / _ . - "
                                           "only, up to 64.")
+        if body["hours"] not in [str(hours) for hours in BREAK_GLASS_HOURS]:
+            errors["hours"] = gettext("Choose how long the access stays open.")
         if not errors:
             try:
-                opened = gateway().post("/break-glass-accesses", {"person_id": person, **body})
+                opened = gateway().post("/break-glass-accesses", {"person_id": person, **body,
+                                                                  "hours": int(body["hours"])})
                 flash(gettext("Access is open until %(until)s. The person sees it on their own page.",
                               until=_when(opened["expires_at"])), "success")
                 return redirect(url_for("state.personal_fields", person_id=person), 303)
@@ -412,6 +396,8 @@ def break_glass():
                 errors = {"form": gettext("The access could not be opened with these details.")}
     return render_template("state/break_glass.html", person=person, body=body, errors=errors,
                            reasons=[(r, break_glass_reason(r)) for r in BREAK_GLASS_REASONS],
+                           durations=[(str(hours), ngettext("%(num)d hour", "%(num)d hours", hours))
+                                      for hours in BREAK_GLASS_HOURS],
                            entry=request.values.get("entry")), 422 if errors else 200
 
 

@@ -62,12 +62,14 @@ def test_an_agency_admin_sees_a_forbidden_duty_refused_before_submitting_then_ma
     subcontract = page.url.removeprefix(demo.url(""))
 
     page.get_by_role("link", name="Hours delivered each week against agreed").click()
-    for week, hours in (("2026-11-16", "8"), ("2026-11-23", "11.5")):
-        page.get_by_label("First day of the week").fill(week)
+    # Any day lands in its week: a Monday, then a Wednesday of the next week.
+    for day, hours in (("2026-11-16", "8"), ("2026-11-25", "11.5")):
+        page.get_by_label("A day of the week").fill(day)
         page.get_by_label("Hours delivered that week").fill(hours)
         page.get_by_role("button", name="Report the hours").click()
         page.get_by_text("The hours are reported.").wait_for()
     assert page.locator("table tbody tr").count() == 2
+    assert "Nov 23, 2026" in page.locator("table tbody").inner_text(), "the Wednesday's hours are its Monday's week"
     assert page.locator("svg.pn-chart rect").count() == 4
     screenshot(page, "organization-03-hours-en")
 

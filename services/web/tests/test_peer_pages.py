@@ -225,6 +225,18 @@ def test_supervision_record_shows_what_is_overdue_first_then_due_then_sessions(p
     assert "A supervision session was due on October 15, 2026." in shown and "90" in shown
 
 
+def test_a_session_the_supervisor_logged_is_confirmed_from_the_supervision_page(peer, fake):
+    logged = {**RECORD["sessions"][0], "session_id": str(uuid.uuid4()), "confirmed_by": ["supervisor"],
+              "counted": False, "minutes": 47}
+    fake.reads[f"{W}/supervision-record"] = {**RECORD, "sessions": [*RECORD["sessions"], logged]}
+    shown = text(peer.get("/peer/supervision"))
+    confirm = f'action="/peer/supervision/sessions/{logged["session_id"]}/confirmations"'
+    assert shown.count("Confirm this session") == 1 and confirm in shown, "only the one not confirmed by them"
+    answer = peer.post(f"/peer/supervision/sessions/{logged['session_id']}/confirmations")
+    assert answer.status_code == 302 and answer.headers["Location"].endswith("/peer/supervision")
+    assert fake.posted(f"/supervision-sessions/{logged['session_id']}/confirmations") == [{}]
+
+
 def test_finding_a_supervisor_sends_the_kind_and_languages_and_shows_the_ranking(peer, fake):
     shown = text(peer.get("/peer/supervision/search?kind=professional_development&languages=es"))
     assert fake.posted(f"{W}/supervisor-searches") == [{"kind": "professional_development", "languages": ["es"]}]

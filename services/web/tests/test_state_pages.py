@@ -4,7 +4,6 @@ bar), organizations by name, the history's filters and pages, the export streame
 verification followed to its result, checkpoints, break-glass, and every page all Spanish."""
 import re
 import uuid
-from datetime import date, timedelta
 
 import pytest
 
@@ -40,6 +39,10 @@ FIGURES = {
     "peer_workers_short_of_supervision_by_organization_and_month": {
         "columns": ["2026-11"], "rows": [{"row": AGENCY, "cells": {"2026-11": "1-10"}, "total": "1-10"}],
         "column_totals": {"2026-11": "1-10"}, "total": "1-10"},
+    "peer_workers_with_credentials_expiring_by_organization": {
+        "columns": ["expired", "within_30", "within_60"],
+        "rows": [{"row": AGENCY, "cells": {"expired": 0, "within_30": 12, "within_60": "1-10"}, "total": "13-22"}],
+        "column_totals": {"expired": 0, "within_30": 12, "within_60": "1-10"}, "total": "13-22"},
     "events_by_month_and_service": {"columns": [], "rows": [], "column_totals": {}, "total": 0},
     "peer_workers_profiled_by_organization": {"columns": [], "rows": [], "column_totals": {}, "total": 0},
     "networking_pool_by_region": {"columns": [], "rows": [], "column_totals": {}, "total": 0},
@@ -67,7 +70,6 @@ def auditor(client, fake):
     sign_in(client, "state_auditor", ME)
     fake.reads.update({"/organizations": {"items": ORGANIZATIONS, "next_cursor": None},
                        "/audit-figures": FIGURES,
-                       "/credential-status": {"items": [], "next_cursor": None},
                        "/supervision-shortfalls": {"items": [], "next_cursor": None},
                        "/audit-entries": {"items": [ENTRY], "next_cursor": "abc"},
                        f"/audit-verifications/{JOB}": RUNNING,
@@ -114,27 +116,12 @@ def test_counts_the_pages_make_follow_audits_rule(app):
     assert [bar["drawn"] for bar in drawn["groups"][0]["bars"]] == [False, True]
 
 
-def test_credentials_expiring_are_counted_ahead_and_kept_back(auditor, fake, app):
-    ahead = (date.today() + timedelta(days=30)).isoformat()
-    original = fake.get
-
-    def credential_status(path, **params):
-        if path == "/credential-status":
-            fake.calls.append(("GET", path, params))
-            expired = [] if params.get("as_of") is None else ["certified_peer_specialist"] if (
-                params["as_of"] == ahead) else ["certified_peer_specialist", "recovery_coach"]
-            rows = [{"peer_worker_id": f"{n}", "role_title": "Peer", "certification": "certified",
-                     "certify_by": None, "credentials": [], "expired": expired if n < 12 else [],
-                     "blocks_offers": False} for n in range(14)]
-            return {"items": rows if params["organization_id"] == AGENCY else [], "next_cursor": None}
-        return original(path, **params)
-    fake.get = credential_status
-    with app.test_request_context():
-        figure = state._credentials_expiring({o["organization_id"]: o for o in ORGANIZATIONS})
-    agency = next(row for row in figure["rows"] if row["row"] == AGENCY)
-    assert agency["cells"] == {"expired": 0, "within_30": 12, "within_60": 12}
-    peer_run = next(row for row in figure["rows"] if row["row"] == PEER_RUN)
-    assert peer_run["cells"] == {"expired": 0, "within_30": 0, "within_60": 0}
+def test_credentials_expiring_are_audits_figure_by_organization_name_kept_back(auditor, fake):
+    _, body = page(auditor, "/state")
+    credentials = svg_of(body, "credentials")
+    assert "Hampden Recovery Agency (synthetic)" in credentials and AGENCY not in body
+    assert credentials.count("<rect") == 1 and "fewer than 11" in credentials, "12 drawn; 1 to 10 words only"
+    assert not [call for call in fake.calls if call[1] == "/credential-status"], "no read per organization"
 
 
 def test_the_shortfall_now_by_region_keeps_small_counts_back(auditor, fake):
@@ -217,22 +204,29 @@ def test_the_checkpoints_show_the_public_key_and_each_signature(auditor):
     assert "PUBKEY" in body and "a" * 64 in body and "sig" in body
 
 
-def test_break_glass_needs_a_reason_and_a_reference(auditor, fake):
+def test_break_glass_needs_a_reason_a_reference_and_how_long(auditor, fake):
     answer = auditor.post("/state/break-glass", data={"person": PERSON, "reason": "", "reference": "no spaces"})
     body = answer.get_data(as_text=True)
     assert answer.status_code == 422 and "Choose why you need this person" in body
-    assert "Enter the request or investigation number" in body and fake.posted("/break-glass-accesses") == []
+    assert "Enter the request or investigation number" in body and "Choose how long the access stays open." in body
+    for hours in ("0", "73", "3.5", "5"):  # only the durations offered
+        answer = auditor.post("/state/break-glass", data={"person": PERSON, "reason": "legal_request",
+                                                          "reference": "LR-1", "hours": hours})
+        assert answer.status_code == 422 and "Choose how long" in answer.get_data(as_text=True), hours
+    assert fake.posted("/break-glass-accesses") == []
 
 
 def test_break_glass_opens_then_shows_the_persons_details(auditor, fake):
     fake.acts["/break-glass-accesses"] = {"person_id": PERSON, "expires_at": "2026-12-05T13:00:00+00:00"}
     fake.reads[f"/people/{PERSON}/personal-fields"] = {"person_id": PERSON, "fields": [
         {"source": "intake", "position": 3, "type": "PersonEnrolled", "field": "display_name", "value": "Robin"}]}
+    _, form = page(auditor, f"/state/break-glass?person={PERSON}")
+    assert '<option value="72">72 hours</option>' in form and '<option value="1">1 hour</option>' in form
     answer = auditor.post("/state/break-glass", data={"person": PERSON, "reason": "complaint_investigation",
-                                                      "reference": "C-2026/14"})
+                                                      "reference": "C-2026/14", "hours": "24"})
     assert answer.status_code == 303 and answer.headers["Location"].endswith(f"/state/people/{PERSON}")
     assert fake.posted("/break-glass-accesses") == [
-        {"person_id": PERSON, "reason": "complaint_investigation", "reference": "C-2026/14"}]
+        {"person_id": PERSON, "reason": "complaint_investigation", "reference": "C-2026/14", "hours": 24}]
     _, body = page(auditor, f"/state/people/{PERSON}")
     assert "Access is open until" in body and "Robin" in body
 
@@ -256,11 +250,15 @@ def test_the_person_sees_the_break_glass_opening_and_reading_on_their_own_page(c
     fake.reads[f"/people/{PERSON}/disclosures"] = {"items": [
         {"at": "2026-12-05T10:00:00+00:00", "audience": "state_audit", "fields": [],
          "to": {**to, "access": "opened", "reason": "complaint_investigation", "until": "2026-12-05T13:00:00+00:00"}},
-        {"at": "2026-12-05T10:01:00+00:00", "audience": "state_audit", "fields": ["display_name"],
+        {"at": "2026-12-05T10:01:00+00:00", "audience": "state_audit",
+         "fields": ["display_name", "matching.languages.0", "matching.languages.1", "experience"],
          "to": {**to, "access": "read"}}], "next_cursor": None}
     _, body = page(client, "/person/data")
     assert "A complaint made to the state" in body and "C-2026/14" in body
-    assert "Access to your details opened, until" in body and "Your name" in body
+    assert "Access to your details opened, until" in body
+    # Fields read under break-glass are where they sat in events: the person reads them in words, once each.
+    assert "Your name, Your languages, The experiences you share for matching" in body
+    assert "matching.languages" not in body
 
 
 # -- signing in, and Spanish ------------------------------------------------------------------------
