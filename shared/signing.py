@@ -31,8 +31,9 @@ started it agree.
 
 Costs, since hundreds of calls a second carry one: a signature is made once
 per caller and service and kept while it has more than half its life left
-(once per request in the gateway, the caller holding the request's
-correlation id); a verification (about 50 us) is kept for the token it read,
+(the calls path sends the request's correlation id beside the signed
+caller, so a gateway signs once per caller and service, not per request);
+a verification (about 50 us) is kept for the token it read,
 its expiry and audience checked on each use; the parsed key is kept.
 """
 from __future__ import annotations
