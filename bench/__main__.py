@@ -183,7 +183,7 @@ def main() -> None:
         web.print_rows(pages)
         results["web"] = pages
     if os.environ.get("BENCH_SERVICES", "yes") != "no":
-        from bench import audit, matching, notifications
+        from bench import audit, matching, notifications, paging
 
         print("\nmatching at national scale:", flush=True)
         results["matching"] = matching.run()
@@ -192,6 +192,9 @@ def main() -> None:
         print("\nnotifications to a real SMTP server:", flush=True)
         results["notifications"] = notifications.run()
         notifications.print_rows(results["notifications"])
+        print(time.strftime("\nlists paged inside the services (%H:%M UTC):", time.gmtime()), flush=True)
+        results["paging"] = paging.paging_figures()
+        paging.print_rows(results["paging"])
     Path("var").mkdir(exist_ok=True)
     Path("var/bench.json").write_text(json.dumps(results, indent=2))
     print("\nfigures written to var/bench.json")

@@ -45,7 +45,11 @@ def paging_figures() -> dict:
             "page 1 of 100,000 / page 1 of 100 (target at most 2)": (long / short, "x")}
 
 
+def print_rows(figures: dict) -> None:
+    for name, (value, unit) in figures.items():
+        print(f"  {name:<66} {value:>10,.2f} {unit}")
+
+
 if __name__ == "__main__":
     print(time.strftime("lists paged inside the services (%H:%M UTC):", time.gmtime()))
-    for name, (value, unit) in paging_figures().items():
-        print(f"  {name:<60} {value:>10,.2f} {unit}")
+    print_rows(paging_figures())

@@ -102,9 +102,17 @@ def password_hash(password: str) -> str:
     return base64.b64encode(salt + hashlib.sha256(salt + password.encode()).digest()).decode()
 
 
+# nameko declares its RPC queues (`rpc-<service>`) itself, classic: on a cluster each lives on one
+# node, and while that node is down its service cannot declare it again and cannot start. Mirrored on
+# every node they survive it (RabbitMQ 3.13; classic mirroring is gone in 4.x, see deploy/README.md).
+RPC_MIRRORING = {"name": "peernet-rpc-mirrored", "pattern": "^rpc-", "apply-to": "queues", "priority": 0,
+                 "definition": {"ha-mode": "all", "ha-sync-mode": "automatic"}}
+
+
 def definitions(users: dict[str, tuple[str, str]], vhost: str, exchange: str,
-                administrator: tuple[str, str] | None = None) -> dict:
-    """RabbitMQ definitions (users, their permissions) for `users`: principal -> (user name, password)."""
+                administrator: tuple[str, str] | None = None, cluster: bool = False) -> dict:
+    """RabbitMQ definitions (users, their permissions; a cluster's policies) for `users`: principal ->
+    (user name, password)."""
     listed = [{"name": name, "password_hash": password_hash(password),
                "hashing_algorithm": "rabbit_password_hashing_sha256", "tags": ""}
               for name, password in users.values()]
@@ -117,7 +125,10 @@ def definitions(users: dict[str, tuple[str, str]], vhost: str, exchange: str,
         granted.append({"user": administrator[0], "vhost": vhost, "configure": ".*", "write": ".*", "read": ".*"})
     topics = [{"user": name, "vhost": vhost, **rule}
               for principal, (name, _) in users.items() for rule in topic_permissions(principal, exchange)]
-    return {"users": listed, "vhosts": [{"name": vhost}], "permissions": granted, "topic_permissions": topics}
+    made = {"users": listed, "vhosts": [{"name": vhost}], "permissions": granted, "topic_permissions": topics}
+    if cluster:
+        made["policies"] = [{"vhost": vhost, **RPC_MIRRORING}]
+    return made
 
 
 def credentials(uri: str) -> tuple[str, str]:
@@ -247,8 +258,9 @@ def main(argv: list[str] | None = None) -> int:
     administrator = credentials(read_uri(args.administrator)) if args.administrator else None
     vhost = vhost_of(uris[GATEWAY])
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(definitions(users, vhost, config.exchange_name(), administrator)))
-    print(f"{args.out}: {len(users)} users and their permissions on {vhost}")
+    # The deploy files' brokers are three-node clusters.
+    args.out.write_text(json.dumps(definitions(users, vhost, config.exchange_name(), administrator, cluster=True)))
+    print(f"{args.out}: {len(users)} users, their permissions and the RPC queues' mirroring on {vhost}")
     return 0
 
 

@@ -39,3 +39,11 @@ def test_no_user_but_a_service_may_publish_events_and_none_the_default_exchange(
         allowed = broker_users.permissions(principal, "peernet.events")
         assert "amq" not in allowed["write"] and ".*" not in allowed["write"]
         assert ("peernet\\.events|" in allowed["write"]) == (principal in config.SERVICES)
+
+
+def test_a_clusters_definitions_mirror_namekos_rpc_queues_and_a_single_brokers_do_not():
+    users = {"intake": ("peernet-intake", "secret-1")}
+    (policy,) = broker_users.definitions(users, "peernet", "peernet.events", cluster=True)["policies"]
+    assert (policy["vhost"], policy["pattern"], policy["apply-to"]) == ("peernet", "^rpc-", "queues")
+    assert policy["definition"]["ha-mode"] == "all"
+    assert "policies" not in broker_users.definitions(users, "peernet", "peernet.events")

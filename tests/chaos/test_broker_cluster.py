@@ -15,12 +15,14 @@ The seed is printed in every assertion message; PEERNET_CHAOS_SEED replays it.
 """
 from __future__ import annotations
 
+import json
 import random
 import time
 
 import pytest
 from nameko.standalone.rpc import ClusterRpcProxy
 
+from shared.broker_users import RPC_MIRRORING
 from shared.network import Network
 from shared.signing import SignedContext
 from tests.broker_nodes import private_nodes
@@ -36,12 +38,9 @@ pytestmark = pytest.mark.chaos
 FLOWING_AGAIN_WITHIN = 60.0  # seconds for commands to go through again after the node went or came back
 
 
-# nameko declares its RPC queues (`rpc-<service>`) itself, classic and durable: without
-# this policy, one lives on one node only, and while that node is down its service
-# cannot declare it again, so the service dies and cannot start (NOT_FOUND, "home node
-# ... is down") until the node is back. deploy/README.md asks production for the same.
-RPC_QUEUES_POLICY = ("set_policy", "--apply-to", "queues", "peernet-rpc-mirrored", "^rpc-",
-                     '{"ha-mode": "all", "ha-sync-mode": "automatic"}')
+# The deploy files' definitions mirror nameko's RPC queues on every node (shared.broker_users).
+RPC_QUEUES_POLICY = ("set_policy", "--apply-to", RPC_MIRRORING["apply-to"], RPC_MIRRORING["name"],
+                     RPC_MIRRORING["pattern"], json.dumps(RPC_MIRRORING["definition"]))
 
 
 @pytest.fixture(scope="module")
