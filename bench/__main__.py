@@ -12,19 +12,18 @@ import multiprocessing
 import os
 import platform
 import statistics
-import tempfile
 import time
 import uuid
 from pathlib import Path
 
 from tqdm import tqdm
 
-from bench.clients import CLIENTS, COMMANDS, nameko_trivial_calls, toggle_own_items, trivial_calls
+from bench.clients import CLIENTS, COMMANDS, nameko_trivial_calls, private_bench, toggle_own_items, trivial_calls
 from bench import front_door, web
 from bench.raw import broker_rates, store_rate
 from shared import config
 from shared.signing import SignedContext
-from tests.support import caller, free_port_base, private_vhost, require_broker, wait_until
+from tests.support import caller, free_port_base, wait_until
 
 RELAY_EVENTS = int(os.environ.get("BENCH_RELAY_EVENTS", "20000"))
 PEER_WORKERS = 200
@@ -134,11 +133,7 @@ def _notifications(application, page: int = 1000):
 
 
 def main() -> None:
-    uri = config.amqp_uri()
-    require_broker(uri)
-    with private_vhost(uri) as vhost_uri, tempfile.TemporaryDirectory() as var:
-        os.environ.update(PEERNET_VAR_DIR=var, PEERNET_STORE="sqlite", AMQP_URI=vhost_uri,
-                          PEERNET_EXCHANGE="bench.events")
+    with private_bench() as (uri, vhost_uri):
         print(f"peernet bench on {platform.node()}: {os.cpu_count()} cores, Python {platform.python_version()}, "
               f"SQLite stores, RabbitMQ at {uri}", flush=True)
         raw_broker = broker_rates(vhost_uri, 20000)

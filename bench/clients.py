@@ -6,9 +6,12 @@ measures nameko's own RPC on the same read, for comparison.
 from __future__ import annotations
 
 import os
+import tempfile
+from contextlib import contextmanager
 
+from shared import config
 from shared.signing import SignedContext
-from tests.support import caller
+from tests.support import caller, private_vhost, require_broker
 
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "8"))
 COMMANDS = int(os.environ.get("BENCH_COMMANDS", "6000"))
@@ -67,3 +70,15 @@ def nameko_trivial_calls(args) -> int:
         for _ in range(count):
             rpc.intake.positions()
     return count
+
+
+@contextmanager
+def private_bench():
+    """What every part of make bench runs on: a private vhost and a temporary var/ of SQLite stores.
+    Yields the broker's URI and the private vhost's."""
+    uri = config.amqp_uri()
+    require_broker(uri)
+    with private_vhost(uri) as vhost_uri, tempfile.TemporaryDirectory() as var:
+        os.environ.update(PEERNET_VAR_DIR=var, PEERNET_STORE="sqlite", AMQP_URI=vhost_uri,
+                          PEERNET_EXCHANGE="bench.events")
+        yield uri, vhost_uri

@@ -15,18 +15,17 @@ import json
 import multiprocessing
 import os
 import statistics
-import tempfile
 import time
 import uuid
 from pathlib import Path
 
 from tqdm import tqdm
 
-from bench.clients import CLIENTS, COMMANDS, TOGGLED, toggle_own_items
+from bench.clients import CLIENTS, COMMANDS, TOGGLED, private_bench, toggle_own_items
 from bench.raw import broker_rates
 from shared import config
 from shared.network import GATEWAY, PROCESSES, Network
-from tests.support import free_port_base, private_vhost, require_broker, wait_until
+from tests.support import free_port_base, wait_until
 
 PEER_WORKERS = 200
 TARGET_RATIO = 0.8       # HTTP commands/s at least this share of the calls path's
@@ -253,11 +252,7 @@ def print_rows(result: dict) -> None:
 
 def main() -> None:
     """`python -m bench.front_door`: this part of `make bench` alone, on a private vhost and a temporary var/."""
-    uri = config.amqp_uri()
-    require_broker(uri)
-    with private_vhost(uri) as vhost_uri, tempfile.TemporaryDirectory() as var:
-        os.environ.update(PEERNET_VAR_DIR=var, PEERNET_STORE="sqlite", AMQP_URI=vhost_uri,
-                          PEERNET_EXCHANGE="bench.events")
+    with private_bench() as (_, vhost_uri):
         result = run(vhost_uri)
     print(time.strftime("front door, %Y-%m-%d %H:%M UTC", time.gmtime()))
     print_rows(result)

@@ -12,7 +12,6 @@ import re
 import statistics
 import subprocess
 import sys
-import tempfile
 
 import requests
 from tqdm import tqdm
@@ -20,7 +19,8 @@ from tqdm import tqdm
 from deploy.demo.plan import plan
 from shared import config
 from shared.network import PROCESSES, ROOT, WEB, Network
-from tests.support import free_port_base, private_vhost, require_broker
+from bench.clients import private_bench
+from tests.support import free_port_base
 
 PEOPLE = int(os.environ.get("BENCH_WEB_PEOPLE", "600"))
 PEER_WORKERS = int(os.environ.get("BENCH_WEB_PEER_WORKERS", "60"))
@@ -91,11 +91,7 @@ def print_rows(result: dict) -> None:
 
 def main() -> None:
     """`python -m bench.web`: this part of `make bench` alone, on a private vhost and a temporary var/."""
-    uri = config.amqp_uri()
-    require_broker(uri)
-    with private_vhost(uri) as vhost_uri, tempfile.TemporaryDirectory() as var:
-        os.environ.update(PEERNET_VAR_DIR=var, PEERNET_STORE="sqlite", AMQP_URI=vhost_uri,
-                          PEERNET_EXCHANGE="bench.events")
+    with private_bench():
         result = run()
     print_rows(result)
 

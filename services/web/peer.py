@@ -380,10 +380,8 @@ def supervision():
     return render_template("peer/supervision.html", record=record)
 
 
-@blueprint.post("/supervision/sessions/<uuid:session_id>/confirmations")
-@requires("peer")
-def confirm_session(session_id):
-    """A session their supervisor logged, confirmed by the supervisee: then it counts."""
+def confirmed_session(session_id, back: str):
+    """A supervision session confirmed by one of its two sides (the supervisor's pages too), then `back`."""
     try:
         gateway().post(f"/supervision-sessions/{session_id}/confirmations", {})
     except ApiError as error:
@@ -391,9 +389,16 @@ def confirm_session(session_id):
             raise
         flash(gettext("This session could not be confirmed: it may have been corrected. Look at it again."),
               "warning")
-        return redirect(url_for("peer.supervision"))
+        return redirect(url_for(back))
     flash(gettext("Confirmed. The session counts once both of you have confirmed it."), "success")
-    return redirect(url_for("peer.supervision"))
+    return redirect(url_for(back))
+
+
+@blueprint.post("/supervision/sessions/<uuid:session_id>/confirmations")
+@requires("peer")
+def confirm_session(session_id):
+    """A session their supervisor logged, confirmed by the supervisee: then it counts."""
+    return confirmed_session(session_id, "peer.supervision")
 
 
 @blueprint.get("/supervision/search")

@@ -14,6 +14,7 @@ from services.web.auth import user_id as me
 from services.web.forms import field_errors, text
 from services.web.gateway import ApiError, read_every, read_or_none
 from services.web.i18n import gettext
+from services.web.peer import confirmed_session
 from services.web.peer import words as peer_words
 
 blueprint = Blueprint("supervisor", __name__, url_prefix="/supervisor")
@@ -136,16 +137,7 @@ def sessions():
 @blueprint.post("/sessions/<uuid:session_id>/confirmation")
 @requires("supervisor")
 def confirm(session_id):
-    try:
-        gateway().post(f"/supervision-sessions/{session_id}/confirmations", {})
-    except ApiError as error:
-        if error.status not in (404, 422):
-            raise
-        flash(gettext("This session could not be confirmed: it may have been corrected. Look at it again."),
-              "warning")
-        return redirect(url_for("supervisor.sessions"))
-    flash(gettext("Confirmed. The session counts once both of you have confirmed it."), "success")
-    return redirect(url_for("supervisor.sessions"))
+    return confirmed_session(session_id, "supervisor.sessions")
 
 
 def _session_messages() -> dict[str, str]:

@@ -27,8 +27,8 @@ from shared.network import Network
 from shared.signing import SignedContext
 from tests.broker_nodes import private_nodes
 from tests.chaos.test_chaos import (
-    CLIENT_THREADS, PEER_WORKERS, PROCESSES, SEED, SERVICES, RetryingClient, assert_exactly_once_in_order,
-    chunks_of, errors_in_logs, make_peer_workers, read_stores, sqlite_env, wait_for_matching_to_catch_up,
+    CLIENT_THREADS, PEER_WORKERS, PROCESSES, SEED, SERVICES, RetryingClient, chunks_of, counted,
+    errors_in_logs, make_peer_workers, sqlite_env, wait_for_matching_to_catch_up,
     wait_healthy_under_supervision)
 from tests.chaos.workload import FaultFlow, retrying_toggles
 from tests.support import caller, free_port_base
@@ -127,9 +127,6 @@ def test_nothing_lost_nothing_doubled_when_a_cluster_node_is_stopped(cluster, tm
     finally:
         network.stop()
 
-    stores = read_stores(monkeypatch, env, workers)
-    summary += f"; intake log {intake_log} events, matching {len(stores.upstream_positions)} Candidate events"
-    print(summary)
-    assert_exactly_once_in_order(stores, summary)
+    stores, summary = counted(monkeypatch, env, workers, intake_log, summary)
     # A retried command may or may not have been applied the first time: intake's store decides.
     assert stores.matching_for_matching == stores.intake_for_matching, summary

@@ -22,8 +22,8 @@ import pytest
 import requests
 
 from tests.chaos.test_chaos import (
-    CLIENT_THREADS, PEER_WORKERS, SEED, RetryingClient, assert_exactly_once_in_order,
-    broker_shared, chunks_of, errors_in_logs, make_peer_workers, read_stores, sqlite_env,
+    CLIENT_THREADS, PEER_WORKERS, SEED, broker_shared, chunks_of, counted, errors_in_logs,
+    make_peer_workers, sqlite_env,
     wait_for_matching_to_catch_up,
 )
 from tests.chaos.workload import FaultFlow, retrying_toggles, same_processes
@@ -125,10 +125,7 @@ def test_nothing_lost_nothing_doubled_when_a_service_is_cut_off_from_the_broker(
         direct.stop()
         cut_off.stop()
 
-    stores = read_stores(monkeypatch, env, workers)
-    summary += f"; intake log {intake_log} events, matching {len(stores.upstream_positions)} Candidate events"
-    print(summary)
-    assert_exactly_once_in_order(stores, summary)
+    stores, summary = counted(monkeypatch, env, workers, intake_log, summary)
     assert stores.matching_for_matching == stores.intake_for_matching, summary
     # Intake was never cut off: unless a call timed out (a very slow machine) and was sent
     # again, every command was answered once and stored as the client meant it.

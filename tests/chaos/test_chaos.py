@@ -270,6 +270,39 @@ def describe_positions(expected: list[int], actual: list[int]) -> str:
             f"unknown {len(unknown)} {unknown[:20]}, out of order {len(backwards)} {backwards[:10]}")
 
 
+def counted(monkeypatch, env: dict, workers: list[PeerWorker], intake_log: int, summary: str) -> tuple[Stores, str]:
+    """Both stores read once the network is stopped, each intake position asserted in matching once, in
+    order; the summary gains what was counted."""
+    stores = read_stores(monkeypatch, env, workers)
+    differs = sum(stores.intake_for_matching[w.id] != w.intended_for_matching() for w in workers)
+    summary += (f"; intake log {intake_log} events, matching {len(stores.upstream_positions)} Candidate events; "
+                f"peer workers whose intake state differs from the client's intent (late retries): {differs}")
+    print(summary)
+    assert_exactly_once_in_order(stores, summary)
+    return stores, summary
+
+
+def toggling(client_for):
+    """A client for Flow: each peer worker's toggles, one at a time, through `client_for(worker, flow)`."""
+
+    def client(chunk: list[PeerWorker], flow: Flow) -> None:
+        clients = {worker.id: client_for(worker, flow) for worker in chunk}
+        try:
+            while flow.keep_going():
+                for worker in chunk:
+                    method, item = worker.next_command()
+                    outcome = clients[worker.id].call(method, item)
+                    if outcome != "ok":
+                        flow.tally.add(outcome)
+                    worker.toggles += 1
+                    flow.tally.command_done()
+        finally:
+            for each in clients.values():
+                each.close()
+
+    return client
+
+
 def assert_exactly_once_in_order(stores: Stores, summary: str) -> None:
     assert stores.intake_positions, summary
     assert stores.upstream_positions == stores.intake_positions, (
@@ -361,12 +394,9 @@ def test_nothing_lost_nothing_doubled_when_relay_and_consumer_are_killed(
             worker.intended_for_matching(), f"peer worker {worker.id}; {summary}"
     network.stop()
 
-    stores = read_stores(monkeypatch, env, workers)
-    summary += f"; intake log {intake_log} events, matching {len(stores.upstream_positions)} Candidate events"
-    print(summary)
+    stores, summary = counted(monkeypatch, env, workers, intake_log, summary)
     # Every command made exactly one intake event (plus one per profile).
     assert len(stores.intake_positions) == PEER_WORKERS + flow.tally.commands, summary
-    assert_exactly_once_in_order(stores, summary)
     for worker in workers:
         intended = worker.intended_for_matching()
         assert stores.intake_for_matching[worker.id] == intended, f"intake, peer worker {worker.id}; {summary}"
@@ -460,22 +490,8 @@ def test_nothing_lost_nothing_doubled_when_the_broker_restarts(
     for worker in workers:
         assert rpc("peer", **worker.identity()).intake.record_peer_worker_profile(worker.profile()) == worker.id
 
-    def client(chunk: list[PeerWorker], flow: Flow) -> None:
-        clients = {worker.id: RetryingClient(amqp_uri, flow, "peer", worker.identity()) for worker in chunk}
-        try:
-            while flow.keep_going():
-                for worker in chunk:
-                    method, item = worker.next_command()
-                    outcome = clients[worker.id].call(method, item)
-                    if outcome != "ok":
-                        flow.tally.add(outcome)
-                    worker.toggles += 1
-                    flow.tally.command_done()
-        finally:
-            for retrying in clients.values():
-                retrying.close()
-
-    flow = Flow(chunks_of(workers), client)
+    flow = Flow(chunks_of(workers),
+                toggling(lambda worker, flow: RetryingClient(amqp_uri, flow, "peer", worker.identity())))
     restarts = []
     started = time.monotonic()
     flow.start()
@@ -536,11 +552,6 @@ def test_nothing_lost_nothing_doubled_when_the_broker_restarts(
     wait_healthy_under_supervision(network, PROCESSES, timeout=30)
     network.stop()
 
-    stores = read_stores(monkeypatch, env, workers)
-    intent_differs = sum(stores.intake_for_matching[w.id] != w.intended_for_matching() for w in workers)
-    summary += (f"; intake log {intake_log} events, matching {len(stores.upstream_positions)} Candidate events; "
-                f"peer workers whose intake state differs from the client's intent (late retries): {intent_differs}")
-    print(summary)
-    assert_exactly_once_in_order(stores, summary)
+    stores, summary = counted(monkeypatch, env, workers, intake_log, summary)
     # A retried command may or may not have been applied the first time: intake's store decides.
     assert stores.matching_for_matching == stores.intake_for_matching, summary

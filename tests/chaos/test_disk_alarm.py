@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import random
 import statistics
-import threading
 import time
 import uuid
 
@@ -35,8 +34,8 @@ from shared.identity import Caller
 from shared.network import GATEWAY, Network
 from tests.broker_nodes import private_nodes
 from tests.chaos.test_chaos import (
-    CLIENT_THREADS, ORGANIZATION, PEER_WORKERS, SEED, SERVICES, PeerWorker, RetryingClient,
-    assert_exactly_once_in_order, chunks_of, errors_in_logs, make_peer_workers, read_stores, sqlite_env,
+    CLIENT_THREADS, ORGANIZATION, PEER_WORKERS, SEED, PeerWorker, RetryingClient, chunks_of, counted,
+    errors_in_logs, make_peer_workers, sqlite_env, toggling,
     wait_for_matching_to_catch_up)
 from tests.chaos.workload import FaultFlow
 from tests.support import free_port_base, wait_until
@@ -67,6 +66,9 @@ class HttpClient:
         self.session.headers["Authorization"] = "Bearer " + mint_development_token(
             "peer", worker.id, ORGANIZATION, secret=SECRET)
 
+    def close(self) -> None:
+        self.session.close()
+
     def call(self, method: str, item: dict) -> str:
         path = {"share_experience": "shared-experiences", "withdraw_experience": "experience-withdrawals"}[method]
         body = {key: value for key, value in item.items() if key != "peer_worker_id"}
@@ -91,18 +93,7 @@ class HttpClient:
 
 
 def http_toggles(base_url: str, answers: list):
-    def client(chunk: list[PeerWorker], flow: FaultFlow) -> None:
-        clients = {worker.id: HttpClient(base_url, worker, flow, answers) for worker in chunk}
-        while flow.keep_going():
-            for worker in chunk:
-                method, item = worker.next_command()
-                outcome = clients[worker.id].call(method, item)
-                if outcome != "ok":
-                    flow.tally.add(outcome)
-                worker.toggles += 1
-                flow.tally.command_done()
-
-    return client
+    return toggling(lambda worker, flow: HttpClient(base_url, worker, flow, answers))
 
 
 def test_nothing_lost_nothing_doubled_through_the_brokers_disk_alarm(broker, tmp_path, monkeypatch):
@@ -178,11 +169,8 @@ def test_nothing_lost_nothing_doubled_through_the_brokers_disk_alarm(broker, tmp
     finally:
         network.stop()
 
-    stores = read_stores(monkeypatch, env, workers + apart)
-    summary += f"; intake log {intake_log} events, matching {len(stores.upstream_positions)} Candidate events"
-    print(summary)
+    stores, summary = counted(monkeypatch, env, workers + apart, intake_log, summary)
     assert len(stores.intake_positions) >= len(workers + apart) + WRITTEN_DURING_ALARM, summary
-    assert_exactly_once_in_order(stores, summary)
     assert stores.matching_for_matching == stores.intake_for_matching, summary
 
 

@@ -22,8 +22,8 @@ from nameko.exceptions import RpcTimeout
 
 from shared.errors import InvalidInput
 from tests.chaos.test_chaos import (
-    CLIENT_THREADS, CONVERGE_WITHIN, PEER_WORKERS, SEED, PeerWorker, RetryingClient, assert_exactly_once_in_order,
-    broker_shared, chunks_of, errors_in_logs, make_peer_workers, read_stores, wait_for_matching_to_catch_up,
+    CLIENT_THREADS, CONVERGE_WITHIN, PEER_WORKERS, SEED, PeerWorker, RetryingClient, broker_shared,
+    chunks_of, counted, errors_in_logs, make_peer_workers, wait_for_matching_to_catch_up,
 )
 from tests.chaos.workload import FaultFlow, log_positions, read_ledger, retrying_toggles, same_processes
 from tests.faults import PrivatePostgres
@@ -163,12 +163,7 @@ def test_nothing_lost_nothing_doubled_when_postgres_restarts(
         f"a process exited; {context()}"
     network.stop()
 
-    stores = read_stores(monkeypatch, env, workers)
-    intent_differs = sum(stores.intake_for_matching[w.id] != w.intended_for_matching() for w in workers)
-    summary += (f"; intake log {intake_log} events, matching {len(stores.upstream_positions)} Candidate events; "
-                f"peer workers whose intake state differs from the client's intent (late retries): {intent_differs}")
-    print(summary)
-    assert_exactly_once_in_order(stores, summary)
+    stores, summary = counted(monkeypatch, env, workers, intake_log, summary)
     assert [e["position"] for e in ledger if e["source"] == "intake"] == stores.intake_positions, summary
     assert [e["position"] for e in ledger if e["source"] == "matching"] == log_positions("matching"), summary
     assert [e["seq"] for e in ledger] == list(range(1, len(ledger) + 1)), summary

@@ -8,7 +8,7 @@ import time
 from nameko.exceptions import RemoteError
 
 from shared.errors import InvalidInput
-from tests.chaos.test_chaos import Flow, PeerWorker, RetryingClient, notifications
+from tests.chaos.test_chaos import Flow, RetryingClient, notifications, toggling
 
 FAULT_MIN_COMMANDS = 800    # commands that change matching's projection, in total
 FAULT_FLOW_DEADLINE = 400.0  # a hard cap on the command stream, far above a minute: a busy machine is slow
@@ -59,23 +59,7 @@ def failure(error: Exception) -> str:
 
 def retrying_toggles(amqp_uri: str):
     """A client for Flow: each peer worker's toggles through intake, a call retried until it is answered."""
-
-    def client(chunk: list[PeerWorker], flow: Flow) -> None:
-        clients = {worker.id: CountingClient(amqp_uri, flow, "peer", worker.identity()) for worker in chunk}
-        try:
-            while flow.keep_going():
-                for worker in chunk:
-                    method, item = worker.next_command()
-                    outcome = clients[worker.id].call(method, item)
-                    if outcome != "ok":
-                        flow.tally.add(outcome)
-                    worker.toggles += 1
-                    flow.tally.command_done()
-        finally:
-            for retrying in clients.values():
-                retrying.close()
-
-    return client
+    return toggling(lambda worker, flow: CountingClient(amqp_uri, flow, "peer", worker.identity()))
 
 
 def read_ledger(auditor) -> list[dict]:
