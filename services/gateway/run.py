@@ -80,9 +80,12 @@ def main() -> None:
     end_with_parent()
     logging.getLogger("peernet").info("gateway listening on http://%s:%s", args.host, args.port)
     stopping.wait()
-    server.kill()  # no new requests, idle connections closed
-    with eventlet.Timeout(15, False):  # the requests under way are answered
-        connections.waitall()
+    server.kill()  # no new requests
+    # The requests under way are answered; a client's idle kept-alive connection is not waited for
+    # (the pool's waitall would wait up to its socket timeout), it closes as the process ends.
+    with eventlet.Timeout(15, False):
+        while app.under_way:
+            eventlet.sleep(0.02)
     app.close()
 
 

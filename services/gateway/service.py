@@ -68,9 +68,14 @@ class GatewayApp:
         # A claimed key outlasts any request a live gateway is still carrying out (several calls each).
         self.gateway.keys = store_from_env(lease=max(60.0, 4 * timeout))
         self.backend = CallBackend(self.client)
+        self.under_way = 0  # requests being answered: what stopping waits for (not idle kept-alive connections)
 
     def __call__(self, environ, start_response):
-        return self.gateway.handle(Request(environ), self.backend)(environ, start_response)
+        self.under_way += 1
+        try:  # the response is built whole before it is returned
+            return self.gateway.handle(Request(environ), self.backend)(environ, start_response)
+        finally:
+            self.under_way -= 1
 
     def close(self) -> None:
         self.client.close()
