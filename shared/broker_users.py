@@ -169,21 +169,9 @@ def user_prefix(vhost: str) -> str:
 
 
 def kept_password(folder: Path, user: str) -> str:
-    """The user's password in `folder`, generated the first time (written aside, then linked into place, so
-    that networks starting together on one var/ read the same one)."""
-    path = folder / f"broker-{user}.password"
-    if not path.exists():
-        folder.mkdir(parents=True, exist_ok=True)
-        draft = folder / f".{path.name}.{os.getpid()}"
-        draft.write_text(secrets.token_urlsafe(24))
-        draft.chmod(0o600)
-        try:
-            os.link(draft, path)
-        except FileExistsError:
-            pass
-        finally:
-            draft.unlink()
-    return path.read_text().strip()
+    """The user's password in `folder`, generated the first time; networks starting together on one var/
+    read the same one (config.development_key)."""
+    return config.development_key(f"broker-{user}.password", lambda: secrets.token_urlsafe(24), folder)
 
 
 def ensure_local(uri: str, exchange: str, var: Path) -> dict[str, str]:

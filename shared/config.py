@@ -105,10 +105,11 @@ def store_kind(service: str) -> str:
     return kind
 
 
-def development_key(filename: str, make_key) -> str:
-    """A key kept in var/ so that a developer's stores stay readable between runs."""
-    path = var_dir() / filename
+def development_key(filename: str, make_key, folder: Path | None = None) -> str:
+    """A key kept in var/ (or `folder`) so that a developer's stores stay readable between runs."""
+    path = (folder or var_dir()) / filename
     if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
         # Processes start together: write aside, then link into place, which
         # fails if another process got there first, so every one reads one key.
         draft = path.with_name(f".{filename}.{os.getpid()}")

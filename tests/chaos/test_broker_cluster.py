@@ -20,18 +20,16 @@ import random
 import time
 
 import pytest
-from nameko.standalone.rpc import ClusterRpcProxy
 
 from shared.broker_users import RPC_MIRRORING
 from shared.network import Network
-from shared.signing import SignedContext
 from tests.broker_nodes import private_nodes
 from tests.chaos.test_chaos import (
     CLIENT_THREADS, PEER_WORKERS, PROCESSES, SEED, SERVICES, RetryingClient, chunks_of, counted,
     errors_in_logs, make_peer_workers, sqlite_env, wait_for_matching_to_catch_up,
     wait_healthy_under_supervision)
-from tests.chaos.workload import FaultFlow, retrying_toggles
-from tests.support import caller, free_port_base
+from tests.chaos.workload import FaultFlow, profiles_over_rpc, retrying_toggles, started_with_profiles
+from tests.support import free_port_base
 
 pytestmark = pytest.mark.chaos
 
@@ -66,14 +64,8 @@ def test_nothing_lost_nothing_doubled_when_a_cluster_node_is_stopped(cluster, tm
            "PEERNET_EXCHANGE": f"peernet.events.{tmp_path.name}"}
     network = Network(env=env, services=SERVICES, port_base=free_port_base(), log_dir=tmp_path / "logs")
     try:
-        network.start(*PROCESSES, timeout=120)
-        # As an orchestrator would: a process that exits by itself is started again.
-        network.supervise()
         workers = make_peer_workers(rng)
-        for worker in workers:
-            with ClusterRpcProxy({"AMQP_URI": uri}, timeout=20,
-                                 context_data=SignedContext(caller("peer", **worker.identity()))) as proxy:
-                assert proxy.intake.record_peer_worker_profile(worker.profile()) == worker.id
+        started_with_profiles(((network, PROCESSES),), workers, profiles_over_rpc(uri), timeout=120, supervised=True)
 
         flow = FaultFlow(chunks_of(workers), retrying_toggles(uri))
         outage = {}

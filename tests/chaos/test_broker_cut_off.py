@@ -26,7 +26,8 @@ from tests.chaos.test_chaos import (
     make_peer_workers, sqlite_env,
     wait_for_matching_to_catch_up,
 )
-from tests.chaos.workload import FaultFlow, retrying_toggles, same_processes
+from tests.chaos.workload import (
+    FaultFlow, profiles_over_rpc, retrying_toggles, same_processes, started_with_profiles)
 from tests.faults import TcpProxy
 from tests.support import wait_until
 
@@ -60,15 +61,8 @@ def test_nothing_lost_nothing_doubled_when_a_service_is_cut_off_from_the_broker(
         # reaches the broker directly, the other through the proxy.
         direct = network_factory(env, services=SERVICES)
         cut_off = network_factory({**env, "AMQP_URI": proxy.amqp_uri(amqp_uri)}, services=SERVICES)
-        direct.start(*DIRECT)
-        cut_off.start(*CUT_OFF)
-        pids = {name: network.processes[name].pid for network, names in ((direct, DIRECT), (cut_off, CUT_OFF))
-                for name in names}
-
         workers = make_peer_workers(rng)
-        for worker in workers:
-            assert rpc("peer", **worker.identity()).intake.record_peer_worker_profile(worker.profile()) == worker.id
-
+        pids = started_with_profiles(((direct, DIRECT), (cut_off, CUT_OFF)), workers, profiles_over_rpc(amqp_uri))
         system = rpc("system")  # direct: intake answers throughout
         cut = {}
 

@@ -27,6 +27,7 @@ import tempfile
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -430,11 +431,14 @@ def wait_healthy_under_supervision(network, names, timeout: float) -> None:
 
 
 class RetryingClient:
-    """One thread's RPC client: a call is retried, on a new proxy, until it gets an answer."""
+    """One thread's RPC client: a call is retried, on a new proxy, until it gets an answer. Each failed try
+    is tallied as `tallied_as(error)` says (the fault tests tell them apart)."""
 
-    def __init__(self, amqp_uri: str, flow: Flow, role: str, identity: dict | None = None, timeout: float = 8.0):
+    def __init__(self, amqp_uri: str, flow: Flow, role: str, identity: dict | None = None, timeout: float = 8.0,
+                 tallied_as: Callable[[Exception], str] = lambda error: "failed calls"):
         self.config = {"AMQP_URI": amqp_uri}
         self.flow, self.role, self.identity, self.timeout = flow, role, identity or {}, timeout
+        self.tallied_as = tallied_as
         self.cluster: ClusterRpcProxy | None = None
         self.proxy = None
 
@@ -466,8 +470,8 @@ class RetryingClient:
                 if method != "withdraw_experience":
                     raise
                 return "nothing to withdraw"
-            except Exception:  # noqa: BLE001 - connection lost, timed out, refused: try again
-                self.flow.tally.add("failed calls")
+            except Exception as error:  # noqa: BLE001 - connection lost, timed out, refused: try again
+                self.flow.tally.add(self.tallied_as(error))
                 self.close()
                 if time.monotonic() > self.flow.deadline or self.flow.aborted.is_set():
                     raise

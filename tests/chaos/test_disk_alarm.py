@@ -37,7 +37,7 @@ from tests.chaos.test_chaos import (
     CLIENT_THREADS, ORGANIZATION, PEER_WORKERS, SEED, PeerWorker, RetryingClient, chunks_of, counted,
     errors_in_logs, make_peer_workers, sqlite_env, toggling,
     wait_for_matching_to_catch_up)
-from tests.chaos.workload import FaultFlow
+from tests.chaos.workload import FaultFlow, started_with_profiles
 from tests.support import free_port_base, wait_until
 
 pytestmark = pytest.mark.chaos
@@ -92,6 +92,18 @@ class HttpClient:
             time.sleep(0.2)
 
 
+def profiles_over_http(base_url: str):
+    """record_profile for started_with_profiles: through the gateway, as the peer worker."""
+
+    def record(worker: PeerWorker) -> None:
+        token = mint_development_token("peer", worker.id, ORGANIZATION, secret=SECRET)
+        answer = requests.post(f"{base_url}/peer-workers", json=worker.profile(), timeout=30,
+                               headers={"Authorization": f"Bearer {token}"})
+        assert answer.status_code == 201, answer.text
+
+    return record
+
+
 def http_toggles(base_url: str, answers: list):
     return toggling(lambda worker, flow: HttpClient(base_url, worker, flow, answers))
 
@@ -106,12 +118,7 @@ def test_nothing_lost_nothing_doubled_through_the_brokers_disk_alarm(broker, tmp
     workers = make_peer_workers(rng)
     apart = make_peer_workers(rng)[:5]  # changed straight in intake's store while the alarm is on
     try:
-        network.start(*PROCESSES, timeout=120)
-        for worker in workers + apart:
-            token = mint_development_token("peer", worker.id, ORGANIZATION, secret=SECRET)
-            answer = requests.post(f"{base_url}/peer-workers", json=worker.profile(), timeout=30,
-                                   headers={"Authorization": f"Bearer {token}"})
-            assert answer.status_code == 201, answer.text
+        started_with_profiles(((network, PROCESSES),), workers + apart, profiles_over_http(base_url), timeout=120)
 
         answers: list = []
         flow = FaultFlow(chunks_of(workers), http_toggles(base_url, answers))

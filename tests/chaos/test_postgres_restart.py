@@ -25,7 +25,9 @@ from tests.chaos.test_chaos import (
     CLIENT_THREADS, CONVERGE_WITHIN, PEER_WORKERS, SEED, PeerWorker, RetryingClient, broker_shared,
     chunks_of, counted, errors_in_logs, make_peer_workers, wait_for_matching_to_catch_up,
 )
-from tests.chaos.workload import FaultFlow, log_positions, read_ledger, retrying_toggles, same_processes
+from tests.chaos.workload import (
+    FaultFlow, log_positions, profiles_over_rpc, read_ledger, retrying_toggles, same_processes,
+    started_with_profiles)
 from tests.faults import PrivatePostgres
 from tests.support import wait_until
 
@@ -82,12 +84,8 @@ def test_nothing_lost_nothing_doubled_when_postgres_restarts(
     env = {"PEERNET_VAR_DIR": str(tmp_path / "var"), "PEERNET_STORE": "postgres",
            **{f"PEERNET_STORE_{service.upper()}": "postgres" for service in SERVICES}, **pg.env()}
     network = network_factory(env, services=SERVICES)
-    network.start(*PROCESSES)
-    pids = {name: network.processes[name].pid for name in PROCESSES}
-
     workers = make_peer_workers(rng)
-    for worker in workers:
-        assert rpc("peer", **worker.identity()).intake.record_peer_worker_profile(worker.profile()) == worker.id
+    pids = started_with_profiles(((network, PROCESSES),), workers, profiles_over_rpc(amqp_uri))
 
     def context() -> str:
         return (f"seed {seed}; {flow.tally.commands} commands, outages so far {outages}; "

@@ -1,17 +1,46 @@
-"""What the fault tests (PostgreSQL restarted, a service cut off from the broker) share: test_chaos's
-workload with fewer commands (each fault test runs in about a minute), and reading what audit and
-a service's log hold."""
+"""What the fault tests (PostgreSQL restarted, a service cut off from the broker, a cluster node stopped, the
+disk alarm) share: starting the network and recording the peer workers' profiles, test_chaos's workload
+with fewer commands (each fault test runs in about a minute), and reading what audit and a service's log
+hold."""
 from __future__ import annotations
 
 import time
 
 from nameko.exceptions import RemoteError
+from nameko.standalone.rpc import ClusterRpcProxy
 
-from shared.errors import InvalidInput
-from tests.chaos.test_chaos import Flow, RetryingClient, notifications, toggling
+from shared.signing import SignedContext
+from tests.chaos.test_chaos import Flow, PeerWorker, RetryingClient, notifications, toggling
+from tests.support import caller
 
 FAULT_MIN_COMMANDS = 800    # commands that change matching's projection, in total
 FAULT_FLOW_DEADLINE = 400.0  # a hard cap on the command stream, far above a minute: a busy machine is slow
+
+
+def started_with_profiles(networks, workers: list[PeerWorker], record_profile, timeout: float = 60.0,
+                          supervised: bool = False) -> dict[str, int]:
+    """Start each (network, its processes), supervised if asked (as an orchestrator would: a process that
+    exits by itself is started again), then record every peer worker's profile with `record_profile`.
+    Returns the processes' first pids, for same_processes."""
+    for network, names in networks:
+        network.start(*names, timeout=timeout)
+        if supervised:
+            network.supervise()
+    pids = {name: network.processes[name].pid for network, names in networks for name in names}
+    for worker in workers:
+        record_profile(worker)
+    return pids
+
+
+def profiles_over_rpc(amqp_uri: str):
+    """record_profile for started_with_profiles: through intake over nameko RPC, as the peer worker."""
+
+    def record(worker: PeerWorker) -> None:
+        with ClusterRpcProxy({"AMQP_URI": amqp_uri}, timeout=20,
+                             context_data=SignedContext(caller("peer", **worker.identity()))) as proxy:
+            assert proxy.intake.record_peer_worker_profile(worker.profile()) == worker.id
+
+    return record
 
 
 class FaultFlow(Flow):
@@ -30,36 +59,17 @@ class FaultFlow(Flow):
         return not (self.chaos_over.is_set() and self.tally.commands >= FAULT_MIN_COMMANDS)
 
 
-class CountingClient(RetryingClient):
-    """test_chaos's RetryingClient, counting each failed try by what it was (the fault tests report them)."""
-
-    def call(self, method: str, item: dict) -> str:
-        while True:
-            try:
-                getattr(self._connect().intake, method)(item)
-                return "ok"
-            except InvalidInput:
-                if method != "withdraw_experience":
-                    raise
-                return "nothing to withdraw"  # its first try was stored after all
-            except Exception as error:  # noqa: BLE001 - timed out, refused, or failed in the service: again
-                self.flow.tally.add(f"failed: {failure(error)}")
-                self.close()
-                if time.monotonic() > self.flow.deadline or self.flow.aborted.is_set():
-                    raise
-                time.sleep(0.2)
-
-
-def failure(error: Exception) -> str:
-    """What a failed call was, in a few words: the exception's class, or the service's for a remote error."""
+def failed_as(error: Exception) -> str:
+    """How a failed call is tallied: by what it was, the exception's class, or the service's for a remote error."""
     if isinstance(error, RemoteError):
-        return f"{error.exc_type} in the service"
-    return type(error).__name__
+        return f"failed: {error.exc_type} in the service"
+    return f"failed: {type(error).__name__}"
 
 
 def retrying_toggles(amqp_uri: str):
     """A client for Flow: each peer worker's toggles through intake, a call retried until it is answered."""
-    return toggling(lambda worker, flow: CountingClient(amqp_uri, flow, "peer", worker.identity()))
+    return toggling(lambda worker, flow: RetryingClient(amqp_uri, flow, "peer", worker.identity(),
+                                                        tallied_as=failed_as))
 
 
 def read_ledger(auditor) -> list[dict]:
