@@ -104,6 +104,12 @@ class HoldingConsumer(ConsumerMixin):
 class BusConsumer(HoldingConsumer):
     """Feeds the tracked consumer from the service's queue; catches up at start and now and then."""
 
+    # An ack cost about as much as applying the event (a socket write under eventlet, and the broker's
+    # work), and an event is acked only once its position is stored: so acks wait for a batch or a moment.
+    # Redelivered after a crash, an applied event is a duplicate the tracked position skips.
+    ACK_AFTER = 0.25  # seconds an applied event may wait for its ack
+    ACK_EVERY = 50    # applied events acked together at most (well inside the prefetch)
+
     def __init__(self, connection: Connection, tracked: TrackedConsumer, queue: Queue,
                  catch_up_every: float = 10.0, prefetch: int = 200):
         self.connection = connection
@@ -111,6 +117,8 @@ class BusConsumer(HoldingConsumer):
         self.queue = queue
         self.catch_up_every = catch_up_every
         self.prefetch = prefetch
+        self.unacked: list = []  # the applied messages of this channel not acked yet, oldest first
+        self.unacked_since = 0.0
         self.next_catch_up = 0.0
         self.checked_at: dict[str, int] = {}  # source -> our position at the last look; empty after a connect
         self.catching_up: threading.Thread | None = None
@@ -121,14 +129,21 @@ class BusConsumer(HoldingConsumer):
 
     def on_consume_ready(self, connection, channel, consumers, **kwargs):
         super().on_consume_ready(connection, channel, consumers, **kwargs)
+        self.unacked = []  # the old channel's: the broker delivers them again, and they are duplicates
         self.next_catch_up = 0.0  # after every (re)connect, look at every log first
         self.checked_at.clear()
+
+    def on_consume_end(self, connection, channel):
+        if self.should_stop and channel.is_open:  # a clean stop leaves nothing to deliver again
+            self.ack_applied()
 
     def on_connection_error(self, exc, interval):
         log.warning("%s: broker connection lost (%s); retrying in %ss", self.tracked.service, exc, interval)
 
     def on_iteration(self):
         super().on_iteration()
+        if self.unacked and time.monotonic() - self.unacked_since >= self.ACK_AFTER:
+            self.ack_applied()
         # Aside from the consuming loop, so that a source that is down (its RPC
         # timing out) holds up only its own events, not every source's.
         if time.monotonic() >= self.next_catch_up and not (self.catching_up and self.catching_up.is_alive()):
@@ -163,10 +178,20 @@ class BusConsumer(HoldingConsumer):
             log.exception("%s: could not apply %d messages; they will be delivered again",
                           self.tracked.service, len(received))
             time.sleep(1.0)
+            self.ack_applied()  # what was applied before stays applied
             for _, message in received:
                 message.requeue()
             return
-        received[-1][1].ack(multiple=True)
+        if not self.unacked:
+            self.unacked_since = time.monotonic()
+        self.unacked += [message for _, message in received]
+        if len(self.unacked) >= self.ACK_EVERY:
+            self.ack_applied()
+
+    def ack_applied(self) -> None:
+        unacked, self.unacked = self.unacked, []
+        if unacked:
+            unacked[-1].ack(multiple=True)
 
 
 def frame_waiting(connection: Connection | None) -> bool:

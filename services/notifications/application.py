@@ -91,7 +91,14 @@ class NotificationsApplication(ServiceApplication):
         return True
 
     # -- upstream events ----------------------------------------------------------------
+    def ignores(self, source, type_) -> bool:
+        # An event no one is told of is only counted by the consumer (shared.consumer): most of them.
+        return not hasattr(self, f"_{source}_{type_}")
+
     def policy(self, event, processing):
+        handler = getattr(self, f"_{event.source}_{event.type}", None)
+        if handler is None:
+            return  # an ignored event is not checked whole: read nothing more of it
         actor = Caller.system(self.service, event.actor["correlation_id"]).as_actor()
         body, at = event.body, datetime.fromisoformat(event.occurred_at)
 
@@ -99,9 +106,7 @@ class NotificationsApplication(ServiceApplication):
             notification_id = str(derived_id("notification", f"{event.source}:{event.position}:{key}"))
             self.tell(key, kind, notification_id, at, about or {}, actor, processing.collect_events)
 
-        handler = getattr(self, f"_{event.source}_{event.type}", None)
-        if handler is not None:
-            handler(event, body, actor, tell, processing)
+        handler(event, body, actor, tell, processing)
 
     # intake: consent and forgetting decide whether anything may be sent to a person at all.
     def _intake_PersonConsentRevoked(self, event, body, actor, tell, processing):

@@ -67,6 +67,10 @@ class SupervisionApplication(AccessLog, ServiceApplication):
         # Every handler reads the replayed projection, which holds commits only.
         return (event.source, event.type) in UPSTREAM
 
+    def ignores(self, source, type_) -> bool:
+        # What no handler reads, the consumer only counts (shared.consumer): most of matching's events.
+        return (source, type_) not in UPSTREAM
+
     def policy(self, event, processing):
         handler = UPSTREAM.get((event.source, event.type))
         if handler is None:

@@ -1,4 +1,5 @@
-"""The bus consumer on the real broker: what arrived together is handed over together, and acked."""
+"""The bus consumer on the real broker: what arrived together is handed over together, and acked (a clean
+stop acks what was applied)."""
 from __future__ import annotations
 
 import threading
@@ -79,6 +80,31 @@ def test_a_single_message_is_handed_over_without_waiting_for_more(amqp_uri, monk
             Producer(connection.channel(), exchange=events_exchange()).publish(
                 {"source": "intake", "position": 1}, routing_key="intake.Example", serializer="json")
         wait_until(lambda: tracked.handed_over() == [1], timeout=10, message="the lone message handed over")
+    finally:
+        bus.should_stop = True
+        with Connection(amqp_uri) as connection:
+            queue(connection.channel()).delete()
+
+
+def test_a_clean_stop_acks_what_was_applied_so_nothing_is_delivered_again(amqp_uri, monkeypatch):
+    monkeypatch.setenv("PEERNET_EXCHANGE", f"bus-batches-{uuid.uuid4().hex[:8]}")
+    queue = consumer_queue("matching", ("intake",))
+    tracked = RecordingTracked()
+    bus = BusConsumer(Connection(amqp_uri), tracked, queue, prefetch=200)
+    bus.ACK_AFTER = 3600  # the ack waits: only the stop can give it
+    consuming = start_in_thread(bus, name="consumer-test")
+    try:
+        wait_until(lambda: bus.consuming is not None, timeout=10, message="the consumer ready")
+        with Connection(amqp_uri) as connection:
+            Producer(connection.channel(), exchange=events_exchange()).publish(
+                {"source": "intake", "position": 1}, routing_key="intake.Example", serializer="json")
+        wait_until(lambda: tracked.handed_over() == [1], timeout=10, message="the message handed over")
+        assert bus.unacked  # applied, its ack waiting
+        bus.should_stop = True
+        consuming.join(timeout=10)
+        assert not consuming.is_alive()
+        with Connection(amqp_uri) as connection:
+            assert queue(connection.channel()).queue_declare(passive=True).message_count == 0
     finally:
         bus.should_stop = True
         with Connection(amqp_uri) as connection:
