@@ -19,6 +19,7 @@ from uuid import UUID
 from eventsourcing.persistence import IntegrityError, Recording, Tracking
 from eventsourcing.projection import EventSourcedProjection
 from eventsourcing.application import ProcessingEvent, Repository
+from eventsourcing.domain import BaseAggregate
 from eventsourcing.utils import strtobool
 
 from shared import config, contracts, deadline
@@ -31,6 +32,22 @@ from shared.postgres import postgres_ddl_lock, postgres_from
 from shared.sqlite_store import ddl_lock as sqlite_ddl_lock
 
 log = logging.getLogger("peernet.application")
+
+
+class Processing(ProcessingEvent):
+    """eventsourcing's ProcessingEvent, taking an aggregate's events without first asking whether it is a
+    domain event: that check is against a runtime Protocol, and in Python 3.11 it cost a tenth of a
+    command's CPU. Anything else goes the library's way."""
+
+    def collect_events(self, *objs, **kwargs) -> None:
+        for obj in objs:  # one by one: the events keep the order they were given in
+            if isinstance(obj, BaseAggregate):
+                self.events.extend(obj.collect_events())
+                self.aggregates[obj.id] = obj
+            else:
+                super().collect_events(obj)
+        self.saved_kwargs.update(kwargs)
+
 
 # How a stored domain event becomes an integration event: (type, body), or the
 # version too as (type, body, version). The subject id is the aggregate's id, or
@@ -140,7 +157,11 @@ class ServiceApplication(EventSourcedProjection):
         if together is not None:
             together.collect_events(*aggregates, **kwargs)
             return []
-        recordings = super().save(*aggregates, **kwargs)
+        processing = Processing()  # as the library's save does, with the quicker collecting
+        processing.collect_events(*aggregates, **kwargs)
+        recordings = self._record(processing)
+        self._take_snapshots(processing)
+        self._notify(recordings)
         METRICS.events_stored.labels(self.service).inc(len(recordings))
         return recordings
 
@@ -151,7 +172,7 @@ class ServiceApplication(EventSourcedProjection):
         Reads see what earlier commands of the lot changed. If the final write fails
         (a conflict), nothing of the lot is stored and the error is raised.
         """
-        processing = ProcessingEvent()
+        processing = Processing()
         self._together.processing = processing
         self.repository.pending = processing.aggregates
         try:
@@ -311,7 +332,7 @@ class ServiceApplication(EventSourcedProjection):
             new = [event for event in events if event.position > last]
             if not new:
                 return 0
-            processing = ProcessingEvent(tracking=Tracking(source, new[-1].position))
+            processing = Processing(tracking=Tracking(source, new[-1].position))
             self.repository.pending = processing.aggregates
             try:
                 for event in new:
@@ -338,7 +359,7 @@ class ServiceApplication(EventSourcedProjection):
 
     def skip_upstream(self, source: str, position: int) -> None:
         """Record that a position was dealt with (dead-lettered) so processing goes on."""
-        processing = ProcessingEvent(tracking=Tracking(source, position))
+        processing = Processing(tracking=Tracking(source, position))
         try:
             self._record(processing)
         except IntegrityError:

@@ -165,15 +165,19 @@ class Relay:
         METRICS.events_published.labels(self.service).inc(len(events))
         return len(events)
 
+    IDLE_WAIT = 0.1  # the longest look-again wait: a quiet relay costs little, and its first event waits little
+
     def run(self) -> None:
-        backoff = 0.1
+        backoff, wait = 0.1, self.poll_interval
         while not self.stopping.is_set():
             try:
                 published = self.relay_once()
                 self.broker_ok = self.store_ok = True
                 backoff = 0.1
+                # Looks again soon while events come, less often the longer nothing has.
+                wait = self.poll_interval if published else min(wait * 2, max(self.IDLE_WAIT, self.poll_interval))
                 if published < self.batch_size:
-                    self.stopping.wait(self.poll_interval)
+                    self.stopping.wait(wait)
             except (OSError, OperationalError, amqp.exceptions.AMQPError, TimeoutError,
                     BrokerRefused, ConnectionError) as error:
                 # The broker is down or refused: drop the channel and resume from

@@ -292,3 +292,36 @@ def test_the_next_batch_is_read_while_the_broker_confirms_this_one(intake):
     assert steps == ["read after 0", "publish [1, 2]", "read after 2", "publish [3, 4]", "read after 4",
                      "publish [5]", "read after 5"]
     assert publisher.published_positions() == [1, 2, 3, 4, 5]
+
+
+class CountedWaits:
+    """The relay's stop event, recording each wait it is asked for; set after `count` of them."""
+
+    def __init__(self, count: int, meanwhile=lambda waits: None):
+        self.count, self.meanwhile, self.waits = count, meanwhile, []
+
+    def is_set(self) -> bool:
+        return len(self.waits) >= self.count
+
+    def set(self) -> None:
+        self.count = 0
+
+    def wait(self, seconds: float) -> None:
+        self.waits.append(seconds)
+        self.meanwhile(self.waits)
+
+
+def test_a_quiet_relay_looks_less_often_and_a_new_event_brings_it_back_to_its_pace(intake, admin):
+    def share_on_the_eighth_wait(waits):
+        if len(waits) == 8:
+            intake.perform("record_peer_worker_profile", admin, profile_payload("Quinn Sample", [
+                item("veteran", "matching")]))
+
+    relay = relay_with(intake, RecordingPublisher())
+    relay.stopping = CountedWaits(12, share_on_the_eighth_wait)
+    relay.run()
+    waits = relay.stopping.waits
+    assert waits[0] == relay.poll_interval  # the fixture's five events were just published
+    assert waits[1:8] == sorted(waits[1:8]) and waits[7] == relay.IDLE_WAIT  # quiet: longer, up to the cap
+    assert waits[8] == relay.poll_interval  # the new profile published: back to its pace
+    assert relay.position() == 6
