@@ -96,7 +96,10 @@ def stored_digests(recorder, after: int, limit: int) -> list[tuple[int, str]]:
 
 class ServiceApplication(EventSourcedProjection):
     service: str = ""
-    follows: tuple[str, ...] = ()  # the services whose events this one applies
+    @property
+    def follows(self) -> tuple[str, ...]:
+        """The services whose events this one applies (config.FOLLOWS)."""
+        return config.FOLLOWS.get(self.service, ())
     # domain event class -> Translation; every stored event class must have one.
     translations: dict[type, Translation] = {}
 

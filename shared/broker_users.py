@@ -5,8 +5,8 @@ on exchange and queue names, and topic permissions on the routing keys of the ev
 
 - a service (its instances and its relay): publish its own events (routing keys `<service>.`) on the
   events exchange; declare, bind and read its own queues (`<exchange>.<service>`, `.calls`, nameko's
-  `rpc-<service>`); send to its own dead letters; answer calls; ask other services over nameko RPC
-  (catch-up reads);
+  `rpc-<service>`), its queue bound only to the events of the services it follows; send to its own dead
+  letters; answer calls; ask other services over nameko RPC (catch-up reads);
 - the gateway: call services (the calls exchange) and read its own reply queues;
 - the tools: nameko RPC (audit's CLI, bench), the calls path, and empty the consumer queues (restore).
 
@@ -86,10 +86,13 @@ def permissions(principal: str, exchange: str) -> dict[str, str]:
 
 
 def topic_permissions(principal: str, exchange: str) -> list[dict[str, str]]:
-    """On the topic exchanges, the routing keys: a service publishes only its own events and dead letters."""
+    """On the topic exchanges, the routing keys: a service publishes only its own events and dead letters,
+    and binds its queue only to the events of the services it follows (config.FOLLOWS)."""
     if principal in config.SERVICES:
         s = re.escape(principal)
-        return [{"exchange": exchange, "write": f"^{s}\\.", "read": ".*"},
+        follows = config.FOLLOWS[principal]
+        reads = "^(" + "|".join(re.escape(source) for source in follows) + ")\\." if follows else "^$"
+        return [{"exchange": exchange, "write": f"^{s}\\.", "read": reads},
                 {"exchange": f"{exchange}.dead-letters", "write": f"^{s}$", "read": f"^{s}$"},
                 {"exchange": f"{exchange}.calls", "write": "^$", "read": f"^{s}$"}]
     return [{"exchange": exchange, "write": "^$", "read": "^$"},

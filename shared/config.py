@@ -27,6 +27,18 @@ from cryptography.fernet import Fernet
 from eventsourcing.cryptography import AESCipher
 
 SERVICES = ("intake", "directory", "matching", "supervision", "audit", "notifications")
+# The services whose events each one applies: its queue is bound to theirs (shared.bus), and its broker user
+# may bind to no others (shared.broker_users). Audit keeps every service's events in the ledger, its own
+# break-glass too; intake follows the others for the reads of a person's data that go in their disclosure
+# log; supervision reads directory's workforce and agreements and matching's connections (dual relationships).
+FOLLOWS = {
+    "intake": ("audit", "matching", "directory", "supervision"),
+    "directory": (),
+    "matching": ("intake", "directory"),
+    "supervision": ("directory", "matching"),
+    "audit": ("intake", "directory", "matching", "supervision", "audit"),
+    "notifications": ("intake", "directory", "matching", "supervision"),
+}
 DEFAULT_AMQP_URI = "amqp://guest:guest@localhost:5672/"
 
 

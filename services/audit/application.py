@@ -44,8 +44,6 @@ class Sources(Protocol):
 
 class AuditApplication(ServiceApplication):
     service = "audit"
-    # Every service, itself included: its break-glass events belong in the ledger too.
-    follows = ("intake", "directory", "matching", "supervision", "audit")
     translations = TRANSLATIONS
 
     def __init__(self, vault, env: dict | None, settings: Settings, clock: Clock, sources: Sources | None = None,

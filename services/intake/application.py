@@ -42,9 +42,6 @@ def access_line(event: IntegrationEvent) -> tuple[dict, list]:
 
 class IntakeApplication(AccessLog, ServiceApplication):
     service = "intake"
-    # Audit's break-glass accesses, and reads of a person's data through the other services, go in
-    # that person's disclosure log.
-    follows = ("audit", "matching", "directory", "supervision")
     translations = TRANSLATIONS
     saves_commands_together = True  # its commands read only aggregates
     # The events the policy reads beside every AccessRecorded: the rest it ignores, and the consumer

@@ -26,7 +26,6 @@ PAGE = 1000
 
 class MatchingApplication(AccessLog, ServiceApplication):
     service = "matching"
-    follows = ("intake", "directory")
     translations = TRANSLATIONS
 
     def __init__(self, vault, env: dict | None, settings: Settings, clock: Clock):

@@ -39,7 +39,6 @@ def morning_of(day: str, days_before: int) -> datetime:
 
 class NotificationsApplication(ServiceApplication):
     service = "notifications"
-    follows = ("intake", "directory", "matching", "supervision")
     translations = TRANSLATIONS
 
     def __init__(self, vault, env: dict | None, settings: Settings, clock: Clock):

@@ -41,8 +41,6 @@ def plain(value):
 
 class SupervisionApplication(AccessLog, ServiceApplication):
     service = "supervision"
-    # Directory's workforce, credentials, pool and agreements; matching's connections (dual relationships).
-    follows = ("directory", "matching")
     translations = TRANSLATIONS
 
     def __init__(self, vault, env: dict | None, settings: Settings, clock: Clock):

@@ -26,7 +26,7 @@ def users(amqp_uri, tmp_path):
         channel = admin.channel()
         for name in (exchange, f"{exchange}.calls", f"{exchange}.dead-letters"):
             Exchange(name, "topic", durable=True)(channel).declare()
-        for service in ("intake", "directory"):
+        for service in ("intake", "directory", "supervision"):
             Queue(f"{exchange}.{service}", Exchange(exchange, "topic"), routing_key="nothing.#",
                   durable=True)(channel).declare()
             Queue(f"{exchange}.{service}.calls", Exchange(f"{exchange}.calls", "topic"), routing_key=service,
@@ -73,6 +73,17 @@ def test_a_services_user_has_its_own_queues_and_events_and_nothing_else(users):
     assert not attempt(intake, lambda channel: channel.queue_delete(f"{exchange}.directory"))
     assert not attempt(intake, lambda channel: channel.queue_bind(f"{exchange}.intake", f"{exchange}.calls",
                                                                   "directory"))
+
+
+def test_a_service_binds_its_queue_only_to_the_events_of_the_services_it_follows(users):
+    exchange, uris = users
+    supervision = uris["supervision"]  # follows directory and matching
+    assert attempt(supervision, lambda channel: channel.queue_bind(f"{exchange}.supervision", exchange, "matching.#"))
+    assert not attempt(supervision, lambda channel: channel.queue_bind(f"{exchange}.supervision", exchange,
+                                                                       "intake.#"))
+    assert not attempt(supervision, lambda channel: channel.queue_bind(f"{exchange}.supervision", exchange, "#"))
+    assert not attempt(uris["directory"], lambda channel: channel.queue_bind(f"{exchange}.directory", exchange,
+                                                                             "directory.#"))  # follows no one
 
 
 def test_the_gateway_and_the_tools_call_and_read_their_replies_only(users):
