@@ -13,8 +13,8 @@ on exchange and queue names, and topic permissions on the routing keys of the ev
 No one but the broker's administrator may write to the default exchange, which reaches every queue by
 name: calls, replies and dead letters each go through an exchange of their own (shared.calls, shared.bus).
 A service's user cannot read another service's queue, publish another service's events, or publish
-where only the gateway calls. nameko's RPC exchange stays open to every user: its calls carry a signed
-caller (shared.signing), and reply queues are named with a random UUID.
+where only the gateway calls. On nameko's RPC exchange a service calls only the services it follows and
+answers reply queues (named with a random UUID); its calls carry a signed caller besides (shared.signing).
 
 `make run` (shared.network) gives each process its own user when the broker is local (rabbitmqctl
 answers): the users are imported in one `rabbitmqctl import_definitions`, their passwords generated into
@@ -45,6 +45,7 @@ PRINCIPALS = (*config.SERVICES, GATEWAY, TOOLS)
 RPC_EXCHANGE = "nameko-rpc"
 # nameko's standalone proxies (catch-up reads, tools) name their reply queues so, with a random UUID.
 RPC_REPLIES = r"rpc\.reply-standalone_rpc_proxy-[0-9a-f-]{36}"
+RPC_REPLY_KEY = r"[0-9a-f-]{36}"  # the routing key of such a reply queue: its UUID
 CALL_REPLIES = r"replies-[0-9a-f]{32}"  # shared.calls' reply queues
 
 
@@ -92,7 +93,12 @@ def topic_permissions(principal: str, exchange: str) -> list[dict[str, str]]:
         s = re.escape(principal)
         follows = config.FOLLOWS[principal]
         reads = "^(" + "|".join(re.escape(source) for source in follows) + ")\\." if follows else "^$"
+        # nameko RPC: ask only the services it follows (catch-up reads), answer any caller's reply queue; its
+        # rpc-<service> queue takes only calls to it.
+        rpc = "^(" + "|".join(re.escape(source) for source in follows) + ")\\.[a-z_]+$" if follows else "^$"
         return [{"exchange": exchange, "write": f"^{s}\\.", "read": reads},
+                {"exchange": RPC_EXCHANGE, "write": f"{rpc}|^{RPC_REPLY_KEY}$",
+                 "read": f"^{s}\\.\\*$|^{RPC_REPLY_KEY}$"},
                 {"exchange": f"{exchange}.dead-letters", "write": f"^{s}$", "read": f"^{s}$"},
                 {"exchange": f"{exchange}.calls", "write": "^$", "read": f"^{s}$"}]
     return [{"exchange": exchange, "write": "^$", "read": "^$"},

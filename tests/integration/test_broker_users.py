@@ -24,14 +24,18 @@ def users(amqp_uri, tmp_path):
     uris = broker_users.ensure_local(amqp_uri, exchange, tmp_path / "var")
     with Connection(amqp_uri) as admin:  # what the others would have declared: their queues, the exchanges
         channel = admin.channel()
-        for name in (exchange, f"{exchange}.calls", f"{exchange}.dead-letters"):
+        for name in (exchange, f"{exchange}.calls", f"{exchange}.dead-letters", broker_users.RPC_EXCHANGE):
             Exchange(name, "topic", durable=True)(channel).declare()
+        Queue("rpc-supervision", Exchange(broker_users.RPC_EXCHANGE, "topic"), routing_key="supervision.*",
+              durable=True)(channel).declare()
         for service in ("intake", "directory", "supervision"):
             Queue(f"{exchange}.{service}", Exchange(exchange, "topic"), routing_key="nothing.#",
                   durable=True)(channel).declare()
             Queue(f"{exchange}.{service}.calls", Exchange(f"{exchange}.calls", "topic"), routing_key=service,
                   durable=True)(channel).declare()
     yield exchange, uris
+    with Connection(amqp_uri) as admin:
+        admin.channel().queue_delete("rpc-supervision")
     broker_users.remove_local(broker_users.vhost_of(amqp_uri))
 
 
@@ -133,3 +137,15 @@ def test_a_network_runs_with_a_broker_user_per_process(network_factory, tmp_path
     with open(f"/proc/{network.processes['web'].pid}/environ", "rb") as environ:
         assert b"AMQP_URI" not in {entry.split(b"=")[0] for entry in environ.read().split(b"\0")}
     assert network.env["AMQP_URI"] == network.broker_uris["tools"]
+
+
+def test_over_namekos_rpc_a_service_calls_only_the_services_it_follows_and_answers_reply_queues(users):
+    _, uris = users
+    supervision, rpc = uris["supervision"], broker_users.RPC_EXCHANGE  # supervision follows directory, matching
+    assert attempt(supervision, publish(rpc, "directory.integration_events"))  # a catch-up read
+    assert attempt(supervision, publish(rpc, str(uuid.uuid4())))  # an answer to a caller's reply queue
+    assert not attempt(supervision, publish(rpc, "intake.integration_events"))
+    assert not attempt(supervision, publish(rpc, "intake.record_peer_worker_profile"))
+    assert not attempt(uris["directory"], publish(rpc, "intake.integration_events"))  # follows no one
+    assert attempt(supervision, lambda channel: channel.queue_bind("rpc-supervision", rpc, "supervision.*"))
+    assert not attempt(supervision, lambda channel: channel.queue_bind("rpc-supervision", rpc, "intake.*"))
