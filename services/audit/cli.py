@@ -47,7 +47,8 @@ def main(argv=None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     verify = commands.add_parser("verify", help="check the chain, the checkpoints and every source")
     verify.add_argument("--chain-only", action="store_true", help="do not ask the sources (no broker needed)")
-    verify.add_argument("--checkpoints", help="a JSON file of checkpoints kept elsewhere (from the checkpoints RPC)")
+    verify.add_argument("--checkpoints", help="a JSON file of checkpoints kept elsewhere: the items of every page "
+                        "of GET /audit-checkpoints, joined")
     commands.add_parser("rebuild", help="replay every source's log into an empty ledger")
     job = commands.add_parser("verify-job", help="run a verification job the audit service started")
     job.add_argument("job_id")
@@ -72,7 +73,8 @@ def run_verify(audit: AuditApplication, args) -> int:
     if args.checkpoints:
         with open(args.checkpoints) as file:
             loaded = json.load(file)
-        kept = loaded["checkpoints"] if isinstance(loaded, dict) else loaded
+        # A list (every page's items joined), one page as the API gives it, or a copy kept from before pages.
+        kept = loaded.get("items", loaded.get("checkpoints")) if isinstance(loaded, dict) else loaded
     result = audit.perform("verify", Caller.system("audit"), not args.chain_only, kept)
     print("\n".join(report(result)))
     return 0 if result["ok"] else 1

@@ -17,6 +17,7 @@ from services.audit.chain import GENESIS, HASHED, entry_hash, now
 from services.audit.signing import Signer
 
 COLUMNS = HASHED + ("hash",)
+CHECKPOINT_COLUMNS = ("seq", "hash", "signed_at", "key_id", "signature")
 FILTERS = {  # filter name -> SQL condition
     "source": "source = ?", "type": "type = ?", "organization_id": "organization_id = ?",
     "subject_id": "subject_id = ?", "since": "occurred_at >= ?", "until": "occurred_at < ?",
@@ -172,11 +173,24 @@ class Ledger:
         with self.reading() as db:
             return dict(db.execute(f"SELECT source, position FROM {self.tracking_table}").fetchall())
 
-    def checkpoints(self) -> list[dict]:
+    def checkpoints(self, after: int = 0, limit: int = 100) -> list[dict]:
+        """Signed checkpoints after a seq, in seq order: read by the table's key, so a page costs the page
+        however many checkpoints the ledger's life has signed."""
         with self.reading() as db:
-            rows = db.execute(f"SELECT seq, hash, signed_at, key_id, signature FROM {self.checkpoints_table} "
-                              "ORDER BY seq").fetchall()
-        return [dict(zip(("seq", "hash", "signed_at", "key_id", "signature"), row)) for row in rows]
+            rows = db.execute(self.sql(f"SELECT {', '.join(CHECKPOINT_COLUMNS)} FROM {self.checkpoints_table} "
+                                       "WHERE seq > ? ORDER BY seq LIMIT ?"), (after, limit)).fetchall()
+        return [dict(zip(CHECKPOINT_COLUMNS, row)) for row in rows]
+
+    def every_checkpoint(self, chunk: int = 20_000) -> Iterator[dict]:
+        """Every signed checkpoint in seq order, a page at a time."""
+        after = 0
+        while page := self.checkpoints(after, chunk):
+            yield from page
+            after = page[-1]["seq"]
+
+    def checkpoint_count(self) -> int:
+        with self.reading() as db:
+            return db.execute(f"SELECT COUNT(*) FROM {self.checkpoints_table}").fetchone()[0]
 
     def rows(self, chunk: int = 20_000) -> Iterator[tuple]:
         """Every entry in ledger order, as tuples of COLUMNS."""

@@ -42,9 +42,14 @@ def verification(query: dict, caller: Caller, *, store: AuditApplication) -> dic
 
 
 def checkpoints(query: dict, caller: Caller, *, store: AuditApplication) -> dict:
-    """Signed checkpoints (the head signed now too) and the public key, for the state to keep elsewhere."""
-    store.checkpoint()
-    return {"public_key": store.signer.public_key, "checkpoints": store.ledger.checkpoints()}
+    """A page of the signed checkpoints and the public key, for the state to keep elsewhere. The first page
+    signs the head now, so a walk begun then ends at the chain's head as it was."""
+    if query["after"] is None:
+        store.checkpoint()
+    found = store.ledger.checkpoints(query["after"] or 0, query["limit"] + 1)  # one more: is there a next page
+    items = found[:query["limit"]]
+    return {"public_key": store.signer.public_key, "items": items,
+            "next_after": items[-1]["seq"] if len(found) > len(items) else None}
 
 
 EXPIRING_COLUMNS = ("expired", *(name for name, _ in EXPIRING))

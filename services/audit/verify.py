@@ -42,35 +42,43 @@ def problem(kind: str, detail: str, **where) -> dict:
 
 def verify_chain(ledger: Ledger, public_key: str, checkpoints: list[dict] | None = None,
                  progress: Callable[[int], None] = lambda checked: None) -> dict:
-    """Walk the whole ledger once; checkpoints default to the ledger's own (pass a copy kept elsewhere)."""
-    checkpoints = ledger.checkpoints() if checkpoints is None else checkpoints
-    signed = {int(c["seq"]): c for c in checkpoints}
+    """Walk the whole ledger once beside its signed checkpoints, both in seq order; the checkpoints default to
+    the ledger's own, read a page at a time (pass a copy kept elsewhere)."""
+    if checkpoints is None:
+        signed, count = ledger.every_checkpoint(), ledger.checkpoint_count()
+    else:
+        kept = {int(c["seq"]): c for c in checkpoints}
+        signed, count = (kept[seq] for seq in sorted(kept)), len(kept)
     expected_key = key_id(public_key)
     previous, expected_seq = GENESIS, 1
+    upcoming = next(signed, None)
     for seq, source, position, text, stored_hash in ledger.linked():
         if seq != expected_seq:
-            return _chain(False, expected_seq - 1, len(signed), problem(
+            return _chain(False, expected_seq - 1, count, problem(
                 "broken_link", f"entry {expected_seq} is missing: the ledger goes from {expected_seq - 1} to {seq}",
                 seq=expected_seq))
         computed = link(previous, text)
         if computed != stored_hash:
-            return _chain(False, seq - 1, len(signed), problem(
+            return _chain(False, seq - 1, count, problem(
                 "altered_entry", f"entry {seq} ({source} position {position}) does not match its hash", seq=seq))
-        checkpoint = signed.get(seq)
-        if checkpoint is not None:
-            failure = _checkpoint_failure(checkpoint, computed, expected_key, public_key)
+        while upcoming is not None and int(upcoming["seq"]) < seq:  # a kept seq below 1 names no entry
+            upcoming = next(signed, None)
+        if upcoming is not None and int(upcoming["seq"]) == seq:
+            failure = _checkpoint_failure(upcoming, computed, expected_key, public_key)
             if failure:
-                return _chain(False, seq - 1, len(signed), problem("bad_checkpoint", failure, seq=seq))
+                return _chain(False, seq - 1, count, problem("bad_checkpoint", failure, seq=seq))
+            upcoming = next(signed, None)
         previous, expected_seq = computed, seq + 1
         if seq % PROGRESS_EVERY == 0:
             progress(seq)
     last = expected_seq - 1
-    beyond = [seq for seq in signed if seq > last]
-    if beyond:
-        return _chain(False, last, len(signed), problem(
-            "broken_link", f"a signed checkpoint names entry {min(beyond)}, but the ledger ends at {last}",
+    while upcoming is not None and int(upcoming["seq"]) <= last:
+        upcoming = next(signed, None)
+    if upcoming is not None:
+        return _chain(False, last, count, problem(
+            "broken_link", f"a signed checkpoint names entry {int(upcoming['seq'])}, but the ledger ends at {last}",
             seq=last + 1))
-    return _chain(True, last, len(signed), None, head=previous)
+    return _chain(True, last, count, None, head=previous)
 
 
 def _checkpoint_failure(checkpoint: dict, computed: str, expected_key: str, public_key: str) -> str | None:

@@ -192,8 +192,9 @@ def export_entries(call: Call):
 
 
 def list_checkpoints(call: Call):
-    answer = call.rpc("audit", "checkpoints")
-    return {"public_key": answer["public_key"], **pagination.page(answer["checkpoints"], call.query)}
+    """Audit pages them by seq: the cursor carries the last one's."""
+    answer = call.rpc("audit", "checkpoints", pagination.key_query(call.query, int))
+    return {"public_key": answer["public_key"], **pagination.from_keyset_page(answer)}
 
 
 def open_break_glass(call: Call):

@@ -1,8 +1,9 @@
 """Opaque cursors: a page's next_cursor is all a client needs for the next page.
 
 Lists that grow with the network are paged inside the service, which reads no more than the page: a
-keyset page (`keyset_query`, the key of the page's last item) or an offset page. `page` slices a list the
-service answers whole, for the lists that are one person's or one record's."""
+keyset page (`keyset_query`, or `key_query` for a key of one value: the key of the page's last item) or an
+offset page. `page` slices a list the service answers whole, for the lists that are one person's or one
+record's."""
 from __future__ import annotations
 
 import base64
@@ -56,6 +57,12 @@ def keyset_query(query: dict) -> dict:
     if after is not None and not (len(after) == 2 and all(isinstance(key, str) for key in after)):
         raise Problem(422, "the cursor is not one this API gave out",
                       errors=[{"field": "cursor", "message": "use next_cursor from the previous page"}])
+    return {**{k: v for k, v in query.items() if k != "cursor"}, "after": after}
+
+
+def key_query(query: dict, kind: type) -> dict:
+    """As keyset_query, for a list whose key is one value of the given type (a seq, an id): `after` that value."""
+    after = (decode(query.get("cursor"), {"after": kind}) or {"after": None})["after"]
     return {**{k: v for k, v in query.items() if k != "cursor"}, "after": after}
 
 

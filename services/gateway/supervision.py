@@ -17,7 +17,8 @@ from shared.contracts.commands import supervision
 from shared.contracts.commands.supervision import OPERATIONS as SUPERVISION
 
 ShortfallQuery = PageQuery.from_dict(dict(supervision.Shortfall._declared_fields), name="ShortfallQuery")
-_Wire = Schema.from_dict(dict(supervision.Shortfall._declared_fields))  # what supervision gets: plain JSON
+_Wire = Schema.from_dict({**supervision.Shortfall._declared_fields, "after": fields.String(allow_none=True),
+                          "limit": fields.Integer()})  # what supervision gets: plain JSON
 SessionInput = body_of(supervision.LogSession)
 SessionCorrectionInput = body_of(supervision.CorrectSession, "session_id")
 SupervisorSearchInput = body_of(supervision.FindSupervisor, "peer_worker_id")
@@ -189,9 +190,10 @@ class ShortfallPage(Schema):
 
 
 def list_shortfall(call: Call):
-    answer = call.rpc("supervision", "shortfall", _Wire().dump(call.query))
+    """Supervision pages it by peer worker id (the cursor carries the last one's) and counts the whole list."""
+    answer = call.rpc("supervision", "shortfall", _Wire().dump(pagination.key_query(call.query, str)))
     return {"as_of": answer["as_of"], "peer_workers": answer["peer_workers"], "short": answer["short"],
-            **pagination.page(answer["items"], call.query)}
+            **pagination.from_keyset_page(answer)}
 
 
 def _with_path(method: str, name: str):

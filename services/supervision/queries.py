@@ -10,6 +10,7 @@ from services.supervision.commands import check_organization, is_self, known
 from services.supervision.domain import Assignment, Session, Worker
 from services.supervision.projections import Work
 from services.supervision.rules import due, today
+from services.supervision.shortfall import page as shortfall_page
 from shared.errors import NotAllowed, NotFound
 from shared.identity import Caller
 
@@ -82,37 +83,18 @@ def supervisor_load(command: dict, caller: Caller, *, store, settings, clock) ->
 
 
 def shortfall(command: dict, caller: Caller, *, store, settings, clock) -> dict:
-    """Who is short of supervision: statewide, for one organization, or for one supervisor.
+    """A page of who is short of supervision: statewide, for one organization, or for one supervisor; with how
+    many are counted and short in the whole list. Read from the standing kept as the log is replayed
+    (shortfall.py), so a page costs the page however large the workforce.
 
     An agency admin's organization and a supervisor's own id are filled in by the access table.
     """
     organization_id = str(command["organization_id"]) if command["organization_id"] else None
     supervisor_id = str(command["supervisor_id"]) if command["supervisor_id"] else None
     as_of = command["as_of"].isoformat() if command["as_of"] else today(clock)
-    work = store.work()
-    open_by_worker: dict[str, list[str]] = {}
-    for assignment in work.all(Assignment):
-        if assignment.open:
-            open_by_worker.setdefault(assignment.peer_worker_id, []).append(assignment.supervisor_id)
-    items, counted = [], 0
-    for worker in sorted(work.all(Worker), key=lambda w: str(w.id)):
-        status = due(worker, settings, as_of)
-        if status is None:
-            continue
-        if organization_id and organization_id not in worker.organizations(as_of):
-            continue
-        supervisors = sorted(open_by_worker.get(str(worker.id), []))
-        if supervisor_id and supervisor_id not in supervisors:
-            continue
-        counted += 1
-        needs = needs_supervisor(work, worker)
-        if status["overdue"] or needs:
-            items.append({"peer_worker_id": str(worker.id), "organization_ids": sorted(worker.organizations(as_of)),
-                          "supervisor_ids": supervisors, "needs_supervisor": needs,
-                          "overdue": status["overdue"], "next_due": status["next_due"],
-                          "first_period_hours_done": status["first_period_hours_done"]})
-    return {"as_of": as_of, "organization_id": organization_id, "supervisor_id": supervisor_id,
-            "peer_workers": counted, "short": len(items), "items": items}
+    after = str(command["after"]) if command["after"] else None
+    found = shortfall_page(store.replayed, settings, as_of, (organization_id, supervisor_id), after, command["limit"])
+    return {"as_of": as_of, "organization_id": organization_id, "supervisor_id": supervisor_id, **found}
 
 
 def describe(assignment: Assignment) -> dict:

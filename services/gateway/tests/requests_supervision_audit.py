@@ -10,6 +10,14 @@ CSV_HEADER = ("seq,source,position,type,version,occurred_at,recorded_at,user_id,
               "organization_id,correlation_id,subject_id,digest,hash\n")
 
 
+def checkpoints_page(query: dict, seqs: list[int]) -> dict:
+    """Audit's page of its checkpoints: after the seq the query names, one more read to know if there is more."""
+    found = [{"seq": seq, "hash": "h" * 64, "signed_at": "2026-11-24T07:00:00+00:00", "key_id": "key-1",
+              "signature": "s"} for seq in seqs if seq > (query["after"] or 0)][:query["limit"] + 1]
+    items = found[:query["limit"]]
+    return {"public_key": "k", "items": items, "next_after": items[-1]["seq"] if len(found) > len(items) else None}
+
+
 def supervision_audit_requests(me: str) -> dict:
     """operation -> (path, JSON body or None), in scope for every role that may call it."""
     return {
@@ -70,9 +78,7 @@ SUPERVISION_AUDIT_ANSWERS = {
     ("supervision", "supervisor_load"): {"supervisor_id": OTHER, "load": 1.0, "capacity": 7.0,
                                          "free_capacity": 6.0, "supervisions": [{**SUPERVISION, "due": DUE}]},
     ("audit", "export"): export_page,
-    ("audit", "checkpoints"): {"public_key": "k", "checkpoints": [
-        {"seq": seq, "hash": "h" * 64, "signed_at": "2026-11-24T07:00:00+00:00", "key_id": "key-1",
-         "signature": "s"} for seq in (1000, 2000)]},
+    ("audit", "checkpoints"): lambda query: checkpoints_page(query, [1000, 2000]),
     ("audit", "open_break_glass"): {"person_id": OTHER, "expires_at": "2026-11-24T10:00:00+00:00"},
     ("audit", "personal_fields"): {"person_id": OTHER, "fields": [{
         "source": "intake", "position": 3, "type": "PersonEnrolled", "field": "display_name",

@@ -109,14 +109,14 @@ def test_the_audit_history_pages_by_the_last_seq_and_sends_filters_as_plain_json
 def test_a_supervisor_reads_only_their_own_supervisees_shortfall(client, backend):
     me = str(uuid.uuid4())
     backend.answers[("supervision", "shortfall")] = {"as_of": "2026-11-24", "peer_workers": 0, "short": 0,
-                                                     "items": []}
+                                                     "items": [], "next_after": None}
     assert client.get(f"/supervision-shortfalls?supervisor_id={uuid.uuid4()}",
                       headers=bearer("supervisor", me)).status_code == 403
     answer = client.get(f"/supervision-shortfalls?supervisor_id={me}&as_of=2026-11-24",
                         headers=bearer("supervisor", me))
     assert answer.status_code == 200 and answer.get_json()["next_cursor"] is None
     assert [args[0] for _, _, args, _ in backend.calls] == [
-        {"supervisor_id": me, "as_of": "2026-11-24", "organization_id": None}]
+        {"supervisor_id": me, "as_of": "2026-11-24", "organization_id": None, "after": None, "limit": 50}]
 
 
 def test_the_shortfall_says_what_is_overdue_and_since_when(client, backend):
@@ -124,7 +124,7 @@ def test_the_shortfall_says_what_is_overdue_and_since_when(client, backend):
     overdue = [{"requirement": "session_cadence", "due_on": "2026-11-20"}]
     backend.answers[("supervision", "shortfall")] = {"as_of": "2026-11-24", "peer_workers": 1, "short": 1, "items": [{
         "peer_worker_id": peer, "organization_ids": [], "supervisor_ids": [me], "needs_supervisor": False,
-        "overdue": overdue, "next_due": "2026-11-20", "first_period_hours_done": None}]}
+        "overdue": overdue, "next_due": "2026-11-20", "first_period_hours_done": None}], "next_after": None}
     answer = client.get(f"/supervision-shortfalls?supervisor_id={me}", headers=bearer("supervisor", me))
     assert answer.status_code == 200 and answer.get_json()["items"][0]["overdue"] == overdue
 

@@ -144,7 +144,7 @@ ANSWERS = {
                                        "peer_worker_id": OTHER, "organization_ids": [OTHER], "supervisor_ids": [],
                                        "needs_supervisor": True, "next_due": "2026-12-01",
                                        "overdue": [{"requirement": "session_cadence", "due_on": "2026-11-20"}],
-                                       "first_period_hours_done": 1.5}]},
+                                       "first_period_hours_done": 1.5}], "next_after": None},
     ("audit", "history"): {"entries": [{
         "seq": 4, "source": "intake", "position": 4, "type": "PersonEnrolled", "version": 1,
         "occurred_at": "2026-11-24T07:00:00+00:00", "recorded_at": "2026-11-24T07:00:01+00:00", "user_id": ME,

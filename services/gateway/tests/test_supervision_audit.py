@@ -4,9 +4,11 @@ import uuid
 
 import pytest
 
+from services.gateway import pagination
 from services.gateway.problems import Problem
 from services.gateway.tests.conftest import ORG, bearer
-from services.gateway.tests.requests_supervision_audit import CSV_HEADER, SUPERVISION_AUDIT_ANSWERS, export_page
+from services.gateway.tests.requests_supervision_audit import (CSV_HEADER, SUPERVISION_AUDIT_ANSWERS, checkpoints_page,
+                                                               export_page)
 from shared.errors import InvalidInput
 
 ME = str(uuid.uuid4())
@@ -119,6 +121,74 @@ def test_checkpoints_are_paged_with_the_public_key(client, backend):
     second = client.get(f"/audit-checkpoints?limit=1&cursor={first['next_cursor']}",
                         headers=bearer("state_auditor")).get_json()
     assert [c["seq"] for c in second["items"]] == [2000] and second["next_cursor"] is None
+    # audit pages them itself: the cursor carries the last seq, and nothing else reaches audit
+    assert [call[2] for call in backend.calls] == [({"limit": 1, "after": None},), ({"limit": 1, "after": 1000},)]
+
+
+def walk(client, url: str, headers: dict) -> tuple[list, list]:
+    pages, cursor = [], None
+    while True:
+        page = client.get(url + (f"&cursor={cursor}" if cursor else ""), headers=headers).get_json()
+        pages.append(page)
+        cursor = page["next_cursor"]
+        if cursor is None:
+            return [item for page in pages for item in page["items"]], pages
+
+
+@pytest.mark.parametrize("limit", [1, 3, 7, 50])
+def test_walking_the_checkpoints_yields_each_once_in_order(client, backend, limit):
+    seqs = [1000 * n for n in range(1, 8)]
+    backend.answers[("audit", "checkpoints")] = lambda query: checkpoints_page(query, seqs)
+    items, pages = walk(client, f"/audit-checkpoints?limit={limit}", bearer("state_auditor"))
+    assert [c["seq"] for c in items] == seqs and len(pages) == -(-len(seqs) // limit)
+    assert {page["public_key"] for page in pages} == {"k"}
+
+
+def shortfall_pages(short: list[str], counted: int):
+    """Supervision's pages of who is short: after the id the query names, with the whole list's totals."""
+    def answer(query):
+        after = [worker for worker in short if query["after"] is None or worker > query["after"]]
+        items = after[:query["limit"]]
+        return {"as_of": "2026-11-24", "organization_id": query["organization_id"], "supervisor_id": None,
+                "peer_workers": counted, "short": len(short),
+                "items": [{"peer_worker_id": worker, "organization_ids": [ORG], "supervisor_ids": [],
+                           "needs_supervisor": True, "overdue": [], "next_due": None,
+                           "first_period_hours_done": None} for worker in items],
+                "next_after": items[-1] if len(after) > len(items) else None}
+    return answer
+
+
+@pytest.mark.parametrize("limit", [1, 2, 5, 50])
+def test_walking_the_shortfall_yields_each_once_in_order_with_the_whole_lists_totals(client, backend, limit):
+    short = sorted(str(uuid.uuid4()) for _ in range(5))
+    backend.answers[("supervision", "shortfall")] = shortfall_pages(short, counted=12)
+    items, pages = walk(client, f"/supervision-shortfalls?organization_id={ORG}&limit={limit}",
+                        bearer("agency_admin"))
+    assert [item["peer_worker_id"] for item in items] == short and len(pages) == -(-len(short) // limit)
+    assert {(page["as_of"], page["peer_workers"], page["short"]) for page in pages} == {("2026-11-24", 12, 5)}
+    queries = [call[2][0] for call in backend.calls]
+    assert [query["after"] for query in queries] == [None] + [page["items"][-1]["peer_worker_id"]
+                                                             for page in pages[:-1]]
+    assert {query["organization_id"] for query in queries} == {ORG}  # the filters go with every page
+
+
+@pytest.mark.parametrize("url, role", [("/audit-checkpoints", "state_auditor"),
+                                       ("/supervision-shortfalls", "state_auditor")])
+@pytest.mark.parametrize("cursor", [pagination.encode({"index": 1}), pagination.encode({"after": ["a", "b"]}),
+                                    pagination.encode({"after": None}), "not-a-cursor"])
+def test_a_cursor_that_is_not_ours_is_422_naming_it(client, backend, url, role, cursor):
+    answer = client.get(f"{url}?cursor={cursor}", headers=bearer(role))
+    assert answer.status_code == 422 and answer.get_json()["errors"][0]["field"] == "cursor"
+    assert backend.calls == []
+
+
+def test_one_lists_cursor_is_not_the_others(client, backend):
+    """A seq is no peer worker's id, nor an id a seq."""
+    for url, cursor in [("/audit-checkpoints", pagination.encode({"after": "3f2a"})),
+                        ("/supervision-shortfalls", pagination.encode({"after": 1000}))]:
+        answer = client.get(f"{url}?cursor={cursor}", headers=bearer("state_auditor"))
+        assert answer.status_code == 422 and answer.get_json()["errors"][0]["field"] == "cursor"
+    assert backend.calls == []
 
 
 def test_break_glass_then_personal_fields_never_cached(client, backend):

@@ -55,6 +55,13 @@ class KeptCheckpoint(CommandSchema):
     signature = Text(1, 200, required=True)
 
 
+class CheckpointQuery(CommandSchema):
+    """A page of the signed checkpoints after the last one of the page before (its seq, `next_after`), so audit
+    reads as much as the page however long the ledger's life; the first page (no `after`) signs the head too."""
+    after = fields.Integer(strict=True, load_default=None, allow_none=True, validate=validate.Range(min=1))
+    limit = fields.Integer(strict=True, validate=validate.Range(min=1, max=1000), load_default=100)
+
+
 class StartVerification(CommandSchema):
     checkpoints = fields.List(fields.Nested(KeptCheckpoint), metadata={
         "description": "a copy of the signed checkpoints kept elsewhere (catches a truncated ledger); "
@@ -78,7 +85,7 @@ OPERATIONS = Operations("audit", [
     Operation("verify", AUDITOR_OR_SYSTEM, Verify, args=("sources", "checkpoints")),
     Operation("start_verification", AUDITOR_OR_SYSTEM, StartVerification),
     Operation("verification", AUDITOR_OR_SYSTEM, VerificationOnly),
-    Operation("checkpoints", AUDITOR_OR_SYSTEM),
+    Operation("checkpoints", AUDITOR_OR_SYSTEM, CheckpointQuery),
     Operation("figures", AUDITOR_OR_SYSTEM),
     Operation("open_break_glass", ("state_auditor",), OpenBreakGlass),
     Operation("personal_fields", ("state_auditor",), PersonOnly),

@@ -119,6 +119,13 @@ class Shortfall(CommandSchema):
     as_of = Day(load_default=None)
 
 
+class ShortfallPageQuery(Shortfall):
+    """A page of it after the last peer worker of the page before (their id, `next_after`), so supervision
+    reads as much as the page however large the workforce."""
+    after = fields.UUID(load_default=None)
+    limit = fields.Integer(strict=True, load_default=50, validate=validate.Range(min=1, max=500))
+
+
 class AsOf(CommandSchema):
     as_of = Day(load_default=None)
 
@@ -146,6 +153,6 @@ OPERATIONS = Operations("supervision", [
               own="peer_worker_id"),
     Operation("supervisor_load", ("supervisor", "agency_admin", "state_auditor", "system"), SupervisorRef,
               supervisor="supervisor_id"),
-    Operation("shortfall", ("supervisor", "agency_admin", "state_auditor", "system"), Shortfall,
+    Operation("shortfall", ("supervisor", "agency_admin", "state_auditor", "system"), ShortfallPageQuery,
               scope="organization_id", supervisor="supervisor_id"),
 ])
