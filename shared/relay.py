@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import signal
 import socket
 import threading
@@ -208,6 +209,9 @@ class Relay:
         return self.broker_ok and detail["store"], json.dumps(detail)
 
 
+STOP_GRACE = 3.0  # seconds a stopping relay is given to finish the batch it is on
+
+
 def main() -> None:
     from shared.network import application_for
 
@@ -219,8 +223,17 @@ def main() -> None:
 
     relay = Relay(application_for(args.service), ConfirmingPublisher(config.amqp_uri(), config.exchange_name()))
     serve_health_and_metrics(args.port, relay.health)
-    signal.signal(signal.SIGTERM, lambda *_: relay.stopping.set())
-    signal.signal(signal.SIGINT, lambda *_: relay.stopping.set())
+
+    def stop(*_):
+        relay.stopping.set()
+        # A relay waiting on a store that has gone would wait out its pool's timeout before it saw the stop.
+        # It holds nothing to save (its position moves only once the broker confirmed), so it goes soon anyway.
+        leaving = threading.Timer(STOP_GRACE, os._exit, (0,))
+        leaving.daemon = True
+        leaving.start()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
     end_with_parent()
     log.info("%s relay publishing to %s", args.service, config.exchange_name())
     relay.run()

@@ -51,3 +51,24 @@ def test_a_killed_test_runs_vhost_is_removed_by_the_next_run(amqp_uri):
     rabbitmqctl("add_vhost", abandoned)
     with private_vhost(amqp_uri):
         assert abandoned not in rabbitmqctl("list_vhosts").stdout.split()
+
+
+def test_a_relay_whose_database_has_gone_still_stops_at_once(network_factory, postgres, tmp_path):
+    import time
+
+    import psycopg
+
+    from shared import config
+    from tests.conftest import postgres_env
+
+    network = network_factory({"PEERNET_VAR_DIR": str(tmp_path / "var"), **postgres_env(postgres)},
+                              services=("intake",))
+    network.start()
+    admin = config.Postgres(postgres.host, postgres.port, "postgres", postgres.user, postgres.password)
+    with psycopg.connect(admin.conninfo(), autocommit=True) as db:
+        db.execute(f'DROP DATABASE "{postgres.dbname}" WITH (FORCE)')  # the relay now waits on its pool
+    time.sleep(1)
+    started = time.monotonic()
+    network.stop()
+    # Waiting out the pool's timeout, it took the whole 15 s and was killed.
+    assert time.monotonic() - started < 8
