@@ -99,8 +99,10 @@ def withdraw_support_request(call: Call):
 
 
 def list_disclosures(call: Call):
-    record = call.rpc("intake", "person_record", str(call.path["person_id"]))
-    return pagination.page(record["disclosures"], call.query)
+    """Intake reads the page from the person's own events, after the one the cursor names (its version)."""
+    query = pagination.key_query(call.query, int)
+    return pagination.from_keyset_page(
+        call.rpc("intake", "disclosures", str(call.path["person_id"]), query["after"], query["limit"]))
 
 
 def disclose_person(call: Call):
@@ -169,8 +171,11 @@ def read_offers(call: Call):
 
 
 def _page_of(method: str, subject: str):
+    """Matching pages these lists itself, by key: the cursor carries the last key shown."""
     def act(call: Call):
-        return pagination.page(call.rpc("matching", method, str(call.path[subject])), call.query)
+        query = pagination.keyset_query(call.query)
+        return pagination.from_keyset_page(
+            call.rpc("matching", method, str(call.path[subject]), query["after"], query["limit"]))
     act.__name__ = method
     return act
 
@@ -292,7 +297,7 @@ PERSON_ROUTES = [
                   description="Never offered to each other again: an open offer goes, an open choice of them lapses, "
                               "an active connection with them ends. Matching keeps only the pair of ids."),
     _person_route("GET", "/disclosures", "listDisclosures", "List who was shown my details", list_disclosures,
-                  INTAKE["person_record"], response=page_of(Disclosure, "DisclosurePage"), query_schema=PageQuery,
+                  INTAKE["disclosures"], response=page_of(Disclosure, "DisclosurePage"), query_schema=PageQuery,
                   description="My disclosure log, oldest first: each time someone else got my fields, who, "
                               "which fields and when, the state's break-glass accesses included."),
     Route("POST", P + "/disclosures", "disclosePerson", "Ask for a referred person's details", "people",

@@ -189,8 +189,32 @@ def person_record(command: dict, caller: Caller, *, store, vault, clock) -> dict
                               "expires_at": r["expires_at"], "status": r["status"]}
                              for request_id, r in person.requests.items()],
         "what_matching_may_use": _open_view(vault, opened_view),
-        "disclosures": [{"at": e.timestamp.isoformat(), "to": e.recipient, "audience": e.audience,
-                         "fields": e.fields} for e in events if isinstance(e, Person.Disclosed)],
+        "disclosures": [disclosure_line(e) for e in events if isinstance(e, Person.Disclosed)],
         "history": [{"at": e.timestamp.isoformat(), "event": type(e).__name__,
                      "by": {"role": e.actor["role"], "user_id": e.actor["user_id"]}} for e in events],
     }
+
+
+def disclosure_line(event: Person.Disclosed) -> dict:
+    return {"at": event.timestamp.isoformat(), "to": event.recipient, "audience": event.audience,
+            "fields": event.fields}
+
+
+def disclosures(command: dict, caller: Caller, *, store) -> dict:
+    """One page of the person's disclosure log, oldest first, read from their own events after the last line
+    shown (`after`, that event's version): a page costs its own events, however long the log grows. Like
+    their record, the person's own read is not recorded."""
+    person_id, limit = command["person_id"], command["limit"]
+    if not isinstance(next(iter(store.events.get(person_id, limit=1)), None), Person.Event):
+        raise NotFound(f"no person {person_id}")
+    found, version = [], command["after"]
+    while len(found) <= limit:  # one line more than the page says whether another page follows
+        wanted = limit + 1 - len(found)
+        events = list(store.events.get(person_id, gt=version, limit=wanted))
+        found += [event for event in events if isinstance(event, Person.Disclosed)]
+        if len(events) < wanted:
+            break
+        version = events[-1].originator_version
+    shown = found[:limit]
+    return {"items": [disclosure_line(event) for event in shown],
+            "next_after": shown[-1].originator_version if len(found) > limit else None}

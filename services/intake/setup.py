@@ -38,6 +38,7 @@ HANDLERS = {
     "request_support": commands.request_support,
     "withdraw_support_request": commands.withdraw_support_request,
     "person_record": queries.person_record,
+    "disclosures": queries.disclosures,
     "forget_me": commands.forget_me,
     "disclose_person": commands.disclose_person,
     "connection_contact": queries.connection_contact,

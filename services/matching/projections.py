@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import heapq
 import threading
+from bisect import bisect_right, insort
 from collections import defaultdict
 from datetime import datetime, timezone
 
@@ -98,6 +99,10 @@ class Pool:
         self.choices: dict[str, dict] = {}  # choice id -> {person_id, peer_worker_id, deadline}
         self.past_choices: dict[str, str] = {}  # answered, lapsed or withdrawn choice id -> peer id
         self.connections: dict[str, dict] = {}  # connection id -> {person_id, peer_worker_id, active}
+        # Each side's connections as keys (began at, connection id) in order, so a page is a bisect and a slice.
+        self.connections_by_person: dict[str, list[tuple]] = defaultdict(list)
+        self.connections_by_peer: dict[str, list[tuple]] = defaultdict(list)
+        self.choices_by_peer: dict[str, set] = defaultdict(set)  # peer id -> open choice ids (a few: their places)
         self.waitlist: dict[str, None] = {}  # person ids in the order they began to wait
         self.kept_apart: dict[str, set] = {}  # person id -> peer ids blocked by them or blocking them
         self.offers_made = 0
@@ -193,12 +198,25 @@ class Pool:
 
     def _released(self, event):
         self.peer(event.peer_worker_id).holds.discard(event.hold_id)
-        if self.choices.pop(event.hold_id, None):
+        if self._close_choice(event.hold_id, event.peer_worker_id):
             self.past_choices[event.hold_id] = event.peer_worker_id
 
+    def _close_choice(self, choice_id: str, peer_id: str) -> dict | None:
+        open_ = self.choices_by_peer.get(peer_id)
+        if open_ is not None:
+            open_.discard(choice_id)
+            if not open_:
+                del self.choices_by_peer[peer_id]
+        return self.choices.pop(choice_id, None)
+
     def _began(self, event):
-        self.connections[str(event.originator_id)] = {"person_id": event.person_id,
-                                                      "peer_worker_id": event.peer_worker_id, "active": True}
+        connection_id = str(event.originator_id)
+        if connection_id not in self.connections:
+            key = (event.timestamp.isoformat(timespec="microseconds"), connection_id)
+            insort(self.connections_by_person[event.person_id], key)
+            insort(self.connections_by_peer[event.peer_worker_id], key)
+        self.connections[connection_id] = {"person_id": event.person_id,
+                                           "peer_worker_id": event.peer_worker_id, "active": True}
 
     def _ended(self, event):
         self.connections[str(event.originator_id)]["active"] = False
@@ -212,7 +230,7 @@ class Pool:
         if before is not None:
             self._count_offers(before, -1)
             if before.choice:
-                self.choices.pop(before.choice["choice_id"], None)
+                self._close_choice(before.choice["choice_id"], before.choice["peer_worker_id"])
                 self.past_choices[before.choice["choice_id"]] = before.choice["peer_worker_id"]
         if seeker.view is None:  # nothing may be used: hold nothing readable
             self.people.pop(key, None)
@@ -226,6 +244,7 @@ class Pool:
         self.people[key] = person
         if person.choice:
             self.choices[person.choice["choice_id"]] = {**person.choice, "person_id": key}
+            self.choices_by_peer[person.choice["peer_worker_id"]].add(person.choice["choice_id"])
         if person.waiting:
             self.waitlist.setdefault(key, None)
         else:
@@ -367,3 +386,11 @@ class Pool:
                     if any(self.fits(self.people[person_id], peer,
                                      (self.people[person_id].request or {}).get("include_my_agencies", False))
                            for peer in peers)]
+
+
+def page_of(keys: list[tuple], after: list | None, limit: int) -> tuple[list[tuple], list | None]:
+    """Up to `limit` of these sorted keys after the key `after`, and the key to ask the next page after (None:
+    the last page): a bisect and a slice, however long the list."""
+    start = bisect_right(keys, tuple(after)) if after else 0
+    shown = keys[start:start + limit]
+    return shown, list(shown[-1]) if start + limit < len(keys) else None

@@ -1,6 +1,7 @@
 """What matching answers: a peer worker as matching sees them, a person's offers
 and connections, a peer's requests and connections, counts for reports. Every
-answer but the first comes from the projection (`pool`).
+answer but the first comes from the projection (`pool`); the lists come a page
+at a time, after the key of the page before (`after`, the answer's `next_after`).
 
 Handlers as in commands.py. An answer showing someone else's data (a peer's
 name to a person, a person's shared items to a peer) records the access
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 from services.matching import scoring
 from services.matching.domain import Candidate
+from services.matching.projections import page_of
 from shared.crypto import FORGOTTEN
 from shared.errors import NotAllowed, NotFound
 from shared.identity import Caller
@@ -97,42 +99,53 @@ def _why_none(pool, person) -> tuple[str, list[str]]:
     return reason, ["wait", *relax]
 
 
-def my_connections(command: dict, caller: Caller, *, store, pool, vault) -> list[dict]:
-    person_id = str(command["person_id"])
+def my_connections(command: dict, caller: Caller, *, store, pool, vault) -> dict:
+    """A page of the person's connections, in the order they began."""
     with pool.lock:
-        answer = [{"connection_id": cid, "peer_worker_id": c["peer_worker_id"], "active": c["active"],
-                   "display_name": _name(vault, pool.peer(c["peer_worker_id"]))}
-                  for cid, c in pool.connections.items() if c["person_id"] == person_id]
+        keys, next_after = page_of(pool.connections_by_person.get(str(command["person_id"]), []),
+                                   command["after"], command["limit"])
+        items = []
+        for _, connection_id in keys:
+            connection = pool.connections[connection_id]
+            items.append({"connection_id": connection_id, "peer_worker_id": connection["peer_worker_id"],
+                          "active": connection["active"],
+                          "display_name": _name(vault, pool.peer(connection["peer_worker_id"]))})
     store.record_access(caller, "my_connections", [(c["peer_worker_id"], "peer_worker", ["display_name"])
-                                                   for c in answer])
-    return answer
+                                                   for c in items])
+    return {"items": items, "next_after": next_after}
 
 
-def peer_requests(command: dict, caller: Caller, *, store, pool) -> list[dict]:
-    """Open choices waiting for this peer's answer: only what both shared, no name, no place."""
+def peer_requests(command: dict, caller: Caller, *, store, pool) -> dict:
+    """A page of the open choices waiting for this peer's answer, soonest deadline first: only what both
+    shared, no name, no place."""
     answers, people = [], []
     with pool.lock:
         peer = pool.peers.get(str(command["peer_worker_id"]))
-        for choice_id, choice in pool.choices.items():
-            person = pool.people.get(choice["person_id"])
-            if peer is None or choice["peer_worker_id"] != peer.id or person is None:
-                continue
+        open_ = pool.choices_by_peer.get(peer.id, ()) if peer is not None else ()
+        waiting = sorted((pool.choices[choice_id]["deadline"], choice_id) for choice_id in open_
+                         if pool.choices[choice_id]["person_id"] in pool.people)  # a few: the peer's places
+        keys, next_after = page_of(waiting, command["after"], command["limit"])
+        for deadline, choice_id in keys:
+            person = pool.people[pool.choices[choice_id]["person_id"]]
             explained = pool.explain(person, peer)
-            answers.append({"choice_id": choice_id, "deadline": choice["deadline"],
+            answers.append({"choice_id": choice_id, "deadline": deadline,
                             "shared_items": explained["shared_items"], "languages": explained["languages"],
                             "modalities": explained["modalities"]})
             people.append(person.id)
     store.record_access(caller, "peer_requests", [
         (person_id, "person", [name for name in ("shared_items", "languages", "modalities") if answer[name]])
         for person_id, answer in zip(people, answers)])
-    return answers
+    return {"items": answers, "next_after": next_after}
 
 
-def peer_connections(command: dict, caller: Caller, *, pool) -> list[dict]:
-    peer_worker_id = str(command["peer_worker_id"])
+def peer_connections(command: dict, caller: Caller, *, pool) -> dict:
+    """A page of the peer worker's connections, in the order they began."""
     with pool.lock:
-        return [{"connection_id": cid, "person_id": c["person_id"], "active": c["active"]}
-                for cid, c in pool.connections.items() if c["peer_worker_id"] == peer_worker_id]
+        keys, next_after = page_of(pool.connections_by_peer.get(str(command["peer_worker_id"]), []),
+                                   command["after"], command["limit"])
+        items = [{"connection_id": connection_id, "person_id": pool.connections[connection_id]["person_id"],
+                  "active": pool.connections[connection_id]["active"]} for _, connection_id in keys]
+    return {"items": items, "next_after": next_after}
 
 
 def counts(command: dict, caller: Caller, *, pool) -> dict:

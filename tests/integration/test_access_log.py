@@ -33,7 +33,7 @@ def test_a_peer_reading_a_persons_items_is_in_their_disclosure_log_and_the_ledge
     person.matching.choose({"person_id": person_id, "peer_worker_id": peer_id})
     assert person.intake.person_record(person_id)["disclosures"] == []  # reading your own is not logged
 
-    [request] = peer.matching.peer_requests(peer_id)
+    [request] = peer.matching.peer_requests(peer_id)["items"]
     assert request["shared_items"] == ["heard_voices"]
     for _ in range(5):  # polling again within the hour adds nothing
         peer.matching.peer_requests(peer_id)

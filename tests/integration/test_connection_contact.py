@@ -95,7 +95,7 @@ def test_a_block_keeps_them_apart_in_offers_and_ends_their_connection(store_env,
     assert peer.intake.connection_contact(connection_id)["contact"] is None  # the person will call
 
     assert peer.matching.block_person({"peer_worker_id": peer_id, "connection_id": connection_id}) == {"blocked": True}
-    assert me.matching.my_connections(person_id)[0]["active"] is False
+    assert me.matching.my_connections(person_id)["items"][0]["active"] is False
     wait_until(lambda: not peer.intake.connection_contact(connection_id)["active"], timeout=10,
                message="the ended connection reaching intake")
     asked = me.matching.ask_for_offers({"person_id": person_id, "include_my_agencies": True})

@@ -66,19 +66,19 @@ def test_offer_choose_decline_accept_end_and_offer_again(store_env, network_fact
 
     first = person.matching.choose({"person_id": person_id, "peer_worker_id": close})
     close_peer = rpc("peer", user_id=close)
-    assert [r["choice_id"] for r in close_peer.matching.peer_requests(close)] == [first["choice_id"]]
+    assert [r["choice_id"] for r in close_peer.matching.peer_requests(close)["items"]] == [first["choice_id"]]
     close_peer.matching.decline({"choice_id": first["choice_id"]})
     assert [o["peer_worker_id"] for o in person.matching.my_offers(person_id)["offers"]] == [other]
 
     second = person.matching.choose({"person_id": person_id, "peer_worker_id": other})
     other_peer = rpc("peer", user_id=other)
     connection = other_peer.matching.accept({"choice_id": second["choice_id"]})
-    assert person.matching.my_connections(person_id)[0]["active"] is True
-    assert other_peer.matching.peer_connections(other)[0]["connection_id"] == connection["connection_id"]
+    assert person.matching.my_connections(person_id)["items"][0]["active"] is True
+    assert other_peer.matching.peer_connections(other)["items"][0]["connection_id"] == connection["connection_id"]
     assert rpc("state_auditor").matching.counts()["active_connections"] is None  # 1 to 10: suppressed
 
     person.matching.end_connection({"connection_id": connection["connection_id"]})
-    assert person.matching.my_connections(person_id)[0]["active"] is False
+    assert person.matching.my_connections(person_id)["items"][0]["active"] is False
     fresh = person.matching.ask_for_offers({"person_id": person_id})
     assert [o["peer_worker_id"] for o in fresh["offers"]] == [close, other]
 

@@ -137,7 +137,7 @@ def test_a_persons_path_and_being_forgotten_across_the_network(store_env, networ
     assert forgotten["details"]["region"] == FORGOTTEN
     assert NAME not in json.dumps(forgotten) and CONTACT not in json.dumps(forgotten)
     assert me.matching.my_offers(person_id)["request_id"] is None
-    assert me.matching.my_connections(person_id) == []
+    assert me.matching.my_connections(person_id)["items"] == []
     system = rpc("system")
     with pytest.raises(NotFound):
         system.directory.workforce_record(person_id)

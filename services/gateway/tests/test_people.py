@@ -41,20 +41,51 @@ def test_the_paths_ids_join_what_the_services_get(client, backend):
     assert sent[2] == ("matching", "ask_for_offers", {"person_id": me})
 
 
-def test_a_persons_connections_are_paged_by_cursor(client, backend):
+def keyed(items: list[dict], id_field: str):
+    """A matching list as matching pages it: after the last item's key (when, id), the page and the next key."""
+    def answer(subject, after, limit):
+        start = 0 if after is None else int(after[1]) + 1
+        shown = items[start:start + limit]
+        more = start + limit < len(items)
+        return {"items": shown, "next_after": ["2026-11-24T07:00:00+00:00", shown[-1][id_field]] if more else None}
+    return answer
+
+
+@pytest.mark.parametrize("method, path, role, id_field", [
+    ("my_connections", "/people/{me}/connections", "person", "connection_id"),
+    ("peer_connections", "/peer-workers/{me}/connections", "peer", "connection_id"),
+    ("peer_requests", "/peer-workers/{me}/requests", "peer", "choice_id"),
+])
+def test_matchings_lists_are_paged_inside_matching_by_key(client, backend, method, path, role, id_field):
     me = str(uuid.uuid4())
-    connections = [{"connection_id": str(n), "peer_worker_id": "p", "active": False, "display_name": "forgotten"}
-                   for n in range(5)]
-    backend.answers[("matching", "my_connections")] = connections
+    items = [{id_field: str(n), "peer_worker_id": "p", "person_id": "q", "active": False, "display_name": "forgotten",
+              "deadline": "2026-11-27T07:00:00+00:00", "shared_items": [], "languages": [], "modalities": []}
+             for n in range(5)]
+    backend.answers[("matching", method)] = keyed(items, id_field)
     seen, cursor = [], None
     while True:
-        page = client.get(f"/people/{me}/connections?limit=2" + (f"&cursor={cursor}" if cursor else ""),
-                          headers=bearer("person", me)).get_json()
-        seen += [c["connection_id"] for c in page["items"]]
+        page = client.get(path.format(me=me) + "?limit=2" + (f"&cursor={cursor}" if cursor else ""),
+                          headers=bearer(role, me)).get_json()
+        seen += [item[id_field] for item in page["items"]]
         cursor = page["next_cursor"]
         if cursor is None:
             break
     assert seen == ["0", "1", "2", "3", "4"]
+    when = "2026-11-24T07:00:00+00:00"
+    assert [args for _, _, args, _ in backend.calls] == [(me, None, 2), (me, [when, "1"], 2), (me, [when, "3"], 2)]
+    for foreign in (pagination.encode({"index": 2}), pagination.encode({"after": 7})):
+        refused = client.get(path.format(me=me) + f"?cursor={foreign}", headers=bearer(role, me))
+        assert refused.status_code == 422 and refused.get_json()["errors"][0]["field"] == "cursor"
+    assert len(backend.calls) == 3
+
+
+@pytest.mark.parametrize("cursor", [pagination.encode({"index": 1}), pagination.encode({"after": ["a", "b"]}),
+                                    pagination.encode({"after": True}), "not-a-cursor"])
+def test_a_disclosure_cursor_that_is_not_ours_is_422_before_any_call(client, backend, cursor):
+    me = str(uuid.uuid4())
+    refused = client.get(f"/people/{me}/disclosures?cursor={cursor}", headers=bearer("person", me))
+    assert refused.status_code == 422 and refused.get_json()["errors"][0]["field"] == "cursor"
+    assert backend.calls == []
 
 
 def test_directory_lists_turn_cursors_into_keys_and_filters_into_plain_json(client, backend):

@@ -221,7 +221,13 @@ def test_break_glass_takes_the_hours_the_auditor_chose_from_1_to_72(client, back
 def test_the_disclosure_log_is_the_persons_own_and_paged(client, backend):
     line = {"at": "2026-11-24T07:00:00+00:00", "to": {"user_id": "a", "role": "state_auditor"},
             "audience": "state_audit", "fields": []}
-    backend.answers[("intake", "person_record")] = {"disclosures": [line, {**line, "fields": ["contact"]}]}
+    log = {2: line, 5: {**line, "fields": ["contact"]}}  # intake's lines by their place in the person's record
+
+    def disclosures(person_id, after, limit):  # intake reads the page after the last line shown
+        shown = [version for version in log if after is None or version > after][:limit]
+        return {"items": [log[version] for version in shown],
+                "next_after": shown[-1] if shown and shown[-1] < max(log) else None}
+    backend.answers[("intake", "disclosures")] = disclosures
     assert client.get(f"/people/{OTHER}/disclosures", headers=bearer("person", ME)).status_code == 403
     assert backend.calls == []
     first = client.get(f"/people/{ME}/disclosures?limit=1", headers=bearer("person", ME)).get_json()
@@ -229,6 +235,7 @@ def test_the_disclosure_log_is_the_persons_own_and_paged(client, backend):
     second = client.get(f"/people/{ME}/disclosures?limit=1&cursor={first['next_cursor']}",
                         headers=bearer("person", ME)).get_json()
     assert second["items"][0]["fields"] == ["contact"] and second["next_cursor"] is None
+    assert [args for _, _, args, _ in backend.calls] == [(ME, None, 1), (ME, 2, 1)]
 
 
 def test_the_referring_agency_asks_as_itself_only(client, backend):

@@ -17,7 +17,7 @@ from shared.tests.conftest import app_factory, isolated_env, notification_count,
 
 PERSON_ONLY = ["enroll", "accept_referral", "decline_referral", "change_details", "share_person_experience",
                "withdraw_person_experience", "grant_consent", "revoke_consent", "request_support",
-               "withdraw_support_request", "person_record", "forget_me"]
+               "withdraw_support_request", "person_record", "disclosures", "forget_me"]
 
 
 @pytest.fixture
@@ -63,6 +63,7 @@ def test_a_persons_path_through_the_service_returns_plain_json(intake):
     record = service.person_record(me.user_id)
     assert json.loads(json.dumps(record)) == record
     assert record["support_requests"][0]["hopes"] == "to talk"
+    assert service.disclosures(me.user_id, None, 10) == {"items": [], "next_after": None}
     with pytest.raises(InvalidInput) as refused:
         service.person_record("not-an-id")
     assert set(refused.value.field_errors) == {"person_id"}

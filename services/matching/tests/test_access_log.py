@@ -23,7 +23,7 @@ def test_a_peer_reading_a_persons_shared_items_is_recorded_about_the_person(worl
     person = world.person(items=["veteran"])
     world.matching.perform("choose", person_caller(person), {"person_id": person, "peer_worker_id": peer})
     before = len(accesses(world))
-    [request] = world.matching.perform("peer_requests", peer_caller(peer), peer)
+    [request] = world.matching.perform("peer_requests", peer_caller(peer), peer)["items"]
     assert request["shared_items"] == ["veteran"]
     [access] = accesses(world)[before:]
     assert access.subject_id == person and access.actor["user_id"] == peer

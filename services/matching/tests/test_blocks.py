@@ -75,7 +75,7 @@ def test_a_peer_blocks_the_person_behind_a_choice_which_lapses_and_frees_the_pla
     lapsed = [e for e in stored_events(world.matching) if isinstance(e, Seeker.ChoiceLapsed)]
     assert len(lapsed) == 1  # the person is told only that it lapsed
     assert world.matching.pool.peers[peer].free == 1
-    assert world.matching.perform("peer_requests", SYSTEM, peer) == []
+    assert world.matching.perform("peer_requests", SYSTEM, peer) == {"items": [], "next_after": None}
     assert world.offered(person) == [other]
 
 
@@ -83,14 +83,14 @@ def test_blocking_ends_an_active_connection_at_once_either_side(world):
     peer, person = world.peer(capacity=2), world.person()
     connection_id = connect(world, person, peer)
     world.matching.perform("block_person", peer_caller(peer), {"peer_worker_id": peer, "connection_id": connection_id})
-    assert world.matching.perform("my_connections", SYSTEM, person)[0]["active"] is False
+    assert world.matching.perform("my_connections", SYSTEM, person)["items"][0]["active"] is False
     assert [e for e in stored_events(world.matching) if isinstance(e, Connection.Ended)]
     assert world.matching.pool.peers[peer].free == 2
 
     second_peer, second_person = world.peer(), world.person()
     second = connect(world, second_person, second_peer)
     block_peer(world, second_person, second_peer)
-    assert world.matching.perform("peer_connections", SYSTEM, second_peer) == [
+    assert world.matching.perform("peer_connections", SYSTEM, second_peer)["items"] == [
         {"connection_id": second, "person_id": second_person, "active": False}]
 
 

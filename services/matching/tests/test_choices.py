@@ -29,8 +29,8 @@ def test_choose_decline_choose_again_accept_end_and_ask_again(world):
     assert world.offered(person) == [first, second]
 
     choice = choose(world, person, first)
-    assert world.matching.perform("peer_requests", SYSTEM, first)[0]["choice_id"] == choice["choice_id"]
-    assert world.matching.perform("peer_requests", SYSTEM, first)[0]["shared_items"] == ["veteran"]
+    [request] = world.matching.perform("peer_requests", SYSTEM, first)["items"]
+    assert request["choice_id"] == choice["choice_id"] and request["shared_items"] == ["veteran"]
     assert world.matching.pool.peers[first].free == 0  # held while the peer decides
     with pytest.raises(Conflict, match="one at a time"):
         choose(world, person, second)
@@ -43,8 +43,9 @@ def test_choose_decline_choose_again_accept_end_and_ask_again(world):
 
     again = choose(world, person, second)
     connection = world.matching.perform("accept", peer_caller(second), {"choice_id": again["choice_id"]})
-    assert world.matching.perform("my_connections", SYSTEM, person)[0]["active"] is True
-    assert world.matching.perform("peer_connections", SYSTEM, second)[0]["connection_id"] == connection["connection_id"]
+    assert world.matching.perform("my_connections", SYSTEM, person)["items"][0]["active"] is True
+    assert world.matching.perform("peer_connections", SYSTEM, second)["items"][0]["connection_id"] == \
+        connection["connection_id"]
     assert world.matching.perform("my_offers", SYSTEM, person)["request_id"] is None  # the request is fulfilled
     assert world.matching.pool.peers[second].free == 0
 

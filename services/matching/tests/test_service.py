@@ -41,7 +41,7 @@ def test_a_person_sees_only_their_own_offers_and_connections(world):
 
 def test_a_peer_sees_only_their_own_requests_and_connections(world):
     peer = world.peer()
-    assert service(world, "peer", peer).peer_requests(peer) == []
+    assert service(world, "peer", peer).peer_requests(peer) == {"items": [], "next_after": None}
     with pytest.raises(NotAllowed):
         service(world, "peer", uuid.uuid4()).peer_requests(peer)
     with pytest.raises(NotAllowed):

@@ -85,6 +85,13 @@ class PersonRef(CommandSchema):
     person_id = fields.UUID(required=True)
 
 
+class DisclosurePage(PersonRef):
+    """A page of the person's disclosure log, oldest first: `after` is where the last line of the page before
+    stands in the person's record (the service's `next_after`), so the service reads the page, not the log."""
+    after = fields.Integer(strict=True, load_default=None, allow_none=True, validate=validate.Range(min=1))
+    limit = fields.Integer(strict=True, load_default=50, validate=validate.Range(min=1, max=500))
+
+
 class ChangeDetails(PersonRef):
     display_name = Text(1, 80)
     contact = Text(1, 200, allow_none=True)
@@ -262,6 +269,7 @@ OPERATIONS = Operations("intake", [
     Operation("request_support", (PERSON,), RequestSupport, own="person_id"),
     Operation("withdraw_support_request", (PERSON,), SupportRequestRef, own="person_id"),
     Operation("person_record", (PERSON,), PersonRef, args=("person_id",), own="person_id"),
+    Operation("disclosures", (PERSON,), DisclosurePage, args=("person_id", "after", "limit"), own="person_id"),
     Operation("forget_me", (PERSON,), PersonRef, own="person_id"),
     # the referring agency (or the system) asks for a person's consented fields
     Operation("disclose_person", (ADMIN, SYSTEM), DisclosePerson),

@@ -1,5 +1,5 @@
 """Command inputs matching accepts (marshmallow); unknown fields are refused."""
-from marshmallow import ValidationError, fields, validates_schema
+from marshmallow import ValidationError, fields, validate, validates_schema
 
 from shared.contracts.commands import CommandSchema, ExpireDue
 from shared.contracts.fields import Flag, Text
@@ -57,6 +57,21 @@ class PeerWorkerCommand(CommandSchema):
     peer_worker_id = fields.UUID(required=True)
 
 
+class Page(CommandSchema):
+    """A page after the last item of the one before: `after` is that item's key as matching gave it
+    (`next_after`), so matching reads as much as the page, however long the list."""
+    after = fields.List(Text(1, 1000), load_default=None, allow_none=True, validate=validate.Length(equal=2))
+    limit = fields.Integer(strict=True, load_default=50, validate=validate.Range(min=1, max=500))
+
+
+class PersonPage(PersonCommand, Page):
+    pass
+
+
+class PeerWorkerPage(PeerWorkerCommand, Page):
+    pass
+
+
 # Who may call what. A person acts only for themselves and a peer worker only on their own
 # requests; whether a choice or a connection is the caller's is the handler's to check.
 OPERATIONS = Operations("matching", [
@@ -67,12 +82,13 @@ OPERATIONS = Operations("matching", [
     Operation("wait", ("person", "system"), PersonCommand, own="person_id"),
     Operation("like_peer", ("person", "system"), LikePeer, own="person_id"),
     Operation("my_offers", ("person", "system"), PersonCommand, args=("person_id",), own="person_id"),
-    Operation("my_connections", ("person", "system"), PersonCommand, args=("person_id",), own="person_id"),
+    Operation("my_connections", ("person", "system"), PersonPage, args=("person_id", "after", "limit"),
+              own="person_id"),
     Operation("accept", ("peer", "system"), Answer),
     Operation("decline", ("peer", "system"), Answer),
-    Operation("peer_requests", ("peer", "system"), PeerWorkerCommand, args=("peer_worker_id",),
+    Operation("peer_requests", ("peer", "system"), PeerWorkerPage, args=("peer_worker_id", "after", "limit"),
               own="peer_worker_id"),
-    Operation("peer_connections", ("peer", "system"), PeerWorkerCommand, args=("peer_worker_id",),
+    Operation("peer_connections", ("peer", "system"), PeerWorkerPage, args=("peer_worker_id", "after", "limit"),
               own="peer_worker_id"),
     Operation("end_connection", ("person", "peer", "system"), EndConnection),
     Operation("block_peer", ("person", "system"), BlockPeer, own="person_id"),
