@@ -96,10 +96,7 @@ def stored_digests(recorder, after: int, limit: int) -> list[tuple[int, str]]:
 
 class ServiceApplication(EventSourcedProjection):
     service: str = ""
-    @property
-    def follows(self) -> tuple[str, ...]:
-        """The services whose events this one applies (config.FOLLOWS)."""
-        return config.FOLLOWS.get(self.service, ())
+    follows: tuple[str, ...] = ()  # the services whose events this one applies: config.FOLLOWS[service]
     # domain event class -> Translation; every stored event class must have one.
     translations: dict[type, Translation] = {}
 

@@ -44,6 +44,7 @@ class Sources(Protocol):
 
 class AuditApplication(ServiceApplication):
     service = "audit"
+    follows = config.FOLLOWS[service]
     translations = TRANSLATIONS
 
     def __init__(self, vault, env: dict | None, settings: Settings, clock: Clock, sources: Sources | None = None,

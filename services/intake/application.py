@@ -12,6 +12,7 @@ from services.intake.connections import Connection
 from services.intake.domain import PeerWorkerProfile
 from services.intake.people import Person
 from services.intake.translations import TRANSLATIONS
+from shared import config
 from shared.access import AccessLog
 from shared.application import ServiceApplication
 from shared.contracts import IntegrationEvent
@@ -42,6 +43,7 @@ def access_line(event: IntegrationEvent) -> tuple[dict, list]:
 
 class IntakeApplication(AccessLog, ServiceApplication):
     service = "intake"
+    follows = config.FOLLOWS[service]
     translations = TRANSLATIONS
     saves_commands_together = True  # its commands read only aggregates
     # The events the policy reads beside every AccessRecorded: the rest it ignores, and the consumer

@@ -13,6 +13,7 @@ from services.matching.domain import VIEW_EVENTS, Candidate, Places, Seeker, Wor
 from services.matching.projections import Pool
 from services.matching.settings import Settings
 from services.matching.translations import TRANSLATIONS
+from shared import config
 from shared.access import AccessLog
 from shared.application import ServiceApplication
 from shared.clock import Clock
@@ -26,6 +27,7 @@ PAGE = 1000
 
 class MatchingApplication(AccessLog, ServiceApplication):
     service = "matching"
+    follows = config.FOLLOWS[service]
     translations = TRANSLATIONS
 
     def __init__(self, vault, env: dict | None, settings: Settings, clock: Clock):

@@ -18,6 +18,7 @@ from services.notifications.domain import (Delivery, Pair, Recipient, Reminder, 
 from services.notifications.projections import Due
 from services.notifications.settings import Settings
 from services.notifications.translations import TRANSLATIONS
+from shared import config
 from shared.application import ServiceApplication
 from shared.clock import Clock
 from shared.identity import Caller
@@ -39,6 +40,7 @@ def morning_of(day: str, days_before: int) -> datetime:
 
 class NotificationsApplication(ServiceApplication):
     service = "notifications"
+    follows = config.FOLLOWS[service]
     translations = TRANSLATIONS
 
     def __init__(self, vault, env: dict | None, settings: Settings, clock: Clock):

@@ -18,6 +18,7 @@ from services.supervision.projections import Work
 from services.supervision.rules import problems, today
 from services.supervision.settings import Settings
 from services.supervision.translations import TRANSLATIONS
+from shared import config
 from shared.access import AccessLog
 from shared.application import ServiceApplication
 from shared.clock import Clock
@@ -41,6 +42,7 @@ def plain(value):
 
 class SupervisionApplication(AccessLog, ServiceApplication):
     service = "supervision"
+    follows = config.FOLLOWS[service]
     translations = TRANSLATIONS
 
     def __init__(self, vault, env: dict | None, settings: Settings, clock: Clock):
