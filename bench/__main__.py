@@ -178,7 +178,7 @@ def main() -> None:
         web.print_rows(pages)
         results["web"] = pages
     if os.environ.get("BENCH_SERVICES", "yes") != "no":
-        from bench import audit, matching, notifications, paging
+        from bench import audit, matching, notifications, paging, paging_people, paging_records
 
         print("\nmatching at national scale:", flush=True)
         results["matching"] = matching.run()
@@ -188,7 +188,8 @@ def main() -> None:
         results["notifications"] = notifications.run()
         notifications.print_rows(results["notifications"])
         print(time.strftime("\nlists paged inside the services (%H:%M UTC):", time.gmtime()), flush=True)
-        results["paging"] = paging.paging_figures()
+        results["paging"] = {**paging.paging_figures(), **paging_people.paging_figures(),
+                             **paging_records.paging_figures()}
         paging.print_rows(results["paging"])
     Path("var").mkdir(exist_ok=True)
     Path("var/bench.json").write_text(json.dumps(results, indent=2))

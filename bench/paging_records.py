@@ -126,6 +126,7 @@ def paging_figures(repeats: int = 300) -> dict:
 
 
 if __name__ == "__main__":
+    from bench.paging import print_rows
+
     print(time.strftime("the state's records paged inside the services (%H:%M UTC):", time.gmtime()))
-    for name, (value, unit) in paging_figures().items():
-        print(f"  {name:<70} {value:>10,.2f} {unit}")
+    print_rows(paging_figures())
