@@ -140,6 +140,12 @@ class PersonKeyVault:
             raise RuntimeError("the vault lost a key it just created")
         return f"{TOKEN_PREFIX}:{subject_id}:{key.encrypt(value.encode()).decode()}"
 
+    def seal_if_kept(self, subject_id: str, value: str) -> str | None:
+        """Sealed with the person's key while they have one; None once forgotten. Never makes a key, so a
+        person forgotten a moment ago gets none back."""
+        key = self._key(subject_id, create=False)
+        return None if key is None else f"{TOKEN_PREFIX}:{subject_id}:{key.encrypt(value.encode()).decode()}"
+
     def open(self, token: str | None) -> str | None:
         """The clear value, or FORGOTTEN when the person's key was destroyed."""
         if token is None:

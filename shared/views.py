@@ -20,29 +20,37 @@ BATCH = 500
 
 class Ordered:
     """One kind of aggregate in one order, kept as the log is replayed, so that a page is a bisect and a walk
-    as long as the page, however long the list. A key ends with the aggregate's id: no two are equal."""
+    as long as the page, however long the list. An aggregate has any number of keys (one per employment, say;
+    none: not in this order); a key ends with what makes it unique, so no two are equal."""
 
-    def __init__(self, kind: type, key: Callable[[Aggregate], tuple]):
-        self.kind, self.key = kind, key
+    def __init__(self, kind: type, keys: Callable[[Aggregate], list[tuple]]):
+        self.kind, self.keys_of = kind, keys
         self.keys: list[tuple] = []  # sorted
-        self.key_of: dict[UUID, tuple] = {}
+        self.held: dict[UUID, list[tuple]] = {}  # each aggregate's keys, as they were when last put
         self.id_of: dict[tuple, UUID] = {}
 
     def put(self, aggregate: Aggregate) -> None:
-        old, new = self.key_of.get(aggregate.id), self.key(aggregate)
+        old, new = self.held.get(aggregate.id, []), sorted(self.keys_of(aggregate))
         if old == new:
             return
-        if old is not None:
-            del self.keys[bisect_left(self.keys, old)]
-            del self.id_of[old]
-        insort(self.keys, new)
-        self.key_of[aggregate.id], self.id_of[new] = new, aggregate.id
+        for key in old:
+            del self.keys[bisect_left(self.keys, key)]
+            del self.id_of[key]
+        for key in new:
+            insort(self.keys, key)
+            self.id_of[key] = aggregate.id
+        if new:
+            self.held[aggregate.id] = new
+        else:
+            self.held.pop(aggregate.id, None)
 
     def fill(self, aggregates) -> None:
         """Every aggregate there is, sorted at once (put one by one would move the list for each)."""
         for aggregate in aggregates:
-            key = self.key_of[aggregate.id] = self.key(aggregate)
-            self.id_of[key] = aggregate.id
+            keys = sorted(self.keys_of(aggregate))
+            if keys:
+                self.held[aggregate.id] = keys
+                self.id_of.update((key, aggregate.id) for key in keys)
         self.keys = sorted(self.id_of)
 
 
@@ -79,23 +87,46 @@ class ReplayedAggregates:
         self.catch_up()
         return [aggregate for aggregate in self.aggregates.values() if isinstance(aggregate, kind)]
 
-    def page(self, name: str, kind: type[A], key: Callable[[A], tuple], after: list | None, limit: int,
-             matches: Callable[[A], bool] = lambda aggregate: True) -> tuple[list[A], list | None]:
-        """Up to `limit` aggregates of `kind` that match, in the order `key` gives, after the key `after`; and
-        the key to ask the next page after (None: no more). The order `name` is made at its first use."""
+    def entries(self, name: str, kind: type[A], keys: Callable[[A], list[tuple]], after: list | None, limit: int,
+                matches: Callable[[A, tuple], bool] = lambda aggregate, key: True,
+                prefix: tuple = ()) -> tuple[list[tuple[tuple, A]], list | None]:
+        """Up to `limit` (key, aggregate) of `kind` whose key starts with `prefix` (one organization's, say) and
+        that match, in the order of their keys, after the key `prefix` + `after`; and what to ask the next page
+        after: the last key less the prefix (None: no more). The order `name` is made at its first use."""
         self.catch_up()
         with self.lock:
             ordered = self.orders.get(name)
             if ordered is None:
-                ordered = self.orders[name] = Ordered(kind, key)
+                ordered = self.orders[name] = Ordered(kind, keys)
                 ordered.fill(aggregate for aggregate in self.aggregates.values() if isinstance(aggregate, kind))
-            found: list[A] = []
-            for index in range(bisect_right(ordered.keys, tuple(after)) if after else 0, len(ordered.keys)):
-                aggregate = self.aggregates[ordered.id_of[ordered.keys[index]]]
-                if matches(aggregate):
-                    found.append(aggregate)
+            start = bisect_right(ordered.keys, prefix + tuple(after)) if after else bisect_left(ordered.keys, prefix)
+            found: list[tuple[tuple, A]] = []
+            for index in range(start, len(ordered.keys)):
+                key = ordered.keys[index]
+                if key[:len(prefix)] != prefix:  # past the prefix's keys: they are all together
+                    break
+                aggregate = self.aggregates[ordered.id_of[key]]
+                if matches(aggregate, key):
+                    found.append((key, aggregate))
                     if len(found) > limit:
                         break
             if len(found) <= limit:
                 return found, None
-            return found[:limit], list(ordered.key_of[found[limit - 1].id])
+            return found[:limit], list(found[limit - 1][0][len(prefix):])
+
+    def page(self, name: str, kind: type[A], key: Callable[[A], tuple], after: list | None, limit: int,
+             matches: Callable[[A], bool] = lambda aggregate: True) -> tuple[list[A], list | None]:
+        """Up to `limit` aggregates of `kind` that match, in the order `key` gives (one key each), after the key
+        `after`; and the key to ask the next page after (None: no more)."""
+        found, next_after = self.entries(name, kind, lambda aggregate: [key(aggregate)], after, limit,
+                                         lambda aggregate, _: matches(aggregate))
+        return [aggregate for _, aggregate in found], next_after
+
+    def put_again(self, aggregates) -> None:
+        """Aggregates whose keys changed with no event of theirs (a peer worker forgotten, whose name no longer
+        opens): every order takes their keys anew."""
+        with self.lock:
+            for aggregate in aggregates:
+                for ordered in self.orders.values():
+                    if isinstance(aggregate, ordered.kind):
+                        ordered.put(aggregate)

@@ -19,7 +19,8 @@ from uuid import uuid5
 from services.directory import eligibility
 from services.directory.domain import (Organization, PeerGroup, PeerWorker, SubcontractAgreement,
                                        SupervisionAgreement)
-from shared.errors import NotAllowed
+from shared.crypto import split_token
+from shared.errors import InvalidInput, NotAllowed
 from shared.identity import Caller
 from shared.languages import codes, english_name
 
@@ -39,10 +40,6 @@ def today(clock) -> str:
 
 def iso(value: date | None) -> str | None:
     return value.isoformat() if value is not None else None
-
-
-def page(items: list, offset: int, limit: int) -> dict:
-    return {"items": items[offset:offset + limit], "total": len(items), "offset": offset, "limit": limit}
 
 
 def keyset_page(replayed, query: dict, kind: type, key, matches, view) -> dict:
@@ -143,62 +140,134 @@ def status_of(worker: PeerWorker, employment: dict, as_of: str, settings) -> dic
             "blocks_offers": bool(expired) and settings.expired_blocks_offers}
 
 
+def by_employment(worker: PeerWorker) -> list[tuple]:
+    """Each employment, under its organization by start: (organization, start, peer worker, employment)."""
+    return [(e["organization_id"], e["start"], str(worker.id), e["employment_id"]) for e in worker.employments.values()]
+
+
+def by_current_employment(worker: PeerWorker) -> list[tuple]:
+    return [key for key in by_employment(worker) if worker.employments[key[3]]["left_on"] is None]
+
+
+def by_current_employer(worker: PeerWorker) -> list[tuple]:
+    """(organization, peer worker) for each organization employing them now."""
+    return [(organization_id, str(worker.id)) for organization_id in worker.current_employers()]
+
+
+def by_supervisor_credential(worker: PeerWorker) -> list[tuple]:
+    """Those of an organization who may be eligible peer supervisors: a peer-supervisor credential not expired
+    (the day and the years in peer roles are decided when asked)."""
+    if any(c["kind"] == "peer_supervisor" and not c["expired"] for c in worker.credentials.values()):
+        return by_current_employer(worker)
+    return []
+
+
+def workers_page(replayed, query: dict, keys, matches=lambda worker, key: True) -> tuple[list, list | None]:
+    """(key, peer worker) of the query's organization in the order `keys` gives, after the query's `after`:
+    a walk as long as the page, however many the organization or the network employs."""
+    return replayed.entries(f"PeerWorker:{keys.__name__}", PeerWorker, keys, query["after"], query["limit"], matches,
+                            prefix=(str(query["organization_id"]),))
+
+
 def list_workforce(query: dict, caller: Caller, *, replayed, settings, clock) -> dict:
-    organization_id, as_of = str(query["organization_id"]), iso(query["as_of"]) or today(clock)
+    as_of = iso(query["as_of"]) or today(clock)
+    found, next_after = workers_page(replayed, query,
+                                     by_employment if query["include_former"] else by_current_employment)
     rows = []
-    for worker in replayed.all(PeerWorker):
-        for employment in worker.employments.values():
-            if employment["organization_id"] == organization_id and (
-                    query["include_former"] or employment["left_on"] is None):
-                rows.append({**employment, **status_of(worker, employment, as_of, settings)})
-    rows.sort(key=lambda row: (row["start"], row["peer_worker_id"]))
-    return page(rows, query["offset"], query["limit"])
+    for (_, _, _, employment_id), worker in found:
+        employment = worker.employments[employment_id]
+        rows.append({**employment, **status_of(worker, employment, as_of, settings)})
+    return {"items": rows, "next_after": next_after}
 
 
 def credential_status(query: dict, caller: Caller, *, replayed, settings, clock) -> dict:
     """Each current peer worker of an organization: certified, due, overdue, expired credentials."""
     organization_id, as_of = str(query["organization_id"]), iso(query["as_of"]) or today(clock)
+    found, next_after = workers_page(replayed, query, by_current_employer)
     rows = []
-    for worker in replayed.all(PeerWorker):
+    for _, worker in found:
         employment = worker.employment_at(organization_id)
-        if employment is not None:
-            rows.append({"peer_worker_id": str(worker.id), "role_title": employment["role_title"],
-                         **status_of(worker, employment, as_of, settings)})
-    rows.sort(key=lambda row: row["peer_worker_id"])
-    return page(rows, query["offset"], query["limit"])
+        rows.append({"peer_worker_id": str(worker.id), "role_title": employment["role_title"],
+                     **status_of(worker, employment, as_of, settings)})
+    return {"items": rows, "next_after": next_after}
 
 
-def eligible_peer_supervisors(query: dict, caller: Caller, *, replayed, settings, clock) -> list[str]:
+def eligible_peer_supervisors(query: dict, caller: Caller, *, replayed, settings, clock) -> dict:
     """Who at an organization may give professional-development supervision now."""
     as_of = today(clock)
-    return sorted(str(w.id) for w in replayed.all(PeerWorker)
-                  if str(query["organization_id"]) in w.current_employers()
-                  and eligibility.is_eligible_supervisor(w, as_of, settings.min_peer_years))
+    found, next_after = workers_page(
+        replayed, query, by_supervisor_credential,
+        lambda worker, key: eligibility.is_eligible_supervisor(worker, as_of, settings.min_peer_years))
+    return {"items": [{"peer_worker_id": str(worker.id)} for _, worker in found], "next_after": next_after}
 
 
 # -- the networking pool ----------------------------------------------------------------
+# The pool is kept in the order of its members' display names, opened when a member's record changes and held
+# in memory only. A page's cursor holds the last name shown sealed anew with its member's own key, so no name
+# travels in clear in a URL and none can be read back once its member is forgotten.
+AFTER = "pool-after:"  # what a sealed position opens to begins so: no other sealed field of theirs is one
+
+
+def pool_order(vault):
+    def by_display_name(worker: PeerWorker) -> list[tuple]:
+        """(display name, peer worker) for a member of the pool; none for the forgotten."""
+        if worker.pool is None or vault.is_forgotten(str(worker.id)):
+            return []
+        return [(vault.open(worker.pool["display_name"]).casefold(), str(worker.id))]
+    return by_display_name
+
+
+def pool_position(after: list | None, vault) -> list | None:
+    """The key a cursor's sealed position stands for."""
+    if after is None:
+        return None
+    try:
+        subject_id, _ = split_token(after[0])
+    except ValueError:
+        raise InvalidInput({"after": ["not a position this search gave"]}) from None
+    if vault.is_forgotten(subject_id):
+        raise InvalidInput({"after": ["the last member shown has been forgotten since: search again from the "
+                                      "first page"]})
+    opened = vault.open(after[0])
+    if not opened.startswith(AFTER):
+        raise InvalidInput({"after": ["not a position this search gave"]})
+    return [opened[len(AFTER):], subject_id]
+
+
+def sealed_position(found: list, vault) -> list | None:
+    """The position after the last member shown, sealed with their key (or the one before, forgotten since)."""
+    for (name, peer_worker_id), _ in reversed(found):
+        token = vault.seal_if_kept(peer_worker_id, AFTER + name)
+        if token is not None:
+            return [token]
+    return None
+
+
 def search_pool(query: dict, caller: Caller, *, store, replayed, vault, clock) -> dict:
     as_of = today(clock)
-    members = []
-    for worker in replayed.all(PeerWorker):
+    forgotten = []
+
+    def matches(worker: PeerWorker, key: tuple) -> bool:
+        if vault.is_forgotten(str(worker.id)):  # forgotten since the name was opened
+            forgotten.append(worker)
+            return False
         pool = worker.pool
-        if pool is None or vault.is_forgotten(str(worker.id)):
-            continue
-        if ((query["region"] and query["region"] != pool["region"])
-                or (query["language"] and query["language"] not in codes(pool["languages"]))
-                or (query["specialty"] and query["specialty"] not in pool["specialties"])
-                or (query["credential"] and not worker.holds(query["credential"], as_of))):
-            continue
-        members.append({"peer_worker_id": str(worker.id), "display_name": vault.open(pool["display_name"]),
-                        "organization_id": pool["organization_id"], "region": pool["region"],
-                        "languages": codes(pool["languages"]), "specialties": pool["specialties"],
-                        "credentials": held(worker, as_of)})
-    members.sort(key=lambda m: (m["display_name"].casefold(), m["peer_worker_id"]))
-    shown = page(members, query["offset"], query["limit"])
+        return not ((query["region"] and query["region"] != pool["region"])
+                    or (query["language"] and query["language"] not in codes(pool["languages"]))
+                    or (query["specialty"] and query["specialty"] not in pool["specialties"])
+                    or (query["credential"] and not worker.holds(query["credential"], as_of)))
+
+    found, last_key = replayed.entries("PeerWorker:by_display_name", PeerWorker, pool_order(vault),
+                                       pool_position(query["after"], vault), query["limit"], matches)
+    replayed.put_again(forgotten)  # their opened names leave memory
+    members = [{"peer_worker_id": str(worker.id), "display_name": vault.open(worker.pool["display_name"]),
+                "organization_id": worker.pool["organization_id"], "region": worker.pool["region"],
+                "languages": codes(worker.pool["languages"]), "specialties": worker.pool["specialties"],
+                "credentials": held(worker, as_of)} for _, worker in found]
     # Only the page shown was read.
     store.record_access(caller, "search_pool", [(m["peer_worker_id"], "peer_worker", ["display_name"])
-                                                for m in shown["items"]])
-    return shown
+                                                for m in members])
+    return {"items": members, "next_after": sealed_position(found, vault) if last_key else None}
 
 
 # -- agreements -------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """The directory as resources: organizations (an admin changes and closes their own), peer
 groups (an admin lists and retires their organization's), the networking pool (which a peer
 worker joins and leaves) and the HSDS export. Lists page by cursor over directory's own pages
-(keyset or offset); the filters are directory's own query fields, so the two never drift apart.
+(by key); the filters are directory's own query fields, so the two never drift apart.
 
 Each route's roles come from directory's access table (shared/contracts/commands/directory.py),
 which also refuses, before any call, an agency admin naming another organization and a peer
@@ -19,10 +19,11 @@ from werkzeug.wrappers import Response
 from services.gateway import pagination, schemas
 from services.gateway.app import Call, Reply, Route
 from services.gateway.people import PeerWorkerPath
+from services.gateway.problems import Problem
 from services.gateway.schemas import PageQuery, body_of, page_of
 from shared.contracts.commands import directory
 from shared.contracts.commands.directory import OPERATIONS as DIRECTORY
-from shared.errors import NotAllowed
+from shared.errors import InvalidInput, NotAllowed
 from shared.peer_role_chart import chart_document
 
 
@@ -118,21 +119,19 @@ class HsdsExport(Schema):
     schedules = fields.List(fields.Dict(), required=True)
 
 
-def _listing(method: str, query_schema: type[Schema]):
-    def handler(call: Call):
-        query = query_schema().dump(pagination.offset_query(call.query))  # plain JSON for the bus
-        return pagination.from_offset_page(call.rpc("directory", method, query))
-    handler.__name__ = method
-    return handler
-
-
-def keyset_listing(method: str, query_schema: type[Schema]):
-    """A list directory pages itself by key: the cursor carries the last key."""
+def keyset_listing(method: str, query_schema: type[Schema], size: int = 2):
+    """A list directory pages itself by key: the cursor carries the last key (`size` texts)."""
     wire_schema = Schema.from_dict({**query_schema._declared_fields, "after": fields.List(fields.String())})
 
     def handler(call: Call):
-        query = wire_schema().dump(pagination.keyset_query(call.query))  # plain JSON for the bus
-        return pagination.from_keyset_page(call.rpc("directory", method, query))
+        query = wire_schema().dump(pagination.keyset_query(call.query, size))  # plain JSON for the bus
+        try:
+            return pagination.from_keyset_page(call.rpc("directory", method, query))
+        except InvalidInput as refused:  # a position directory cannot place (the pool's: sealed) is the cursor
+            if "after" not in refused.field_errors:
+                raise
+            raise Problem(422, "the cursor is not one this API gave out", errors=[
+                {"field": "cursor", "message": message} for message in refused.field_errors["after"]]) from None
     handler.__name__ = method
     return handler
 
@@ -178,11 +177,6 @@ def export_hsds(call: Call):
     return call.rpc("directory", "export_hsds", HsdsQuery().dump(call.query))
 
 
-def wire(query_schema):
-    """The query directory gets: the filters plus the offset."""
-    return Schema.from_dict({**query_schema._declared_fields, "offset": fields.Integer()})
-
-
 def _pool(method: str, in_pool: bool):
     def change(call: Call):
         peer_worker_id = str(call.path["peer_worker_id"])
@@ -220,7 +214,7 @@ ROUTES = [
           DIRECTORY["find_groups"], query_schema=GroupQuery, response=page_of(Group, "GroupPage"),
           description="Open groups anyone may join: where, when, in which languages."),
     Route("GET", "/pool-members", "searchPool", "Search the networking pool", "peer workers",
-          _listing("search_pool", wire(PoolQuery)), DIRECTORY["search_pool"], query_schema=PoolQuery,
+          keyset_listing("search_pool", PoolQuery, size=1), DIRECTORY["search_pool"], query_schema=PoolQuery,
           response=page_of(PoolMember, "PoolMemberPage"),
           description="Peer workers who joined the pool to meet other peers; credentials held today."),
     Route("POST", "/peer-workers/<peer_worker_id>/pool-memberships", "joinPool", "Join the networking pool",

@@ -1,9 +1,8 @@
 """Opaque cursors: a page's next_cursor is all a client needs for the next page.
 
 Lists that grow with the network are paged inside the service, which reads no more than the page: a
-keyset page (`keyset_query`, or `key_query` for a key of one value: the key of the page's last item) or an
-offset page. `page` slices a list the service answers whole, for the lists that are one person's or one
-record's."""
+keyset page (`keyset_query`, or `key_query` for a key of one value: the key of the page's last item).
+`page` slices a list the service answers whole, for the lists that are one person's or one record's."""
 from __future__ import annotations
 
 import base64
@@ -39,22 +38,11 @@ def page(items: list, query: dict) -> dict:
     return {"items": items[start:end], "next_cursor": encode({"index": end}) if end < len(items) else None}
 
 
-def offset_query(query: dict) -> dict:
-    """A service's offset page for this cursor: the filters as given, the cursor as an offset."""
-    offset = (decode(query.get("cursor"), {"offset": int}) or {"offset": 0})["offset"]
-    return {**{k: v for k, v in query.items() if k != "cursor"}, "offset": offset}
-
-
-def from_offset_page(answer: dict) -> dict:
-    """A service's {items, total, offset, limit} as {items, next_cursor}."""
-    end = answer["offset"] + len(answer["items"])
-    return {"items": answer["items"], "next_cursor": encode({"offset": end}) if end < answer["total"] else None}
-
-
-def keyset_query(query: dict) -> dict:
-    """A service's keyset page for this cursor: the filters as given, `after` the last key of the page before."""
+def keyset_query(query: dict, size: int = 2) -> dict:
+    """A service's keyset page for this cursor: the filters as given, `after` the last key of the page before
+    (`size` texts, as the list's keys have)."""
     after = (decode(query.get("cursor"), {"after": list}) or {"after": None})["after"]
-    if after is not None and not (len(after) == 2 and all(isinstance(key, str) for key in after)):
+    if after is not None and not (len(after) == size and all(isinstance(key, str) for key in after)):
         raise Problem(422, "the cursor is not one this API gave out",
                       errors=[{"field": "cursor", "message": "use next_cursor from the previous page"}])
     return {**{k: v for k, v in query.items() if k != "cursor"}, "after": after}

@@ -12,10 +12,9 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields
 
-from services.gateway import pagination
 from services.gateway.app import Call, Reply, Route
 from services.gateway.csv_files import MEDIA as CSV, csv_file
-from services.gateway.directory import own_organization, query_of, wire
+from services.gateway.directory import keyset_listing, own_organization, query_of
 from services.gateway.people import PeerWorkerPath
 from services.gateway.schemas import body_of, page_of
 from shared.contracts.commands import directory
@@ -27,11 +26,10 @@ PeerRoleSinceInput = body_of(directory.SetPeerRoleSince, "peer_worker_id")
 CredentialInput = body_of(directory.RecordCredential, "peer_worker_id")
 ContinuingEducationInput = body_of(directory.RecordContinuingEducation, "peer_worker_id")
 WorkforceQuery = query_of(directory.WorkforceQuery, "WorkforceQuery")
-# Credential status is of current peer workers only: include_former means nothing there.
-CredentialStatusQuery = query_of(directory.WorkforceQuery, "CredentialStatusQuery", "include_former")
-EligibleSupervisorQuery = query_of(directory.OrganizationRef, "EligibleSupervisorQuery")
+CredentialStatusQuery = query_of(directory.CredentialStatusQuery, "CredentialStatusQuery")
+EligibleSupervisorQuery = query_of(directory.EligibleSupervisorQuery, "EligibleSupervisorQuery")
 CredentialStatusFileQuery = Schema.from_dict(
-    {key: directory.WorkforceQuery._declared_fields[key] for key in ("organization_id", "as_of")},
+    {key: directory.CredentialStatusQuery._declared_fields[key] for key in ("organization_id", "as_of")},
     name="CredentialStatusFileQuery")
 CREDENTIAL_COLUMNS = ["organization", "organization_id", "peer_worker_id", "role_title", "certification",
                       "certify_by", "credentials", "expired", "blocks_offers"]
@@ -146,30 +144,16 @@ def read_workforce_record(call: Call):
     return record
 
 
-def _organization_listing(method: str, query_schema: type[Schema]):
-    wire_schema = wire(query_schema)
-
-    def listing(call: Call):
-        query = wire_schema().dump(pagination.offset_query(call.query))
-        return pagination.from_offset_page(call.rpc("directory", method, query))
-    listing.__name__ = method
-    return listing
-
-
-def list_eligible_supervisors(call: Call):
-    organization_id = str(call.query["organization_id"])
-    found = call.rpc("directory", "eligible_peer_supervisors", {"organization_id": organization_id})
-    return pagination.page([{"peer_worker_id": peer_worker_id} for peer_worker_id in found], call.query)
-
-
 def export_credential_status(call: Call):
     query = CredentialStatusFileQuery().dump(call.query)
     organization = call.rpc("directory", "organization", query["organization_id"])
     rows: list[dict] = []
+    after = None
     while True:
-        page = call.rpc("directory", "credential_status", {**query, "offset": len(rows), "limit": PAGE})
+        page = call.rpc("directory", "credential_status", {**query, "after": after, "limit": PAGE})
         rows += page["items"]
-        if not page["items"] or len(rows) >= page["total"]:
+        after = page["next_after"]
+        if after is None:
             break
     named = [{"organization": organization["name"], "organization_id": organization["organization_id"], **row}
              for row in rows]
@@ -211,12 +195,12 @@ ROUTES = [
           description="Employments, credentials, continuing education. A peer worker reads their own; an agency "
                       "admin those their organization employs or employed."),
     Route("GET", "/employments", "listWorkforce", "List an organization's peer workforce", "workforce",
-          _organization_listing("list_workforce", WorkforceQuery), DIRECTORY["list_workforce"],
+          keyset_listing("list_workforce", WorkforceQuery, size=3), DIRECTORY["list_workforce"],
           query_schema=WorkforceQuery,
           response=page_of(WorkforceMember, "WorkforcePage"),
           description="Each employment with the peer worker's credential status on as_of (today if omitted)."),
     Route("GET", "/credential-status", "readCredentialStatus", "Read an organization's credential status",
-          "workforce", _organization_listing("credential_status", CredentialStatusQuery),
+          "workforce", keyset_listing("credential_status", CredentialStatusQuery, size=1),
           DIRECTORY["credential_status"],
           query_schema=CredentialStatusQuery, response=page_of(CredentialStatus, "CredentialStatusPage"),
           description="Each current peer worker: certified, due, overdue or not required, and expired credentials."),
@@ -228,7 +212,8 @@ ROUTES = [
                       "Peer workers by id, never a name or credential number. Text cells starting with "
                       "= + - or @ begin with an apostrophe, so a spreadsheet shows them and never runs them."),
     Route("GET", "/eligible-peer-supervisors", "listEligiblePeerSupervisors", "List who may supervise peers",
-          "workforce", list_eligible_supervisors, DIRECTORY["eligible_peer_supervisors"],
+          "workforce", keyset_listing("eligible_peer_supervisors", EligibleSupervisorQuery, size=1),
+          DIRECTORY["eligible_peer_supervisors"],
           query_schema=EligibleSupervisorQuery, response=page_of(EligibleSupervisor, "EligibleSupervisorPage"),
           description="An organization's peer workers with a current peer-supervisor credential and enough years "
                       "in peer roles (the state's settings)."),

@@ -76,6 +76,15 @@ def test_forget_then_open_says_forgotten_not_an_error(vault):
     assert vault.is_forgotten(person) is True
 
 
+def test_sealing_for_someone_kept_only_never_gives_a_forgotten_person_a_key_again(vault):
+    person = subject()
+    vault.seal(person, "first")
+    assert vault.open(vault.seal_if_kept(person, "Rowan")) == "Rowan"
+    vault.forget(person)
+    assert vault.seal_if_kept(person, "Rowan") is None and vault.is_forgotten(person)
+    assert vault.seal_if_kept(subject(), "never had a key") is None
+
+
 def test_forgetting_twice_or_someone_unknown_says_there_was_no_key(vault):
     person = subject()
     vault.seal(person, NAME)

@@ -80,3 +80,28 @@ def test_page_one_of_100000_costs_at_most_twice_page_one_of_100():
         if ratios[-1] <= 2.0:
             break
     assert min(ratios) <= 2.0, ratios
+
+
+def test_an_aggregate_may_have_several_keys_or_none_and_a_page_may_keep_to_a_prefix():
+    replayed = replayed_with(0)
+    for n, regions in enumerate((["Hampden", "Berkshire"], [], ["Hampden"], ["Berkshire", "Hampden"])):
+        item = Item(id=uuid.UUID(int=n + 1), name=f"Item {n}", regions=regions)
+        replayed.aggregates[item.id] = item
+
+    def by_region(item) -> list[tuple]:
+        return [(region, item.name, str(item.id)) for region in item.regions]
+
+    def region_page(region, after=None, limit=2):
+        found, after = replayed.entries("by region", Item, by_region, after, limit, prefix=(region,))
+        return [item.name for _, item in found], after
+
+    assert region_page("Hampden") == (["Item 0", "Item 2"], ["Item 2", str(uuid.UUID(int=3))])
+    assert region_page("Hampden", ["Item 2", str(uuid.UUID(int=3))]) == (["Item 3"], None)
+    assert region_page("Berkshire", limit=5) == (["Item 0", "Item 3"], None)  # never another region's
+    assert region_page("Essex") == ([], None)
+    moved = replayed.aggregates[uuid.UUID(int=1)]
+    moved.regions = ["Essex"]
+    replayed.put_again([moved])  # as for a change no event of its own tells
+    assert region_page("Hampden", limit=5) == (["Item 2", "Item 3"], None)
+    assert region_page("Essex") == (["Item 0"], None)
+    assert replayed.orders["by region"].held.get(uuid.UUID(int=2)) is None  # no keys, nothing held

@@ -79,8 +79,9 @@ def test_the_handbooks_subcontracting_scenario_end_to_end(store_env, network_fac
     assert (status[placed[0]], status[placed[1]]) == ("certified", "due")
 
     # The agency has no eligible peer supervisor; the peer-run organization has one.
-    assert agency_admin.directory.eligible_peer_supervisors({"organization_id": agency}) == []
-    assert provider_admin.directory.eligible_peer_supervisors({"organization_id": provider}) == [supervisor]
+    assert agency_admin.directory.eligible_peer_supervisors({"organization_id": agency})["items"] == []
+    assert provider_admin.directory.eligible_peer_supervisors({"organization_id": provider}) == {
+        "items": [{"peer_worker_id": supervisor}], "next_after": None}
 
     agreement = agency_admin.directory.make_subcontract({
         "buyer_id": agency, "provider_id": provider, "hours_per_week": 20, "amount": "26000.00",

@@ -336,9 +336,10 @@ def test_a_peer_worker_can_work_for_several_organizations_and_leave_one(director
     assert [(e["role_title"], e["left_on"]) for e in record["employments"]] == [
         ("Peer Specialist", None), ("Recovery Coach", "2026-03-01")]
     assert record["peer_role_since"] == "2018-03-01"
-    assert directory.perform("list_workforce", admin_of(net.agency), {"organization_id": str(net.agency)})["total"] == 0
-    assert directory.perform("list_workforce", admin_of(net.agency), {"organization_id": str(net.agency),
-                                                                      "include_former": True})["total"] == 1
+    mine = {"organization_id": str(net.agency)}
+    assert directory.perform("list_workforce", admin_of(net.agency), mine)["items"] == []
+    former = directory.perform("list_workforce", admin_of(net.agency), {**mine, "include_former": True})["items"]
+    assert [row["left_on"] for row in former] == ["2026-03-01"]
 
 
 def test_who_may_read_a_workforce_record(directory, net):
@@ -478,15 +479,15 @@ def test_joining_the_pool_makes_a_peer_findable_and_leaving_hides_them_at_once(d
     join(directory, net, worker)
     found = directory.perform("search_pool", SYSTEM, {"region": "Hampden", "language": "Spanish"})
     assert [m["display_name"] for m in found["items"]] == ["Rowan Example"]
-    assert directory.perform("search_pool", SYSTEM, {"language": "Portuguese"})["total"] == 0
+    assert len(directory.perform("search_pool", SYSTEM, {"language": "Portuguese"})["items"]) == 0
     assert found["items"][0]["languages"] == ["en", "es"]  # stored and answered as codes
-    assert directory.perform("search_pool", SYSTEM, {"language": "es"})["total"] == 1
+    assert len(directory.perform("search_pool", SYSTEM, {"language": "es"})["items"]) == 1
     assert sorted(published(directory)[-1]["body"]["languages"]) == ["en", "es"]
     with pytest.raises(InvalidInput) as refused:
         directory.perform("search_pool", SYSTEM, {"language": "Quenya"})
     assert "language" in refused.value.field_errors
     directory.perform("leave_pool", peer_caller(worker), {"peer_worker_id": str(worker)})
-    assert directory.perform("search_pool", SYSTEM, {})["total"] == 0
+    assert len(directory.perform("search_pool", SYSTEM, {})["items"]) == 0
     types = [m["type"] for m in published(directory)]
     assert types[-2:] == ["PoolJoined", "PoolLeft"]
     assert "Rowan" not in str(published(directory))  # the display name crosses only sealed
@@ -514,13 +515,13 @@ def test_leaving_the_organization_leaves_the_pool(directory, net):
     directory.perform("end_employment", admin_of(net.provider), {"peer_worker_id": str(worker),
                                                                  "organization_id": str(net.provider),
                               "left_on": "2026-05-01"})
-    assert directory.perform("search_pool", SYSTEM, {})["total"] == 0
+    assert len(directory.perform("search_pool", SYSTEM, {})["items"]) == 0
 
 
 def test_a_forgotten_peer_is_not_shown(directory, net, vault):
     join(directory, net, net.workers[0])
     vault.forget(str(net.workers[0]))
-    assert directory.perform("search_pool", SYSTEM, {})["total"] == 0
+    assert len(directory.perform("search_pool", SYSTEM, {})["items"]) == 0
 
 
 # --- supervision agreements -------------------------------------------------------------------
@@ -544,9 +545,9 @@ def test_a_supervision_agreement_is_active_once_both_organizations_accept(direct
     supervisee = uuid.uuid4()
     directory.perform("record_employment", SYSTEM, employment(supervisee, net.agency))
     supervisor = make_supervisor(directory, net)
-    assert directory.perform("eligible_peer_supervisors", SYSTEM,
-                             {"organization_id": str(net.provider)}) == [str(supervisor)]
-    assert directory.perform("eligible_peer_supervisors", SYSTEM, {"organization_id": str(net.agency)}) == []
+    assert directory.perform("eligible_peer_supervisors", SYSTEM, {"organization_id": str(net.provider)}) == {
+        "items": [{"peer_worker_id": str(supervisor)}], "next_after": None}
+    assert directory.perform("eligible_peer_supervisors", SYSTEM, {"organization_id": str(net.agency)})["items"] == []
     agreement = propose(directory, net, supervisee, supervisor)
     first = directory.perform("accept_supervision", admin_of(net.agency), {"agreement_id": str(agreement),
                                                                            "organization_id": str(net.agency)})

@@ -59,10 +59,10 @@ DIRECTORY_ANSWERS = {
     ("directory", "record_credential"): WORKFORCE_RECORD["credentials"][0]["credential_id"],
     ("directory", "workforce_record"): WORKFORCE_RECORD,
     ("directory", "list_workforce"): {"items": [{**EMPLOYMENT, "peer_worker_id": PEER_WORKER, **STATUS}],
-                                      "total": 1, "offset": 0, "limit": 50},
+                                      "next_after": None},
     ("directory", "credential_status"): {"items": [{"peer_worker_id": PEER_WORKER, "role_title": "Peer specialist",
-                                                    **STATUS}], "total": 1, "offset": 0, "limit": 50},
-    ("directory", "eligible_peer_supervisors"): [PEER_WORKER],
+                                                    **STATUS}], "next_after": None},
+    ("directory", "eligible_peer_supervisors"): {"items": [{"peer_worker_id": PEER_WORKER}], "next_after": None},
     ("directory", "subcontract_hours"): [{
         "agreement_id": str(uuid.uuid4()), "buyer": "Hampden Agency (synthetic)", "buyer_id": ORG,
         "provider": "Valley Peer Collective (synthetic)", "provider_id": str(uuid.uuid4()), "month": "2026-11",

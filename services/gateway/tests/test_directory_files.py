@@ -41,19 +41,19 @@ def test_an_agency_admin_may_not_download_another_organizations_hours(client, ba
 
 def test_credential_status_of_every_current_peer_worker_as_csv(client, backend):
     pages = [{"items": [{"peer_worker_id": PEER_WORKER, "role_title": "-Peer specialist", **STATUS}] * 500,
-              "total": 501, "offset": 0, "limit": 500},
-             {"items": [{"peer_worker_id": PEER_WORKER, "role_title": "+1 Lead", **STATUS}],
-              "total": 501, "offset": 500, "limit": 500}]
+              "next_after": [PEER_WORKER]},
+             {"items": [{"peer_worker_id": PEER_WORKER, "role_title": "+1 Lead", **STATUS}], "next_after": None}]
     backend.answers[("directory", "organization")] = {"organization_id": ORG, "name": "Hilltown Peer Center"}
-    backend.answers[("directory", "credential_status")] = lambda query: pages[query["offset"] // 500]
+    backend.answers[("directory", "credential_status")] = lambda query: pages[query["after"] is not None]
     header, *lines = rows(client.get(f"/credential-status-export?organization_id={ORG}&as_of=2026-11-24",
                                      headers=bearer("state_auditor")))
     assert header[:3] == ["organization", "organization_id", "peer_worker_id"] and len(lines) == 501
     assert lines[0] == ["Hilltown Peer Center", ORG, PEER_WORKER, "'-Peer specialist", "due", "2026-07-06",
                         "recovery_coach", "", "no"]
     assert lines[-1][3] == "'+1 Lead"
-    offsets = [args[0]["offset"] for _, method, args, _ in backend.calls if method == "credential_status"]
-    assert offsets == [0, 500]
+    afters = [(args[0]["after"], args[0]["limit"]) for _, method, args, _ in backend.calls
+              if method == "credential_status"]
+    assert afters == [(None, 500), ([PEER_WORKER], 500)]  # each page after the last of the one before
 
 
 def test_a_bad_query_is_a_problem_naming_the_field(client, backend):

@@ -2,11 +2,14 @@
 path ids the only ids, agreements read before an act and after it, lists paged."""
 import uuid
 
+import pytest
+
+from services.gateway import pagination
 from services.gateway.tests.conftest import ORG, bearer
 from services.gateway.tests.requests_directory import GROUP, WORKFORCE_RECORD
 from services.gateway.tests.test_requests import problem
 from services.gateway.tests.test_roles import SUBCONTRACT, SUPERVISION
-from shared.errors import NotAllowed, NotFound
+from shared.errors import InvalidInput, NotAllowed, NotFound
 
 ELSEWHERE = str(uuid.uuid4())
 
@@ -106,19 +109,77 @@ def test_nothing_changes_for_an_unknown_agreement_or_a_non_party(client, backend
     assert {method for _, method, _, _ in backend.calls} == {"supervision_agreement", "subcontract"}
 
 
+def keyed(items: list, key):
+    """Directory's keyset page over `items`: after the key of the last item of the page before."""
+    def answer(query):
+        keys = [key(item) for item in items]
+        start = 0 if query["after"] is None else keys.index(query["after"]) + 1
+        shown = items[start:start + query["limit"]]
+        return {"items": shown, "next_after": key(shown[-1]) if start + query["limit"] < len(items) else None}
+    return answer
+
+
 def test_lists_page_by_cursor_with_the_filters_as_directory_reads_them(client, backend):
     ids = sorted(str(uuid.uuid4()) for _ in range(3))
-    backend.answers[("directory", "eligible_peer_supervisors")] = ids
+    backend.answers[("directory", "eligible_peer_supervisors")] = keyed(
+        [{"peer_worker_id": i} for i in ids], lambda item: [item["peer_worker_id"]])
     first = client.get(f"/eligible-peer-supervisors?organization_id={ORG}&limit=2", headers=bearer("supervisor"))
     assert [item["peer_worker_id"] for item in first.get_json()["items"]] == ids[:2]
     cursor = first.get_json()["next_cursor"]
     rest = client.get(f"/eligible-peer-supervisors?organization_id={ORG}&limit=2&cursor={cursor}",
                       headers=bearer("supervisor")).get_json()
     assert rest == {"items": [{"peer_worker_id": ids[2]}], "next_cursor": None}
+    assert [args[0] for _, _, args, _ in backend.calls] == [{"organization_id": ORG, "limit": 2, "after": None},
+                                                           {"organization_id": ORG, "limit": 2, "after": [ids[1]]}]
 
-    backend.answers[("directory", "credential_status")] = {"items": [], "total": 0, "offset": 0, "limit": 5}
+    backend.answers[("directory", "credential_status")] = {"items": [], "next_after": None}
     client.get(f"/credential-status?organization_id={ORG}&as_of=2026-11-24&limit=5", headers=bearer("state_auditor"))
-    assert backend.calls[-1][2] == ({"organization_id": ORG, "as_of": "2026-11-24", "limit": 5, "offset": 0},)
+    assert backend.calls[-1][2] == ({"organization_id": ORG, "as_of": "2026-11-24", "limit": 5, "after": None},)
     problem(client.get(f"/credential-status?organization_id={ORG}&include_former=true",
                        headers=bearer("state_auditor")), 422)
     problem(client.get("/employments", headers=bearer("state_auditor")), 422)  # which organization
+
+
+def test_the_workforce_and_the_pool_walk_by_directory_s_keys_behind_an_opaque_cursor(client, backend):
+    rows = [{"peer_worker_id": str(n), "start": f"2026-0{n + 1}-05", "employment_id": f"e{n}"} for n in range(5)]
+    backend.answers[("directory", "list_workforce")] = keyed(
+        rows, lambda row: [row["start"], row["peer_worker_id"], row["employment_id"]])
+    members = [{"peer_worker_id": str(n), "display_name": f"Peer {n} (synthetic)"} for n in range(5)]
+    backend.answers[("directory", "search_pool")] = keyed(members, lambda m: [f"pii1:{m['peer_worker_id']}:sealed"])
+    for url, role, items in ((f"/employments?organization_id={ORG}&include_former=true&limit=2", "state_auditor",
+                              rows), ("/pool-members?region=Hampden&limit=2", "peer", members)):
+        seen, cursor = [], None
+        while True:
+            page = client.get(url + (f"&cursor={cursor}" if cursor else ""), headers=bearer(role)).get_json()
+            seen += page["items"]
+            cursor = page["next_cursor"]
+            if cursor is None:
+                break
+            assert "sealed" not in cursor and "2026" not in cursor  # opaque, not the key as text
+        assert seen == items
+    pool_queries = [args[0] for _, method, args, _ in backend.calls if method == "search_pool"]
+    assert [query["after"] for query in pool_queries] == [None, ["pii1:1:sealed"], ["pii1:3:sealed"]]
+    assert {query["region"] for query in pool_queries} == {"Hampden"}
+
+
+@pytest.mark.parametrize("path,cursor", [
+    (f"/employments?organization_id={ORG}", pagination.encode({"after": ["2026-01-05", "x"]})),
+    (f"/credential-status?organization_id={ORG}", pagination.encode({"after": ["a", "b"]})),
+    (f"/eligible-peer-supervisors?organization_id={ORG}", pagination.encode({"index": 2})),
+    ("/pool-members", pagination.encode({"after": [1]})),
+    ("/pool-members", pagination.encode({"offset": 50})),
+    ("/pool-members", "not-a-cursor"),
+])
+def test_a_cursor_not_given_for_that_list_is_422_naming_it(client, backend, path, cursor):
+    role = "peer" if path.startswith("/pool") else "state_auditor"
+    answer = client.get(f"{path}{'&' if '?' in path else '?'}cursor={cursor}", headers=bearer(role))
+    assert answer.status_code == 422 and answer.get_json()["errors"][0]["field"] == "cursor"
+    assert backend.calls == []
+
+
+def test_a_position_directory_cannot_place_is_a_cursor_problem(client, backend):
+    backend.answers[("directory", "search_pool")] = InvalidInput({"after": ["the last member shown has been "
+                                                                            "forgotten since"]})
+    cursor = pagination.encode({"after": ["pii1:x:sealed"]})
+    errors = problem(client.get(f"/pool-members?cursor={cursor}", headers=bearer("peer")), 422)["errors"]
+    assert errors == [{"field": "cursor", "message": "the last member shown has been forgotten since"}]

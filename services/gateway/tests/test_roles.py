@@ -159,8 +159,7 @@ ANSWERS = {
     ("directory", "find_groups"): {"items": [], "next_after": None},
     ("directory", "search_pool"): {"items": [{
         "peer_worker_id": OTHER, "display_name": "Sam (synthetic)", "organization_id": OTHER, "region": "Hampden",
-        "languages": ["Spanish"], "specialties": [], "credentials": ["recovery_coach"]}],
-        "total": 1, "offset": 0, "limit": 50},
+        "languages": ["Spanish"], "specialties": [], "credentials": ["recovery_coach"]}], "next_after": None},
     ("directory", "export_hsds"): {"hsds_version": "3.0", "organizations": [], "services": [], "locations": [],
                                    "service_at_locations": [], "schedules": []},
     ("intake", "enroll"): ME,

@@ -299,15 +299,15 @@ class GroupRef(CommandSchema):
     group_id = fields.UUID(required=True)
 
 
-class Page(CommandSchema):
-    offset = fields.Integer(strict=True, load_default=0, validate=validate.Range(min=0))
-    limit = fields.Integer(strict=True, load_default=50, validate=validate.Range(min=1, max=500))
+def After(size: int = 2):
+    """The sort key of the last item of the page before, as the service gave it (`next_after`): `size` texts."""
+    return fields.List(FreeText(1, 1000), load_default=None, validate=validate.Length(equal=size))
 
 
 class Keyset(CommandSchema):
-    """A page after the last item of the one before: `after` is that item's sort key as the service gave it
-    (`next_after`), so the service reads as much as the page, however long the list."""
-    after = fields.List(FreeText(1, 1000), load_default=None, validate=validate.Length(equal=2))
+    """A page after the last item of the one before (`after`), so the service reads as much as the page,
+    however long the list."""
+    after = After()
     limit = fields.Integer(strict=True, load_default=50, validate=validate.Range(min=1, max=500))
 
 
@@ -317,10 +317,23 @@ class OrganizationQuery(Keyset):
     include_closed = Flag(in_query=True, load_default=False)
 
 
-class WorkforceQuery(Page):
+class WorkforceQuery(Keyset):
+    after = After(3)  # the last employment's start, peer worker and employment ids
     organization_id = fields.UUID(required=True)
     include_former = Flag(in_query=True, load_default=False)
     as_of = Day(load_default=None)
+
+
+class CredentialStatusQuery(Keyset):
+    """Current peer workers only, by id."""
+    after = After(1)  # the last peer worker's id
+    organization_id = fields.UUID(required=True)
+    as_of = Day(load_default=None)
+
+
+class EligibleSupervisorQuery(Keyset):
+    after = After(1)  # the last peer worker's id
+    organization_id = fields.UUID(required=True)
 
 
 class AgreementQuery(Keyset):
@@ -334,7 +347,10 @@ class SubcontractHoursQuery(CommandSchema):
     agreement_id = fields.UUID(load_default=None)
 
 
-class PoolQuery(Page):
+class PoolQuery(Keyset):
+    """By display name. `after` is the last member's place sealed with their own key: no name in clear in a
+    cursor, and none to read back once they are forgotten."""
+    after = After(1)
     region = Text(100, load_default=None)
     language = Language(load_default=None)
     specialty = Text(60, load_default=None)
@@ -371,7 +387,7 @@ OPERATIONS = Operations("directory", [
     Operation("list_workforce", READERS, WorkforceQuery, scope="organization_id"),
     Operation("record_credential", ADMINS, RecordCredential),
     Operation("record_continuing_education", PEER_OR_ADMINS, RecordContinuingEducation, own="peer_worker_id"),
-    Operation("credential_status", READERS, WorkforceQuery, scope="organization_id"),
+    Operation("credential_status", READERS, CredentialStatusQuery, scope="organization_id"),
     Operation("expire_credentials", ("system",), AsOf, args=("as_of",)),
     Operation("decide_peer_years", ("system",)),
     # the networking pool
@@ -396,8 +412,8 @@ OPERATIONS = Operations("directory", [
     Operation("end_supervision", ADMINS, EndAgreement),
     Operation("supervision_agreement", READERS, AgreementId, args=("agreement_id",)),
     Operation("list_supervision_agreements", READERS, AgreementQuery, scope="organization_id"),
-    Operation("eligible_peer_supervisors", ("agency_admin", "supervisor", "state_auditor", "system"), OrganizationRef,
-              scope="organization_id"),
+    Operation("eligible_peer_supervisors", ("agency_admin", "supervisor", "state_auditor", "system"),
+              EligibleSupervisorQuery, scope="organization_id"),
     # peer groups
     Operation("list_group", ADMINS, ListGroup, scope="host_organization_id"),
     Operation("retire_group", ADMINS, GroupRef),
