@@ -12,6 +12,7 @@ from pathlib import Path
 from cryptography.fernet import Fernet
 from eventsourcing.persistence import StoredEvent
 
+from bench.paging import least_time, print_rows
 from services.intake.setup import setup as intake_setup
 from services.matching.domain import Connection
 from services.matching.projections import Pool
@@ -60,16 +61,6 @@ def pool_with(count: int) -> tuple[Pool, str]:
     return pool, peer_worker_id
 
 
-def least_time(read, repeats: int) -> float:
-    """Seconds for one read, the least of `repeats`: the page's cost, not the busy machine's."""
-    best = float("inf")
-    for _ in range(repeats):
-        started = time.perf_counter()
-        read()
-        best = min(best, time.perf_counter() - started)
-    return best
-
-
 def disclosures_pages(count: int, folder: Path, repeats: int = 200) -> tuple[float, float]:
     """Seconds for page 1 of a person's disclosure log of `count` lines, and for its last page."""
     store, person = intake_with(count, folder)
@@ -105,7 +96,5 @@ def paging_figures() -> dict:
 
 
 if __name__ == "__main__":
-    from bench.paging import print_rows
-
     print(time.strftime("one person's lists paged inside the services (%H:%M UTC):", time.gmtime()))
     print_rows(paging_figures())

@@ -14,6 +14,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from types import SimpleNamespace
 
+from bench.paging import least_time, print_rows
 from services.audit import queries as audit_queries
 from services.audit.chain import now
 from services.audit.ledger import COLUMNS, SQLiteLedger
@@ -33,16 +34,6 @@ SHORTFALL_QUERY = {"organization_id": None, "supervisor_id": None, "as_of": None
 
 def clock() -> datetime:
     return datetime(2026, 12, 5, 12, tzinfo=timezone.utc)
-
-
-def least_time(read, repeats: int) -> float:
-    """Seconds for one read, the least of `repeats`: the page's cost, not the busy machine's."""
-    best = float("inf")
-    for _ in range(repeats):
-        started = time.perf_counter()
-        read()
-        best = min(best, time.perf_counter() - started)
-    return best
 
 
 # -- audit's signed checkpoints ------------------------------------------------------------------------------------
@@ -126,7 +117,5 @@ def paging_figures(repeats: int = 300) -> dict:
 
 
 if __name__ == "__main__":
-    from bench.paging import print_rows
-
     print(time.strftime("the state's records paged inside the services (%H:%M UTC):", time.gmtime()))
     print_rows(paging_figures())
