@@ -68,6 +68,15 @@ def test_a_backlog_is_handed_over_in_order_in_batches_and_every_message_acked(am
         queue(connection.channel()).delete()
 
 
+def one_handed_over(amqp_uri, bus: BusConsumer, tracked: RecordingTracked) -> None:
+    """Once the consumer is ready, one event published; it is handed over alone."""
+    wait_until(lambda: bus.consuming is not None, timeout=10, message="the consumer ready")
+    with Connection(amqp_uri) as connection:
+        Producer(connection.channel(), exchange=events_exchange()).publish(
+            {"source": "intake", "position": 1}, routing_key="intake.Example", serializer="json")
+    wait_until(lambda: tracked.handed_over() == [1], timeout=10, message="the lone message handed over")
+
+
 def test_a_single_message_is_handed_over_without_waiting_for_more(amqp_uri, monkeypatch):
     monkeypatch.setenv("PEERNET_EXCHANGE", f"bus-batches-{uuid.uuid4().hex[:8]}")
     queue = consumer_queue("matching", ("intake",))
@@ -75,11 +84,7 @@ def test_a_single_message_is_handed_over_without_waiting_for_more(amqp_uri, monk
     bus = BusConsumer(Connection(amqp_uri), tracked, queue, prefetch=200)
     start_in_thread(bus, name="consumer-test")
     try:
-        wait_until(lambda: bus.consuming is not None, timeout=10, message="the consumer ready")
-        with Connection(amqp_uri) as connection:
-            Producer(connection.channel(), exchange=events_exchange()).publish(
-                {"source": "intake", "position": 1}, routing_key="intake.Example", serializer="json")
-        wait_until(lambda: tracked.handed_over() == [1], timeout=10, message="the lone message handed over")
+        one_handed_over(amqp_uri, bus, tracked)
     finally:
         bus.should_stop = True
         with Connection(amqp_uri) as connection:
@@ -94,11 +99,7 @@ def test_a_clean_stop_acks_what_was_applied_so_nothing_is_delivered_again(amqp_u
     bus.ACK_AFTER = 3600  # the ack waits: only the stop can give it
     consuming = start_in_thread(bus, name="consumer-test")
     try:
-        wait_until(lambda: bus.consuming is not None, timeout=10, message="the consumer ready")
-        with Connection(amqp_uri) as connection:
-            Producer(connection.channel(), exchange=events_exchange()).publish(
-                {"source": "intake", "position": 1}, routing_key="intake.Example", serializer="json")
-        wait_until(lambda: tracked.handed_over() == [1], timeout=10, message="the message handed over")
+        one_handed_over(amqp_uri, bus, tracked)
         assert bus.unacked  # applied, its ack waiting
         bus.should_stop = True
         consuming.join(timeout=10)
