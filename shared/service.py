@@ -9,11 +9,13 @@ consumers catch up from, and (with `follows`) a tracked consumer.
 from __future__ import annotations
 
 import json
+import logging
 import time
 
 from kombu import Connection
+from kombu.serialization import registry
 from nameko.extensions import DependencyProvider
-from nameko.rpc import rpc
+from nameko.rpc import Rpc, RpcConsumer
 from nameko.standalone.rpc import ClusterRpcProxy
 from nameko.web.handlers import http
 from werkzeug.wrappers import Response
@@ -31,6 +33,30 @@ from shared.operations import Operation, Operations, require
 
 EXPECTED = (InvalidInput, NotAllowed, NotFound, Conflict)
 CALLER_KEY = "caller"
+
+log = logging.getLogger("peernet.service")
+
+
+class AnswerableCalls(RpcConsumer):
+    """nameko's RPC consumer, dropping a call it could not answer. One without a reply queue or a content type
+    it knows made nameko's responder raise, and the container died; restarted, it took the same message again.
+    Anyone allowed to call the service could send one."""
+
+    def handle_message(self, body, message):
+        properties = message.properties
+        if properties.get("content_type") not in registry.type_to_name or not properties.get("reply_to"):
+            log.warning("%s: dropped a call that cannot be answered (no reply queue, or an unknown content type)",
+                        self.container.service_name)
+            self.queue_consumer.ack_message(message)
+            return
+        super().handle_message(body, message)
+
+
+class AnswerableRpc(Rpc):
+    rpc_consumer = AnswerableCalls()
+
+
+rpc = AnswerableRpc.decorator
 
 
 class ApplicationProvider(DependencyProvider):

@@ -87,3 +87,26 @@ def test_a_call_without_a_caller_is_refused(network_factory, store_env, amqp_uri
     with ClusterRpcProxy({"AMQP_URI": amqp_uri}, timeout=10) as anonymous:
         with pytest.raises(NotAllowed):
             anonymous.intake.record_peer_worker_profile(profile(str(uuid.uuid4())))
+
+
+def test_a_call_that_cannot_be_answered_is_dropped_and_the_service_lives_on(network_factory, tmp_path, amqp_uri,
+                                                                            rpc):
+    import amqp
+    from kombu import Connection
+
+    network = network_factory({"PEERNET_VAR_DIR": str(tmp_path / "var"), "PEERNET_STORE": "sqlite"},
+                              services=("intake",))
+    network.start()
+    pid = network.processes["intake"].pid
+    with Connection(amqp_uri) as connection:
+        channel = connection.channel()
+        # No content type; no reply queue; and a content type kombu refuses to decode (it drops that one itself).
+        for properties in ({"reply_to": "nobody"}, {"content_type": "application/json"},
+                           {"content_type": "application/x-unknown", "reply_to": "nobody"}):
+            channel.basic_publish(amqp.Message(b'{"args": [], "kwargs": {}}', **properties),
+                                  exchange="nameko-rpc", routing_key="intake.positions")
+    # Dropped with a warning, not the container's death (restarted, it died again on the same message).
+    assert rpc("system").intake.positions()["log"] == 0
+    assert network.processes["intake"].pid == pid
+    wait_until(lambda: (tmp_path / "logs" / "intake.log").read_text().count(
+        "dropped a call that cannot be answered") == 2, timeout=10, message="the calls that cannot be answered dropped")
