@@ -30,7 +30,7 @@ from shared.peer_role_chart import chart_document
 def query_of(service_query, name: str, *without: str) -> type[Schema]:
     """A directory query as HTTP filters: its own fields, with cursor and limit for its page."""
     filters = {key: field for key, field in service_query._declared_fields.items()
-               if key not in ("offset", "after", "limit", *without)}
+               if key not in ("after", "limit", *without)}
     return PageQuery.from_dict(filters, name=name)
 
 
