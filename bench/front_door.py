@@ -136,24 +136,9 @@ def _spent(before: dict, after: dict) -> dict[str, float]:
 
 
 # -- the section ----------------------------------------------------------------------------------
-def _follows() -> dict[str, tuple]:
-    """Each service's upstreams, as its application class declares them."""
-    import importlib
-    import inspect
-
-    found = {}
-    for service in config.SERVICES:
-        module = importlib.import_module(f"services.{service}.application")
-        for _, value in inspect.getmembers(module, inspect.isclass):
-            if value.__module__ == module.__name__ and isinstance(getattr(value, "follows", None), tuple):
-                found[service] = value.follows
-    return found
-
-
 def _settled(network: Network, token: str) -> None:
     """Every consumer has applied its upstreams' last events: a part's CPU includes what it caused."""
     port = network.specs[GATEWAY].port
-    follows = _follows()
 
     def caught_up() -> bool:
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
@@ -164,7 +149,7 @@ def _settled(network: Network, token: str) -> None:
             positions[service] = json.loads(connection.getresponse().read())
         connection.close()
         return all(positions[service]["upstream"][source] >= positions[source]["log"]
-                   for service, sources in follows.items() for source in sources)
+                   for service, sources in config.FOLLOWS.items() for source in sources)
 
     wait_until(lambda: caught_up() and caught_up(), timeout=180, interval=0.2,
                message="every consumer caught up with its upstreams")

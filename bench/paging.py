@@ -72,7 +72,7 @@ def network_of(count: int, vault: PersonKeyVault) -> ReplayedAggregates:
     return replayed
 
 
-def pool_vault() -> PersonKeyVault:
+def a_vault() -> PersonKeyVault:
     return PersonKeyVault(MemoryKeyStorage(), Fernet.generate_key().decode())
 
 
@@ -109,7 +109,7 @@ def pool_page_one(replayed: ReplayedAggregates, vault: PersonKeyVault, repeats: 
 
 def paging_figures() -> dict:
     organizations = organizations_page_one(directory_with(100)), organizations_page_one(directory_with(100_000))
-    networks = [(network_of(count, vault), vault) for count, vault in ((100, pool_vault()), (100_000, pool_vault()))]
+    networks = [(network_of(count, vault), vault) for count, vault in ((100, a_vault()), (100_000, a_vault()))]
     workforce = tuple(workforce_page_one(replayed) for replayed, _ in networks)
     pool = tuple(pool_page_one(replayed, vault) for replayed, vault in networks)
     figures = {}

@@ -9,24 +9,18 @@ import time
 import uuid
 from pathlib import Path
 
-from cryptography.fernet import Fernet
 from eventsourcing.persistence import StoredEvent
 
-from bench.paging import least_time, print_rows
+from bench.paging import a_vault, least_time, print_rows
 from services.intake.setup import setup as intake_setup
 from services.matching.domain import Connection
 from services.matching.projections import Pool
 from services.matching.queries import peer_connections
-from shared.crypto import MemoryKeyStorage, PersonKeyVault
 from shared.identity import Caller
 
 SIZES = (100, 100_000)  # the figures' names say these
 LIMIT = 50
 SYSTEM = Caller.system("bench")
-
-
-def a_vault() -> PersonKeyVault:
-    return PersonKeyVault(MemoryKeyStorage(), Fernet.generate_key().decode())
 
 
 def intake_with(count: int, folder: Path):

@@ -10,11 +10,10 @@ import copy
 import tempfile
 import time
 import uuid
-from datetime import datetime, timezone
 from pathlib import Path
 from types import SimpleNamespace
 
-from bench.paging import least_time, print_rows
+from bench.paging import ACTOR, clock, least_time, print_rows, read_model
 from services.audit import queries as audit_queries
 from services.audit.chain import now
 from services.audit.ledger import COLUMNS, SQLiteLedger
@@ -23,17 +22,11 @@ from services.supervision import queries as supervision_queries
 from services.supervision.domain import Worker
 from services.supervision.settings import Settings
 from shared.identity import Caller
-from shared.views import ReplayedAggregates
 
 LIMIT = 50
 EVERY = 1000  # entries between signed checkpoints, audit's default
-ACTOR = {"user_id": "bench", "role": "system", "organization_id": None, "correlation_id": "bench"}
 AUDITOR = Caller("bench", "state_auditor")
 SHORTFALL_QUERY = {"organization_id": None, "supervisor_id": None, "as_of": None, "after": None, "limit": LIMIT}
-
-
-def clock() -> datetime:
-    return datetime(2026, 12, 5, 12, tzinfo=timezone.utc)
 
 
 # -- audit's signed checkpoints ------------------------------------------------------------------------------------
@@ -76,7 +69,7 @@ def workforce_of(count: int) -> SimpleNamespace:
     """Supervision's store whose read model holds `count` peer workers, none with a supervisor yet: every one
     short. Copies of one Worker under other ids (made by its events, 100,000 would take a while to make), not
     stored: the query reads the read model only."""
-    replayed = ReplayedAggregates(SimpleNamespace(select_notifications=lambda **_: []), mapper=None)
+    replayed = read_model()
     one = Worker(worker_id=uuid.uuid4(), peer_role_since="2019-01-01", actor=ACTOR)
     one.begin_employment("employment", str(uuid.uuid4()), 40, "2026-10-01", ACTOR)
     for n in range(count):

@@ -91,11 +91,12 @@ def topic_permissions(principal: str, exchange: str) -> list[dict[str, str]]:
     and binds its queue only to the events of the services it follows (config.FOLLOWS)."""
     if principal in config.SERVICES:
         s = re.escape(principal)
-        follows = config.FOLLOWS[principal]
-        reads = "^(" + "|".join(re.escape(source) for source in follows) + ")\\." if follows else "^$"
+        sources = "(" + "|".join(re.escape(source) for source in config.FOLLOWS[principal]) + ")"
+        follows_none = not config.FOLLOWS[principal]
+        reads = "^$" if follows_none else f"^{sources}\\."
         # nameko RPC: ask only the services it follows (catch-up reads), answer any caller's reply queue; its
         # rpc-<service> queue takes only calls to it.
-        rpc = "^(" + "|".join(re.escape(source) for source in follows) + ")\\.[a-z_]+$" if follows else "^$"
+        rpc = "^$" if follows_none else f"^{sources}\\.[a-z_]+$"
         return [{"exchange": exchange, "write": f"^{s}\\.", "read": reads},
                 {"exchange": RPC_EXCHANGE, "write": f"{rpc}|^{RPC_REPLY_KEY}$",
                  "read": f"^{s}\\.\\*$|^{RPC_REPLY_KEY}$"},

@@ -111,7 +111,7 @@ class Signer:
                 return kept[0]
         token = sign(caller, audience, now)
         with self.lock:
-            if len(self.kept) > 10_000:  # one caller per request: let the old ones go
+            if len(self.kept) > 10_000:  # callers come and go: let the old ones go
                 self.kept.clear()
             self.kept[key] = (token, now + LIFETIME)
         return token

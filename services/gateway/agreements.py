@@ -10,16 +10,14 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields
 
-from services.gateway import pagination
 from services.gateway.app import Call, Reply, Route
 from services.gateway.csv_files import MEDIA as CSV, csv_file
-from services.gateway.directory import keyset_listing, own_organization
-from services.gateway.schemas import PageQuery, body_of, page_of
+from services.gateway.directory import keyset_listing, own_organization, query_of
+from services.gateway.schemas import body_of, page_of
 from shared.contracts.commands import directory
 from shared.contracts.commands.directory import OPERATIONS as DIRECTORY
 
-AgreementQuery = PageQuery.from_dict({key: field for key, field in directory.AgreementQuery._declared_fields.items()
-                                      if key not in ("after", "limit")}, name="AgreementQuery")
+AgreementQuery = query_of(directory.AgreementQuery, "AgreementQuery")
 SubcontractInput = body_of(directory.MakeSubcontract)
 SupervisionProposalInput = body_of(directory.ProposeSupervision)
 PartyDecisionInput = body_of(directory.PartyDecision, "agreement_id")
@@ -119,8 +117,6 @@ def _act(method: str, read_method: str, *parties: str):
         return read(call)
     act.__name__ = method
     return act
-
-
 
 
 def export_subcontract_hours(call: Call):

@@ -23,7 +23,7 @@ from werkzeug.exceptions import MethodNotAllowed, NotFound as NoRoute
 from werkzeug.routing import Map, RequestRedirect, Rule
 from werkzeug.wrappers import Request, Response
 
-from services.gateway import idempotency
+from services.gateway import idempotency, pagination
 from services.gateway.auth import TokenRefused, Verifier
 from services.gateway import metrics
 from services.gateway.metrics import REQUEST_LATENCY
@@ -245,6 +245,9 @@ class Gateway:
                 route.access.check(caller, {**query, **(body or {}), **path})
             result = route.handler(call)
         except InvalidInput as refused:
+            if "after" in refused.field_errors:  # a position the service cannot place came from the cursor
+                messages = [error["message"] for error in field_errors(refused.field_errors["after"])]
+                raise pagination.bad_cursor(messages) from None
             if _names_nothing(refused.field_errors, path):
                 raise Problem(404, str(refused), errors=field_errors(refused.field_errors)) from None
             raise Problem(422, str(refused), errors=field_errors(refused.field_errors),

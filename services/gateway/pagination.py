@@ -16,6 +16,12 @@ def encode(position: dict) -> str:
     return base64.urlsafe_b64encode(json.dumps(position, separators=(",", ":")).encode()).decode().rstrip("=")
 
 
+def bad_cursor(messages=("use next_cursor from the previous page",)) -> Problem:
+    """A cursor this API did not give out, or one whose position the service cannot place: 422 naming it."""
+    return Problem(422, "the cursor is not one this API gave out",
+                   errors=[{"field": "cursor", "message": message} for message in messages])
+
+
 def decode(cursor: str | None, keys: dict[str, type]) -> dict | None:
     """The position a cursor stands for, each key of the given type; 422 when it is not one of ours."""
     if cursor is None:
@@ -26,8 +32,7 @@ def decode(cursor: str | None, keys: dict[str, type]) -> dict | None:
         position = None
     if not isinstance(position, dict) or set(position) != set(keys) or not all(
             type(position[key]) is kind for key, kind in keys.items()):
-        raise Problem(422, "the cursor is not one this API gave out",
-                      errors=[{"field": "cursor", "message": "use next_cursor from the previous page"}])
+        raise bad_cursor()
     return position
 
 
@@ -43,8 +48,7 @@ def keyset_query(query: dict, size: int = 2) -> dict:
     (`size` texts, as the list's keys have)."""
     after = (decode(query.get("cursor"), {"after": list}) or {"after": None})["after"]
     if after is not None and not (len(after) == size and all(isinstance(key, str) for key in after)):
-        raise Problem(422, "the cursor is not one this API gave out",
-                      errors=[{"field": "cursor", "message": "use next_cursor from the previous page"}])
+        raise bad_cursor()
     return {**{k: v for k, v in query.items() if k != "cursor"}, "after": after}
 
 

@@ -17,6 +17,7 @@ import uuid
 
 import pytest
 
+from shared import config
 from shared.crypto import FORGOTTEN
 from shared.errors import NotFound
 from shared.network import ROOT
@@ -24,10 +25,9 @@ from tests.support import private_database, wait_until
 
 pytestmark = pytest.mark.integration
 # The services this drill drives (not every one of config.SERVICES: fewer PostgreSQL connections), and
-# who follows whom among them (each Application's `follows`).
+# who follows whom among them.
 SOURCES = ("intake", "directory", "matching", "supervision", "audit")
-FOLLOWS = {"audit": SOURCES, "matching": ("intake", "directory"),
-           "supervision": ("directory", "matching"), "intake": ("audit", "matching", "directory", "supervision")}
+FOLLOWS = {service: config.FOLLOWS[service] for service in SOURCES}
 
 
 def enrollment(person_id: str, name: str) -> dict:

@@ -100,7 +100,7 @@ def test_a_clean_stop_acks_what_was_applied_so_nothing_is_delivered_again(amqp_u
     consuming = start_in_thread(bus, name="consumer-test")
     try:
         one_handed_over(amqp_uri, bus, tracked)
-        assert bus.unacked  # applied, its ack waiting
+        wait_until(lambda: bus.unacked, timeout=10, message="its ack waiting")  # applied, then held
         bus.should_stop = True
         consuming.join(timeout=10)
         assert not consuming.is_alive()

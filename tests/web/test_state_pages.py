@@ -60,7 +60,7 @@ def test_a_state_administrator_reads_the_figures_and_verifies_the_ledger_while_i
     assert page.locator("#verification[hx-trigger]").count() == 0, "nothing polls once it has ended"
     said = page.locator("#verification .usa-alert__text").inner_text()
     checked = int(re.search(r"The chain of ([\d,]+) entries", said).group(1).replace(",", ""))
-    assert checked >= entries >= LEDGER_ENTRIES, said
+    assert checked >= entries, said
     intake = page.locator("#verification table").last.locator("tr", has_text="intake")
     assert int(intake.locator("td").last.inner_text().replace(",", "")) >= LEDGER_ENTRIES - 1000, \
         "intake's own log was read against the ledger"

@@ -35,14 +35,14 @@ def test_a_session_logged_through_the_form_is_confirmed_by_the_supervisee_then_c
     assert choices, "make demo gives its peer supervisor supervisees, through a supervision agreement"
     chosen = next((choice for choice in choices if choice[0] in offered), None)
     assert chosen, f"a supervisee the development sign-in offers: {choices} among {offered}"
-    names = [chosen[1]]
+    name = chosen[1]
     supervisee.select_option(value=chosen[0])
     page.get_by_label("Length in minutes").fill("47")
     page.locator("label.usa-radio__label", has_text="Video").click()  # USWDS hides the input itself
     page.get_by_role("button", name="Log the session").click()
     page.wait_for_url("**/supervisor/sessions")
     assert "The session is logged." in page.get_by_role("status").first.inner_text()
-    logged = page.locator("table tbody tr").filter(has_text=names[0]).filter(has_text="47")
+    logged = page.locator("table tbody tr").filter(has_text=name).filter(has_text="47")
     assert logged.count() == 1 and "By you; not yet by your supervisee" in logged.inner_text()
     check_accessibility(page, "sessions after logging one")
 

@@ -3,10 +3,10 @@ order, ending at the head the first page signed; and page 1 of 100,000 costs at 
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 
+from bench.paging import least_time
 from services.audit import cli
 from services.audit.chain import now
 from services.audit.ledger import SQLiteLedger
@@ -90,12 +90,7 @@ def test_the_cli_checks_against_the_pages_kept_elsewhere(isolated_env, capsys, k
 # -- what page 1 costs ---------------------------------------------------------------------------------------------
 def cost_of_page_one(audit, repeats: int = 200) -> float:
     assert len(audit.perform("checkpoints", AUDITOR, {"limit": 50})["items"]) == 50
-    best = float("inf")
-    for _ in range(repeats):  # the least of many: what the page costs, not what the busy machine adds
-        started = time.perf_counter()
-        audit.perform("checkpoints", AUDITOR, {"limit": 50})
-        best = min(best, time.perf_counter() - started)
-    return best
+    return least_time(lambda: audit.perform("checkpoints", AUDITOR, {"limit": 50}), repeats)
 
 
 def test_page_one_of_100000_checkpoints_costs_at_most_twice_page_one_of_100(app_factory, tmp_path):

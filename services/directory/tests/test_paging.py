@@ -193,8 +193,8 @@ def test_leaving_the_pool_or_the_organization_takes_a_member_out_of_the_order(di
 def networks():
     """Directories where one organization employs or employed 100 and 100,000 peer workers, most in the pool
     (bench.paging builds them: make bench measures the same)."""
-    return [(paging.network_of(count, vault), vault) for count, vault in ((100, paging.pool_vault()),
-                                                                           (100_000, paging.pool_vault()))]
+    return [(paging.network_of(count, vault), vault) for count, vault in ((100, paging.a_vault()),
+                                                                           (100_000, paging.a_vault()))]
 
 
 def at_most_twice(page_one, networks) -> None:

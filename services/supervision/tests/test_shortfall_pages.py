@@ -3,21 +3,17 @@ whole list once, in order, with totals right for the whole list, as the log goes
 page 1 of a workforce of 100,000 costs at most twice page 1 of one of 100."""
 from __future__ import annotations
 
-import copy
-import time
-import uuid
 from types import SimpleNamespace
 
 import pytest
 
+from bench import paging, paging_records
 from services.supervision import queries
 from services.supervision.domain import Assignment, Worker
 from services.supervision.rules import due
 from services.supervision.settings import Settings
 from services.supervision.tests.support import day
-from shared.clock import utc_now
 from shared.identity import Caller
-from shared.views import ReplayedAggregates
 from shared.tests.timing import ratios_until_within
 
 AUDITOR = Caller("auditor", "state_auditor")
@@ -131,41 +127,18 @@ def test_another_day_is_its_own_list(app, network):
 
 
 # -- what page 1 costs ---------------------------------------------------------------------------------------------
-ACTOR = {"user_id": "test", "role": "system", "organization_id": None, "correlation_id": "test"}
-QUERY = {"organization_id": None, "supervisor_id": None, "as_of": None, "after": None, "limit": 50}
-
-
-def workforce_of(count: int) -> SimpleNamespace:
-    """Supervision's read model holding `count` peer workers, none yet with a supervisor: every one short. Copies
-    of one Worker under other ids (made by its events, 100,000 of them would take a while), not stored: the
-    query reads the read model only."""
-    nothing_new = SimpleNamespace(select_notifications=lambda **_: [])
-    replayed = ReplayedAggregates(nothing_new, mapper=None)
-    one = Worker(worker_id=uuid.uuid4(), peer_role_since=day(-400), actor=ACTOR)
-    one.begin_employment("employment", str(uuid.uuid4()), 40, day(-60), ACTOR)
-    for n in range(count):
-        worker = copy.copy(one)
-        worker._id = uuid.UUID(int=n + 1)
-        replayed.aggregates[worker.id] = worker
-    return SimpleNamespace(replayed=replayed)
-
-
 def page_one(store) -> dict:
-    return queries.shortfall(QUERY, AUDITOR, store=store, settings=Settings.from_env({}), clock=utc_now)
+    return queries.shortfall(paging_records.SHORTFALL_QUERY, AUDITOR, store=store, settings=Settings.from_env({}),
+                             clock=paging.clock)
 
 
 def cost_of_page_one(store, repeats: int = 200) -> float:
     assert len(page_one(store)["items"]) == 50  # the day's standing made once, as a running service has it
-    best = float("inf")
-    for _ in range(repeats):  # the least of many: what the page costs, not what the busy machine adds
-        started = time.perf_counter()
-        page_one(store)
-        best = min(best, time.perf_counter() - started)
-    return best
+    return paging.least_time(lambda: page_one(store), repeats)
 
 
 def test_page_one_of_100000_short_peer_workers_costs_at_most_twice_page_one_of_100():
-    short, long = workforce_of(100), workforce_of(100_000)
+    short, long = paging_records.workforce_of(100), paging_records.workforce_of(100_000)
     answer = page_one(long)
     assert (answer["peer_workers"], answer["short"]) == (100_000, 100_000)
     ratios = ratios_until_within(lambda: cost_of_page_one(long) / cost_of_page_one(short))
